@@ -1,0 +1,3 @@
+"""ARSnova-compatible classroom response server."""
+
+__version__ = "0.1.0"

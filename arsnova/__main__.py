@@ -1,0 +1,3 @@
+from arsnova.cli import main
+
+main()

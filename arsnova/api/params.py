@@ -1,0 +1,33 @@
+"""Parsing request bodies through schemas, with the standard error codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from marshmallow import Schema
+
+from arsnova.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from arsnova.keys import settings_key
+
+
+async def load_body(request: web.Request, schema: Schema) -> Any:
+    """Reads a JSON body and loads it through `schema`.
+
+    415 for another content type, 413 past `ARSNOVA_MAX_BODY`, 400
+    `invalid-json` for text that is not JSON (or nested too deep to parse),
+    400 `validation-failed` (from the middleware) for JSON the schema refuses.
+    """
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        max_body = request.app[settings_key].max_body
+        raise PayloadTooLarge(f"The body is larger than {max_body} bytes.") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON.", code="invalid-json") from None
+    return schema.load(data)

@@ -1,0 +1,108 @@
+"""The one place where the application is assembled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from arsnova import migrate
+from arsnova.api import setup_api
+from arsnova.api.middlewares import error_middleware
+from arsnova.embedded import EmbeddedError, EmbeddedServer
+from arsnova.keys import embedded_key, settings_key, store_key
+from arsnova.realtime import setup_realtime
+from arsnova.settings import Settings
+from arsnova.store import connect
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_WATCH_INTERVAL = 0.5
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body, middlewares=[error_middleware])
+    app[settings_key] = settings
+    if settings.embedded:
+        app.cleanup_ctx.append(embedded_ctx)
+    app.cleanup_ctx.append(store_ctx)
+    if settings.migrate_on_start:
+        app.cleanup_ctx.append(migrations_ctx)
+    setup_api(app)
+    setup_realtime(app)
+    return app
+
+
+def database_uri(app: web.Application) -> str:
+    settings = app[settings_key]
+    if settings.mongodb_uri is not None:
+        return settings.mongodb_uri
+    return app[embedded_key].uri
+
+
+async def embedded_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Runs the embedded database for the app's lifetime and restarts it if it crashes.
+
+    It is started from the event loop's (main) thread on purpose: the child's
+    parent-death signal is tied to the thread that spawned it.
+    """
+    settings = app[settings_key]
+    server = EmbeddedServer(
+        settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
+    )
+    server.start()
+    app[embedded_key] = server
+    watcher = asyncio.create_task(watch_embedded(server))
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await asyncio.get_running_loop().run_in_executor(None, server.stop)
+
+
+async def watch_embedded(server: EmbeddedServer) -> None:
+    """Reports a crash of the embedded database and starts it again on the same port.
+
+    If it cannot be restarted, the server shuts down (SIGTERM to itself) and
+    `arsnova serve` exits 1, so a process manager can take over.
+    """
+    while True:
+        await asyncio.sleep(EMBEDDED_WATCH_INTERVAL)
+        process = server.process
+        if process is None or process.poll() is None:
+            continue
+        log.error(
+            "embedded database exited unexpectedly with code %s; restarting it (log: %s)",
+            process.returncode,
+            server.log_path,
+        )
+        try:
+            server.restart()
+        except EmbeddedError as exc:
+            log.critical("%s; shutting down", exc)
+            server.failed = True
+            signal.raise_signal(signal.SIGTERM)
+            return
+        log.info("embedded database restarted on port %s", server.port)
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    async with connect(database_uri(app), settings.db_name, settings.db_timeout_ms) as store:
+        app[store_key] = store
+        yield
+
+
+async def migrations_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    directory = settings.migrations_dir or migrate.default_migrations_dir()
+    applied = await migrate.apply(app[store_key], directory)
+    if applied:
+        log.info("applied migrations: %s", ", ".join(applied))
+    yield

@@ -1,0 +1,56 @@
+"""Domain errors with a stable machine-readable code and an HTTP status.
+
+The data layer and the handlers raise these; one middleware turns them into
+`{"code", "message"}` JSON, and the socket namespaces into error acks.
+"""
+
+from __future__ import annotations
+
+
+class ArsnovaError(Exception):
+    status = 400
+    code = "bad-request"
+    default_message = "The request is invalid."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, errors: dict | None = None
+    ) -> None:
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.errors = errors
+        super().__init__(self.message)
+
+
+class BadRequest(ArsnovaError):
+    pass
+
+
+class NotFound(ArsnovaError):
+    status = 404
+    code = "not-found"
+    default_message = "No such resource."
+
+
+class PayloadTooLarge(ArsnovaError):
+    status = 413
+    code = "body-too-large"
+    default_message = "The body is too large."
+
+
+class UnsupportedMediaType(ArsnovaError):
+    status = 415
+    code = "unsupported-media-type"
+    default_message = "The body must be JSON (Content-Type: application/json)."
+
+
+class Conflict(ArsnovaError):
+    status = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class DatabaseUnavailable(ArsnovaError):
+    status = 503
+    code = "database-unavailable"
+    default_message = "The database is not reachable; try again shortly."

@@ -1,0 +1,208 @@
+"""Configuration from environment variables, validated once at start.
+
+`Settings.from_env` is the only place that reads the environment. Every bad
+value is reported as one line naming the variable, all of them at once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENVIRONMENTS = ("development", "production")
+SECRET_FILE = "secret"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """One or more settings are invalid; `problems` holds one line for each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def default_embedded_command() -> tuple[str, ...]:
+    return (sys.executable, "-m", "secantus")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    env: str = "development"
+    mongodb_uri: str | None = None
+    db_name: str = "arsnova"
+    db_timeout_ms: int = 5000
+    data_dir: Path = Path(".arsnova")
+    redis_url: str | None = None
+    secret: str = field(default="", repr=False)
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    log_format: str = "text"
+    max_body: int = 1024 * 1024
+    embedded_command: tuple[str, ...] = field(default_factory=default_embedded_command)
+    embedded_start_timeout: float = 30.0
+    migrations_dir: Path | None = None
+    migrate_on_start: bool = True
+
+    @property
+    def embedded(self) -> bool:
+        """True when this process must run (or reuse) the embedded database."""
+        return self.mongodb_uri is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+
+        def read(name: str, attr: str, parse: Callable[[str], Any]) -> None:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return
+            try:
+                values[attr] = parse(raw)
+            except ValueError as exc:
+                problems.append(f"{name}={raw!r}: {exc}")
+
+        read("ARSNOVA_HOST", "host", _non_empty)
+        read("ARSNOVA_PORT", "port", _int_between(0, 65535))
+        read("ARSNOVA_ENV", "env", _choice(ENVIRONMENTS))
+        read("MONGODB_URI", "mongodb_uri", _mongodb_uri)
+        read("ARSNOVA_DB_NAME", "db_name", _db_name)
+        read("ARSNOVA_DB_TIMEOUT_MS", "db_timeout_ms", _int_between(100, 600_000))
+        read("ARSNOVA_DATA_DIR", "data_dir", Path)
+        read("REDIS_URL", "redis_url", _redis_url)
+        read("ARSNOVA_SECRET", "secret", _secret)
+        read("ARSNOVA_CORS_ORIGINS", "cors_origins", _origins)
+        read("ARSNOVA_LOG_LEVEL", "log_level", _choice(LOG_LEVELS, upper=True))
+        read("ARSNOVA_LOG_FORMAT", "log_format", _choice(("text", "json")))
+        read("ARSNOVA_MAX_BODY", "max_body", _int_between(1024, 1024**3))
+        read("ARSNOVA_EMBEDDED_COMMAND", "embedded_command", _command)
+        read("ARSNOVA_EMBEDDED_START_TIMEOUT", "embedded_start_timeout", _float_between(1, 600))
+        read("ARSNOVA_MIGRATIONS_DIR", "migrations_dir", Path)
+
+        if "db_name" not in values and values.get("mongodb_uri"):
+            path = urlsplit(values["mongodb_uri"]).path.lstrip("/")
+            if path:
+                values["db_name"] = path
+        if not values.get("secret"):
+            if values.get("env") == "production":
+                problems.append("ARSNOVA_SECRET: required when ARSNOVA_ENV=production")
+            else:
+                try:
+                    values["secret"] = load_or_create_secret(values.get("data_dir", cls.data_dir))
+                except OSError as exc:
+                    problems.append(f"ARSNOVA_DATA_DIR: cannot store the generated secret: {exc}")
+        if problems:
+            raise SettingsError(problems)
+        return cls(**values)
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Reads the development secret from the data folder, creating it once."""
+    path = data_dir / SECRET_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def _non_empty(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw.strip()
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _float_between(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().upper() if upper else raw.strip().lower()
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _mongodb_uri(raw: str) -> str:
+    if not raw.startswith(("mongodb://", "mongodb+srv://")):
+        raise ValueError("must start with mongodb:// or mongodb+srv://")
+    return raw
+
+
+def _db_name(raw: str) -> str:
+    if not raw or any(c in raw for c in '/\\. "$') or len(raw) > 63:
+        raise ValueError("must be a MongoDB database name without / \\ . space \" or $")
+    return raw
+
+
+def _redis_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _secret(raw: str) -> str:
+    if len(raw) < MIN_SECRET_LENGTH:
+        raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+    return raw
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError(f"{origin!r} is not an http(s) origin")
+    return origins
+
+
+def _command(raw: str) -> tuple[str, ...]:
+    try:
+        parts = tuple(shlex.split(raw))
+    except ValueError as exc:
+        raise ValueError(f"cannot be parsed: {exc}") from None
+    if not parts:
+        raise ValueError("must not be empty")
+    return parts

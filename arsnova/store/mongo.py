@@ -1,0 +1,64 @@
+"""The MongoDB client and the `Store` that gathers the repositories."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+from pymongo import AsyncMongoClient, WriteConcern
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
+
+from arsnova.errors import DatabaseUnavailable
+from arsnova.store.migrations import MigrationRepo
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout)
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turns "database unreachable" driver errors into `DatabaseUnavailable` (503)."""
+    try:
+        yield
+    except UNAVAILABLE as exc:
+        log.warning("database unavailable: %s", exc)
+        raise DatabaseUnavailable() from exc
+
+
+@dataclass
+class Store:
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    migrations: MigrationRepo
+
+    async def ping(self) -> None:
+        with translate_errors():
+            await self.db.command("ping")
+
+
+@contextlib.asynccontextmanager
+async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Store]:
+    """Connects eagerly and yields a `Store`; writes are journaled and majority-acknowledged.
+
+    Every driver timeout is bounded by `timeout_ms`, so requests during a
+    database outage fail fast with 503 instead of hanging.
+    """
+    client: AsyncMongoClient = AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        timeoutMS=timeout_ms * 2,
+        tz_aware=True,
+        appname="arsnova",
+    )
+    try:
+        with translate_errors():
+            await client.aconnect()
+        db = client.get_database(db_name, write_concern=WriteConcern(w="majority", j=True))
+        yield Store(client=client, db=db, migrations=MigrationRepo(db))
+    finally:
+        await client.close()

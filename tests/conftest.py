@@ -1,0 +1,79 @@
+"""Fixtures: one real MongoDB-wire server for the run, a fresh database per test.
+
+The server is the embedded default (SecantusDB in a child process), or the
+one at `MONGODB_URI` when that is set. Nothing here fakes the database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pymongo import AsyncMongoClient
+
+from arsnova.app import create_app
+from arsnova.embedded import EmbeddedServer
+from arsnova.settings import Settings, default_embedded_command
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("MONGODB_URI"):
+        yield os.environ["MONGODB_URI"]
+        return
+    server = EmbeddedServer(tmp_path_factory.mktemp("mongo"), default_embedded_command())
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def db_name() -> str:
+    return f"test_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+async def db(mongo_uri: str, db_name: str) -> AsyncIterator:
+    """The test's own database, for checking what the server stored; dropped afterwards."""
+    client: AsyncMongoClient = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        yield client[db_name]
+    finally:
+        await client.drop_database(db_name)
+        await client.close()
+
+
+def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> Settings:
+    values = {
+        "mongodb_uri": mongo_uri,
+        "db_name": db_name,
+        "data_dir": data_dir,
+        "secret": TEST_SECRET,
+        "db_timeout_ms": 2000,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(mongo_uri: str, db_name: str, db, tmp_path: Path) -> Settings:
+    return make_settings(mongo_uri, db_name, tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(aiohttp_client, app: web.Application) -> TestClient:
+    return await aiohttp_client(app)

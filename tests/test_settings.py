@@ -1,0 +1,99 @@
+from pathlib import Path
+
+import pytest
+
+from arsnova.settings import Settings, SettingsError
+
+
+def load(tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env({"ARSNOVA_DATA_DIR": str(tmp_path), **env})
+
+
+def problems(tmp_path: Path, **env: str) -> list[str]:
+    with pytest.raises(SettingsError) as info:
+        load(tmp_path, **env)
+    return info.value.problems
+
+
+def test_defaults(tmp_path):
+    settings = load(tmp_path)
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.mongodb_uri is None and settings.embedded
+    assert settings.redis_url is None
+    assert settings.max_body == 1024 * 1024
+    assert settings.log_level == "INFO"
+    assert settings.cors_origins == ()
+    assert settings.db_name == "arsnova"
+
+
+def test_all_values_parsed(tmp_path):
+    settings = load(
+        tmp_path,
+        ARSNOVA_HOST="0.0.0.0",
+        ARSNOVA_PORT="9000",
+        MONGODB_URI="mongodb://db1,db2/lectures?replicaSet=rs0",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ARSNOVA_SECRET="s" * 40,
+        ARSNOVA_CORS_ORIGINS="https://a.example, https://b.example/",
+        ARSNOVA_LOG_LEVEL="debug",
+        ARSNOVA_MAX_BODY="2048",
+        ARSNOVA_EMBEDDED_COMMAND="/opt/venv/bin/python -m secantus",
+    )
+    assert settings.host == "0.0.0.0" and settings.port == 9000
+    assert not settings.embedded
+    assert settings.db_name == "lectures"
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.log_level == "DEBUG"
+    assert settings.max_body == 2048
+    assert settings.embedded_command == ("/opt/venv/bin/python", "-m", "secantus")
+    assert settings.secret == "s" * 40
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("ARSNOVA_PORT", "eighty", "whole number"),
+        ("ARSNOVA_PORT", "70000", "between 0 and 65535"),
+        ("MONGODB_URI", "postgres://x", "mongodb://"),
+        ("REDIS_URL", "http://x", "redis://"),
+        ("ARSNOVA_SECRET", "short", "at least 32"),
+        ("ARSNOVA_CORS_ORIGINS", "not-an-origin", "not an http(s) origin"),
+        ("ARSNOVA_CORS_ORIGINS", "https://a.example/path", "not an http(s) origin"),
+        ("ARSNOVA_LOG_LEVEL", "loud", "must be one of"),
+        ("ARSNOVA_MAX_BODY", "-1", "between"),
+        ("ARSNOVA_ENV", "staging", "must be one of"),
+        ("ARSNOVA_DB_NAME", "a.b", "database name"),
+        ("ARSNOVA_EMBEDDED_COMMAND", "'unclosed", "cannot be parsed"),
+    ],
+)
+def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
+    (line,) = problems(tmp_path, **{name: value})
+    assert line.startswith(f"{name}={value!r}: ")
+    assert fragment in line
+
+
+def test_every_bad_value_reported_at_once(tmp_path):
+    lines = problems(tmp_path, ARSNOVA_PORT="x", ARSNOVA_LOG_LEVEL="y", ARSNOVA_MAX_BODY="z")
+    assert [line.split("=")[0] for line in lines] == [
+        "ARSNOVA_PORT",
+        "ARSNOVA_LOG_LEVEL",
+        "ARSNOVA_MAX_BODY",
+    ]
+
+
+def test_production_requires_a_secret(tmp_path):
+    (line,) = problems(tmp_path, ARSNOVA_ENV="production")
+    assert line == "ARSNOVA_SECRET: required when ARSNOVA_ENV=production"
+    assert not (tmp_path / "secret").exists()
+
+
+def test_development_secret_generated_once_and_private(tmp_path):
+    first = load(tmp_path).secret
+    assert len(first) >= 32
+    assert load(tmp_path).secret == first
+    assert (tmp_path / "secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_explicit_db_name_wins_over_uri_path(tmp_path):
+    settings = load(tmp_path, MONGODB_URI="mongodb://h/one", ARSNOVA_DB_NAME="two")
+    assert settings.db_name == "two"
