@@ -20,7 +20,9 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extras = [f"{name}={getattr(record, name)}" for name in REQUEST_FIELDS if hasattr(record, name)]
+        extras = [
+            f"{name}={getattr(record, name)}" for name in REQUEST_FIELDS if hasattr(record, name)
+        ]
         return " ".join([line, *extras]) if extras else line
 
 

@@ -53,7 +53,7 @@ def discover(directory: Path) -> list[Migration]:
         match = NAME_PATTERN.match(path.name)
         if match is None:
             if path.name != "__init__.py":
-                raise MigrationError(f"{path.name}: migration files are named NNNN_lowercase_name.py")
+                raise MigrationError(f"{path.name}: name migration files NNNN_lowercase_name.py")
             continue
         number = match.group(1)
         if number in numbers:
@@ -65,7 +65,8 @@ def discover(directory: Path) -> list[Migration]:
 
 
 def _load(migration: Migration) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"arsnova_migration_{migration.name}", migration.path)
+    module_name = f"arsnova_migration_{migration.name}"
+    spec = importlib.util.spec_from_file_location(module_name, migration.path)
     if spec is None or spec.loader is None:
         raise MigrationError(f"{migration.name}: cannot be loaded")
     module = importlib.util.module_from_spec(spec)

@@ -173,7 +173,7 @@ def _mongodb_uri(raw: str) -> str:
 
 def _db_name(raw: str) -> str:
     if not raw or any(c in raw for c in '/\\. "$') or len(raw) > 63:
-        raise ValueError("must be a MongoDB database name without / \\ . space \" or $")
+        raise ValueError('must be a MongoDB database name without / \\ . space " or $')
     return raw
 
 

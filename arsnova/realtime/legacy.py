@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class LegacyNamespace(socketio.AsyncNamespace):
-    """Accepts connections; the seed's events (setSession, setFeedback) come with the realtime issue."""
+    """Accepts connections; the seed's events (setSession, setFeedback) come next."""
 
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace)

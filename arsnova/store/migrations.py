@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,9 +21,7 @@ class MigrationRepo:
 
     async def record(self, name: str, checksum: str) -> None:
         """Records an applied migration; a concurrent runner may have recorded it first."""
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await self.collection.insert_one(
                 {"_id": name, "checksum": checksum, "applied_at": datetime.now(UTC)}
             )
-        except DuplicateKeyError:
-            pass

@@ -1,0 +1,121 @@
+"""Migrations: applied in order, recorded once, history protected, failures stop the start."""
+
+import re
+import textwrap
+
+import pytest
+from aiohttp import web
+
+from arsnova import migrate
+from arsnova.app import create_app
+from arsnova.store import connect
+from tests.conftest import make_settings
+
+RECORDING = """
+async def up(db):
+    await db.trail.insert_one({{"step": {step!r}}})
+"""
+
+
+def write(directory, name, body):
+    (directory / name).write_text(textwrap.dedent(body))
+
+
+@pytest.fixture
+async def store(mongo_uri, db_name, db):
+    async with connect(mongo_uri, db_name, 2000) as store:
+        yield store
+
+
+@pytest.fixture
+def folder(tmp_path):
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    return directory
+
+
+async def test_applied_in_numeric_order_and_recorded(store, db, folder):
+    for name in ("0002_second.py", "0010_third.py", "0001_first.py"):
+        write(folder, name, RECORDING.format(step=name[:4]))
+    assert await migrate.apply(store, folder) == ["0001_first", "0002_second", "0010_third"]
+    steps = [doc["step"] async for doc in db.trail.find().sort("_id", 1)]
+    assert steps == ["0001", "0002", "0010"]
+    records = await db.migrations.find().to_list(None)
+    assert {r["_id"] for r in records} == {"0001_first", "0002_second", "0010_third"}
+    assert all(len(r["checksum"]) == 64 and r["applied_at"] for r in records)
+
+
+async def test_rerun_is_a_no_op(store, db, folder):
+    write(folder, "0001_first.py", RECORDING.format(step="a"))
+    await migrate.apply(store, folder)
+    assert await migrate.apply(store, folder) == []
+    assert await db.trail.count_documents({}) == 1
+
+
+async def test_new_file_applied_after_old_ones(store, db, folder):
+    write(folder, "0001_first.py", RECORDING.format(step="a"))
+    await migrate.apply(store, folder)
+    write(folder, "0002_second.py", RECORDING.format(step="b"))
+    assert await migrate.apply(store, folder) == ["0002_second"]
+
+
+async def test_changed_applied_file_is_an_error(store, db, folder):
+    write(folder, "0001_first.py", RECORDING.format(step="a"))
+    await migrate.apply(store, folder)
+    write(folder, "0001_first.py", RECORDING.format(step="changed"))
+    write(folder, "0002_second.py", RECORDING.format(step="b"))
+    with pytest.raises(migrate.MigrationError, match="0001_first was changed after it was applied"):
+        await migrate.apply(store, folder)
+    assert await db.trail.count_documents({}) == 1
+
+
+async def test_failing_migration_stops_and_is_not_recorded(store, db, folder):
+    write(folder, "0001_first.py", RECORDING.format(step="a"))
+    write(folder, "0002_broken.py", "async def up(db):\n    raise RuntimeError('boom')\n")
+    write(folder, "0003_later.py", RECORDING.format(step="c"))
+    with pytest.raises(migrate.MigrationError, match="0002_broken failed: boom"):
+        await migrate.apply(store, folder)
+    assert set(await store.migrations.applied()) == {"0001_first"}
+    assert await db.trail.count_documents({"step": "c"}) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("1_short.py", "", "name migration files NNNN_lowercase_name.py"),
+        ("0001_sync.py", "def up(db):\n    pass\n", "must define `async def up(db)`"),
+        ("0001_syntax.py", "async def up(db)\n", "failed to load"),
+    ],
+)
+async def test_malformed_files_are_clear_errors(store, folder, name, body, message):
+    write(folder, name, body)
+    with pytest.raises(migrate.MigrationError, match=re.escape(message)):
+        await migrate.apply(store, folder)
+
+
+async def test_duplicate_numbers_refused(store, folder):
+    write(folder, "0001_a.py", RECORDING.format(step="a"))
+    write(folder, "0001_b.py", RECORDING.format(step="b"))
+    with pytest.raises(migrate.MigrationError, match="share the number 0001"):
+        await migrate.apply(store, folder)
+
+
+async def test_failing_migration_stops_app_start(mongo_uri, db_name, db, folder):
+    write(folder, "0001_broken.py", "async def up(db):\n    raise RuntimeError('boom')\n")
+    settings = make_settings(mongo_uri, db_name, folder.parent, migrations_dir=folder)
+    runner = web.AppRunner(create_app(settings))
+    try:
+        with pytest.raises(migrate.MigrationError, match="0001_broken failed"):
+            await runner.setup()
+    finally:
+        await runner.cleanup()
+
+
+async def test_project_migrations_create_the_data_model(client, db):
+    """The app applies the repository's own migrations at start."""
+    assert "0001_initial" in {doc["_id"] async for doc in db.migrations.find()}
+    indexes = await db.sessions.index_information()
+    assert indexes["keyword_unique"]["unique"] is True
+    answer_indexes = await db.answers.index_information()
+    assert answer_indexes["question_user_unique"]["key"] == [("question_id", 1), ("user", 1)]
+    assert (await db.logins.index_information())["expiry_ttl"]["expireAfterSeconds"] == 0
