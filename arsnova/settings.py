@@ -99,10 +99,14 @@ class Settings:
             if values.get("env") == "production":
                 problems.append("ARSNOVA_SECRET: required when ARSNOVA_ENV=production")
             else:
+                data_dir = values.get("data_dir", cls.data_dir)
                 try:
-                    values["secret"] = load_or_create_secret(values.get("data_dir", cls.data_dir))
+                    values["secret"] = load_or_create_secret(data_dir)
                 except OSError as exc:
-                    problems.append(f"ARSNOVA_DATA_DIR: cannot store the generated secret: {exc}")
+                    problems.append(
+                        f"ARSNOVA_DATA_DIR={str(data_dir)!r}: "
+                        f"the data folder is not writable: {exc.strerror or exc}"
+                    )
         if problems:
             raise SettingsError(problems)
         return cls(**values)

@@ -65,8 +65,18 @@ def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> 
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, db, tmp_path: Path) -> Settings:
-    return make_settings(mongo_uri, db_name, tmp_path)
+def settings_with(mongo_uri: str, db_name: str, db, tmp_path: Path):
+    """Test settings with some values changed, on the test's own database."""
+
+    def build(**overrides) -> Settings:
+        return make_settings(mongo_uri, db_name, tmp_path, **overrides)
+
+    return build
+
+
+@pytest.fixture
+def settings(settings_with) -> Settings:
+    return settings_with()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from aiohttp import web
 from arsnova import migrate
 from arsnova.app import create_app
 from arsnova.store import connect
-from tests.conftest import make_settings
 
 RECORDING = """
 async def up(db):
@@ -100,10 +99,9 @@ async def test_duplicate_numbers_refused(store, folder):
         await migrate.apply(store, folder)
 
 
-async def test_failing_migration_stops_app_start(mongo_uri, db_name, db, folder):
+async def test_failing_migration_stops_app_start(settings_with, folder):
     write(folder, "0001_broken.py", "async def up(db):\n    raise RuntimeError('boom')\n")
-    settings = make_settings(mongo_uri, db_name, folder.parent, migrations_dir=folder)
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings_with(migrations_dir=folder)))
     try:
         with pytest.raises(migrate.MigrationError, match="0001_broken failed"):
             await runner.setup()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import socketio
@@ -47,4 +49,24 @@ def setup_realtime(app: web.Application) -> None:
 
 async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
-    await app[sio_key].shutdown()
+    sio = app[sio_key]
+    await sio.shutdown()
+    if isinstance(sio.manager, socketio.AsyncRedisManager):
+        await close_redis_manager(sio.manager)
+
+
+async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
+    """Stops the manager's listener and closes its connections.
+
+    python-socketio offers no close for its Redis manager; without this the
+    pub/sub connection outlives the app.
+    """
+    listener = getattr(manager, "thread", None)
+    if listener is not None:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    if manager.pubsub is not None:
+        await manager.pubsub.aclose()
+    if manager.redis is not None:
+        await manager.redis.aclose()

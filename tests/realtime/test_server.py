@@ -1,0 +1,71 @@
+"""Socket.IO is served by the same app and port, with or without Redis."""
+
+import asyncio
+
+import pytest
+import socketio
+
+from arsnova.app import create_app
+from arsnova.keys import sio_key
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def connected_client(server, **kwargs) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(str(server.make_url("/")), transports=["websocket"], **kwargs)
+    return client
+
+
+async def test_socket_connects_on_the_api_port(aiohttp_server, app):
+    server = await aiohttp_server(app)
+    client = await connected_client(server)
+    try:
+        assert client.connected and client.sid
+    finally:
+        await client.disconnect()
+
+
+async def test_polling_transport_works_too(aiohttp_server, app):
+    server = await aiohttp_server(app)
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(str(server.make_url("/")), transports=["polling"])
+    try:
+        assert client.connected
+        assert client.transport() == "polling"
+    finally:
+        # A graceful client disconnect waits for the pending long-poll (25 s).
+        await client.eio.disconnect(abort=True)
+
+
+async def test_foreign_origin_refused_unless_configured(aiohttp_server, settings_with):
+    allowed = "https://lms.example"
+    settings = settings_with(cors_origins=(allowed,))
+    server = await aiohttp_server(create_app(settings))
+    client = await connected_client(server, headers={"Origin": allowed})
+    await client.disconnect()
+    refused = socketio.AsyncClient(reconnection=False)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(
+                str(server.make_url("/")),
+                transports=["websocket"],
+                headers={"Origin": "https://evil.example"},
+            )
+    finally:
+        await refused.eio.disconnect()  # closes the client's HTTP session
+
+
+async def test_emits_cross_processes_through_redis(aiohttp_server, settings_with):
+    """With REDIS_URL, an emit on one node reaches a socket connected to another."""
+    settings = settings_with(redis_url=REDIS_URL)
+    nodes = [await aiohttp_server(create_app(settings)) for _ in range(2)]
+    received = asyncio.get_running_loop().create_future()
+    client = await connected_client(nodes[0])
+    client.on("probe", lambda data: received.set_result(data))
+    try:
+        await asyncio.sleep(0.5)  # let both nodes' pub/sub listeners subscribe
+        await nodes[1].app[sio_key].emit("probe", {"from": "node-b"})
+        assert await asyncio.wait_for(received, 10) == {"from": "node-b"}
+    finally:
+        await client.disconnect()

@@ -1,0 +1,239 @@
+"""`arsnova serve` and `arsnova migrate` as real subprocesses on the embedded default."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from tests.test_embedded import alive, wait_gone
+
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cli_env(data_dir: Path, port: int | None = None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    env.update(ARSNOVA_DATA_DIR=str(data_dir), ARSNOVA_LOG_LEVEL="INFO", **extra)
+    if port is not None:
+        env["ARSNOVA_PORT"] = str(port)
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = START_TIMEOUT):
+    return subprocess.run(
+        [sys.executable, "-m", "arsnova", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def status_of(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+class Server:
+    """One `arsnova serve` process."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.log = (data_dir.parent / f"serve-{self.port}.log").open("w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "arsnova", "serve"],
+            env=cli_env(data_dir, self.port),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def state(self) -> dict:
+        return json.loads((self.data_dir / "embedded.json").read_text())
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.output()
+            if status_of(self.url + "/readyz") == 200:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"not ready in {timeout} s:\n{self.output()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(30)
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def serve(data_dir: Path):
+    started: list[Server] = []
+
+    def start() -> Server:
+        server = Server(data_dir)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop(signal.SIGKILL)
+        server.log.close()
+
+
+def test_serve_ready_then_sigterm_exits_zero_and_stops_the_database(serve, data_dir):
+    server = serve()
+    server.wait_ready()
+    database_pid = server.state()["pid"]
+    assert alive(database_pid)
+    assert status_of(server.url + "/healthz") == 200
+    assert server.stop() == 0
+    assert wait_gone(database_pid)
+    assert not (data_dir / "embedded.json").exists()
+    assert "method=GET path=/readyz status=200" in server.output()
+
+
+def test_data_persists_across_restarts(serve, data_dir):
+    first = serve()
+    first.wait_ready()
+    with MongoClient(first.state()["uri"]) as client:
+        client.arsnova.sessions.insert_one({"keyword": "12345678", "name": "Physics"})
+    assert first.stop() == 0
+
+    second = serve()
+    second.wait_ready()
+    with MongoClient(second.state()["uri"]) as client:
+        assert client.arsnova.sessions.find_one({"keyword": "12345678"})["name"] == "Physics"
+        assert client.arsnova.migrations.count_documents({"_id": "0001_initial"}) == 1
+    assert "applying migration" not in second.output()
+    assert second.stop() == 0
+
+
+def test_crashed_database_is_reported_and_restarted(serve):
+    server = serve()
+    server.wait_ready()
+    crashed = server.state()["pid"]
+    os.kill(crashed, signal.SIGKILL)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and server.state().get("pid") == crashed:
+        time.sleep(0.1)
+    server.wait_ready()
+    assert server.state()["pid"] != crashed
+    assert "embedded database exited unexpectedly with code -9" in server.output()
+    assert server.stop() == 0
+
+
+def test_killed_server_leaves_no_orphan_and_restarts(serve):
+    first = serve()
+    first.wait_ready()
+    database_pid = first.state()["pid"]
+    first.stop(signal.SIGKILL)
+    assert wait_gone(database_pid)
+    second = serve()
+    second.wait_ready()
+    assert second.stop() == 0
+
+
+def test_second_server_on_same_folder_is_refused(serve):
+    first = serve()
+    first.wait_ready()
+    second = serve()
+    assert second.process.wait(30) == 1
+    assert "is in use by another arsnova process" in second.output()
+    assert status_of(first.url + "/readyz") == 200
+
+
+def test_unwritable_data_folder_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    data_dir = blocker / "data"
+    # Without ARSNOVA_SECRET, storing the generated secret is what fails first.
+    result = run_cli("serve", env=cli_env(data_dir, free_port()))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"arsnova: invalid setting ARSNOVA_DATA_DIR={str(data_dir)!r}: "
+        "the data folder is not writable: Not a directory"
+    )
+    result = run_cli("serve", env=cli_env(data_dir, free_port(), ARSNOVA_SECRET="s" * 40))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"arsnova: data folder {data_dir} is not writable: Not a directory"
+    )
+
+
+def test_taken_port_is_a_clear_error_and_leaves_no_database(data_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", env=cli_env(data_dir, port))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"arsnova: cannot listen on 127.0.0.1:{port}: the address is already in use"
+    )
+    assert not (data_dir / "embedded.json").exists()
+    with (data_dir / "embedded.lock").open() as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: no database left running
+
+
+def test_bad_setting_exits_2_naming_it(tmp_path):
+    result = run_cli("serve", env=cli_env(tmp_path, ARSNOVA_PORT="http"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "arsnova: invalid setting ARSNOVA_PORT='http': must be a whole number"
+    )
+
+
+def test_migrate_without_a_running_server(data_dir):
+    env = cli_env(data_dir)
+    first = run_cli("migrate", env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "applied: 0001_initial"
+    again = run_cli("migrate", env=env)
+    assert again.stdout.strip() == "nothing to apply"
+    assert not (data_dir / "embedded.json").exists()
+
+
+def test_migrate_uses_the_running_server(serve, data_dir):
+    server = serve()
+    server.wait_ready()
+    result = run_cli("migrate", env=cli_env(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nothing to apply"
+    assert status_of(server.url + "/readyz") == 200
