@@ -7,6 +7,10 @@ one at `MONGODB_URI` when that is set. Nothing here fakes the database.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +25,21 @@ from arsnova.embedded import EmbeddedServer
 from arsnova.settings import Settings, default_embedded_command
 
 TEST_SECRET = "test-secret-" + "x" * 40
+DEFAULT_REDIS_PORT = 6379
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +53,36 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.uri
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: `REDIS_URL`, the one on 127.0.0.1:6379, or a `redis-server` of our own."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    if port_open(DEFAULT_REDIS_PORT):
+        yield f"redis://127.0.0.1:{DEFAULT_REDIS_PORT}/0"
+        return
+    if shutil.which("redis-server") is None:
+        pytest.fail("the tests need Redis: install redis-server or set REDIS_URL")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 @pytest.fixture

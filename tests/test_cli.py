@@ -17,15 +17,10 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from tests.conftest import free_port
 from tests.test_embedded import alive, wait_gone
 
 START_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def cli_env(data_dir: Path, port: int | None = None, **extra: str) -> dict[str, str]:

@@ -8,8 +8,6 @@ import socketio
 from arsnova.app import create_app
 from arsnova.keys import sio_key
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 async def connected_client(server, **kwargs) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
@@ -56,9 +54,9 @@ async def test_foreign_origin_refused_unless_configured(aiohttp_server, settings
         await refused.eio.disconnect()  # closes the client's HTTP session
 
 
-async def test_emits_cross_processes_through_redis(aiohttp_server, settings_with):
+async def test_emits_cross_processes_through_redis(aiohttp_server, settings_with, redis_url):
     """With REDIS_URL, an emit on one node reaches a socket connected to another."""
-    settings = settings_with(redis_url=REDIS_URL)
+    settings = settings_with(redis_url=redis_url)
     nodes = [await aiohttp_server(create_app(settings)) for _ in range(2)]
     received = asyncio.get_running_loop().create_future()
     client = await connected_client(nodes[0])
