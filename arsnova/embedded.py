@@ -27,7 +27,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 START_ATTEMPTS = 3
 STOP_TIMEOUT = 20.0
+ORPHAN_GRACE = 10.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -54,9 +55,14 @@ class DataDirInUse(EmbeddedError):
         )
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with(parent: int) -> Callable[[], None]:
+    def arrange() -> None:  # pragma: no cover - runs in the child before exec
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return arrange
 
 
 def _free_port() -> int:
@@ -65,16 +71,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """True for a running process; a zombie (exited, not yet reaped) counts as gone."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _port_open(port: int) -> bool:
@@ -194,9 +199,15 @@ class EmbeddedServer:
             ) from None
 
     def _claim(self) -> None:
-        """Takes the folder's lock, waiting while a dying previous owner lets go."""
+        """Takes the folder's lock, waiting while a dying previous owner's database lets go.
+
+        A database whose owner died should stop by itself (parent-death
+        SIGTERM); one still holding the folder after `ORPHAN_GRACE` seconds is
+        killed, which `--sync-on-commit` makes safe for acknowledged writes.
+        """
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + self.start_timeout
+        started = time.monotonic()
+        orphan_killed = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -207,9 +218,14 @@ class EmbeddedServer:
                     os.close(fd)
                     raise
             state = self.read_state()
-            if _pid_alive(state.get("owner")) or time.monotonic() > deadline:
+            waited = time.monotonic() - started
+            if pid_alive(state.get("owner")) or waited > self.start_timeout:
                 os.close(fd)
                 raise DataDirInUse(self.data_dir, state)
+            if waited > ORPHAN_GRACE and not orphan_killed and pid_alive(state.get("pid")):
+                log.warning("killing embedded database pid %s left by a dead owner", state["pid"])
+                os.kill(state["pid"], signal.SIGKILL)
+                orphan_killed = True
             time.sleep(0.1)
 
     def _spawn_and_wait(self, port: int) -> bool:
@@ -229,7 +245,7 @@ class EmbeddedServer:
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     pass_fds=(self._lock_fd,) if self._lock_fd is not None else (),
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=_die_with(os.getpid()),
                     start_new_session=True,
                 )
             except OSError as exc:

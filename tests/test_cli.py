@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from arsnova.embedded import pid_alive
 from tests.conftest import free_port
-from tests.test_embedded import alive, wait_gone
+from tests.test_embedded import wait_gone
 
 START_TIMEOUT = 60.0
 
@@ -116,7 +117,7 @@ def test_serve_ready_then_sigterm_exits_zero_and_stops_the_database(serve, data_
     server = serve()
     server.wait_ready()
     database_pid = server.state()["pid"]
-    assert alive(database_pid)
+    assert pid_alive(database_pid)
     assert status_of(server.url + "/healthz") == 200
     assert server.stop() == 0
     assert wait_gone(database_pid)

@@ -9,7 +9,13 @@ import time
 
 import pytest
 
-from arsnova.embedded import DataDirInUse, EmbeddedError, EmbeddedServer, embedded_database
+from arsnova.embedded import (
+    DataDirInUse,
+    EmbeddedError,
+    EmbeddedServer,
+    embedded_database,
+    pid_alive,
+)
 from arsnova.settings import default_embedded_command
 
 
@@ -17,18 +23,10 @@ def server_in(path, command=None, timeout=30.0) -> EmbeddedServer:
     return EmbeddedServer(path, command or default_embedded_command(), timeout)
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def wait_gone(pid: int, seconds: float = 15.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.1)
     return False
@@ -47,7 +45,7 @@ def test_start_writes_state_and_stop_cleans_up(running):
     assert state["uri"] == running.uri and state["owner"] == os.getpid()
     pid = running.process.pid
     running.stop()
-    assert not alive(pid) or wait_gone(pid)
+    assert not pid_alive(pid) or wait_gone(pid)
     assert not running.state_path.exists()
 
 
@@ -67,7 +65,7 @@ def test_command_starts_and_stops_a_temporary_server(tmp_path):
     with embedded_database(data, default_embedded_command(), 30) as uri:
         pid = server_in(data).read_state()["pid"]
         assert uri.startswith("mongodb://127.0.0.1:")
-        assert alive(pid)
+        assert pid_alive(pid)
     assert wait_gone(pid)
     again = server_in(data)
     again.start()  # the folder is free again
@@ -120,7 +118,10 @@ def test_child_dies_with_its_owner_and_folder_is_reclaimed(tmp_path):
     owner.send_signal(signal.SIGKILL)
     owner.wait()
     owner.stdout.close()
-    assert wait_gone(child), "the embedded database outlived its owner"
     server = server_in(data)
-    server.start()
-    server.stop()
+    server.start()  # waits for the orphan to stop (or kills it after a grace period)
+    try:
+        assert not pid_alive(child), "the embedded database outlived its owner"
+        assert server.running
+    finally:
+        server.stop()
