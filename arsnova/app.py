@@ -13,8 +13,9 @@ from aiohttp import web
 from arsnova import migrate
 from arsnova.api import setup_api
 from arsnova.api.middlewares import error_middleware
+from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
-from arsnova.keys import embedded_key, settings_key, store_key
+from arsnova.keys import embedded_key, providers_key, settings_key, store_key
 from arsnova.realtime import setup_realtime
 from arsnova.settings import Settings
 from arsnova.store import connect
@@ -27,6 +28,7 @@ EMBEDDED_WATCH_INTERVAL = 0.5
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body, middlewares=[error_middleware])
     app[settings_key] = settings
+    app[providers_key] = {provider.name: provider for provider in (GuestProvider(),)}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)
     app.cleanup_ctx.append(store_ctx)

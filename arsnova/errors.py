@@ -54,3 +54,21 @@ class DatabaseUnavailable(ArsnovaError):
     status = 503
     code = "database-unavailable"
     default_message = "The database is not reachable; try again shortly."
+
+
+class Unauthorized(ArsnovaError):
+    status = 401
+    code = "login-required"
+    default_message = "Log in first."
+
+
+class Forbidden(ArsnovaError):
+    status = 403
+    code = "forbidden"
+    default_message = "You may not do this."
+
+
+class NotImplementedHere(ArsnovaError):
+    status = 501
+    code = "not-implemented"
+    default_message = "This request is not supported."

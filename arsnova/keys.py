@@ -6,6 +6,7 @@ import socketio
 from aiohttp import web
 
 from arsnova.embedded import EmbeddedServer
+from arsnova.identity import LoginProvider, User
 from arsnova.settings import Settings
 from arsnova.store import Store
 
@@ -14,4 +15,7 @@ store_key = web.AppKey("store", Store)
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 embedded_key = web.AppKey("embedded", EmbeddedServer)
 
+providers_key = web.AppKey("login_providers", dict[str, LoginProvider])
+
 request_id_key = web.RequestKey("request_id", str)
+user_key = web.RequestKey("user", User | None)

@@ -53,6 +53,9 @@ class Settings:
     embedded_start_timeout: float = 30.0
     migrations_dir: Path | None = None
     migrate_on_start: bool = True
+    admins: frozenset[str] = frozenset()
+    login_idle_timeout: int = 3 * 3600
+    active_user_window: int = 300
 
     @property
     def embedded(self) -> bool:
@@ -90,6 +93,8 @@ class Settings:
         read("ARSNOVA_EMBEDDED_COMMAND", "embedded_command", _command)
         read("ARSNOVA_EMBEDDED_START_TIMEOUT", "embedded_start_timeout", _float_between(1, 600))
         read("ARSNOVA_MIGRATIONS_DIR", "migrations_dir", Path)
+        read("ARSNOVA_ADMINS", "admins", _names)
+        read("ARSNOVA_LOGIN_IDLE_TIMEOUT", "login_idle_timeout", _int_between(60, 30 * 86400))
 
         if "db_name" not in values and values.get("mongodb_uri"):
             path = urlsplit(values["mongodb_uri"]).path.lstrip("/")
@@ -200,6 +205,10 @@ def _origins(raw: str) -> tuple[str, ...]:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
             raise ValueError(f"{origin!r} is not an http(s) origin")
     return origins
+
+
+def _names(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _command(raw: str) -> tuple[str, ...]:

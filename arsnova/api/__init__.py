@@ -2,8 +2,9 @@
 
 from aiohttp import web
 
-from arsnova.api import health
+from arsnova.api import auth, health, sessions
 
 
 def setup_api(app: web.Application) -> None:
-    app.add_routes(health.routes)
+    for module in (health, auth, sessions):
+        app.add_routes(module.routes)

@@ -10,6 +10,8 @@ from marshmallow import Schema
 
 from arsnova.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from arsnova.keys import settings_key
+from arsnova.schemas.common import ListQuerySchema
+from arsnova.store.common import Page
 
 
 async def load_body(request: web.Request, schema: Schema) -> Any:
@@ -31,3 +33,19 @@ async def load_body(request: web.Request, schema: Schema) -> Any:
     except (ValueError, RecursionError):
         raise BadRequest("The body is not valid JSON.", code="invalid-json") from None
     return schema.load(data)
+
+
+def load_query(request: web.Request, schema: Schema) -> Any:
+    """Loads the query string (the last value of a repeated parameter wins)."""
+    return schema.load(dict(request.query))
+
+
+def page_of(query: dict[str, Any], schema: ListQuerySchema) -> Page:
+    """The sorting and slicing asked for by the seed's global list parameters."""
+    sort = query.get("sort")
+    return Page(
+        sort=schema.sortable[sort] if sort else None,
+        descending=query.get("order") == "desc",
+        limit=query.get("limit"),
+        offset=query.get("offset", 0),
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+from datetime import datetime
+from typing import Any, ClassVar
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 
 class BaseSchema(Schema):
@@ -10,6 +13,29 @@ class BaseSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class LegacyInputSchema(BaseSchema):
+    """An input that tolerates the read-only properties legacy clients send back.
+
+    ARSnova clients PUT whole objects, including `_id`, `_rev`, `type` and other
+    read-only properties; those are dropped, anything else unknown is refused.
+    """
+
+    read_only: ClassVar[tuple[str, ...]] = ("_id", "_rev", "type")
+
+    @pre_load
+    def drop_read_only(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in self.read_only}
+        return data
+
+
+class Millis(fields.Field):
+    """A datetime on the wire as a Unix timestamp in milliseconds (the seed's format)."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any):
+        return None if value is None else int(value.timestamp() * 1000)
 
 
 class ErrorSchema(BaseSchema):
@@ -21,3 +47,30 @@ class ErrorSchema(BaseSchema):
 
 class HealthSchema(BaseSchema):
     status = fields.String(required=True)
+
+
+class QuerySchema(BaseSchema):
+    """Query parameters: unknown ones are ignored (legacy clients add cache busters)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ListQuerySchema(QuerySchema):
+    """The seed's global list parameters; subclasses map sortable properties to stored fields."""
+
+    sortable: ClassVar[dict[str, str]] = {}
+
+    user = fields.String(validate=validate.Length(1, 200))
+    sort = fields.String()
+    order = fields.String(validate=validate.OneOf(["asc", "desc"]))
+    limit = fields.Integer(validate=validate.Range(1, 1000))
+    offset = fields.Integer(validate=validate.Range(0, 1_000_000))
+
+    @pre_load
+    def check_sort(self, data: Any, **kwargs: Any) -> Any:
+        sort = data.get("sort") if hasattr(data, "get") else None
+        if sort is not None and sort not in self.sortable:
+            allowed = ", ".join(sorted(self.sortable))
+            raise ValidationError({"sort": [f"Must be one of: {allowed}."]})
+        return data

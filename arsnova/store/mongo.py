@@ -12,7 +12,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
 
 from arsnova.errors import DatabaseUnavailable
+from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
+from arsnova.store.sessions import SessionRepo
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Store:
     client: AsyncMongoClient
     db: AsyncDatabase
     migrations: MigrationRepo
+    logins: LoginRepo
+    sessions: SessionRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -59,6 +63,12 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
         with translate_errors():
             await client.aconnect()
         db = client.get_database(db_name, write_concern=WriteConcern(w="majority", j=True))
-        yield Store(client=client, db=db, migrations=MigrationRepo(db))
+        yield Store(
+            client=client,
+            db=db,
+            migrations=MigrationRepo(db),
+            logins=LoginRepo(db),
+            sessions=SessionRepo(db),
+        )
     finally:
         await client.close()

@@ -1,0 +1,123 @@
+"""/session/…: lecture sessions (create, list, join, lock, change, delete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from arsnova.api.params import load_body, load_query, page_of
+from arsnova.auth import require_list_user, require_owner, require_user
+from arsnova.keys import store_key
+from arsnova.schemas.session import (
+    LockQuerySchema,
+    LoggedInSchema,
+    SessionCreateSchema,
+    SessionListQuerySchema,
+    SessionSchema,
+)
+from arsnova.store.common import now
+
+routes = web.RouteTableDef()
+session_schema = SessionSchema()
+sessions_schema = SessionSchema(many=True)
+create_schema = SessionCreateSchema()
+update_schema = SessionCreateSchema(partial=True)
+list_query_schema = SessionListQuerySchema()
+lock_query_schema = LockQuerySchema()
+logged_in_schema = LoggedInSchema()
+
+
+async def session_of(request: web.Request) -> dict[str, Any]:
+    """The lecture session named by the `{keyword}` of the path (404 if none)."""
+    return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+
+
+@routes.get("/session/")
+async def list_sessions(request: web.Request) -> web.Response:
+    """Sessions the user visited (`visitedonly`) or owns (`ownedonly`); all for admins."""
+    user = await require_user(request)
+    query = load_query(request, list_query_schema)
+    if not (query["visitedonly"] or query["ownedonly"] or user.is_admin):
+        return web.Response(
+            status=501,
+            text="Set visitedonly=true or ownedonly=true.",
+            content_type="text/plain",
+        )
+    username = require_list_user(user, query.get("user"))
+    page = page_of(query, list_query_schema)
+    sessions = request.app[store_key].sessions
+    if query["ownedonly"]:
+        found = await sessions.owned(username, page)
+    elif query["visitedonly"]:
+        found = await sessions.visited(username, page)
+    else:
+        found = await sessions.everything(page)
+    return web.json_response(sessions_schema.dump(found))
+
+
+@routes.post("/session/")
+async def create_session(request: web.Request) -> web.Response:
+    """Creates a session under a new random keyword; the caller owns it."""
+    user = await require_user(request)
+    fields = await load_body(request, create_schema)
+    fields.setdefault("short_name", fields["name"][:12])
+    session = await request.app[store_key].sessions.create(user.username, fields)
+    return web.json_response(session_schema.dump(session), status=201)
+
+
+@routes.get("/session/{keyword}")
+async def get_session(request: web.Request) -> web.Response:
+    """Returns the session and records the visit (joining it as a participant)."""
+    user = await require_user(request)
+    session = await session_of(request)
+    await request.app[store_key].sessions.record_visit(user.username, session)
+    return web.json_response(session_schema.dump(session))
+
+
+@routes.put("/session/{keyword}")
+async def update_session(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    fields = await load_body(request, update_schema)
+    updated = await request.app[store_key].sessions.update(session["keyword"], fields)
+    return web.json_response(session_schema.dump(updated))
+
+
+@routes.delete("/session/{keyword}")
+async def delete_session(request: web.Request) -> web.Response:
+    """Deletes the session with its questions, answers and interposed questions."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    await request.app[store_key].sessions.delete(session["id"])
+    return web.Response(status=204)
+
+
+@routes.post("/session/{keyword}/online")
+async def join_session_online(request: web.Request) -> web.Response:
+    """Deprecated (use Socket.IO): joins the session and returns login details."""
+    user = await require_user(request)
+    session = await session_of(request)
+    sessions = request.app[store_key].sessions
+    await sessions.record_visit(user.username, session)
+    visited = await sessions.visited(user.username, page_of({}, list_query_schema))
+    body = {
+        "user": user.username,
+        "session_id": session["id"],
+        "timestamp": now(),
+        "visited_sessions": visited,
+    }
+    return web.json_response(logged_in_schema.dump(body), status=201)
+
+
+@routes.post("/session/{keyword}/lock")
+async def lock_session(request: web.Request) -> web.Response:
+    """`lock=true` (default) closes the session to answers, questions and votes; 204."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    query = load_query(request, lock_query_schema)
+    await request.app[store_key].sessions.update(session["keyword"], {"active": not query["lock"]})
+    return web.Response(status=204)

@@ -1,0 +1,154 @@
+"""Logins, the JSESSIONID cookie, login providers and roles in a lecture session.
+
+A login is a server-side record; the cookie holds a random 256-bit token of
+which only the SHA-256 hash is stored. Providers turn a login request into an
+identity; only `guest` is built in, and the others of the seed (cas, google,
+facebook) are refused until a provider for them is registered in
+`create_app`, so OIDC or CAS can be added without touching the handlers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from arsnova.errors import BadRequest, Forbidden, Unauthorized
+from arsnova.identity import Identity, LoginProvider, User
+from arsnova.keys import providers_key, settings_key, store_key, user_key
+from arsnova.store.common import now
+
+COOKIE_NAME = "JSESSIONID"
+MAX_TOKEN_LENGTH = 128
+TOUCH_INTERVAL = 60  # seconds between writes that extend a login
+GUEST_NAME = re.compile(r"^Guest[0-9a-f]{20}$")
+
+
+class GuestProvider:
+    """Anonymous guests; a client may pass back the guest name it stored to keep its identity.
+
+    Guest names carry 80 random bits, so knowing one is what proves it is yours.
+    """
+
+    name = "guest"
+
+    async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity:
+        name = query.get("user")
+        if name is None:
+            name = "Guest" + secrets.token_hex(10)
+        elif not GUEST_NAME.match(name):
+            raise BadRequest(
+                "A guest name is 'Guest' and 20 hex digits, as this server hands them out.",
+                code="invalid-guest-name",
+            )
+        return Identity(name, "guest")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_provider(request: web.Request, login_type: str) -> LoginProvider:
+    provider = request.app[providers_key].get(login_type)
+    if provider is None:
+        raise BadRequest(
+            f"The login type {login_type!r} is not configured on this server.",
+            code="login-type-not-configured",
+        )
+    return provider
+
+
+async def start_login(
+    request: web.Request, response: web.StreamResponse, identity: Identity
+) -> User:
+    """Creates the login record and sets its cookie on `response`."""
+    settings = request.app[settings_key]
+    token = secrets.token_urlsafe(32)
+    await request.app[store_key].logins.create(
+        hash_token(token), identity.username, identity.type, settings.login_idle_timeout
+    )
+    response.set_cookie(
+        COOKIE_NAME, token, httponly=True, samesite="Lax", path="/", secure=request.secure
+    )
+    user = User(identity.username, identity.type, identity.username in settings.admins)
+    request[user_key] = user
+    return user
+
+
+async def end_login(request: web.Request, response: web.StreamResponse) -> None:
+    token = request.cookies.get(COOKIE_NAME)
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        await request.app[store_key].logins.delete(hash_token(token))
+    response.del_cookie(COOKIE_NAME, path="/")
+
+
+async def current_user(request: web.Request) -> User | None:
+    """The logged-in user of this request, or None; extends the login while it is used."""
+    if user_key in request:
+        return request[user_key]
+    user = None
+    token = request.cookies.get(COOKIE_NAME)
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        settings = request.app[settings_key]
+        logins = request.app[store_key].logins
+        token_hash = hash_token(token)
+        login = await logins.active(token_hash)
+        if login is not None:
+            if (now() - login["last_seen"]).total_seconds() > TOUCH_INTERVAL:
+                login = await logins.touch(token_hash, settings.login_idle_timeout) or login
+            user = User(login["username"], login["type"], login["username"] in settings.admins)
+    request[user_key] = user
+    return user
+
+
+async def require_user(request: web.Request) -> User:
+    user = await current_user(request)
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def is_owner(user: User, session: Mapping[str, Any]) -> bool:
+    return user.username == session["creator"]
+
+
+def require_owner(user: User, session: Mapping[str, Any]) -> None:
+    """Only the session's creator (or an admin) may change it."""
+    if not (is_owner(user, session) or user.is_admin):
+        raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
+
+
+async def require_participant(request: web.Request, user: User, session: Mapping[str, Any]) -> None:
+    """Owner, admin, or a user who joined the session (visited it)."""
+    if is_owner(user, session) or user.is_admin:
+        return
+    if not await request.app[store_key].sessions.has_visited(user.username, session["id"]):
+        raise Forbidden(
+            "Join this lecture session first (GET /session/{keyword}).", code="not-a-participant"
+        )
+
+
+def require_list_user(user: User, requested: str | None) -> str:
+    """The seed's `user` list parameter: your own name, or anyone's for admins."""
+    if requested is None or requested == user.username:
+        return user.username
+    if not user.is_admin:
+        raise Forbidden("You may only list your own data.", code="user-mismatch")
+    return requested
+
+
+def is_safe_redirect(request: web.Request, url: str) -> bool:
+    """Relative paths, this server, or a configured CORS origin: never an open redirect."""
+    parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        return url.startswith("/") and not url.startswith("//") and "\\" not in url
+    if parts.scheme not in ("http", "https"):
+        return False
+    origin = f"{parts.scheme}://{parts.netloc}"
+    own = f"{request.scheme}://{request.host}"
+    return origin == own or origin in request.app[settings_key].cors_origins

@@ -1,0 +1,28 @@
+"""Who a request is: the user of a login, and what login providers return."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    type: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    username: str
+    type: str
+
+
+class LoginProvider(Protocol):
+    name: str
+
+    async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity: ...

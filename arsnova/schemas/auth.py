@@ -1,0 +1,21 @@
+"""Login, logout and who-am-I."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from arsnova.schemas.common import BaseSchema, QuerySchema
+
+URL = validate.Length(1, 2000)
+
+
+class LoginQuerySchema(QuerySchema):
+    type = fields.String(load_default="guest", validate=validate.Length(1, 40))
+    user = fields.String(validate=validate.Length(1, 200))
+    successurl = fields.String(validate=URL)
+    failureurl = fields.String(validate=URL)
+
+
+class WhoAmISchema(BaseSchema):
+    username = fields.String(required=True)
+    type = fields.String(required=True)

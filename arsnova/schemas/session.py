@@ -1,0 +1,71 @@
+"""Lecture sessions (the seed's Session)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from marshmallow import fields, validate
+
+from arsnova.schemas.common import (
+    BaseSchema,
+    LegacyInputSchema,
+    ListQuerySchema,
+    Millis,
+    QuerySchema,
+)
+
+NAME = validate.Length(1, 50)
+SHORT_NAME = validate.Length(1, 12)
+
+
+class SessionSchema(BaseSchema):
+    id = fields.String(data_key="_id")
+    type = fields.Constant("session")
+    name = fields.String()
+    short_name = fields.String(data_key="shortName")
+    keyword = fields.String()
+    creator = fields.String()
+    active = fields.Boolean()
+    last_owner_activity = Millis(data_key="lastOwnerActivity")
+    course_type = fields.String(data_key="courseType")
+    course_id = fields.String(data_key="courseId")
+    course_session = fields.Boolean(data_key="courseSession")
+
+
+class SessionCreateSchema(LegacyInputSchema):
+    read_only = (
+        *LegacyInputSchema.read_only,
+        "keyword", "creator", "lastOwnerActivity", "courseType", "courseId", "courseSession",
+    )  # fmt: skip
+
+    name = fields.String(required=True, validate=NAME)
+    short_name = fields.String(data_key="shortName", validate=SHORT_NAME)
+    active = fields.Boolean()
+
+
+class SessionListQuerySchema(ListQuerySchema):
+    sortable: ClassVar[dict[str, str]] = {
+        "name": "name",
+        "shortName": "short_name",
+        "keyword": "keyword",
+        "creator": "creator",
+        "active": "active",
+        "lastOwnerActivity": "last_owner_activity",
+    }
+
+    visitedonly = fields.Boolean(load_default=False)
+    ownedonly = fields.Boolean(load_default=False)
+
+
+class LockQuerySchema(QuerySchema):
+    lock = fields.Boolean(load_default=True)
+
+
+class LoggedInSchema(BaseSchema):
+    """The deprecated `POST /session/{keyword}/online` answer."""
+
+    type = fields.Constant("logged_in")
+    user = fields.String()
+    session_id = fields.String(data_key="sessionId")
+    timestamp = Millis()
+    visited_sessions = fields.List(fields.Nested(SessionSchema), data_key="visitedSessions")

@@ -1,0 +1,58 @@
+"""Helpers shared by the repositories: ids, paging, documents to plain dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.cursor import AsyncCursor
+
+
+@dataclass(frozen=True)
+class Page:
+    """Sorting and slicing of a list; `sort` is a stored field name (whitelisted by the API)."""
+
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+    offset: int = 0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def object_id(value: str) -> ObjectId | None:
+    """The ObjectId of a wire id, or None for anything malformed (callers answer 404)."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+def plain(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored document with `_id` as the string `id` and other ObjectIds as strings."""
+    if document is None:
+        return None
+    result = {key: str(value) if isinstance(value, ObjectId) else value
+              for key, value in document.items() if key != "_id"}  # fmt: skip
+    result["id"] = str(document["_id"])
+    return result
+
+
+def paged(cursor: AsyncCursor, page: Page, default_sort: str) -> AsyncCursor:
+    direction = DESCENDING if page.descending else ASCENDING
+    cursor = cursor.sort([(page.sort or default_sort, direction), ("_id", direction)])
+    if page.offset:
+        cursor = cursor.skip(page.offset)
+    if page.limit:
+        cursor = cursor.limit(page.limit)
+    return cursor
+
+
+async def paged_list(cursor: AsyncCursor, page: Page, default_sort: str) -> list[dict[str, Any]]:
+    return [plain(doc) for doc in await paged(cursor, page, default_sort).to_list(None)]

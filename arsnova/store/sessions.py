@@ -1,0 +1,110 @@
+"""Lecture sessions, addressed by their 8-digit keyword, and who visited them."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from arsnova.errors import Conflict, NotFound
+from arsnova.store.common import Page, now, object_id, paged_list, plain
+
+KEYWORD_ATTEMPTS = 20
+
+
+def new_keyword() -> str:
+    """A random 8-digit number without a leading zero."""
+    return str(10_000_000 + secrets.randbelow(90_000_000))
+
+
+class SessionNotFound(NotFound):
+    code = "session-not-found"
+    default_message = "No lecture session has this keyword."
+
+
+class SessionRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+        self.collection = db["sessions"]
+        self.visits = db["session_visits"]
+
+    async def create(self, creator: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Inserts a session under a fresh unique keyword (retried on collision)."""
+        moment = now()
+        for _attempt in range(KEYWORD_ATTEMPTS):
+            document = {
+                "active": True,
+                "course_type": "",
+                "course_id": "",
+                "course_session": False,
+                **fields,
+                "keyword": new_keyword(),
+                "creator": creator,
+                "created_at": moment,
+                "last_owner_activity": moment,
+            }
+            try:
+                result = await self.collection.insert_one(document)
+            except DuplicateKeyError:
+                continue
+            document["_id"] = result.inserted_id
+            return plain(document)
+        raise Conflict("No free keyword was found; try again.", code="keyword-exhausted")
+
+    async def by_keyword(self, keyword: str) -> dict[str, Any]:
+        document = await self.collection.find_one({"keyword": keyword})
+        if document is None:
+            raise SessionNotFound()
+        return plain(document)
+
+    async def by_id(self, session_id: str) -> dict[str, Any]:
+        document = await self.collection.find_one({"_id": object_id(session_id)})
+        if document is None:
+            raise SessionNotFound()
+        return plain(document)
+
+    async def update(self, keyword: str, fields: dict[str, Any]) -> dict[str, Any]:
+        document = await self.collection.find_one_and_update(
+            {"keyword": keyword},
+            {"$set": {**fields, "last_owner_activity": now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            raise SessionNotFound()
+        return plain(document)
+
+    async def delete(self, session_id: str) -> None:
+        """Deletes a session with its questions, answers, interposed questions and visits."""
+        oid = object_id(session_id)
+        for name in ("answers", "questions", "interposed_questions", "session_visits"):
+            await self.db[name].delete_many({"session_id": oid})
+        await self.collection.delete_one({"_id": oid})
+
+    async def record_visit(self, user: str, session: dict[str, Any]) -> None:
+        await self.visits.update_one(
+            {"user": user, "session_id": object_id(session["id"])},
+            {"$set": {"visited_at": now(), "keyword": session["keyword"]}},
+            upsert=True,
+        )
+
+    async def has_visited(self, user: str, session_id: str) -> bool:
+        found = await self.visits.find_one(
+            {"user": user, "session_id": object_id(session_id)}, {"_id": 1}
+        )
+        return found is not None
+
+    async def owned(self, user: str, page: Page) -> list[dict[str, Any]]:
+        return await paged_list(self.collection.find({"creator": user}), page, "created_at")
+
+    async def visited(self, user: str, page: Page) -> list[dict[str, Any]]:
+        ids = await self.visits.distinct("session_id", {"user": user})
+        return await paged_list(self.collection.find({"_id": {"$in": ids}}), page, "created_at")
+
+    async def everything(self, page: Page) -> list[dict[str, Any]]:
+        return await paged_list(self.collection.find({}), page, "created_at")
+
+    async def count(self, active: bool) -> int:
+        return await self.collection.count_documents({"active": active})
