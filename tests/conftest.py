@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 
 from arsnova.app import create_app
@@ -25,6 +25,7 @@ from arsnova.embedded import EmbeddedServer
 from arsnova.settings import Settings, default_embedded_command
 
 TEST_SECRET = "test-secret-" + "x" * 40
+ADMIN_NAME = "Guest" + "ad" * 10
 DEFAULT_REDIS_PORT = 6379
 
 
@@ -125,7 +126,7 @@ def settings_with(mongo_uri: str, db_name: str, db, tmp_path: Path):
 
 @pytest.fixture
 def settings(settings_with) -> Settings:
-    return settings_with()
+    return settings_with(admins=frozenset({ADMIN_NAME}))
 
 
 @pytest.fixture
@@ -134,5 +135,26 @@ def app(settings: Settings) -> web.Application:
 
 
 @pytest.fixture
-async def client(aiohttp_client, app: web.Application) -> TestClient:
-    return await aiohttp_client(app)
+async def server(aiohttp_server, app: web.Application) -> TestServer:
+    return await aiohttp_server(app)
+
+
+@pytest.fixture
+async def client(aiohttp_client, server: TestServer) -> TestClient:
+    """An anonymous HTTP client of the test's server."""
+    return await aiohttp_client(server)
+
+
+@pytest.fixture
+def login(aiohttp_client, server: TestServer):
+    """Logs a new guest in on a client of its own; `client.username` is the guest's name."""
+
+    async def log_in(name: str | None = None) -> TestClient:
+        client = await aiohttp_client(server)
+        params = {"type": "guest", **({"user": name} if name else {})}
+        response = await client.get("/auth/login", params=params)
+        assert response.status == 200, await response.text()
+        client.username = (await response.json())["username"]
+        return client
+
+    return log_in

@@ -11,6 +11,7 @@ from arsnova.api.params import load_body
 from arsnova.app import create_app
 from arsnova.errors import NotFound
 from arsnova.schemas import BaseSchema
+from tests.api.conftest import expect_error
 
 
 class EchoSchema(BaseSchema):
@@ -38,16 +39,6 @@ def app(settings):
     app.router.add_get("/probe/boom", get_boom)
     app.router.add_get("/probe/missing", get_missing)
     return app
-
-
-async def expect_error(response, status: int, code: str) -> dict:
-    assert response.status == status
-    assert response.content_type == "application/json"
-    body = await response.json()
-    assert body["code"] == code
-    assert isinstance(body["message"], str) and body["message"]
-    assert response.headers["X-Request-Id"]
-    return body
 
 
 async def test_valid_body_passes(client):
