@@ -10,17 +10,20 @@ from tests.conftest import ADMIN_NAME
 
 @pytest.fixture
 async def owner(login) -> TestClient:
-    """The lecturer: `owner.session` is the lecture session they created."""
+    """The lecturer: `owner.lecture` is the lecture session (JSON) they created.
+
+    (Not `owner.session`: that is TestClient's own aiohttp ClientSession.)
+    """
     client = await login()
     response = await client.post("/session/", json={"name": "Physics I", "shortName": "PHY1"})
     assert response.status == 201
-    client.session = await response.json()
+    client.lecture = await response.json()
     return client
 
 
 @pytest.fixture
 def keyword(owner: TestClient) -> str:
-    return owner.session["keyword"]
+    return owner.lecture["keyword"]
 
 
 @pytest.fixture
