@@ -12,6 +12,7 @@ from aiohttp import web
 
 from arsnova import migrate
 from arsnova.api import setup_api
+from arsnova.api.cors import setup_cors
 from arsnova.api.middlewares import error_middleware
 from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(migrations_ctx)
     setup_api(app)
     setup_realtime(app)
+    setup_cors(app)  # last: it must see every route
     return app
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from arsnova.errors import BadRequest, Forbidden, Unauthorized
+from arsnova.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from arsnova.identity import Identity, LoginProvider, User
 from arsnova.keys import providers_key, settings_key, store_key, user_key
 from arsnova.store.common import now
@@ -131,6 +131,12 @@ async def require_participant(request: web.Request, user: User, session: Mapping
         raise Forbidden(
             "Join this lecture session first (GET /session/{keyword}).", code="not-a-participant"
         )
+
+
+def require_open(session: Mapping[str, Any]) -> None:
+    """Participants may answer, ask and vote only while the session is not locked."""
+    if not session["active"]:
+        raise Conflict("This lecture session is locked.", code="session-locked")
 
 
 def require_list_user(user: User, requested: str | None) -> str:

@@ -16,6 +16,7 @@ sio_key = web.AppKey("sio", socketio.AsyncServer)
 embedded_key = web.AppKey("embedded", EmbeddedServer)
 
 providers_key = web.AppKey("login_providers", dict[str, LoginProvider])
+openapi_key = web.AppKey("openapi", dict)
 
 request_id_key = web.RequestKey("request_id", str)
 user_key = web.RequestKey("user", User | None)

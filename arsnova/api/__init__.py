@@ -2,9 +2,11 @@
 
 from aiohttp import web
 
-from arsnova.api import auth, health, sessions
+from arsnova.api import audience, auth, health, questions, sessions, statistics
+from arsnova.api.openapi import setup_openapi
 
 
 def setup_api(app: web.Application) -> None:
-    for module in (health, auth, sessions):
+    setup_openapi(app)
+    for module in (health, auth, sessions, questions, audience, statistics):
         app.add_routes(module.routes)

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
+from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.auth import end_login, is_safe_redirect, login_provider, require_user, start_login
 from arsnova.errors import ArsnovaError, BadRequest
@@ -31,6 +32,7 @@ def with_error(url: str, code: str) -> str:
 
 
 @routes.get("/auth/login")
+@operation(query=login_query_schema, responses={200: who_am_i_schema, 302: None}, login=False)
 async def login(request: web.Request) -> web.StreamResponse:
     """Logs in with a provider (`type`, default guest); redirects to `successurl` when given.
 
@@ -56,6 +58,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/auth/logout")
 @routes.post("/auth/logout")
+@operation(responses={204: None, 302: None}, login=False)
 async def logout(request: web.Request) -> web.StreamResponse:
     """Ends the login; redirects back to the referring page of this server, else 204."""
     referer = request.headers.get("Referer")
@@ -70,6 +73,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/auth/")
+@operation(responses={200: who_am_i_schema})
 async def get_login(request: web.Request) -> web.Response:
     """Who is logged in: `{username, type}`, or 401."""
     user = await require_user(request)

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import require_list_user, require_owner, require_user
 from arsnova.keys import store_key
@@ -34,6 +35,7 @@ async def session_of(request: web.Request) -> dict[str, Any]:
 
 
 @routes.get("/session/")
+@operation(query=list_query_schema, responses={200: sessions_schema, 501: TEXT}, errors=(403,))
 async def list_sessions(request: web.Request) -> web.Response:
     """Sessions the user visited (`visitedonly`) or owns (`ownedonly`); all for admins."""
     user = await require_user(request)
@@ -57,6 +59,7 @@ async def list_sessions(request: web.Request) -> web.Response:
 
 
 @routes.post("/session/")
+@operation(body=create_schema, responses={201: session_schema})
 async def create_session(request: web.Request) -> web.Response:
     """Creates a session under a new random keyword; the caller owns it."""
     user = await require_user(request)
@@ -67,6 +70,7 @@ async def create_session(request: web.Request) -> web.Response:
 
 
 @routes.get("/session/{keyword}")
+@operation(responses={200: session_schema}, errors=(404,))
 async def get_session(request: web.Request) -> web.Response:
     """Returns the session and records the visit (joining it as a participant)."""
     user = await require_user(request)
@@ -76,7 +80,9 @@ async def get_session(request: web.Request) -> web.Response:
 
 
 @routes.put("/session/{keyword}")
+@operation(body=update_schema, responses={200: session_schema}, errors=(403, 404))
 async def update_session(request: web.Request) -> web.Response:
+    """Changes name, shortName or active (owner); whole legacy objects are accepted."""
     user = await require_user(request)
     session = await session_of(request)
     require_owner(user, session)
@@ -86,6 +92,7 @@ async def update_session(request: web.Request) -> web.Response:
 
 
 @routes.delete("/session/{keyword}")
+@operation(responses={204: None}, errors=(403, 404))
 async def delete_session(request: web.Request) -> web.Response:
     """Deletes the session with its questions, answers and interposed questions."""
     user = await require_user(request)
@@ -96,6 +103,7 @@ async def delete_session(request: web.Request) -> web.Response:
 
 
 @routes.post("/session/{keyword}/online")
+@operation(responses={201: logged_in_schema}, errors=(404,))
 async def join_session_online(request: web.Request) -> web.Response:
     """Deprecated (use Socket.IO): joins the session and returns login details."""
     user = await require_user(request)
@@ -113,6 +121,7 @@ async def join_session_online(request: web.Request) -> web.Response:
 
 
 @routes.post("/session/{keyword}/lock")
+@operation(query=lock_query_schema, responses={204: None}, errors=(403, 404))
 async def lock_session(request: web.Request) -> web.Response:
     """`lock=true` (default) closes the session to answers, questions and votes; 204."""
     user = await require_user(request)

@@ -12,9 +12,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
 
 from arsnova.errors import DatabaseUnavailable
+from arsnova.store.answers import AnswerRepo
+from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
+from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
+from arsnova.store.statistics import StatisticsRepo
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,10 @@ class Store:
     migrations: MigrationRepo
     logins: LoginRepo
     sessions: SessionRepo
+    questions: QuestionRepo
+    answers: AnswerRepo
+    interposed: AudienceQuestionRepo
+    statistics: StatisticsRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -69,6 +77,10 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             migrations=MigrationRepo(db),
             logins=LoginRepo(db),
             sessions=SessionRepo(db),
+            questions=QuestionRepo(db),
+            answers=AnswerRepo(db),
+            interposed=AudienceQuestionRepo(db),
+            statistics=StatisticsRepo(db),
         )
     finally:
         await client.close()

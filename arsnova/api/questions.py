@@ -1,0 +1,297 @@
+"""[/session/{keyword}]/lecturerquestion/…: lecturer questions and their answers.
+
+Every route past the collection also exists without the `/session/{keyword}`
+prefix, as the seed's brackets say; with it, a question of another session
+is 404. Answers are anonymous: only their author sees `user`, and
+participants see statistics, never other users' answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from arsnova.api.openapi import operation
+from arsnova.api.params import load_body, load_query, page_of
+from arsnova.api.sessions import session_of
+from arsnova.auth import (
+    is_owner,
+    require_list_user,
+    require_open,
+    require_owner,
+    require_participant,
+    require_user,
+)
+from arsnova.errors import Forbidden
+from arsnova.identity import User
+from arsnova.keys import store_key
+from arsnova.schemas.answer import (
+    AnonymousAnswerSchema,
+    AnswerCreateSchema,
+    AnswerListQuerySchema,
+    AnswerSchema,
+    settle_answer,
+)
+from arsnova.schemas.question import (
+    PublishQuerySchema,
+    QuestionCreateSchema,
+    QuestionListQuerySchema,
+    QuestionSchema,
+    QuestionStatisticsSchema,
+    settle_changes,
+)
+
+routes = web.RouteTableDef()
+question_schema = QuestionSchema()
+without_correct_schema = QuestionSchema(exclude=("possible_answers.correct",))
+questions_schema = QuestionSchema(many=True)
+create_schema = QuestionCreateSchema()
+update_schema = QuestionCreateSchema(partial=True)
+list_query_schema = QuestionListQuerySchema()
+publish_query_schema = PublishQuerySchema()
+statistics_schema = QuestionStatisticsSchema(many=True)
+answer_schema = AnswerSchema()
+answers_schema = AnswerSchema(many=True)
+anonymous_answers_schema = AnonymousAnswerSchema(many=True)
+answer_body_schema = AnswerCreateSchema()
+answer_query_schema = AnswerListQuerySchema()
+
+COLLECTION = "/session/{keyword}/lecturerquestion/"
+ONE = "/lecturerquestion/{question_id}"
+PREFIXED = "/session/{keyword}" + ONE
+
+
+def sees_all(user: User, session: dict[str, Any]) -> bool:
+    """The owner and admins see every question, every answer and the `correct` flags."""
+    return is_owner(user, session) or user.is_admin
+
+
+def released_for(user: User) -> list[str]:
+    """`courses` questions are for users of a course login, not for guests."""
+    return ["all"] if user.type == "guest" else ["all", "courses"]
+
+
+def require_published(question: dict[str, Any]) -> None:
+    if not question["active"]:
+        raise Forbidden(
+            "The lecturer has not published this question.", code="question-not-published"
+        )
+
+
+def require_visible(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
+    if sees_all(user, session):
+        return
+    require_published(question)
+    if question["released_for"] not in released_for(user):
+        raise Forbidden("This question is not released for you.", code="question-not-released")
+
+
+def require_answerable(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
+    """Published (for the owner too), released for the user, and the session not locked."""
+    require_published(question)
+    require_visible(user, session, question)
+    require_open(session)
+
+
+def dump_question(user: User, session: dict[str, Any], question: dict[str, Any]) -> dict:
+    """The question as `user` may see it: `correct` only for the owner or once shown."""
+    shown = sees_all(user, session) or question["show_answer"]
+    return (question_schema if shown else without_correct_schema).dump(question)
+
+
+async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The session and question of the path; with the keyword prefix they must match."""
+    store = request.app[store_key]
+    question_id = request.match_info["question_id"]
+    if "keyword" in request.match_info:
+        session = await session_of(request)
+        return session, await store.questions.by_id(question_id, session["id"])
+    question = await store.questions.by_id(question_id)
+    return await store.sessions.by_id(question["session_id"]), question
+
+
+@routes.get(COLLECTION)
+@operation(query=list_query_schema, responses={200: questions_schema}, errors=(403, 404))
+async def list_questions(request: web.Request) -> web.Response:
+    """All questions for the owner; participants get the published ones released for them.
+
+    `unansweredonly=true` leaves out those `user` (default: the caller) answered.
+    """
+    user = await require_user(request)
+    session = await session_of(request)
+    await require_participant(request, user, session)
+    query = load_query(request, list_query_schema)
+    username = require_list_user(user, query.get("user"))
+    questions = await request.app[store_key].questions.of_session(
+        session["id"],
+        page_of(query, list_query_schema),
+        released_for=None if sees_all(user, session) else released_for(user),
+        unanswered_by=username if query["unansweredonly"] else None,
+    )
+    return web.json_response([dump_question(user, session, q) for q in questions])
+
+
+@routes.post(COLLECTION)
+@operation(body=create_schema, responses={201: question_schema}, errors=(403, 404))
+async def create_question(request: web.Request) -> web.Response:
+    """Adds a question (owner); unpublished (`active` false) unless sent otherwise."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    fields = await load_body(request, create_schema)
+    question = await request.app[store_key].questions.create(session, fields)
+    return web.json_response(question_schema.dump(question), status=201)
+
+
+@routes.get("/session/{keyword}/lecturerquestion/statistics")
+@operation(responses={200: statistics_schema}, errors=(403, 404))
+async def get_question_statistics(request: web.Request) -> web.Response:
+    """Per question: answerCounts (one per possible answer), total, abstentions.
+
+    The owner gets every question; participants those visible to them with
+    `showStatistic`. `total` includes abstentions; an mc answer counts once
+    for each option it selects.
+    """
+    user = await require_user(request)
+    session = await session_of(request)
+    await require_participant(request, user, session)
+    store = request.app[store_key]
+    if sees_all(user, session):
+        questions = await store.questions.of_session(session["id"], page_of({}, list_query_schema))
+    else:
+        visible = await store.questions.of_session(
+            session["id"], page_of({}, list_query_schema), released_for=released_for(user)
+        )
+        questions = [question for question in visible if question["show_statistic"]]
+    return web.json_response(statistics_schema.dump(await store.answers.statistics(questions)))
+
+
+@routes.get(PREFIXED)
+@routes.get(ONE)
+@operation(responses={200: question_schema}, errors=(403, 404))
+async def get_question(request: web.Request) -> web.Response:
+    """One question; participants only a published one released for them."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    await require_participant(request, user, session)
+    require_visible(user, session, question)
+    return web.json_response(dump_question(user, session, question))
+
+
+@routes.put(PREFIXED)
+@routes.put(ONE)
+@operation(body=update_schema, responses={204: None}, errors=(403, 404, 409))
+async def update_question(request: web.Request) -> web.Response:
+    """Changes the fields sent (owner); whole legacy objects are accepted. 204 as the seed says.
+
+    409 `question-has-answers` for a new type or number of options once answered.
+    """
+    user = await require_user(request)
+    session, question = await question_of(request)
+    require_owner(user, session)
+    changes = settle_changes(question, await load_body(request, update_schema))
+    await request.app[store_key].questions.update(question, changes)
+    return web.Response(status=204)
+
+
+@routes.delete(PREFIXED)
+@routes.delete(ONE)
+@operation(responses={204: None}, errors=(403, 404))
+async def delete_question(request: web.Request) -> web.Response:
+    """Deletes the question and its answers (owner)."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    require_owner(user, session)
+    await request.app[store_key].questions.delete(question["id"])
+    return web.Response(status=204)
+
+
+@routes.post(PREFIXED + "/publish")
+@routes.post(ONE + "/publish")
+@operation(query=publish_query_schema, responses={204: None}, errors=(403, 404))
+async def publish_question(request: web.Request) -> web.Response:
+    """`publish=true` (default) shows the question to the audience, `false` hides it; 204."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    require_owner(user, session)
+    query = load_query(request, publish_query_schema)
+    await request.app[store_key].questions.update(question, {"active": query["publish"]})
+    return web.Response(status=204)
+
+
+@routes.get(PREFIXED + "/answer/")
+@routes.get(ONE + "/answer/")
+@operation(query=answer_query_schema, responses={200: anonymous_answers_schema}, errors=(403, 404))
+async def list_answers(request: web.Request) -> web.Response:
+    """The owner gets every answer, without `user`; with `createdonly=true` one's own Answer.
+
+    Participants may only ask for their own (403 `answers-private` otherwise).
+    """
+    user = await require_user(request)
+    session, question = await question_of(request)
+    await require_participant(request, user, session)
+    query = load_query(request, answer_query_schema)
+    username = require_list_user(user, query.get("user"))
+    answers = request.app[store_key].answers
+    if query["createdonly"]:
+        answer = await answers.by_user(question["id"], username)
+        return web.json_response(answer_schema.dump(answer))
+    if not sees_all(user, session):
+        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+    found = await answers.of_question(question["id"], page_of(query, answer_query_schema))
+    return web.json_response(anonymous_answers_schema.dump(found))
+
+
+@routes.post(PREFIXED + "/answer/")
+@routes.post(ONE + "/answer/")
+@operation(body=answer_body_schema, responses={201: answer_schema}, errors=(403, 404, 409))
+async def create_answer(request: web.Request) -> web.Response:
+    """Answers a published question, once per user (409 `already-answered`).
+
+    403 `question-not-published`, 409 `session-locked` once the session is locked.
+    """
+    user = await require_user(request)
+    session, question = await question_of(request)
+    await require_participant(request, user, session)
+    require_answerable(user, session, question)
+    fields = settle_answer(question, await load_body(request, answer_body_schema))
+    answer = await request.app[store_key].answers.create(question, user.username, fields)
+    return web.json_response(answer_schema.dump(answer), status=201)
+
+
+@routes.put(PREFIXED + "/answer/{answer_id}")
+@routes.put(ONE + "/answer/{answer_id}")
+@operation(body=answer_body_schema, responses={200: answers_schema}, errors=(403, 404, 409))
+async def update_answer(request: web.Request) -> web.Response:
+    """Changes one's own answer; answers `[Answer]`, the seed's quirk."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    answers = request.app[store_key].answers
+    answer = await answers.by_id(request.match_info["answer_id"], question["id"])
+    if answer["user"] != user.username:
+        raise Forbidden("Only the author may change an answer.", code="author-only")
+    require_answerable(user, session, question)
+    fields = settle_answer(question, await load_body(request, answer_body_schema))
+    updated = await answers.update(answer["id"], fields)
+    return web.json_response(answers_schema.dump([updated]))
+
+
+@routes.delete(PREFIXED + "/answer/{answer_id}")
+@routes.delete(ONE + "/answer/{answer_id}")
+@operation(responses={204: None}, errors=(403, 404, 409))
+async def delete_answer(request: web.Request) -> web.Response:
+    """The author (while the session is open) or the owner deletes an answer."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    answers = request.app[store_key].answers
+    answer = await answers.by_id(request.match_info["answer_id"], question["id"])
+    if not sees_all(user, session):
+        if answer["user"] != user.username:
+            raise Forbidden(
+                "Only the author or the session's owner may delete an answer.",
+                code="owner-or-author-only",
+            )
+        require_open(session)
+    await answers.delete(answer["id"])
+    return web.Response(status=204)

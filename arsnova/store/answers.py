@@ -1,0 +1,127 @@
+"""Answers to lecturer questions: one per user and question, and their statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from arsnova.errors import Conflict, NotFound
+from arsnova.store.common import Page, now, object_id, paged_list, plain
+
+# What an answer's content is; an update replaces all of it.
+CONTENT = ("answer_text", "answer_subject", "abstention", "choices")
+
+
+class AnswerNotFound(NotFound):
+    code = "answer-not-found"
+    default_message = "No such answer."
+
+
+class AnswerRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["answers"]
+
+    async def create(
+        self, question: dict[str, Any], user: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Stores the user's answer; the unique (question_id, user) index refuses a second one."""
+        document = {
+            **fields,
+            "question_id": object_id(question["id"]),
+            "session_id": object_id(question["session_id"]),
+            "user": user,
+            "timestamp": now(),
+        }
+        try:
+            result = await self.collection.insert_one(document)
+        except DuplicateKeyError:
+            raise Conflict(
+                "You already answered this question; change your answer instead.",
+                code="already-answered",
+            ) from None
+        document["_id"] = result.inserted_id
+        return plain(document)
+
+    async def by_id(self, answer_id: str, question_id: str) -> dict[str, Any]:
+        oid = object_id(answer_id)
+        if oid is None:
+            raise AnswerNotFound()
+        document = await self.collection.find_one(
+            {"_id": oid, "question_id": object_id(question_id)}
+        )
+        if document is None:
+            raise AnswerNotFound()
+        return plain(document)
+
+    async def by_user(self, question_id: str, user: str) -> dict[str, Any]:
+        document = await self.collection.find_one(
+            {"question_id": object_id(question_id), "user": user}
+        )
+        if document is None:
+            raise AnswerNotFound("You have not answered this question.")
+        return plain(document)
+
+    async def of_question(self, question_id: str, page: Page) -> list[dict[str, Any]]:
+        cursor = self.collection.find({"question_id": object_id(question_id)})
+        return await paged_list(cursor, page, "timestamp")
+
+    async def update(self, answer_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Replaces the answer's content (text, subject, abstention, choices)."""
+        update: dict[str, Any] = {"$set": {key: fields[key] for key in CONTENT if key in fields}}
+        missing = {key: "" for key in CONTENT if key not in fields}
+        if missing:
+            update["$unset"] = missing
+        document = await self.collection.find_one_and_update(
+            {"_id": object_id(answer_id)}, update, return_document=ReturnDocument.AFTER
+        )
+        if document is None:
+            raise AnswerNotFound()
+        return plain(document)
+
+    async def delete(self, answer_id: str) -> None:
+        result = await self.collection.delete_one({"_id": object_id(answer_id)})
+        if result.deleted_count == 0:
+            raise AnswerNotFound()
+
+    async def statistics(self, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Per question: a count per option (mc counts each selected one), total, abstentions.
+
+        `total` counts every answer, abstentions included.
+        """
+        ids = [object_id(question["id"]) for question in questions]
+        match = {"$match": {"question_id": {"$in": ids}}}
+        totals_cursor = await self.collection.aggregate([
+            match,
+            {"$group": {
+                "_id": "$question_id",
+                "total": {"$sum": 1},
+                "abstentions": {"$sum": {"$cond": ["$abstention", 1, 0]}},
+            }},
+        ])  # fmt: skip
+        choices_cursor = await self.collection.aggregate([
+            match,
+            {"$unwind": "$choices"},
+            {"$group": {
+                "_id": {"question": "$question_id", "choice": "$choices"},
+                "n": {"$sum": 1},
+            }},
+        ])  # fmt: skip
+        totals = {row["_id"]: row for row in await totals_cursor.to_list(None)}
+        counts = {
+            (row["_id"]["question"], row["_id"]["choice"]): row["n"]
+            for row in await choices_cursor.to_list(None)
+        }
+        result = []
+        for question, oid in zip(questions, ids, strict=True):
+            row = totals.get(oid, {})
+            options = range(len(question["possible_answers"]))
+            result.append({
+                "question_id": question["id"],
+                "answer_counts": [counts.get((oid, index), 0) for index in options],
+                "total": row.get("total", 0),
+                "abstentions": row.get("abstentions", 0),
+            })  # fmt: skip
+        return result

@@ -1,0 +1,82 @@
+"""Interposed (audience) questions: asked by participants, read by the session's owner.
+
+The author is stored so participants can list and delete their own
+questions; the API never shows it, so questions stay anonymous to the owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from arsnova.errors import NotFound
+from arsnova.store.common import Page, now, object_id, paged_list, plain
+
+
+class AudienceQuestionNotFound(NotFound):
+    code = "interposed-question-not-found"
+    default_message = "This lecture session has no interposed question with this id."
+
+
+class AudienceQuestionRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["interposed_questions"]
+
+    async def create(
+        self, session: dict[str, Any], author: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        document = {
+            **fields,
+            "session_id": object_id(session["id"]),
+            "session_keyword": session["keyword"],
+            "author": author,
+            "timestamp": now(),
+            "read": False,
+        }
+        result = await self.collection.insert_one(document)
+        document["_id"] = result.inserted_id
+        return plain(document)
+
+    def _selector(self, session_id: str, question_id: str) -> dict[str, Any]:
+        """Matches one question of one session; a malformed id matches nothing (404)."""
+        oid = object_id(question_id)
+        if oid is None:
+            raise AudienceQuestionNotFound()
+        return {"_id": oid, "session_id": object_id(session_id)}
+
+    async def get(self, session_id: str, question_id: str) -> dict[str, Any]:
+        document = await self.collection.find_one(self._selector(session_id, question_id))
+        if document is None:
+            raise AudienceQuestionNotFound()
+        return plain(document)
+
+    async def mark_read(self, session_id: str, question_id: str) -> dict[str, Any]:
+        """Sets `read` and returns the question as it is now stored."""
+        document = await self.collection.find_one_and_update(
+            self._selector(session_id, question_id),
+            {"$set": {"read": True}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            raise AudienceQuestionNotFound()
+        return plain(document)
+
+    async def of_session(
+        self, session_id: str, page: Page, author: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The session's questions, or only those of `author`."""
+        selector: dict[str, Any] = {"session_id": object_id(session_id)}
+        if author is not None:
+            selector["author"] = author
+        return await paged_list(self.collection.find(selector), page, "timestamp")
+
+    async def delete(self, session_id: str, question_id: str) -> None:
+        result = await self.collection.delete_one(self._selector(session_id, question_id))
+        if result.deleted_count == 0:
+            raise AudienceQuestionNotFound()
+
+    async def delete_all(self, session_id: str) -> int:
+        result = await self.collection.delete_many({"session_id": object_id(session_id)})
+        return result.deleted_count
