@@ -113,19 +113,20 @@ async def require_user(request: web.Request) -> User:
     return user
 
 
-def is_owner(user: User, session: Mapping[str, Any]) -> bool:
-    return user.username == session["creator"]
+def manages(user: User, session: Mapping[str, Any]) -> bool:
+    """The session's owner or an admin: may change it and sees everything in it."""
+    return user.username == session["creator"] or user.is_admin
 
 
 def require_owner(user: User, session: Mapping[str, Any]) -> None:
     """Only the session's creator (or an admin) may change it."""
-    if not (is_owner(user, session) or user.is_admin):
+    if not manages(user, session):
         raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
 
 
 async def require_participant(request: web.Request, user: User, session: Mapping[str, Any]) -> None:
     """Owner, admin, or a user who joined the session (visited it)."""
-    if is_owner(user, session) or user.is_admin:
+    if manages(user, session):
         return
     if not await request.app[store_key].sessions.has_visited(user.username, session["id"]):
         raise Forbidden(

@@ -14,7 +14,7 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import session_of
 from arsnova.auth import (
-    is_owner,
+    manages,
     require_list_user,
     require_open,
     require_owner,
@@ -38,13 +38,8 @@ create_schema = AudienceQuestionCreateSchema()
 list_query_schema = AudienceQuestionListQuerySchema()
 
 
-def reads_all(user: User, session: dict[str, Any]) -> bool:
-    """The owner and admins see every question of the session; others only their own."""
-    return is_owner(user, session) or user.is_admin
-
-
 def require_owner_or_author(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
-    if not (reads_all(user, session) or question["author"] == user.username):
+    if not (manages(user, session) or question["author"] == user.username):
         raise Forbidden(
             "Only the owner of the session or the question's author may do this.",
             code="owner-or-author-only",
@@ -107,7 +102,7 @@ async def own_or_authored_question(request: web.Request) -> tuple[User, dict, di
 async def get_audience_question(request: web.Request) -> web.Response:
     """With `text`; the owner's (or an admin's) read sets `read`, the author's does not."""
     user, session, question = await own_or_authored_question(request)
-    if reads_all(user, session):
+    if manages(user, session):
         question = await request.app[store_key].interposed.mark_read(session["id"], question["id"])
     return web.json_response(question_schema.dump(question))
 

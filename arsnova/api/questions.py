@@ -16,7 +16,7 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import session_of
 from arsnova.auth import (
-    is_owner,
+    manages,
     require_list_user,
     require_open,
     require_owner,
@@ -62,11 +62,6 @@ ONE = "/lecturerquestion/{question_id}"
 PREFIXED = "/session/{keyword}" + ONE
 
 
-def sees_all(user: User, session: dict[str, Any]) -> bool:
-    """The owner and admins see every question, every answer and the `correct` flags."""
-    return is_owner(user, session) or user.is_admin
-
-
 def released_for(user: User) -> list[str]:
     """`courses` questions are for users of a course login, not for guests."""
     return ["all"] if user.type == "guest" else ["all", "courses"]
@@ -80,7 +75,7 @@ def require_published(question: dict[str, Any]) -> None:
 
 
 def require_visible(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
-    if sees_all(user, session):
+    if manages(user, session):
         return
     require_published(question)
     if question["released_for"] not in released_for(user):
@@ -96,7 +91,7 @@ def require_answerable(user: User, session: dict[str, Any], question: dict[str, 
 
 def dump_question(user: User, session: dict[str, Any], question: dict[str, Any]) -> dict:
     """The question as `user` may see it: `correct` only for the owner or once shown."""
-    shown = sees_all(user, session) or question["show_answer"]
+    shown = manages(user, session) or question["show_answer"]
     return (question_schema if shown else without_correct_schema).dump(question)
 
 
@@ -126,7 +121,7 @@ async def list_questions(request: web.Request) -> web.Response:
     questions = await request.app[store_key].questions.of_session(
         session["id"],
         page_of(query, list_query_schema),
-        released_for=None if sees_all(user, session) else released_for(user),
+        released_for=None if manages(user, session) else released_for(user),
         unanswered_by=username if query["unansweredonly"] else None,
     )
     return web.json_response([dump_question(user, session, q) for q in questions])
@@ -157,7 +152,7 @@ async def get_question_statistics(request: web.Request) -> web.Response:
     session = await session_of(request)
     await require_participant(request, user, session)
     store = request.app[store_key]
-    if sees_all(user, session):
+    if manages(user, session):
         questions = await store.questions.of_session(session["id"], page_of({}, list_query_schema))
     else:
         visible = await store.questions.of_session(
@@ -237,7 +232,7 @@ async def list_answers(request: web.Request) -> web.Response:
     if query["createdonly"]:
         answer = await answers.by_user(question["id"], username)
         return web.json_response(answer_schema.dump(answer))
-    if not sees_all(user, session):
+    if not manages(user, session):
         raise Forbidden("Participants see statistics, not answers.", code="answers-private")
     found = await answers.of_question(question["id"], page_of(query, answer_query_schema))
     return web.json_response(anonymous_answers_schema.dump(found))
@@ -286,7 +281,7 @@ async def delete_answer(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     answers = request.app[store_key].answers
     answer = await answers.by_id(request.match_info["answer_id"], question["id"])
-    if not sees_all(user, session):
+    if not manages(user, session):
         if answer["user"] != user.username:
             raise Forbidden(
                 "Only the author or the session's owner may delete an answer.",
