@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
 
 # What an answer's content is; an update replaces all of it.
 CONTENT = ("answer_text", "answer_subject", "abstention", "choices")
@@ -46,15 +46,9 @@ class AnswerRepo:
         return plain(document)
 
     async def by_id(self, answer_id: str, question_id: str) -> dict[str, Any]:
-        oid = object_id(answer_id)
-        if oid is None:
-            raise AnswerNotFound()
-        document = await self.collection.find_one(
-            {"_id": oid, "question_id": object_id(question_id)}
+        return await find_by_id(
+            self.collection, answer_id, AnswerNotFound, question_id=object_id(question_id)
         )
-        if document is None:
-            raise AnswerNotFound()
-        return plain(document)
 
     async def by_user(self, question_id: str, user: str) -> dict[str, Any]:
         document = await self.collection.find_one(

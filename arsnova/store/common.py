@@ -9,7 +9,10 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
+
+from arsnova.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,17 @@ def plain(document: dict[str, Any] | None) -> dict[str, Any] | None:
               for key, value in document.items() if key != "_id"}  # fmt: skip
     result["id"] = str(document["_id"])
     return result
+
+
+async def find_by_id(
+    collection: AsyncCollection, raw_id: str, missing: type[NotFound], **scope: Any
+) -> dict[str, Any]:
+    """The document with this wire id (and `scope`'s fields); `missing` if malformed or absent."""
+    oid = object_id(raw_id)
+    document = None if oid is None else await collection.find_one({"_id": oid, **scope})
+    if document is None:
+        raise missing()
+    return plain(document)
 
 
 def paged(cursor: AsyncCursor, page: Page, default_sort: str) -> AsyncCursor:

@@ -12,7 +12,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import NotFound
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
 
 
 class AudienceQuestionNotFound(NotFound):
@@ -47,10 +47,12 @@ class AudienceQuestionRepo:
         return {"_id": oid, "session_id": object_id(session_id)}
 
     async def get(self, session_id: str, question_id: str) -> dict[str, Any]:
-        document = await self.collection.find_one(self._selector(session_id, question_id))
-        if document is None:
-            raise AudienceQuestionNotFound()
-        return plain(document)
+        return await find_by_id(
+            self.collection,
+            question_id,
+            AudienceQuestionNotFound,
+            session_id=object_id(session_id),
+        )
 
     async def mark_read(self, session_id: str, question_id: str) -> dict[str, Any]:
         """Sets `read` and returns the question as it is now stored."""

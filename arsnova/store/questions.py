@@ -8,7 +8,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
 
 
 class QuestionNotFound(NotFound):
@@ -34,16 +34,8 @@ class QuestionRepo:
 
     async def by_id(self, question_id: str, session_id: str | None = None) -> dict[str, Any]:
         """The question; with `session_id`, only if it belongs to that session."""
-        oid = object_id(question_id)
-        if oid is None:
-            raise QuestionNotFound()
-        query: dict[str, Any] = {"_id": oid}
-        if session_id is not None:
-            query["session_id"] = object_id(session_id)
-        document = await self.collection.find_one(query)
-        if document is None:
-            raise QuestionNotFound()
-        return plain(document)
+        scope = {} if session_id is None else {"session_id": object_id(session_id)}
+        return await find_by_id(self.collection, question_id, QuestionNotFound, **scope)
 
     async def of_session(
         self,

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
 
 KEYWORD_ATTEMPTS = 20
 
@@ -61,10 +61,7 @@ class SessionRepo:
         return plain(document)
 
     async def by_id(self, session_id: str) -> dict[str, Any]:
-        document = await self.collection.find_one({"_id": object_id(session_id)})
-        if document is None:
-            raise SessionNotFound()
-        return plain(document)
+        return await find_by_id(self.collection, session_id, SessionNotFound)
 
     async def update(self, keyword: str, fields: dict[str, Any]) -> dict[str, Any]:
         document = await self.collection.find_one_and_update(
