@@ -17,7 +17,7 @@ from arsnova.api.middlewares import error_middleware
 from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
 from arsnova.keys import embedded_key, providers_key, settings_key, store_key
-from arsnova.realtime import setup_realtime
+from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
 from arsnova.store import connect
 

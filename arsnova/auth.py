@@ -21,6 +21,7 @@ from aiohttp import web
 from arsnova.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from arsnova.identity import Identity, LoginProvider, User
 from arsnova.keys import providers_key, settings_key, store_key, user_key
+from arsnova.settings import Settings
 from arsnova.store.common import now
 
 COOKIE_NAME = "JSESSIONID"
@@ -75,7 +76,7 @@ async def start_login(
     response.set_cookie(
         COOKIE_NAME, token, httponly=True, samesite="Lax", path="/", secure=request.secure
     )
-    user = User(identity.username, identity.type, identity.username in settings.admins)
+    user = user_of(settings, identity)
     request[user_key] = user
     return user
 
@@ -87,23 +88,30 @@ async def end_login(request: web.Request, response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE_NAME, path="/")
 
 
+def user_of(settings: Settings, identity: Identity) -> User:
+    return User(identity.username, identity.type, identity.username in settings.admins)
+
+
+async def user_of_token(app: web.Application, token: str | None) -> User | None:
+    """The user of a `JSESSIONID` value, or None; extends the login while it is used."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    settings = app[settings_key]
+    logins = app[store_key].logins
+    token_hash = hash_token(token)
+    login = await logins.active(token_hash)
+    if login is None:
+        return None
+    if (now() - login["last_seen"]).total_seconds() > TOUCH_INTERVAL:
+        login = await logins.touch(token_hash, settings.login_idle_timeout) or login
+    return user_of(settings, Identity(login["username"], login["type"]))
+
+
 async def current_user(request: web.Request) -> User | None:
-    """The logged-in user of this request, or None; extends the login while it is used."""
-    if user_key in request:
-        return request[user_key]
-    user = None
-    token = request.cookies.get(COOKIE_NAME)
-    if token and len(token) <= MAX_TOKEN_LENGTH:
-        settings = request.app[settings_key]
-        logins = request.app[store_key].logins
-        token_hash = hash_token(token)
-        login = await logins.active(token_hash)
-        if login is not None:
-            if (now() - login["last_seen"]).total_seconds() > TOUCH_INTERVAL:
-                login = await logins.touch(token_hash, settings.login_idle_timeout) or login
-            user = User(login["username"], login["type"], login["username"] in settings.admins)
-    request[user_key] = user
-    return user
+    """The logged-in user of this request, or None."""
+    if user_key not in request:
+        request[user_key] = await user_of_token(request.app, request.cookies.get(COOKIE_NAME))
+    return request[user_key]
 
 
 async def require_user(request: web.Request) -> User:
@@ -138,6 +146,18 @@ def require_open(session: Mapping[str, Any]) -> None:
     """Participants may answer, ask and vote only while the session is not locked."""
     if not session["active"]:
         raise Conflict("This lecture session is locked.", code="session-locked")
+
+
+def require_feedback_open(session: Mapping[str, Any]) -> None:
+    """Votes are refused while the session is locked or its feedback input is."""
+    require_open(session)
+    if session.get("feedback_lock", False):
+        raise Conflict("Feedback is locked in this lecture session.", code="feedback-locked")
+
+
+def released_for(user: User) -> list[str]:
+    """`courses` questions are for users of a course login, not for guests."""
+    return ["all"] if user.type == "guest" else ["all", "courses"]
 
 
 def require_list_user(user: User, requested: str | None) -> str:

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.identity import LoginProvider, User
+from arsnova.realtime.broadcaster import Broadcaster
 from arsnova.settings import Settings
 from arsnova.store import Store
 
@@ -14,6 +15,8 @@ settings_key = web.AppKey("settings", Settings)
 store_key = web.AppKey("store", Store)
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 embedded_key = web.AppKey("embedded", EmbeddedServer)
+broadcaster_key = web.AppKey("broadcaster", Broadcaster)
+node_key = web.AppKey("node", str)
 
 providers_key = web.AppKey("login_providers", dict[str, LoginProvider])
 openapi_key = web.AppKey("openapi", dict)

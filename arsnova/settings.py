@@ -56,6 +56,10 @@ class Settings:
     admins: frozenset[str] = frozenset()
     login_idle_timeout: int = 3 * 3600
     active_user_window: int = 300
+    socket_url: str | None = None
+    feedback_ttl: int = 600
+    feedback_sweep_interval: float = 5.0
+    broadcast_interval: float = 0.1
 
     @property
     def embedded(self) -> bool:
@@ -95,6 +99,12 @@ class Settings:
         read("ARSNOVA_MIGRATIONS_DIR", "migrations_dir", Path)
         read("ARSNOVA_ADMINS", "admins", _names)
         read("ARSNOVA_LOGIN_IDLE_TIMEOUT", "login_idle_timeout", _int_between(60, 30 * 86400))
+        read("ARSNOVA_SOCKET_URL", "socket_url", _http_url)
+        read("ARSNOVA_FEEDBACK_TTL", "feedback_ttl", _int_between(1, 7 * 86400))
+        read(
+            "ARSNOVA_FEEDBACK_SWEEP_INTERVAL", "feedback_sweep_interval", _float_between(0.1, 3600)
+        )
+        read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):
             path = urlsplit(values["mongodb_uri"]).path.lstrip("/")
@@ -178,6 +188,19 @@ def _mongodb_uri(raw: str) -> str:
     if not raw.startswith(("mongodb://", "mongodb+srv://")):
         raise ValueError("must start with mongodb:// or mongodb+srv://")
     return raw
+
+
+def _millis_between(low: int, high: int) -> Callable[[str], float]:
+    """Milliseconds on the outside, seconds inside."""
+    parse_int = _int_between(low, high)
+    return lambda raw: parse_int(raw) / 1000
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+        raise ValueError("must be an http(s):// or ws(s):// URL")
+    return raw.strip().rstrip("/")
 
 
 def _db_name(raw: str) -> str:

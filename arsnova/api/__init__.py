@@ -2,11 +2,20 @@
 
 from aiohttp import web
 
-from arsnova.api import audience, auth, health, questions, sessions, statistics
+from arsnova.api import (
+    audience,
+    auth,
+    feedback,
+    health,
+    questions,
+    sessions,
+    sockets,
+    statistics,
+)
 from arsnova.api.openapi import setup_openapi
 
 
 def setup_api(app: web.Application) -> None:
     setup_openapi(app)
-    for module in (health, auth, sessions, questions, audience, statistics):
+    for module in (health, auth, sessions, questions, audience, feedback, sockets, statistics):
         app.add_routes(module.routes)

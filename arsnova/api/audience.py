@@ -23,7 +23,7 @@ from arsnova.auth import (
 )
 from arsnova.errors import Forbidden
 from arsnova.identity import User
-from arsnova.keys import store_key
+from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.interposed import (
     AudienceQuestionCreateSchema,
     AudienceQuestionListQuerySchema,
@@ -72,6 +72,7 @@ async def create_audience_question(request: web.Request) -> web.Response:
     require_open(session)
     fields = await load_body(request, create_schema)
     question = await request.app[store_key].interposed.create(session, user.username, fields)
+    await request.app[broadcaster_key].audience_question_created(session["keyword"], question["id"])
     return web.json_response(question_schema.dump(question), status=201)
 
 

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from arsnova.errors import ArsnovaError, PayloadTooLarge
 from arsnova.keys import request_id_key, settings_key
 from arsnova.schemas import ErrorSchema
+from arsnova.store import translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         max_body = request.app[settings_key].max_body
         if request.content_length is not None and request.content_length > max_body:
             raise PayloadTooLarge(f"The body is larger than {max_body} bytes.")
-        response = await handler(request)
+        with translate_errors():
+            response = await handler(request)
     except ArsnovaError as exc:
         response = error_response(exc.status, exc.code, exc.message, errors=exc.errors)
     except ValidationError as exc:

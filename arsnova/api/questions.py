@@ -17,6 +17,7 @@ from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import session_of
 from arsnova.auth import (
     manages,
+    released_for,
     require_list_user,
     require_open,
     require_owner,
@@ -25,7 +26,7 @@ from arsnova.auth import (
 )
 from arsnova.errors import Forbidden
 from arsnova.identity import User
-from arsnova.keys import store_key
+from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.answer import (
     AnonymousAnswerSchema,
     AnswerCreateSchema,
@@ -62,11 +63,6 @@ ONE = "/lecturerquestion/{question_id}"
 PREFIXED = "/session/{keyword}" + ONE
 
 
-def released_for(user: User) -> list[str]:
-    """`courses` questions are for users of a course login, not for guests."""
-    return ["all"] if user.type == "guest" else ["all", "courses"]
-
-
 def require_published(question: dict[str, Any]) -> None:
     if not question["active"]:
         raise Forbidden(
@@ -93,6 +89,15 @@ def dump_question(user: User, session: dict[str, Any], question: dict[str, Any])
     """The question as `user` may see it: `correct` only for the owner or once shown."""
     shown = manages(user, session) or question["show_answer"]
     return (question_schema if shown else without_correct_schema).dump(question)
+
+
+async def announce(request: web.Request, keyword: str, was: bool, question: dict) -> None:
+    """Tells the session's sockets about a question that is (or stopped being) published."""
+    broadcaster = request.app[broadcaster_key]
+    if question["active"]:
+        await broadcaster.question_published(keyword, question["id"])
+    elif was:
+        await broadcaster.question_withdrawn(keyword, question["id"])
 
 
 async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,6 +141,7 @@ async def create_question(request: web.Request) -> web.Response:
     require_owner(user, session)
     fields = await load_body(request, create_schema)
     question = await request.app[store_key].questions.create(session, fields)
+    await announce(request, session["keyword"], False, question)
     return web.json_response(question_schema.dump(question), status=201)
 
 
@@ -186,7 +192,8 @@ async def update_question(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     require_owner(user, session)
     changes = settle_changes(question, await load_body(request, update_schema))
-    await request.app[store_key].questions.update(question, changes)
+    updated = await request.app[store_key].questions.update(question, changes)
+    await announce(request, session["keyword"], question["active"], updated)
     return web.Response(status=204)
 
 
@@ -199,6 +206,7 @@ async def delete_question(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     require_owner(user, session)
     await request.app[store_key].questions.delete(question["id"])
+    await announce(request, session["keyword"], question["active"], {**question, "active": False})
     return web.Response(status=204)
 
 
@@ -211,7 +219,8 @@ async def publish_question(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     require_owner(user, session)
     query = load_query(request, publish_query_schema)
-    await request.app[store_key].questions.update(question, {"active": query["publish"]})
+    updated = await request.app[store_key].questions.update(question, {"active": query["publish"]})
+    await announce(request, session["keyword"], question["active"], updated)
     return web.Response(status=204)
 
 
@@ -252,6 +261,7 @@ async def create_answer(request: web.Request) -> web.Response:
     require_answerable(user, session, question)
     fields = settle_answer(question, await load_body(request, answer_body_schema))
     answer = await request.app[store_key].answers.create(question, user.username, fields)
+    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return web.json_response(answer_schema.dump(answer), status=201)
 
 
@@ -269,6 +279,7 @@ async def update_answer(request: web.Request) -> web.Response:
     require_answerable(user, session, question)
     fields = settle_answer(question, await load_body(request, answer_body_schema))
     updated = await answers.update(answer["id"], fields)
+    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return web.json_response(answers_schema.dump([updated]))
 
 
@@ -289,4 +300,5 @@ async def delete_answer(request: web.Request) -> web.Response:
             )
         require_open(session)
     await answers.delete(answer["id"])
+    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return web.Response(status=204)

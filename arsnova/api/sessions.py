@@ -9,7 +9,7 @@ from aiohttp import web
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import require_list_user, require_owner, require_user
-from arsnova.keys import store_key
+from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.session import (
     LockQuerySchema,
     LoggedInSchema,
@@ -32,6 +32,12 @@ logged_in_schema = LoggedInSchema()
 async def session_of(request: web.Request) -> dict[str, Any]:
     """The lecture session named by the `{keyword}` of the path (404 if none)."""
     return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+
+
+async def announce_active(request: web.Request, before: dict, after: dict) -> None:
+    """`setSessionActive` to the session's sockets when it was locked or unlocked."""
+    if before["active"] != after["active"]:
+        await request.app[broadcaster_key].session_active_changed(after["keyword"], after["active"])
 
 
 @routes.get("/session/")
@@ -88,6 +94,7 @@ async def update_session(request: web.Request) -> web.Response:
     require_owner(user, session)
     fields = await load_body(request, update_schema)
     updated = await request.app[store_key].sessions.update(session["keyword"], fields)
+    await announce_active(request, session, updated)
     return web.json_response(session_schema.dump(updated))
 
 
@@ -128,5 +135,8 @@ async def lock_session(request: web.Request) -> web.Response:
     session = await session_of(request)
     require_owner(user, session)
     query = load_query(request, lock_query_schema)
-    await request.app[store_key].sessions.update(session["keyword"], {"active": not query["lock"]})
+    updated = await request.app[store_key].sessions.update(
+        session["keyword"], {"active": not query["lock"]}
+    )
+    await announce_active(request, session, updated)
     return web.Response(status=204)

@@ -1,24 +1,184 @@
-"""The default namespace `/` of the legacy ARSnova clients."""
+"""The default namespace `/` of the legacy ARSnova clients: setSession and setFeedback.
+
+A socket belongs to a login either from the `JSESSIONID` cookie of its
+handshake or through `POST /socket/assign`. Events from a socket that is
+not bound are refused. Every event gets an acknowledgement: the result, or
+`{"error": {"code", "message"}}`; nothing a client sends can crash the
+server or leak a traceback.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import socketio
 from aiohttp import web
+from marshmallow import Schema, ValidationError
+
+from arsnova.auth import COOKIE_NAME, manages, released_for, user_of, user_of_token
+from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
+from arsnova.identity import Identity, User
+from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
+from arsnova.realtime.feedback import feedback_summary, give_feedback
+from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
+from arsnova.store import translate_errors
+from arsnova.store.common import Page
 
 log = logging.getLogger(__name__)
 
+set_session_schema = SetSessionSchema()
+set_feedback_schema = SetFeedbackSchema()
+joined_schema = JoinedSchema()
+LIFECYCLE = ("connect", "disconnect")
+
+
+@dataclass
+class SocketState:
+    address: str
+    user: User | None = None
+    keyword: str | None = None
+
+
+def error_ack(exc: ArsnovaError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.errors is not None:
+        error["errors"] = exc.errors
+    return {"error": error}
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise BadRequest(
+            "The payload is invalid.", code="validation-failed", errors=errors
+        ) from None
+
 
 class LegacyNamespace(socketio.AsyncNamespace):
-    """Accepts connections; the seed's events (setSession, setFeedback) come next."""
-
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace)
         self.app = app
+        self.sockets: dict[str, SocketState] = {}
+        self.events: dict[str, Callable[[str, Any], Awaitable[Any]]] = {
+            "setSession": self.set_session,
+            "setFeedback": self.set_feedback,
+        }
 
-    async def on_connect(self, sid: str, environ: dict) -> None:
-        log.debug("socket %s connected", sid)
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Routes client events; unknown ones and forged lifecycle events get an error ack."""
+        sid = args[0]
+        connected = self.server.manager.is_connected(sid, self.namespace)
+        if event in LIFECYCLE and not connected:
+            return await super().trigger_event(event, *args)
+        handler = self.events.get(event)
+        try:
+            if handler is None:
+                raise BadRequest(f"There is no event {event!r}.", code="unknown-event")
+            with translate_errors():
+                return await handler(sid, args[1] if len(args) > 1 else None)
+        except ArsnovaError as exc:
+            return error_ack(exc)
+        except Exception:
+            log.exception("socket event %r from %s failed", event, sid)
+            return {"error": {"code": "internal-error", "message": "The event failed."}}
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        """Registers the socket, bound to the login of its cookie if it has one.
+
+        The address comes from the aiohttp request: python-engineio's environ
+        hard-codes REMOTE_ADDR.
+        """
+        request: web.Request = environ["aiohttp.request"]
+        address = request.remote or ""
+        try:
+            with translate_errors():
+                user = await user_of_token(self.app, request.cookies.get(COOKIE_NAME))
+                identity = None if user is None else Identity(user.username, user.type)
+                await self.app[store_key].sockets.add(sid, self.app[node_key], address, identity)
+        except ArsnovaError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(error_ack(exc)) from None
+        self.sockets[sid] = SocketState(address, user)
+        log.debug("socket %s connected from %s as %s", sid, address, user)
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
+        state = self.sockets.pop(sid, None)
+        try:
+            with translate_errors():
+                keyword = await self.app[store_key].sockets.remove(sid)
+        except ArsnovaError:
+            keyword = None if state is None else state.keyword
+        self.app[broadcaster_key].active_users_changed(keyword)
         log.debug("socket %s disconnected (%s)", sid, reason)
+
+    async def bound_user(self, sid: str) -> User:
+        """The socket's user; an assign on any node is picked up from the database."""
+        state = self.sockets[sid]
+        if state.user is None:
+            identity = await self.app[store_key].sockets.identity_of(sid)
+            if identity is None:
+                raise Unauthorized(
+                    "Bind this socket to your login first (POST /socket/assign).",
+                    code="socket-not-bound",
+                )
+            state.user = user_of(self.app[settings_key], identity)
+        return state.user
+
+    async def set_session(self, sid: str, data: Any) -> dict[str, Any]:
+        """Joins a lecture session's room, leaving the previous one; returns its live state."""
+        user = await self.bound_user(sid)
+        keyword = load(set_session_schema, data)["keyword"]
+        store = self.app[store_key]
+        session = await store.sessions.by_keyword(keyword)
+        await store.sessions.record_visit(user.username, session)
+        previous = await store.sockets.join(sid, keyword)
+        await self.move(sid, user, previous, session)
+        broadcaster = self.app[broadcaster_key]
+        if previous != keyword:
+            broadcaster.active_users_changed(previous)
+            broadcaster.active_users_changed(keyword)
+        summary = await feedback_summary(self.app, session)
+        unanswered = await store.questions.of_session(
+            session["id"], Page(), released_for=released_for(user), unanswered_by=user.username
+        )
+        return joined_schema.dump({
+            "keyword": keyword,
+            "active": session["active"],
+            "feedback_lock": summary["feedback_lock"],
+            "feedback_data": summary["values"],
+            "rounded_average": summary["rounded_average"],
+            "active_users": await store.sockets.active_users(keyword),
+            "my_feedback": await store.feedback.of_user(session["id"], user.username),
+            "unanswered": [question["id"] for question in unanswered],
+        })  # fmt: skip
+
+    async def move(self, sid: str, user: User, previous: str | None, session: dict) -> None:
+        if previous is not None:
+            for room in (
+                session_room(previous),
+                staff_room(previous),
+                voter_room(previous, user.username),
+            ):
+                await self.leave_room(sid, room)
+        keyword = session["keyword"]
+        await self.enter_room(sid, session_room(keyword))
+        await self.enter_room(sid, voter_room(keyword, user.username))
+        if manages(user, session):
+            await self.enter_room(sid, staff_room(keyword))
+        self.sockets[sid].keyword = keyword
+
+    async def set_feedback(self, sid: str, data: Any) -> dict[str, Any]:
+        """Records the user's vote in the session this socket joined."""
+        user = await self.bound_user(sid)
+        vote = load(set_feedback_schema, data)
+        keyword = vote["sessionkey"]
+        if self.sockets[sid].keyword != keyword:
+            raise Forbidden("Join this lecture session first (setSession).", code="not-in-session")
+        session = await self.app[store_key].sessions.by_keyword(keyword)
+        await give_feedback(self.app, session, user, vote["feedback"])
+        return {"feedback": vote["feedback"]}

@@ -30,12 +30,14 @@ class SessionSchema(BaseSchema):
     course_type = fields.String(data_key="courseType")
     course_id = fields.String(data_key="courseId")
     course_session = fields.Boolean(data_key="courseSession")
+    feedback_lock = fields.Boolean(data_key="feedbackLock")
 
 
 class SessionCreateSchema(LegacyInputSchema):
     read_only = (
         *LegacyInputSchema.read_only,
-        "keyword", "creator", "lastOwnerActivity", "courseType", "courseId", "courseSession",
+        "keyword", "creator", "lastOwnerActivity",
+        "courseType", "courseId", "courseSession", "feedbackLock",
     )  # fmt: skip
 
     name = fields.String(required=True, validate=NAME)

@@ -13,11 +13,13 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionT
 
 from arsnova.errors import DatabaseUnavailable
 from arsnova.store.answers import AnswerRepo
+from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
 from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
+from arsnova.store.sockets import SocketRepo
 from arsnova.store.statistics import StatisticsRepo
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class Store:
     answers: AnswerRepo
     interposed: AudienceQuestionRepo
     statistics: StatisticsRepo
+    feedback: FeedbackRepo
+    sockets: SocketRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -81,6 +85,8 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             answers=AnswerRepo(db),
             interposed=AudienceQuestionRepo(db),
             statistics=StatisticsRepo(db),
+            feedback=FeedbackRepo(db),
+            sockets=SocketRepo(db),
         )
     finally:
         await client.close()

@@ -40,6 +40,7 @@ class SessionRepo:
                 "course_type": "",
                 "course_id": "",
                 "course_session": False,
+                "feedback_lock": False,
                 **fields,
                 "keyword": new_keyword(),
                 "creator": creator,
@@ -74,9 +75,9 @@ class SessionRepo:
         return plain(document)
 
     async def delete(self, session_id: str) -> None:
-        """Deletes a session with its questions, answers, interposed questions and visits."""
+        """Deletes a session with its questions, answers, interposed questions, visits, votes."""
         oid = object_id(session_id)
-        for name in ("answers", "questions", "interposed_questions", "session_visits"):
+        for name in ("answers", "questions", "interposed_questions", "session_visits", "feedback"):
             await self.db[name].delete_many({"session_id": oid})
         await self.collection.delete_one({"_id": oid})
 

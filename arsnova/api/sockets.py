@@ -1,0 +1,37 @@
+"""/socket/…: where the Socket.IO server is, and binding a socket to the caller's login."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from arsnova.api.openapi import TEXT, operation
+from arsnova.api.params import load_body
+from arsnova.auth import require_user
+from arsnova.identity import Identity
+from arsnova.keys import settings_key, store_key
+from arsnova.schemas.feedback import SocketAssignSchema
+
+routes = web.RouteTableDef()
+assign_schema = SocketAssignSchema()
+
+
+@routes.get("/socket/url")
+@operation(responses={200: TEXT}, login=False)
+async def socket_url(request: web.Request) -> web.Response:
+    """The Socket.IO server's URL: `ARSNOVA_SOCKET_URL`, or this server's own origin."""
+    url = request.app[settings_key].socket_url or f"{request.scheme}://{request.host}"
+    return web.Response(text=url, content_type="text/plain")
+
+
+@routes.post("/socket/assign")
+@operation(body=assign_schema, responses={204: None}, errors=(404, 409))
+async def assign_socket(request: web.Request) -> web.Response:
+    """Binds the connected socket `session` (its socket id) to the caller's login.
+
+    404 `socket-not-found` if no such socket is connected (on any node),
+    409 `socket-bound-elsewhere` if another user's login holds it already.
+    """
+    user = await require_user(request)
+    sid = (await load_body(request, assign_schema))["session"]
+    await request.app[store_key].sockets.bind(sid, Identity(user.username, user.type))
+    return web.Response(status=204)

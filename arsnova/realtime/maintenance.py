@@ -1,0 +1,50 @@
+"""Background work of each node: expiring feedback and keeping the socket registry true."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiohttp import web
+
+from arsnova.errors import DatabaseUnavailable
+from arsnova.keys import broadcaster_key, node_key, store_key
+from arsnova.store import translate_errors
+from arsnova.store.common import now
+
+log = logging.getLogger(__name__)
+
+PRESENCE_REFRESH = 30.0  # seconds between refreshes of this node's sockets
+PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
+
+
+async def every(
+    interval: float, work: Callable[[web.Application], Awaitable[None]], app: web.Application
+) -> None:
+    """Runs `work` every `interval` seconds until cancelled; a failed round is logged."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            with translate_errors():
+                await work(app)
+        except DatabaseUnavailable:
+            pass  # already logged by the store; the next round retries
+        except Exception:
+            log.exception("%s failed", work.__name__)
+
+
+async def expire_feedback(app: web.Application) -> None:
+    """Sends `feedbackReset` to each user whose vote expired and new counts to the session."""
+    broadcaster = app[broadcaster_key]
+    for keyword, username in await app[store_key].feedback.expire_due():
+        await broadcaster.feedback_reset(keyword, username)
+
+
+async def refresh_presence(app: web.Application) -> None:
+    """Marks this node's sockets alive and drops those of nodes that died without cleanup."""
+    sockets = app[store_key].sockets
+    await sockets.refresh(app[node_key])
+    for keyword in await sockets.remove_stale(now() - PRESENCE_STALE):
+        app[broadcaster_key].active_users_changed(keyword)

@@ -1,0 +1,98 @@
+"""Socket.IO on the same aiohttp app and port, path `/socket.io/`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import socketio
+from aiohttp import web
+
+from arsnova.errors import ArsnovaError
+from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
+from arsnova.realtime.broadcaster import Broadcaster
+from arsnova.realtime.legacy import LegacyNamespace
+from arsnova.realtime.maintenance import PRESENCE_REFRESH, every, expire_feedback, refresh_presence
+from arsnova.store import translate_errors
+
+
+def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
+    """Same-origin clients plus the configured `ARSNOVA_CORS_ORIGINS` may connect."""
+
+    def is_allowed(origin: str, environ: dict) -> bool:
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in allowed
+
+    return is_allowed
+
+
+def create_sio(app: web.Application) -> socketio.AsyncServer:
+    """Builds the Socket.IO server; with `REDIS_URL` every emit reaches every node.
+
+    Handlers run one at a time per socket (`async_handlers=False`), so a
+    client's events are processed in the order it sent them.
+    """
+    settings = app[settings_key]
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=origin_checker(settings.cors_origins),
+        cors_credentials=True,
+        max_http_buffer_size=settings.max_body,
+        async_handlers=False,
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.register_namespace(LegacyNamespace("/", app))
+    return sio
+
+
+def setup_realtime(app: web.Application) -> None:
+    sio = create_sio(app)
+    sio.attach(app)
+    app[sio_key] = sio
+    app[node_key] = uuid.uuid4().hex
+    app.cleanup_ctx.append(realtime_ctx)
+
+
+async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The broadcaster and this node's background tasks, for the app's lifetime."""
+    sio = app[sio_key]
+    settings = app[settings_key]
+    broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval)
+    app[broadcaster_key] = broadcaster
+    tasks = [
+        asyncio.create_task(every(settings.feedback_sweep_interval, expire_feedback, app)),
+        asyncio.create_task(every(PRESENCE_REFRESH, refresh_presence, app)),
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await sio.shutdown()
+    await broadcaster.close()
+    with contextlib.suppress(ArsnovaError), translate_errors():
+        await app[store_key].sockets.remove_node(app[node_key])
+    if isinstance(sio.manager, socketio.AsyncRedisManager):
+        await close_redis_manager(sio.manager)
+
+
+async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
+    """Stops the manager's listener and closes its connections.
+
+    python-socketio offers no close for its Redis manager; without this the
+    pub/sub connection outlives the app.
+    """
+    listener = getattr(manager, "thread", None)
+    if listener is not None:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    if manager.pubsub is not None:
+        await manager.pubsub.aclose()
+    if manager.redis is not None:
+        await manager.redis.aclose()

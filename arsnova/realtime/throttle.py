@@ -1,0 +1,59 @@
+"""At most one send per key per interval, always with the latest state, never dropping the last."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+class Throttle(Generic[Key]):
+    """Coalesces bursts of `request(key)` into calls of `send(key)`.
+
+    The first request sends at once; requests that arrive while a send is
+    running or during the `interval` after it are folded into one more send
+    when that interval ends. `send` reads the current state itself, so the
+    last send of a burst always carries the final state: 1,000 votes in a
+    second become about 1 / interval broadcasts, not 1,000.
+    """
+
+    def __init__(self, interval: float, send: Callable[[Key], Awaitable[None]]) -> None:
+        self.interval = interval
+        self.send = send
+        self.running: dict[Key, asyncio.Task] = {}
+        self.dirty: set[Key] = set()
+
+    def request(self, key: Key) -> None:
+        if key in self.running:
+            self.dirty.add(key)
+            return
+        self.running[key] = asyncio.create_task(self._run(key))
+
+    async def _run(self, key: Key) -> None:
+        try:
+            while True:
+                self.dirty.discard(key)
+                try:
+                    await self.send(key)
+                except Exception:
+                    log.exception("broadcast for %r failed", key)
+                await asyncio.sleep(self.interval)
+                if key not in self.dirty:
+                    return
+        finally:
+            del self.running[key]
+
+    async def close(self) -> None:
+        tasks = list(self.running.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.dirty.clear()

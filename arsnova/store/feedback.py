@@ -1,0 +1,83 @@
+"""Live feedback: each user's current vote (0 faster, 1 ok, 2 slower, 3 away) per session.
+
+Votes live in the database so that a restart or a second node loses none.
+A vote expires `ttl` seconds after it was last given, except "away" (3),
+which stays until it is changed or reset, as in ARSnova.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from arsnova.store.common import now, object_id
+
+VALUES = 4
+AWAY = 3
+
+
+class FeedbackRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["feedback"]
+
+    async def vote(self, session: dict[str, Any], user: str, value: int, ttl: int) -> None:
+        """Records `user`'s current value (the last one wins) and renews its lifetime."""
+        moment = now()
+        expires_at = None if value == AWAY else moment + timedelta(seconds=ttl)
+        await self.collection.update_one(
+            {"session_id": object_id(session["id"]), "user": user},
+            {"$set": {
+                "keyword": session["keyword"],
+                "value": value,
+                "updated_at": moment,
+                "expires_at": expires_at,
+            }},
+            upsert=True,
+        )  # fmt: skip
+
+    async def counts(self, keyword: str) -> list[int]:
+        """`[faster, ok, slower, away]`: how many users currently hold each value."""
+        counts = [0] * VALUES
+        pipeline = [
+            {"$match": {"keyword": keyword}},
+            {"$group": {"_id": "$value", "count": {"$sum": 1}}},
+        ]
+        async for row in await self.collection.aggregate(pipeline):
+            counts[row["_id"]] = row["count"]
+        return counts
+
+    async def of_user(self, session_id: str, user: str) -> int | None:
+        found = await self.collection.find_one(
+            {"session_id": object_id(session_id), "user": user}, {"value": 1}
+        )
+        return None if found is None else found["value"]
+
+    async def reset(self, session_id: str) -> None:
+        await self.collection.delete_many({"session_id": object_id(session_id)})
+
+    async def expire_due(self, limit: int = 10_000) -> list[tuple[str, str]]:
+        """Deletes votes past their lifetime; `(keyword, user)` of each one this call deleted.
+
+        Each vote is taken with its own atomic find-and-delete, so when
+        several nodes sweep at once every expiry is reported exactly once.
+        """
+        expired = []
+        for _ in range(limit):
+            found = await self.collection.find_one_and_delete(
+                {"expires_at": {"$ne": None, "$lte": now()}}, {"keyword": 1, "user": 1}
+            )
+            if found is None:
+                break
+            expired.append((found["keyword"], found["user"]))
+        return expired
+
+
+def rounded_average(counts: list[int]) -> int | None:
+    """The mean vote (0 faster … 3 away), rounded half up; None without votes."""
+    total = sum(counts)
+    if not total:
+        return None
+    weighted = sum(value * count for value, count in enumerate(counts))
+    return int(weighted / total + 0.5)

@@ -1,0 +1,97 @@
+"""Connected Socket.IO sockets: which login each is bound to and which session it is in.
+
+Kept in the database rather than in one process's memory so that
+`/socket/assign` and the active-user counts work whichever node holds the
+socket. Each node refreshes `seen_at` of its own sockets; those of a node
+that died without cleaning up are removed once they go stale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from arsnova.errors import Conflict, NotFound
+from arsnova.identity import Identity
+from arsnova.store.common import now
+
+
+class SocketNotFound(NotFound):
+    code = "socket-not-found"
+    default_message = "No socket with this id is connected."
+
+
+class SocketRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["sockets"]
+
+    async def add(self, sid: str, node: str, address: str, identity: Identity | None) -> None:
+        await self.collection.insert_one({
+            "_id": sid,
+            "node": node,
+            "address": address,
+            "user": None if identity is None else identity.username,
+            "user_type": None if identity is None else identity.type,
+            "keyword": None,
+            "seen_at": now(),
+        })  # fmt: skip
+
+    async def bind(self, sid: str, identity: Identity) -> None:
+        """Binds an unbound socket to a login; rebinding to the same user is a no-op.
+
+        404 `socket-not-found` if no such socket is connected, 409
+        `socket-bound-elsewhere` if it belongs to another user.
+        """
+        bound = await self.collection.find_one_and_update(
+            {"_id": sid, "user": None},
+            {"$set": {"user": identity.username, "user_type": identity.type}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if bound is not None:
+            return
+        found = await self.collection.find_one({"_id": sid}, {"user": 1})
+        if found is None:
+            raise SocketNotFound()
+        if found["user"] != identity.username:
+            raise Conflict("This socket is bound to another user.", code="socket-bound-elsewhere")
+
+    async def identity_of(self, sid: str) -> Identity | None:
+        found = await self.collection.find_one({"_id": sid}, {"user": 1, "user_type": 1})
+        if found is None or found["user"] is None:
+            return None
+        return Identity(found["user"], found["user_type"])
+
+    async def join(self, sid: str, keyword: str | None) -> str | None:
+        """Moves the socket into session `keyword`; returns the session it was in before."""
+        before = await self.collection.find_one_and_update(
+            {"_id": sid}, {"$set": {"keyword": keyword}}, {"keyword": 1}
+        )
+        return None if before is None else before["keyword"]
+
+    async def remove(self, sid: str) -> str | None:
+        """Forgets a disconnected socket; returns the session it was in."""
+        found = await self.collection.find_one_and_delete({"_id": sid}, {"keyword": 1})
+        return None if found is None else found["keyword"]
+
+    async def active_users(self, keyword: str) -> int:
+        """Distinct users with at least one socket in the session (three tabs count once)."""
+        users = await self.collection.distinct("user", {"keyword": keyword, "user": {"$ne": None}})
+        return len(users)
+
+    async def refresh(self, node: str) -> None:
+        await self.collection.update_many({"node": node}, {"$set": {"seen_at": now()}})
+
+    async def remove_stale(self, before: datetime) -> set[str]:
+        """Removes sockets not refreshed since `before`; the sessions they were in."""
+        return await self._remove({"seen_at": {"$lt": before}})
+
+    async def remove_node(self, node: str) -> set[str]:
+        return await self._remove({"node": node})
+
+    async def _remove(self, query: dict[str, Any]) -> set[str]:
+        keywords = set(await self.collection.distinct("keyword", query)) - {None}
+        await self.collection.delete_many(query)
+        return keywords
