@@ -6,7 +6,7 @@ import time
 import pytest
 from bson import ObjectId
 
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 ANSWER_PROPERTIES = {
     "_id", "type", "questionId", "answerText", "abstention", "user", "timestamp", "answerCount",

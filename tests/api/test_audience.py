@@ -6,7 +6,7 @@ import time
 import pytest
 from bson import ObjectId
 
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 UNKNOWN_ID = "0123456789abcdef01234567"
 WIRE_PROPERTIES = {

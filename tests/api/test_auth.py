@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from arsnova.auth import COOKIE_NAME, hash_token
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 GUEST = "Guest" + "0123456789" * 2
 

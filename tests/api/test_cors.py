@@ -3,7 +3,7 @@
 import pytest
 
 from arsnova.app import create_app
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 ALLOWED = "https://lms.example"
 FOREIGN = "https://evil.example"

@@ -11,7 +11,7 @@ from arsnova.api.params import load_body
 from arsnova.app import create_app
 from arsnova.errors import NotFound
 from arsnova.schemas import BaseSchema
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 
 class EchoSchema(BaseSchema):

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 STUDENTS = 30
 ABCD = ["Newton", "Leibniz", "Euler", "Gauss"]

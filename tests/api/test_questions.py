@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from arsnova.identity import Identity
 from arsnova.keys import providers_key
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 QUESTION_PROPERTIES = {
     "_id", "type", "questionType", "subject", "text", "active", "releasedFor",

@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 
 from arsnova.store import sessions as session_store
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 SESSION_PROPERTIES = {
     "_id", "type", "name", "shortName", "keyword", "creator", "active",

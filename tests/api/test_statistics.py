@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from tests.api.conftest import expect_error
+from tests.conftest import expect_error
 
 ZERO = {"answers": 0, "questions": 0, "openSessions": 0, "closedSessions": 0, "activeUsers": 0}
 
