@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS_STAMP := tests/js/node_modules/.installed
 
 .PHONY: serve test lint install
 
@@ -16,7 +17,12 @@ $(STAMP): setup.cfg pyproject.toml
 serve: $(STAMP)
 	$(BIN)/arsnova serve
 
-test: $(STAMP)
+# The official Socket.IO JavaScript client, for the end-to-end test.
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(STAMP) $(JS_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
