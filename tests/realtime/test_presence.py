@@ -1,0 +1,35 @@
+"""The socket registry in the database: stale sockets of dead nodes, clean shutdown."""
+
+from datetime import UTC, datetime, timedelta
+
+from arsnova.app import create_app
+from arsnova.keys import node_key
+from arsnova.realtime.maintenance import refresh_presence
+
+
+async def test_sockets_of_a_dead_node_are_dropped_and_counts_corrected(
+    app, db, owner, keyword, joined
+):
+    lecturer = await joined(owner, keyword)
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    await db.sockets.insert_many([
+        {"_id": f"ghost{n}", "node": "dead-node", "user": f"Ghost{n}", "user_type": "guest",
+         "keyword": keyword, "address": "10.0.0.1", "seen_at": long_ago}
+        for n in range(3)
+    ])  # fmt: skip
+    await refresh_presence(app)
+    assert await lecturer.wait_for("activeUserCountData", lambda count: count == 1)
+    assert await db.sockets.count_documents({"node": "dead-node"}) == 0
+    assert await db.sockets.count_documents({"node": app[node_key]}) == 1
+
+
+async def test_a_clean_shutdown_forgets_the_nodes_sockets(aiohttp_server, settings, db):
+    """Even sockets whose disconnect was never handled are removed when the node stops."""
+    app = create_app(settings)
+    server = await aiohttp_server(app)
+    await db.sockets.insert_one({
+        "_id": "lost", "node": app[node_key], "user": "Guest" + "0" * 20, "user_type": "guest",
+        "keyword": "12345678", "address": "127.0.0.1", "seen_at": datetime.now(UTC),
+    })  # fmt: skip
+    await server.close()
+    assert await db.sockets.count_documents({"node": app[node_key]}) == 0
