@@ -38,6 +38,10 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_LOG_LEVEL="debug",
         ARSNOVA_MAX_BODY="2048",
         ARSNOVA_EMBEDDED_COMMAND="/opt/venv/bin/python -m secantus",
+        ARSNOVA_SOCKET_URL="https://rt.example/",
+        ARSNOVA_FEEDBACK_TTL="120",
+        ARSNOVA_FEEDBACK_SWEEP_INTERVAL="0.5",
+        ARSNOVA_BROADCAST_INTERVAL_MS="250",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -47,6 +51,9 @@ def test_all_values_parsed(tmp_path):
     assert settings.max_body == 2048
     assert settings.embedded_command == ("/opt/venv/bin/python", "-m", "secantus")
     assert settings.secret == "s" * 40
+    assert settings.socket_url == "https://rt.example"
+    assert settings.feedback_ttl == 120 and settings.feedback_sweep_interval == 0.5
+    assert settings.broadcast_interval == 0.25
 
 
 @pytest.mark.parametrize(
@@ -64,6 +71,9 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_ENV", "staging", "must be one of"),
         ("ARSNOVA_DB_NAME", "a.b", "database name"),
         ("ARSNOVA_EMBEDDED_COMMAND", "'unclosed", "cannot be parsed"),
+        ("ARSNOVA_SOCKET_URL", "rt.example", "URL"),
+        ("ARSNOVA_FEEDBACK_TTL", "0", "between"),
+        ("ARSNOVA_BROADCAST_INTERVAL_MS", "fast", "whole number"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
