@@ -27,7 +27,7 @@ from arsnova.store.common import now
 COOKIE_NAME = "JSESSIONID"
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login
-GUEST_NAME = re.compile(r"^Guest[0-9a-f]{20}$")
+GUEST_NAME = re.compile(r"Guest[0-9a-f]{20}")
 
 
 class GuestProvider:
@@ -42,7 +42,7 @@ class GuestProvider:
         name = query.get("user")
         if name is None:
             name = "Guest" + secrets.token_hex(10)
-        elif not GUEST_NAME.match(name):
+        elif not GUEST_NAME.fullmatch(name):
             raise BadRequest(
                 "A guest name is 'Guest' and 20 hex digits, as this server hands them out.",
                 code="invalid-guest-name",

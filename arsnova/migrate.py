@@ -22,7 +22,7 @@ from arsnova.store import Store, translate_errors
 
 log = logging.getLogger(__name__)
 
-NAME_PATTERN = re.compile(r"^(\d{4})_[a-z0-9_]+\.py$")
+NAME_PATTERN = re.compile(r"(\d{4})_[a-z0-9_]+\.py")
 
 
 class MigrationError(Exception):
@@ -50,7 +50,7 @@ def discover(directory: Path) -> list[Migration]:
     migrations = []
     numbers: dict[str, str] = {}
     for path in sorted(directory.glob("*.py")):
-        match = NAME_PATTERN.match(path.name)
+        match = NAME_PATTERN.fullmatch(path.name)
         if match is None:
             if path.name != "__init__.py":
                 raise MigrationError(f"{path.name}: name migration files NNNN_lowercase_name.py")

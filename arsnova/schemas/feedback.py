@@ -10,8 +10,8 @@ from marshmallow import ValidationError, fields, pre_load, validate
 from arsnova.schemas.common import BaseSchema, QuerySchema
 
 FEEDBACK_VALUE = validate.Range(0, 3)
-KEYWORD = re.compile(r"^[0-9]{8}$")
-SOCKET_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Not a socket id.")
+KEYWORD = re.compile(r"[0-9]{8}")
+SOCKET_ID = validate.Regexp(r"[A-Za-z0-9_-]{1,64}\Z", error="Not a socket id.")
 
 
 class Keyword(fields.Field):
@@ -20,7 +20,7 @@ class Keyword(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or not KEYWORD.match(value):
+        if not isinstance(value, str) or not KEYWORD.fullmatch(value):
             raise ValidationError("A keyword is 8 digits.")
         return value
 

@@ -45,7 +45,10 @@ async def test_stored_guest_name_resumes_the_identity(login):
     assert first.username == second.username == GUEST
 
 
-@pytest.mark.parametrize("name", ["admin", "Guest", "Guest" + "g" * 20, "guest" + "0" * 20, ""])
+@pytest.mark.parametrize(
+    "name",
+    ["admin", "Guest", "Guest" + "g" * 20, "guest" + "0" * 20, "Guest" + "0" * 20 + "\n", ""],
+)
 async def test_invalid_guest_name_is_refused(client, name):
     response = await client.get("/auth/login", params={"type": "guest", "user": name})
     code = "validation-failed" if name == "" else "invalid-guest-name"
