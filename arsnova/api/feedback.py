@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query
 from arsnova.api.sessions import session_of
 from arsnova.auth import require_owner, require_participant, require_user
+from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.schemas.feedback import (
@@ -26,13 +29,19 @@ lock_query_schema = FeedbackLockQuerySchema()
 session_schema = SessionSchema()
 
 
+async def participant_session(request: web.Request) -> tuple[User, dict[str, Any]]:
+    """The caller and the session of the path, if the caller takes part in it."""
+    user = await require_user(request)
+    session = await session_of(request)
+    await require_participant(request, user, session)
+    return user, session
+
+
 @routes.get("/session/{keyword}/feedback")
 @operation(responses={200: feedback_schema}, errors=(403, 404))
 async def get_feedback(request: web.Request) -> web.Response:
     """The current counts `[faster, ok, slower, away]` and their rounded average."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    _user, session = await participant_session(request)
     return web.json_response(feedback_schema.dump(await feedback_summary(request.app, session)))
 
 
@@ -43,9 +52,7 @@ async def post_feedback(request: web.Request) -> web.Response:
 
     409 `session-locked` or `feedback-locked` while the owner locked either.
     """
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     value = (await load_body(request, vote_schema))["value"]
     await give_feedback(request.app, session, user, value)
     summary = await feedback_summary(request.app, session)
@@ -68,9 +75,7 @@ async def reset_feedback(request: web.Request) -> web.Response:
 @operation(responses={200: my_feedback_schema}, errors=(403, 404))
 async def get_my_feedback(request: web.Request) -> web.Response:
     """The caller's current vote, or null."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     value = await request.app[store_key].feedback.of_user(session["id"], user.username)
     return web.json_response(my_feedback_schema.dump({"value": value}))
 
