@@ -20,7 +20,14 @@ from aiohttp import web
 
 from arsnova.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from arsnova.identity import Identity, LoginProvider, User
-from arsnova.keys import providers_key, settings_key, store_key, user_key
+from arsnova.keys import (
+    broadcaster_key,
+    login_key,
+    providers_key,
+    settings_key,
+    store_key,
+    user_key,
+)
 from arsnova.settings import Settings
 from arsnova.store.common import now
 
@@ -70,7 +77,7 @@ async def start_login(
     """Creates the login record and sets its cookie on `response`."""
     settings = request.app[settings_key]
     token = secrets.token_urlsafe(32)
-    await request.app[store_key].logins.create(
+    request[login_key] = await request.app[store_key].logins.create(
         hash_token(token), identity.username, identity.type, settings.login_idle_timeout
     )
     response.set_cookie(
@@ -84,7 +91,11 @@ async def start_login(
 async def end_login(request: web.Request, response: web.StreamResponse) -> None:
     token = request.cookies.get(COOKIE_NAME)
     if token and len(token) <= MAX_TOKEN_LENGTH:
-        await request.app[store_key].logins.delete(hash_token(token))
+        store = request.app[store_key]
+        login = await store.logins.active(hash_token(token))
+        if login is not None:
+            await store.socket_tokens.revoke_login(login["id"])
+        await store.logins.delete(hash_token(token))
     response.del_cookie(COOKIE_NAME, path="/")
 
 
@@ -92,25 +103,60 @@ def user_of(settings: Settings, identity: Identity) -> User:
     return User(identity.username, identity.type, identity.username in settings.admins)
 
 
-async def user_of_token(app: web.Application, token: str | None) -> User | None:
-    """The user of a `JSESSIONID` value, or None; extends the login while it is used."""
+async def login_of_token(
+    app: web.Application, token: str | None, *, touch: bool = True
+) -> dict[str, Any] | None:
+    """The active login of a `JSESSIONID` value, or None.
+
+    With `touch` (REST requests) the login is extended, at most once a minute,
+    or at once after an inactivity warning; never while all of its `/events`
+    connections report it idle. Socket traffic passes `touch=False`.
+    """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    login = await app[store_key].logins.active(hash_token(token))
+    if login is None or not touch or login.get("idle"):
+        return login
+    if login.get("warned") or (now() - login["last_seen"]).total_seconds() > TOUCH_INTERVAL:
+        await extend_login(app, login["id"])
+    return login
+
+
+async def extend_login(app: web.Application, login_id: str) -> None:
+    """Extends the login; if it had been warned of its expiry, its sockets hear it is active."""
     settings = app[settings_key]
-    logins = app[store_key].logins
-    token_hash = hash_token(token)
-    login = await logins.active(token_hash)
+    before = await app[store_key].logins.touch(login_id, settings.login_idle_timeout)
+    if before is not None and before.get("warned"):
+        await app[broadcaster_key].login_event(
+            login_id, "SessionReactivatedEvent", {"expiresIn": settings.login_idle_timeout}
+        )
+
+
+async def user_of_token(
+    app: web.Application, token: str | None, *, touch: bool = True
+) -> User | None:
+    login = await login_of_token(app, token, touch=touch)
     if login is None:
         return None
-    if (now() - login["last_seen"]).total_seconds() > TOUCH_INTERVAL:
-        login = await logins.touch(token_hash, settings.login_idle_timeout) or login
-    return user_of(settings, Identity(login["username"], login["type"]))
+    return user_of(app[settings_key], Identity(login["username"], login["type"]))
+
+
+async def current_login(request: web.Request) -> dict[str, Any] | None:
+    """The login record of this request's cookie, or None (extending it: a REST request)."""
+    if login_key not in request:
+        request[login_key] = await login_of_token(request.app, request.cookies.get(COOKIE_NAME))
+    return request[login_key]
 
 
 async def current_user(request: web.Request) -> User | None:
     """The logged-in user of this request, or None."""
     if user_key not in request:
-        request[user_key] = await user_of_token(request.app, request.cookies.get(COOKIE_NAME))
+        login = await current_login(request)
+        request[user_key] = (
+            None
+            if login is None
+            else user_of(request.app[settings_key], Identity(login["username"], login["type"]))
+        )
     return request[user_key]
 
 

@@ -23,3 +23,4 @@ openapi_key = web.AppKey("openapi", dict)
 
 request_id_key = web.RequestKey("request_id", str)
 user_key = web.RequestKey("user", User | None)
+login_key = web.RequestKey("login", dict | None)

@@ -60,6 +60,13 @@ class Settings:
     feedback_ttl: int = 600
     feedback_sweep_interval: float = 5.0
     broadcast_interval: float = 0.1
+    socket_token_ttl: int = 60
+    ack_timeout: float = 30.0
+    heartbeat_interval: float = 25.0
+    inactivity_warning: int = 60
+    event_log_max_age: int = 7 * 86400
+    event_log_max_events: int = 10_000
+    bin_retention: int = 7 * 86400
 
     @property
     def embedded(self) -> bool:
@@ -104,6 +111,13 @@ class Settings:
         read(
             "ARSNOVA_FEEDBACK_SWEEP_INTERVAL", "feedback_sweep_interval", _float_between(0.1, 3600)
         )
+        read("ARSNOVA_SOCKET_TOKEN_TTL", "socket_token_ttl", _int_between(1, 3600))
+        read("ARSNOVA_ACK_TIMEOUT", "ack_timeout", _float_between(0.1, 3600))
+        read("ARSNOVA_HEARTBEAT_INTERVAL", "heartbeat_interval", _float_between(0.1, 3600))
+        read("ARSNOVA_INACTIVITY_WARNING", "inactivity_warning", _int_between(1, 86400))
+        read("ARSNOVA_EVENT_LOG_MAX_AGE", "event_log_max_age", _int_between(60, 365 * 86400))
+        read("ARSNOVA_EVENT_LOG_MAX_EVENTS", "event_log_max_events", _int_between(10, 10_000_000))
+        read("ARSNOVA_BIN_RETENTION", "bin_retention", _int_between(1, 365 * 86400))
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):

@@ -83,7 +83,8 @@ async def delete_audience_questions(request: web.Request) -> web.Response:
     user = await require_user(request)
     session = await session_of(request)
     require_owner(user, session)
-    await request.app[store_key].interposed.delete_all(session["id"])
+    deleted = await request.app[store_key].interposed.delete_all(session["id"])
+    await request.app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
     return web.Response(status=204)
 
 
@@ -103,8 +104,11 @@ async def own_or_authored_question(request: web.Request) -> tuple[User, dict, di
 async def get_audience_question(request: web.Request) -> web.Response:
     """With `text`; the owner's (or an admin's) read sets `read`, the author's does not."""
     user, session, question = await own_or_authored_question(request)
-    if manages(user, session):
+    if manages(user, session) and not question["read"]:
         question = await request.app[store_key].interposed.mark_read(session["id"], question["id"])
+        await request.app[broadcaster_key].audience_question_read(
+            session["keyword"], question["id"]
+        )
     return web.json_response(question_schema.dump(question))
 
 
@@ -114,4 +118,7 @@ async def delete_audience_question(request: web.Request) -> web.Response:
     """Deletes one question (the owner, an admin or its author)."""
     _user, session, question = await own_or_authored_question(request)
     await request.app[store_key].interposed.delete(session["id"], question["id"])
+    await request.app[broadcaster_key].audience_questions_deleted(
+        session["keyword"], [question["id"]]
+    )
     return web.Response(status=204)

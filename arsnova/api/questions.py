@@ -35,6 +35,7 @@ from arsnova.schemas.answer import (
     settle_answer,
 )
 from arsnova.schemas.question import (
+    BinnedQuestionSchema,
     PublishQuerySchema,
     QuestionCreateSchema,
     QuestionListQuerySchema,
@@ -47,6 +48,7 @@ routes = web.RouteTableDef()
 question_schema = QuestionSchema()
 without_correct_schema = QuestionSchema(exclude=("possible_answers.correct",))
 questions_schema = QuestionSchema(many=True)
+binned_schema = BinnedQuestionSchema(many=True)
 create_schema = QuestionCreateSchema()
 update_schema = QuestionCreateSchema(partial=True)
 list_query_schema = QuestionListQuerySchema()
@@ -91,15 +93,6 @@ def dump_question(user: User, session: dict[str, Any], question: dict[str, Any])
     return (question_schema if shown else without_correct_schema).dump(question)
 
 
-async def announce(request: web.Request, keyword: str, was: bool, question: dict) -> None:
-    """Tells the session's sockets about a question that is (or stopped being) published."""
-    broadcaster = request.app[broadcaster_key]
-    if question["active"]:
-        await broadcaster.question_published(keyword, question["id"])
-    elif was:
-        await broadcaster.question_withdrawn(keyword, question["id"])
-
-
 async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
     """The session and question of the path; with the keyword prefix they must match."""
     store = request.app[store_key]
@@ -141,7 +134,7 @@ async def create_question(request: web.Request) -> web.Response:
     require_owner(user, session)
     fields = await load_body(request, create_schema)
     question = await request.app[store_key].questions.create(session, fields)
-    await announce(request, session["keyword"], False, question)
+    await request.app[broadcaster_key].question_created(session["keyword"], question)
     return web.json_response(question_schema.dump(question), status=201)
 
 
@@ -193,7 +186,9 @@ async def update_question(request: web.Request) -> web.Response:
     require_owner(user, session)
     changes = settle_changes(question, await load_body(request, update_schema))
     updated = await request.app[store_key].questions.update(question, changes)
-    await announce(request, session["keyword"], question["active"], updated)
+    await request.app[broadcaster_key].question_updated(
+        session["keyword"], question["active"], updated
+    )
     return web.Response(status=204)
 
 
@@ -201,12 +196,12 @@ async def update_question(request: web.Request) -> web.Response:
 @routes.delete(ONE)
 @operation(responses={204: None}, errors=(403, 404))
 async def delete_question(request: web.Request) -> web.Response:
-    """Deletes the question and its answers (owner)."""
+    """Moves the question, with its answers, to the session's bin (owner); see `…/bin/`."""
     user = await require_user(request)
     session, question = await question_of(request)
     require_owner(user, session)
-    await request.app[store_key].questions.delete(question["id"])
-    await announce(request, session["keyword"], question["active"], {**question, "active": False})
+    await request.app[store_key].questions.delete(question)
+    await request.app[broadcaster_key].question_binned(session["keyword"], question)
     return web.Response(status=204)
 
 
@@ -220,7 +215,9 @@ async def publish_question(request: web.Request) -> web.Response:
     require_owner(user, session)
     query = load_query(request, publish_query_schema)
     updated = await request.app[store_key].questions.update(question, {"active": query["publish"]})
-    await announce(request, session["keyword"], question["active"], updated)
+    await request.app[broadcaster_key].question_updated(
+        session["keyword"], question["active"], updated
+    )
     return web.Response(status=204)
 
 
@@ -302,3 +299,28 @@ async def delete_answer(request: web.Request) -> web.Response:
     await answers.delete(answer["id"])
     request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return web.Response(status=204)
+
+
+@routes.get("/session/{keyword}/bin/")
+@operation(query=list_query_schema, responses={200: binned_schema}, errors=(403, 404))
+async def list_bin(request: web.Request) -> web.Response:
+    """Deleted questions of the session, restorable until `ARSNOVA_BIN_RETENTION` ends (owner)."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    page = page_of(load_query(request, list_query_schema), list_query_schema)
+    binned = await request.app[store_key].questions.binned(session["id"], page)
+    return web.json_response(binned_schema.dump(binned))
+
+
+@routes.post("/session/{keyword}/bin/{question_id}/restore")
+@operation(responses={200: question_schema}, errors=(403, 404))
+async def restore_question(request: web.Request) -> web.Response:
+    """Puts a deleted question back, with its answers (owner)."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    question_id = request.match_info["question_id"]
+    question = await request.app[store_key].questions.restore(session["id"], question_id)
+    await request.app[broadcaster_key].question_restored(session["keyword"], question)
+    return web.json_response(question_schema.dump(question))

@@ -106,6 +106,7 @@ async def delete_session(request: web.Request) -> web.Response:
     session = await session_of(request)
     require_owner(user, session)
     await request.app[store_key].sessions.delete(session["id"])
+    await request.app[broadcaster_key].session_deleted(session["keyword"])
     return web.Response(status=204)
 
 

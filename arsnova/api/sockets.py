@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body
-from arsnova.auth import require_user
+from arsnova.auth import current_login, hash_token, require_user
 from arsnova.identity import Identity
 from arsnova.keys import settings_key, store_key
+from arsnova.schemas.events import SocketTokenSchema
 from arsnova.schemas.feedback import SocketAssignSchema
 
 routes = web.RouteTableDef()
 assign_schema = SocketAssignSchema()
+token_schema = SocketTokenSchema()
 
 
 @routes.get("/socket/url")
@@ -21,6 +25,21 @@ async def socket_url(request: web.Request) -> web.Response:
     """The Socket.IO server's URL: `ARSNOVA_SOCKET_URL`, or this server's own origin."""
     url = request.app[settings_key].socket_url or f"{request.scheme}://{request.host}"
     return web.Response(text=url, content_type="text/plain")
+
+
+@routes.post("/socket/token")
+@operation(responses={201: token_schema})
+async def create_socket_token(request: web.Request) -> web.Response:
+    """A single-use token for one `/events` connection, valid `ARSNOVA_SOCKET_TOKEN_TTL` s.
+
+    Only its hash is stored; it works only while the caller's login does.
+    """
+    await require_user(request)
+    login = await current_login(request)
+    ttl = request.app[settings_key].socket_token_ttl
+    token = secrets.token_urlsafe(32)
+    await request.app[store_key].socket_tokens.issue(hash_token(token), login, ttl)
+    return web.json_response(token_schema.dump({"token": token, "expires_in": ttl}), status=201)
 
 
 @routes.post("/socket/assign")

@@ -1,25 +1,34 @@
-"""The one way from the application to connected sockets: intent methods, never raw emits.
+"""The one way from the application to connected clients: intent methods, never raw emits.
 
-REST handlers and socket events say what happened (`question_published`,
-`feedback_changed`, ...); this module decides which room hears it, under
-which event names, and coalesces the high-rate ones per session.
+REST handlers, socket events and background tasks say what happened
+(`question_updated`, `feedback_changed`, ...). This module decides who hears
+it: the legacy Socket.IO events of namespace `/` (to rooms) and the events
+of the reliable `/events` stream (appended to the durable log first, then
+the stream is told to deliver). The high-rate ones are coalesced per
+session or question.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import socketio
 
 from arsnova.errors import NotFound
 from arsnova.realtime.throttle import Throttle
+from arsnova.schemas.question import QuestionStatisticsSchema
 from arsnova.store import Store
+from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
 from arsnova.store.feedback import rounded_average
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/"
+ALL = "all"
+STAFF = "staff"
+statistics_schema = QuestionStatisticsSchema()
 
 
 def session_room(keyword: str) -> str:
@@ -45,39 +54,90 @@ class Broadcaster:
         self.active_users = Throttle(interval, self._send_active_users)
         self.answers = Throttle(interval, self._send_answers)
         self.sent_active_users: dict[str, int] = {}
+        self.listeners: list[Callable[[str], None]] = []
 
     # Intents, coalesced per session (or question)
 
     def feedback_changed(self, keyword: str) -> None:
-        """`feedbackData`, `updateFeedback` and `feedbackDataRoundedAverage` to the session."""
+        """`feedbackData`, `updateFeedback`, `feedbackDataRoundedAverage`; FeedbackChangedEvent."""
         self.feedback.request(keyword)
 
     def active_users_changed(self, keyword: str | None) -> None:
-        """`activeUserCountData` and `updateActiveUserCount`, if the count changed."""
+        """`activeUserCountData`, `updateActiveUserCount`, ActiveUsersChangedEvent, on change."""
         if keyword is not None:
             self.active_users.request(keyword)
 
     def answers_changed(self, keyword: str, question_id: str) -> None:
-        """`answersToLecQuestionAvail` to the owner, and to everyone while statistics show."""
+        """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
+
+        To the owner, and to everyone while the question shows statistics.
+        """
         self.answers.request((keyword, question_id))
 
-    # Intents sent at once
+    # Intents delivered at once
 
-    async def question_published(self, keyword: str, question_id: str) -> None:
-        """A question was published, or changed while published."""
-        await self._emit("lecQuestionAvail", question_id, session_room(keyword))
+    async def question_created(self, keyword: str, question: dict[str, Any]) -> None:
+        audience = ALL if question["active"] else STAFF
+        await self._publish_session(
+            keyword, "LecturerQuestionCreatedEvent", question_data(question), audience
+        )
+        if question["active"]:
+            await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
 
-    async def question_withdrawn(self, keyword: str, question_id: str) -> None:
-        """A published question was unpublished or deleted."""
-        await self._emit("lecQuestionLocked", question_id, session_room(keyword))
+    async def question_updated(
+        self, keyword: str, was_active: bool, question: dict[str, Any]
+    ) -> None:
+        """A question was changed, published or unpublished."""
+        active = question["active"]
+        data = question_data(question)
+        audience = ALL if active or was_active else STAFF
+        await self._publish_session(keyword, "LecturerQuestionUpdatedEvent", data, audience)
+        if active and not was_active:
+            await self._publish_session(keyword, "LecturerQuestionPublishedEvent", data, ALL)
+        elif was_active and not active:
+            await self._publish_session(keyword, "LecturerQuestionUnpublishedEvent", data, ALL)
+        if active:
+            await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
+        elif was_active:
+            await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
+
+    async def question_binned(self, keyword: str, question: dict[str, Any]) -> None:
+        """A question was deleted (moved to the bin)."""
+        audience = ALL if question["active"] else STAFF
+        await self._publish_session(keyword, "SentToBinEvent", question_data(question), audience)
+        if question["active"]:
+            await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
+
+    async def question_restored(self, keyword: str, question: dict[str, Any]) -> None:
+        audience = ALL if question["active"] else STAFF
+        data = question_data(question)
+        await self._publish_session(keyword, "RestoredFromBinEvent", data, audience)
+        if question["active"]:
+            await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
 
     async def audience_question_created(self, keyword: str, question_id: str) -> None:
+        data = {"interposedQuestionId": question_id}
+        await self._publish_session(keyword, "InterposedQuestionCreatedEvent", data, STAFF)
         await self._emit("audQuestionAvail", question_id, staff_room(keyword))
 
+    async def audience_question_read(self, keyword: str, question_id: str) -> None:
+        data = {"interposedQuestionId": question_id}
+        await self._publish_session(keyword, "InterposedQuestionReadEvent", data, STAFF)
+
+    async def audience_questions_deleted(self, keyword: str, question_ids: list[str]) -> None:
+        data = {"interposedQuestionIds": question_ids}
+        await self._publish_session(keyword, "InterposedQuestionDeletedEvent", data, STAFF)
+
     async def session_active_changed(self, keyword: str, active: bool) -> None:
+        event = "SessionUnlockedEvent" if active else "SessionLockedEvent"
+        await self._publish_session(keyword, event, {"active": active}, ALL)
         await self._emit("setSessionActive", active, session_room(keyword))
 
+    async def session_deleted(self, keyword: str) -> None:
+        await self._publish_session(keyword, "SessionDeletedEvent", {}, ALL)
+
     async def feedback_lock_changed(self, keyword: str, locked: bool) -> None:
+        await self._publish_session(keyword, "FeedbackLockChangedEvent", {"locked": locked}, ALL)
         await self._emit("lockFeedback", locked, session_room(keyword))
 
     async def feedback_reset(self, keyword: str, username: str | None = None) -> None:
@@ -85,6 +145,13 @@ class Broadcaster:
         room = session_room(keyword) if username is None else voter_room(keyword, username)
         await self._emit("feedbackReset", keyword, room)
         self.feedback_changed(keyword)
+
+    async def login_event(self, login_id: str, event_type: str, data: dict[str, Any]) -> None:
+        """An event for every `/events` connection of one login (InactivityUserEvent, ...)."""
+        await self._publish(login_stream(login_id), event_type, "login", data, ALL)
+
+    async def global_event(self, event_type: str, data: dict[str, Any]) -> None:
+        await self._publish(GLOBAL_STREAM, event_type, "global", data, ALL)
 
     async def close(self) -> None:
         for throttle in (self.feedback, self.active_users, self.answers):
@@ -99,12 +166,28 @@ class Broadcaster:
         except Exception:
             log.exception("could not emit %s to %s", event, room)
 
+    async def _publish_session(
+        self, keyword: str, event_type: str, data: dict[str, Any], audience: str
+    ) -> None:
+        await self._publish(session_stream(keyword), event_type, "session", data, audience)
+
+    async def _publish(
+        self, stream: str, event_type: str, scope: str, data: dict[str, Any], audience: str
+    ) -> None:
+        """Appends to the durable log, then tells the `/events` namespace to deliver."""
+        await self.store.events.append(stream, event_type, scope, data, audience)
+        for listener in self.listeners:
+            listener(stream)
+
     async def _send_feedback(self, keyword: str) -> None:
         counts = await self.store.feedback.counts(keyword)
+        average = rounded_average(counts)
+        data = {"values": counts, "roundedAverage": average}
+        await self._publish_session(keyword, "FeedbackChangedEvent", data, ALL)
         room = session_room(keyword)
         await self._emit("feedbackData", counts, room)
         await self._emit("updateFeedback", counts, room)
-        await self._emit("feedbackDataRoundedAverage", rounded_average(counts), room)
+        await self._emit("feedbackDataRoundedAverage", average, room)
 
     async def _send_active_users(self, keyword: str) -> None:
         count = await self.store.sockets.active_users(keyword)
@@ -114,6 +197,7 @@ class Broadcaster:
             self.sent_active_users[keyword] = count
         else:
             self.sent_active_users.pop(keyword, None)
+        await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
         room = session_room(keyword)
         await self._emit("activeUserCountData", count, room)
         await self._emit("updateActiveUserCount", count, room)
@@ -124,5 +208,13 @@ class Broadcaster:
             question = await self.store.questions.by_id(question_id)
         except NotFound:
             return
-        room = session_room(keyword) if question["show_statistic"] else staff_room(keyword)
+        (statistics,) = await self.store.answers.statistics([question])
+        shown = question["show_statistic"]
+        data = statistics_schema.dump(statistics)
+        await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
+        room = session_room(keyword) if shown else staff_room(keyword)
         await self._emit("answersToLecQuestionAvail", question_id, room)
+
+
+def question_data(question: dict[str, Any]) -> dict[str, Any]:
+    return {"questionId": question["id"], "active": question["active"]}

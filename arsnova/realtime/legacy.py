@@ -98,7 +98,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
         address = request.remote or ""
         try:
             with translate_errors():
-                user = await user_of_token(self.app, request.cookies.get(COOKIE_NAME))
+                user = await user_of_token(self.app, request.cookies.get(COOKIE_NAME), touch=False)
                 identity = None if user is None else Identity(user.username, user.type)
                 await self.app[store_key].sockets.add(sid, self.app[node_key], address, identity)
         except ArsnovaError as exc:

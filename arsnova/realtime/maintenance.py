@@ -1,4 +1,4 @@
-"""Background work of each node: expiring feedback and keeping the socket registry true."""
+"""Background work of each node: expiring feedback, the socket registry, housekeeping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from arsnova.errors import DatabaseUnavailable
-from arsnova.keys import broadcaster_key, node_key, store_key
+from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 
@@ -18,21 +18,20 @@ log = logging.getLogger(__name__)
 
 PRESENCE_REFRESH = 30.0  # seconds between refreshes of this node's sockets
 PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
+HOUSEKEEPING_INTERVAL = 60.0
 
 
-async def every(
-    interval: float, work: Callable[[web.Application], Awaitable[None]], app: web.Application
-) -> None:
+async def every(interval: float, work: Callable[[], Awaitable[None]]) -> None:
     """Runs `work` every `interval` seconds until cancelled; a failed round is logged."""
     while True:
         await asyncio.sleep(interval)
         try:
             with translate_errors():
-                await work(app)
+                await work()
         except DatabaseUnavailable:
             pass  # already logged by the store; the next round retries
         except Exception:
-            log.exception("%s failed", work.__name__)
+            log.exception("background work %r failed", work)
 
 
 async def expire_feedback(app: web.Application) -> None:
@@ -48,3 +47,13 @@ async def refresh_presence(app: web.Application) -> None:
     await sockets.refresh(app[node_key])
     for keyword in await sockets.remove_stale(now() - PRESENCE_STALE):
         app[broadcaster_key].active_users_changed(keyword)
+
+
+async def housekeeping(app: web.Application) -> None:
+    """Purges the bin, prunes the event log, forgets used tokens and old connections."""
+    settings = app[settings_key]
+    store = app[store_key]
+    await store.questions.purge_bin(timedelta(seconds=settings.bin_retention))
+    await store.events.prune(settings.event_log_max_age, settings.event_log_max_events)
+    await store.socket_tokens.purge()
+    await store.event_connections.purge(timedelta(seconds=settings.event_log_max_age))

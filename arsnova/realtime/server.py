@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -13,8 +14,16 @@ from aiohttp import web
 from arsnova.errors import ArsnovaError
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
 from arsnova.realtime.broadcaster import Broadcaster
+from arsnova.realtime.events import EventsNamespace
 from arsnova.realtime.legacy import LegacyNamespace
-from arsnova.realtime.maintenance import PRESENCE_REFRESH, every, expire_feedback, refresh_presence
+from arsnova.realtime.maintenance import (
+    HOUSEKEEPING_INTERVAL,
+    PRESENCE_REFRESH,
+    every,
+    expire_feedback,
+    housekeeping,
+    refresh_presence,
+)
 from arsnova.store import translate_errors
 
 
@@ -47,6 +56,7 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
         engineio_logger=False,
     )
     sio.register_namespace(LegacyNamespace("/", app))
+    sio.register_namespace(EventsNamespace("/events", app))
     return sio
 
 
@@ -64,19 +74,28 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval)
     app[broadcaster_key] = broadcaster
-    tasks = [
-        asyncio.create_task(every(settings.feedback_sweep_interval, expire_feedback, app)),
-        asyncio.create_task(every(PRESENCE_REFRESH, refresh_presence, app)),
+    events = sio.namespace_handlers["/events"]
+    broadcaster.listeners.append(events.poke)
+    login_check = min(5.0, settings.inactivity_warning / 4)
+    work = [
+        (settings.feedback_sweep_interval, functools.partial(expire_feedback, app)),
+        (PRESENCE_REFRESH, functools.partial(refresh_presence, app)),
+        (HOUSEKEEPING_INTERVAL, functools.partial(housekeeping, app)),
+        (min(1.0, settings.heartbeat_interval), events.heartbeat),
+        (login_check, events.check_logins),
     ]
+    tasks = [asyncio.create_task(every(interval, job)) for interval, job in work]
     yield
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await sio.shutdown()
+    await events.close()
     await broadcaster.close()
     with contextlib.suppress(ArsnovaError), translate_errors():
         await app[store_key].sockets.remove_node(app[node_key])
+        await app[store_key].event_connections.disconnect_node(app[node_key])
     if isinstance(sio.manager, socketio.AsyncRedisManager):
         await close_redis_manager(sio.manager)
 

@@ -187,3 +187,9 @@ class QuestionStatisticsSchema(BaseSchema):
     answer_counts = fields.List(fields.Integer(), data_key="answerCounts")
     total = fields.Integer()
     abstentions = fields.Integer()
+
+
+class BinnedQuestionSchema(QuestionSchema):
+    """A deleted question in the session's bin."""
+
+    deleted_at = Millis(data_key="deletedAt")

@@ -79,6 +79,9 @@ class AudienceQuestionRepo:
         if result.deleted_count == 0:
             raise AudienceQuestionNotFound()
 
-    async def delete_all(self, session_id: str) -> int:
-        result = await self.collection.delete_many({"session_id": object_id(session_id)})
-        return result.deleted_count
+    async def delete_all(self, session_id: str) -> list[str]:
+        """Deletes every question of the session; returns their ids."""
+        query = {"session_id": object_id(session_id)}
+        ids = await self.collection.distinct("_id", query)
+        await self.collection.delete_many({**query, "_id": {"$in": ids}})
+        return [str(oid) for oid in ids]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from arsnova.store.common import now, plain
+from arsnova.store.common import now, object_id, plain
 
 
 class LoginRepo:
@@ -36,15 +35,57 @@ class LoginRepo:
         )
         return plain(document)
 
-    async def touch(self, token_hash: str, idle: int) -> dict[str, Any] | None:
-        """Extends an unexpired login by `idle` seconds from now."""
+    async def by_id(self, login_id: str) -> dict[str, Any] | None:
+        """The unexpired login with this id."""
+        oid = object_id(login_id)
+        if oid is None:
+            return None
+        return plain(await self.collection.find_one({"_id": oid, "expires_at": {"$gt": now()}}))
+
+    async def touch(self, login_id: str, idle: int) -> dict[str, Any] | None:
+        """Extends an unexpired login by `idle` seconds from now; returns it as it was before.
+
+        Clears the inactivity warning: a caller that finds `warned` in the
+        result reactivated the login.
+        """
         moment = now()
         document = await self.collection.find_one_and_update(
-            {"token_hash": token_hash, "expires_at": {"$gt": moment}},
-            {"$set": {"last_seen": moment, "expires_at": moment + timedelta(seconds=idle)}},
-            return_document=ReturnDocument.AFTER,
-        )
+            {"_id": object_id(login_id), "expires_at": {"$gt": moment}},
+            {"$set": {
+                "last_seen": moment,
+                "expires_at": moment + timedelta(seconds=idle),
+                "warned": False,
+            }},
+        )  # fmt: skip
         return plain(document)
+
+    async def set_idle(self, login_id: str, idle: bool) -> None:
+        """An idle login is no longer extended by REST requests (all its sockets said so)."""
+        await self.collection.update_one({"_id": object_id(login_id)}, {"$set": {"idle": idle}})
+
+    async def warn(self, login_id: str) -> bool:
+        """Marks the login as warned about its expiry; True only for the first caller."""
+        result = await self.collection.update_one(
+            {"_id": object_id(login_id), "warned": {"$ne": True}, "expires_at": {"$gt": now()}},
+            {"$set": {"warned": True}},
+        )
+        return result.modified_count == 1
+
+    async def alive(self, login_ids: list[str]) -> list[str]:
+        """Those of `login_ids` that have not expired."""
+        ids = [object_id(login_id) for login_id in login_ids]
+        query = {"_id": {"$in": ids}, "expires_at": {"$gt": now()}}
+        return [str(oid) for oid in await self.collection.distinct("_id", query)]
+
+    async def expiring(self, login_ids: list[str], within: int) -> list[dict[str, Any]]:
+        """Those of `login_ids` that expire within `within` seconds and were not warned yet."""
+        moment = now()
+        cursor = self.collection.find({
+            "_id": {"$in": [object_id(login_id) for login_id in login_ids]},
+            "expires_at": {"$gt": moment, "$lte": moment + timedelta(seconds=within)},
+            "warned": {"$ne": True},
+        })  # fmt: skip
+        return [plain(document) async for document in cursor]
 
     async def delete(self, token_hash: str) -> None:
         await self.collection.delete_one({"token_hash": token_hash})

@@ -13,6 +13,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionT
 
 from arsnova.errors import DatabaseUnavailable
 from arsnova.store.answers import AnswerRepo
+from arsnova.store.events import EventConnectionRepo, EventLog
 from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
@@ -21,6 +22,7 @@ from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
 from arsnova.store.sockets import SocketRepo
 from arsnova.store.statistics import StatisticsRepo
+from arsnova.store.tokens import SocketTokenRepo
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ class Store:
     statistics: StatisticsRepo
     feedback: FeedbackRepo
     sockets: SocketRepo
+    socket_tokens: SocketTokenRepo
+    events: EventLog
+    event_connections: EventConnectionRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -87,6 +92,9 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             statistics=StatisticsRepo(db),
             feedback=FeedbackRepo(db),
             sockets=SocketRepo(db),
+            socket_tokens=SocketTokenRepo(db),
+            events=EventLog(db),
+            event_connections=EventConnectionRepo(db),
         )
     finally:
         await client.close()

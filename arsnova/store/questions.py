@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -16,10 +17,16 @@ class QuestionNotFound(NotFound):
     default_message = "No such lecturer question."
 
 
+class BinnedQuestionNotFound(NotFound):
+    code = "binned-question-not-found"
+    default_message = "No such question in the bin."
+
+
 class QuestionRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["questions"]
         self.answers = db["answers"]
+        self.bin = db["question_bin"]
 
     async def create(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         document = {
@@ -87,10 +94,39 @@ class QuestionRepo:
             raise QuestionNotFound()
         return plain(document)
 
-    async def delete(self, question_id: str) -> None:
-        """Deletes the question, then its answers (orphans stay invisible if that fails)."""
-        oid = object_id(question_id)
-        result = await self.collection.delete_one({"_id": oid})
-        if result.deleted_count == 0:
+    async def delete(self, question: dict[str, Any]) -> None:
+        """Moves the question to the session's bin; its answers wait there with it.
+
+        Written to the bin first, so a failure in between leaves a copy in
+        both places (restore tolerates that), never in neither.
+        """
+        oid = object_id(question["id"])
+        document = await self.collection.find_one({"_id": oid})
+        if document is None:
             raise QuestionNotFound()
-        await self.answers.delete_many({"question_id": oid})
+        await self.bin.replace_one({"_id": oid}, {**document, "deleted_at": now()}, upsert=True)
+        await self.collection.delete_one({"_id": oid})
+
+    async def binned(self, session_id: str, page: Page) -> list[dict[str, Any]]:
+        query = self.bin.find({"session_id": object_id(session_id)})
+        return await paged_list(query, page, "deleted_at")
+
+    async def restore(self, session_id: str, question_id: str) -> dict[str, Any]:
+        """Puts a binned question back, with its answers."""
+        oid = object_id(question_id)
+        document = await self.bin.find_one({"_id": oid, "session_id": object_id(session_id)})
+        if document is None:
+            raise BinnedQuestionNotFound()
+        document.pop("deleted_at")
+        await self.collection.replace_one({"_id": oid}, document, upsert=True)
+        await self.bin.delete_one({"_id": oid})
+        return plain(document)
+
+    async def purge_bin(self, older_than: timedelta) -> int:
+        """Deletes binned questions (and their answers) kept longer than `older_than`."""
+        cutoff = now() - older_than
+        ids = await self.bin.distinct("_id", {"deleted_at": {"$lt": cutoff}})
+        if ids:
+            await self.answers.delete_many({"question_id": {"$in": ids}})
+            await self.bin.delete_many({"_id": {"$in": ids}})
+        return len(ids)

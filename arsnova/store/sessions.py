@@ -77,7 +77,11 @@ class SessionRepo:
     async def delete(self, session_id: str) -> None:
         """Deletes a session with its questions, answers, interposed questions, visits, votes."""
         oid = object_id(session_id)
-        for name in ("answers", "questions", "interposed_questions", "session_visits", "feedback"):
+        collections = (
+            "answers", "questions", "question_bin", "interposed_questions", "session_visits",
+            "feedback",
+        )  # fmt: skip
+        for name in collections:
             await self.db[name].delete_many({"session_id": oid})
         await self.collection.delete_one({"_id": oid})
 

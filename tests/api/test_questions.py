@@ -537,7 +537,7 @@ async def test_publish_authorization(owner, keyword, participant, stranger, anon
 
 
 @pytest.mark.parametrize("prefixed", [True, False])
-async def test_delete_removes_the_question_and_its_answers(
+async def test_delete_moves_the_question_with_its_answers_to_the_bin(
     owner, keyword, participant, db, prefixed
 ):
     question = await create(owner, active=True)
@@ -549,9 +549,14 @@ async def test_delete_removes_the_question_and_its_answers(
     assert response.status == 204 and await response.read() == b""
     await expect_error(await owner.get(one(question)), 404, "question-not-found")
     await expect_error(await owner.delete(one(question)), 404, "question-not-found")
-    assert await db.answers.count_documents({"question_id": ObjectId(question["_id"])}) == 0
-    assert await db.answers.count_documents({"question_id": ObjectId(kept["_id"])}) == 1
+    await expect_error(await owner.get(one(question) + "/answer/"), 404, "question-not-found")
     assert [q["_id"] for q in await listed(owner, keyword)] == [kept["_id"]]
+    binned = await (await owner.get(f"/session/{keyword}/bin/")).json()
+    assert [q["_id"] for q in binned] == [question["_id"]] and binned[0]["deletedAt"] > 0
+    # The answers wait in the bin with their question, invisible to statistics.
+    assert await db.answers.count_documents({"question_id": ObjectId(question["_id"])}) == 1
+    statistics = await (await owner.get(f"/session/{keyword}/lecturerquestion/statistics")).json()
+    assert [row["questionId"] for row in statistics] == [kept["_id"]]
 
 
 async def test_delete_authorization(owner, keyword, participant, stranger, anonymous, admin):

@@ -1,0 +1,473 @@
+"""The reliable event stream: Socket.IO namespace `/events` (after the seed's web socket API).
+
+A connection is opened with a single-use token from `POST /socket/token`.
+It sees its login's events, global events and the events of the lecture
+sessions it subscribed to, each read from the durable log in order. The
+server sends one `EventsMessage` at a time and nothing more until the client
+acknowledged it; events that arrive meanwhile go into the next one. The
+acknowledged position per stream is stored, so a reconnect with the
+previous token (`reconnect`) continues exactly there, on any node and after
+a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import socketio
+from aiohttp import web
+from marshmallow import Schema, ValidationError
+
+from arsnova.auth import extend_login, hash_token, manages, user_of
+from arsnova.errors import ArsnovaError, BadRequest
+from arsnova.identity import Identity, User
+from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.realtime.broadcaster import STAFF
+from arsnova.schemas.events import (
+    AcknowledgementMessageSchema,
+    EventsMessageSchema,
+    HeartbeatMessageSchema,
+    HeartbeatSchema,
+    ServerAcknowledgementSchema,
+    SessionSubscriptionMessageSchema,
+)
+from arsnova.store import translate_errors
+from arsnova.store.common import now
+from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/events"
+BATCH_LIMIT = 500  # events per stream in one EventsMessage
+GAP_WAIT = 2.0  # seconds to wait for a sequence number that was taken but not yet written
+CONNECT_WAIT = 5.0
+ACK = "AcknowledgementMessage"
+LIFECYCLE = ("connect", "disconnect")
+
+ack_schema = AcknowledgementMessageSchema()
+heartbeat_schema = HeartbeatMessageSchema()
+subscription_schema = SessionSubscriptionMessageSchema()
+server_ack_schema = ServerAcknowledgementSchema()
+events_message_schema = EventsMessageSchema()
+server_heartbeat_schema = HeartbeatSchema()
+
+
+@dataclass
+class InFlight:
+    """The one unacknowledged message of a connection, and the positions it carries."""
+
+    id: str
+    positions: dict[str, int]
+    deadline: asyncio.Task
+
+
+@dataclass
+class Connection:
+    sid: str
+    token_hash: str
+    login_id: str
+    user: User
+    positions: dict[str, int]
+    staff: set[str] = field(default_factory=set)
+    in_flight: InFlight | None = None
+    gaps: dict[str, float] = field(default_factory=dict)
+    gaps_reported: list[dict[str, Any]] = field(default_factory=list)
+    last_sent: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def refusal(exc: ArsnovaError) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError({"code": exc.code, "message": exc.message})
+
+
+def connect_parameter(environ: dict, auth: Any, name: str) -> str | None:
+    """`name` from the `auth` object of the handshake, else from the query string."""
+    if isinstance(auth, dict) and isinstance(auth.get(name), str):
+        return auth[name]
+    values = parse_qs(environ.get("QUERY_STRING", "")).get(name)
+    return values[-1] if values else None
+
+
+def stream_scope(stream: str) -> tuple[str, str | None]:
+    """(`login`|`session`|`global`, keyword or None) of a stream name."""
+    kind, _, rest = stream.partition(":")
+    return kind, (rest if kind == "session" else None)
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise BadRequest(
+            "The message is invalid.", code="validation-failed", errors=errors
+        ) from None
+
+
+class EventsNamespace(socketio.AsyncNamespace):
+    def __init__(self, namespace: str, app: web.Application) -> None:
+        super().__init__(namespace)
+        self.app = app
+        self.connections: dict[str, Connection] = {}
+        self.by_stream: dict[str, set[str]] = defaultdict(set)
+        self.tasks: set[asyncio.Task] = set()
+        self.handlers = {
+            "HeartbeatMessage": self.on_heartbeat_message,
+            "SessionSubscriptionMessage": self.on_subscription,
+            "SessionUnsubscriptionMessage": self.on_unsubscription,
+        }
+
+    # Connecting
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        sid = args[0]
+        if event in LIFECYCLE and not self.server.manager.is_connected(sid, self.namespace):
+            return await super().trigger_event(event, *args)
+        connection = self.connections.get(sid)
+        if connection is None:
+            return None
+        data = args[1] if len(args) > 1 else None
+        try:
+            with translate_errors():
+                await self.receive(connection, event, data)
+        except ArsnovaError as exc:
+            log.warning("/events message %s from %s failed: %s", event, sid, exc.message)
+        except Exception:
+            log.exception("/events message %s from %s failed", event, sid)
+        return None
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        try:
+            with translate_errors():
+                connection = await self.open(sid, environ, auth)
+        except ArsnovaError as exc:
+            raise refusal(exc) from None
+        self.connections[sid] = connection
+        for stream in connection.positions:
+            self.by_stream[stream].add(sid)
+        self.spawn(self.start(connection))
+
+    async def open(self, sid: str, environ: dict, auth: Any) -> Connection:
+        """Checks the token (and the previous one on reconnect) and records the connection."""
+        store = self.app[store_key]
+        token = connect_parameter(environ, auth, "token")
+        if not token or len(token) > 200:
+            raise TokenMissing()
+        token_hash = hash_token(token)
+        issued = await store.socket_tokens.consume(token_hash)
+        login = await store.logins.by_id(issued["login_id"])
+        if login is None:
+            raise LoginGone()
+        user = user_of(self.app[settings_key], Identity(login["username"], login["type"]))
+        base = [login_stream(login["id"]), GLOBAL_STREAM]
+        positions = await store.events.heads(base)
+        subscriptions: list[str] = []
+        gaps: list[dict[str, Any]] = []
+        previous_token = connect_parameter(environ, auth, "reconnect")
+        if previous_token:
+            previous = await store.event_connections.take_over(
+                hash_token(previous_token), login["id"]
+            )
+            if previous is None:
+                gaps.append({"scope": "login", "reason": "reconnect-unknown"})
+            else:
+                positions.update(previous["positions"])
+                subscriptions = previous["subscriptions"]
+                if previous.get("sid") and previous.get("node"):
+                    await self.server.disconnect(previous["sid"], namespace=self.namespace)
+        connection = Connection(sid, token_hash, login["id"], user, positions)
+        connection.gaps_reported = gaps
+        for keyword in subscriptions:
+            with contextlib.suppress(ArsnovaError):
+                session = await store.sessions.by_keyword(keyword)
+                if manages(user, session):
+                    connection.staff.add(keyword)
+        await store.event_connections.create(
+            token_hash, login["id"], self.app[node_key], positions, subscriptions
+        )
+        await store.event_connections.save(token_hash, sid=sid)
+        return connection
+
+    async def start(self, connection: Connection) -> None:
+        """Delivers what is pending (a replay) once the handshake has completed."""
+        for _ in range(int(CONNECT_WAIT / 0.01)):
+            if self.server.manager.is_connected(connection.sid, self.namespace):
+                break
+            await asyncio.sleep(0.01)
+        await self.report_horizon(connection)
+        await self.pump(connection)
+
+    async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
+        connection = self.connections.pop(sid, None)
+        if connection is None:
+            return
+        for stream in connection.positions:
+            self.by_stream[stream].discard(sid)
+            if not self.by_stream[stream]:
+                del self.by_stream[stream]
+        if connection.in_flight is not None:
+            connection.in_flight.deadline.cancel()
+        with contextlib.suppress(ArsnovaError), translate_errors():
+            store = self.app[store_key]
+            await store.event_connections.save(connection.token_hash, connected=False)
+            await self.update_login_idle(connection)
+
+    # Receiving
+
+    async def receive(self, connection: Connection, event: str, data: Any) -> None:
+        if event == ACK:
+            await self.on_acknowledgement(connection, data)
+            return
+        message_id = data.get("id") if isinstance(data, dict) else None
+        try:
+            handler = self.handlers.get(event)
+            if handler is None or not isinstance(data, dict) or data.get("type") != event:
+                raise BadRequest(
+                    f"There is no message type {event!r} (the event name is the message's type).",
+                    code="unknown-message-type",
+                )
+            await handler(connection, data)
+        except ArsnovaError as exc:
+            await self.acknowledge(connection, message_id, exc)
+            return
+        await self.acknowledge(connection, message_id)
+
+    async def acknowledge(
+        self, connection: Connection, message_id: Any, error: ArsnovaError | None = None
+    ) -> None:
+        body: dict[str, Any] = {"id": message_id if isinstance(message_id, str) else None}
+        if error is not None:
+            body["error_info"] = {"code": error.code, "message": error.message}
+            if error.errors is not None:
+                body["error_info"]["errors"] = error.errors
+        await self.emit(ACK, server_ack_schema.dump(body), to=connection.sid)
+
+    async def on_acknowledgement(self, connection: Connection, data: Any) -> None:
+        try:
+            ack = load(ack_schema, data)
+            if ack["type"] != ACK:
+                raise BadRequest("An acknowledgement's type is AcknowledgementMessage.")
+        except ArsnovaError as exc:
+            await self.acknowledge(
+                connection, data.get("id") if isinstance(data, dict) else None, exc
+            )
+            return
+        if "idle" in ack:
+            await self.set_idle(connection, ack["idle"])
+        in_flight = connection.in_flight
+        if in_flight is None or str(ack["id"]) != in_flight.id:
+            return  # a late or unknown acknowledgement changes nothing
+        in_flight.deadline.cancel()
+        connection.in_flight = None
+        connection.positions = {
+            stream: in_flight.positions.get(stream, position)
+            for stream, position in connection.positions.items()
+        }
+        await self.app[store_key].event_connections.save(
+            connection.token_hash, positions=connection.positions
+        )
+        await self.pump(connection)
+
+    async def on_heartbeat_message(self, connection: Connection, data: dict[str, Any]) -> None:
+        """The client is there and its user active: ends idleness and extends the login."""
+        load(heartbeat_schema, data)
+        await self.set_idle(connection, False)
+
+    async def on_subscription(self, connection: Connection, data: dict[str, Any]) -> None:
+        """Adds a lecture session's events from now on (the caller joins the session)."""
+        keyword = load(subscription_schema, data)["keyword"]
+        stream = session_stream(keyword)
+        if stream in connection.positions:
+            return
+        store = self.app[store_key]
+        session = await store.sessions.by_keyword(keyword)
+        await store.sessions.record_visit(connection.user.username, session)
+        if manages(connection.user, session):
+            connection.staff.add(keyword)
+        connection.positions[stream] = (await store.events.heads([stream]))[stream]
+        self.by_stream[stream].add(connection.sid)
+        await self.save_subscriptions(connection)
+
+    async def on_unsubscription(self, connection: Connection, data: dict[str, Any]) -> None:
+        keyword = load(subscription_schema, data)["keyword"]
+        stream = session_stream(keyword)
+        if connection.positions.pop(stream, None) is None:
+            return
+        connection.staff.discard(keyword)
+        self.by_stream[stream].discard(connection.sid)
+        await self.save_subscriptions(connection)
+
+    async def save_subscriptions(self, connection: Connection) -> None:
+        keywords = [stream_scope(s)[1] for s in connection.positions if s.startswith("session:")]
+        await self.app[store_key].event_connections.save(
+            connection.token_hash, subscriptions=keywords, positions=connection.positions
+        )
+
+    # Idle reporting
+
+    async def set_idle(self, connection: Connection, idle: bool) -> None:
+        store = self.app[store_key]
+        await store.event_connections.save(connection.token_hash, idle=idle)
+        await self.update_login_idle(connection)
+        if not idle:
+            await extend_login(self.app, connection.login_id)
+
+    async def update_login_idle(self, connection: Connection) -> None:
+        store = self.app[store_key]
+        idle = await store.event_connections.login_is_idle(connection.login_id)
+        await store.logins.set_idle(connection.login_id, idle)
+
+    # Sending
+
+    def poke(self, stream: str) -> None:
+        """New events in `stream`: deliver to the connections that follow it."""
+        for sid in list(self.by_stream.get(stream, ())):
+            connection = self.connections.get(sid)
+            if connection is not None and connection.in_flight is None:
+                self.spawn(self.pump(connection))
+
+    def spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def report_horizon(self, connection: Connection) -> None:
+        """Positions behind the log's horizon cannot be replayed: say so, then skip ahead."""
+        log_ = self.app[store_key].events
+        for stream, position in connection.positions.items():
+            first_kept = await log_.pruned_below(stream)
+            if position + 1 < first_kept:
+                scope, keyword = stream_scope(stream)
+                gap = {"scope": scope, "first": position + 1, "last": first_kept - 1}
+                if keyword:
+                    gap["keyword"] = keyword
+                connection.gaps_reported.append(gap)
+                connection.positions[stream] = first_kept - 1
+
+    async def pump(self, connection: Connection) -> None:
+        """Sends the next EventsMessage if nothing is waiting for an acknowledgement."""
+        with contextlib.suppress(ArsnovaError), translate_errors():
+            async with connection.lock:
+                if connection.in_flight is not None or connection.sid not in self.connections:
+                    return
+                events, positions = await self.collect(connection)
+                gaps, connection.gaps_reported = connection.gaps_reported, []
+                if not events and not gaps:
+                    if positions != connection.positions:  # only events hidden from this role
+                        connection.positions = positions
+                        await self.app[store_key].event_connections.save(
+                            connection.token_hash, positions=positions
+                        )
+                    return
+                message = {"id": str(uuid.uuid4()), "events": events}
+                if gaps:
+                    message["replay_incomplete"] = gaps
+                await self.send(
+                    connection, "EventsMessage", events_message_schema.dump(message), positions
+                )
+
+    async def send(
+        self, connection: Connection, event: str, body: dict[str, Any], positions: dict[str, int]
+    ) -> None:
+        deadline = asyncio.create_task(self.expect_ack(connection, body["id"]))
+        connection.in_flight = InFlight(body["id"], positions, deadline)
+        connection.last_sent = asyncio.get_running_loop().time()
+        await self.emit(event, body, to=connection.sid)
+
+    async def expect_ack(self, connection: Connection, message_id: str) -> None:
+        timeout = self.app[settings_key].ack_timeout
+        await asyncio.sleep(timeout)
+        in_flight = connection.in_flight
+        if in_flight is not None and in_flight.id == message_id:
+            log.info("/events socket %s did not acknowledge in %s s", connection.sid, timeout)
+            await self.server.disconnect(connection.sid, namespace=self.namespace)
+
+    async def collect(self, connection: Connection) -> tuple[list[dict], dict[str, int]]:
+        """The next events of every stream, in order, and the positions after them.
+
+        A sequence number that was taken but is not written yet (a concurrent
+        append) stops its stream until it appears; after `GAP_WAIT` seconds it
+        is taken as lost (its writer died) and skipped.
+        """
+        log_ = self.app[store_key].events
+        clock = asyncio.get_running_loop().time()
+        events: list[dict] = []
+        positions = dict(connection.positions)
+        for stream, position in connection.positions.items():
+            _scope, keyword = stream_scope(stream)
+            for event in await log_.after(stream, position, BATCH_LIMIT):
+                if event["sequence"] != position + 1:
+                    first_seen = connection.gaps.setdefault(stream, clock)
+                    if clock - first_seen < GAP_WAIT:
+                        self.spawn(self.retry_after(connection, GAP_WAIT))
+                        break
+                connection.gaps.pop(stream, None)
+                position = event["sequence"]
+                if event["audience"] == STAFF and keyword not in connection.staff:
+                    continue
+                events.append({**event, "keyword": keyword} if keyword else event)
+            positions[stream] = position
+        return events, positions
+
+    async def retry_after(self, connection: Connection, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.pump(connection)
+
+    async def heartbeat(self) -> None:
+        """Sends a HeartbeatMessage to connections that were quiet for a heartbeat interval.
+
+        A client that does not acknowledge it is disconnected like for any
+        message, so dead connections do not linger.
+        """
+        interval = self.app[settings_key].heartbeat_interval
+        clock = asyncio.get_running_loop().time()
+        for connection in list(self.connections.values()):
+            if connection.in_flight is None and clock - connection.last_sent >= interval:
+                async with connection.lock:
+                    if connection.in_flight is None:
+                        body = server_heartbeat_schema.dump({"id": str(uuid.uuid4())})
+                        await self.send(connection, "HeartbeatMessage", body, connection.positions)
+
+    async def check_logins(self) -> None:
+        """Warns logins about to expire (InactivityUserEvent) and drops expired ones' sockets."""
+        if not self.connections:
+            return
+        store = self.app[store_key]
+        settings = self.app[settings_key]
+        login_ids = list({connection.login_id for connection in self.connections.values()})
+        for login in await store.logins.expiring(login_ids, settings.inactivity_warning):
+            if await store.logins.warn(login["id"]):
+                left = int((login["expires_at"] - now()).total_seconds())
+                await self.app[broadcaster_key].login_event(
+                    login["id"], "InactivityUserEvent", {"expiresIn": max(left, 0)}
+                )
+        alive = set(await store.logins.alive(login_ids))
+        for connection in list(self.connections.values()):
+            if connection.login_id not in alive:
+                await self.server.disconnect(connection.sid, namespace=self.namespace)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        for connection in self.connections.values():
+            if connection.in_flight is not None:
+                connection.in_flight.deadline.cancel()
+
+
+class TokenMissing(ArsnovaError):
+    status = 401
+    code = "token-missing"
+    default_message = "Connect with auth={token}: get one from POST /socket/token."
+
+
+class LoginGone(ArsnovaError):
+    status = 401
+    code = "login-expired"
+    default_message = "The login this token was issued for has ended."

@@ -1,0 +1,162 @@
+"""The durable event log behind `/events`, and the state of each `/events` connection.
+
+Events are kept per stream: `login:<login id>`, `session:<keyword>` and
+`global`, each with its own gap-free, increasing sequence taken from a
+counter document. A connection's position is one acknowledged sequence per
+stream, so a login's view is the merge of its streams, and a session event
+is written once, not once per subscriber (a lecture hall would make that
+a thousand writes per event).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from arsnova.store.common import now, object_id, plain
+
+GLOBAL_STREAM = "global"
+
+
+def login_stream(login_id: str) -> str:
+    return f"login:{login_id}"
+
+
+def session_stream(keyword: str) -> str:
+    return f"session:{keyword}"
+
+
+class EventLog:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.events = db["events"]
+        self.streams = db["event_streams"]
+
+    async def append(
+        self, stream: str, event_type: str, scope: str, data: Any, audience: str = "all"
+    ) -> dict[str, Any]:
+        """Stores one event under the stream's next sequence number.
+
+        `audience` is `all` or `staff` (the session's owner and admins only).
+        """
+        counter = await self.streams.find_one_and_update(
+            {"_id": stream},
+            {"$inc": {"head": 1}, "$setOnInsert": {"pruned_below": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        event = {
+            "stream": stream,
+            "sequence": counter["head"],
+            "type": event_type,
+            "scope": scope,
+            "time": now(),
+            "data": data,
+            "audience": audience,
+        }
+        await self.events.insert_one(event)
+        return plain(event)
+
+    async def heads(self, streams: list[str]) -> dict[str, int]:
+        """The last sequence of each stream (0 for a stream without events)."""
+        found = {
+            doc["_id"]: doc["head"] async for doc in self.streams.find({"_id": {"$in": streams}})
+        }
+        return {stream: found.get(stream, 0) for stream in streams}
+
+    async def pruned_below(self, stream: str) -> int:
+        """The first sequence still kept: anything before it is gone for good."""
+        found = await self.streams.find_one({"_id": stream}, {"pruned_below": 1})
+        return 1 if found is None else found["pruned_below"]
+
+    async def after(self, stream: str, sequence: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.events.find({"stream": stream, "sequence": {"$gt": sequence}})
+        documents = await cursor.sort("sequence", 1).limit(limit).to_list(None)
+        return [plain(document) for document in documents]
+
+    async def prune(self, max_age: int, max_events: int) -> None:
+        """Keeps at most `max_events` per stream, none older than `max_age` seconds."""
+        cutoff = now() - timedelta(seconds=max_age)
+        async for stream in self.streams.find({}, {"head": 1, "pruned_below": 1}):
+            keep_from = stream["head"] - max_events + 1
+            newest_old = await self.events.find_one(
+                {"stream": stream["_id"], "time": {"$lt": cutoff}},
+                {"sequence": 1},
+                sort=[("sequence", DESCENDING)],
+            )
+            if newest_old is not None:
+                keep_from = max(keep_from, newest_old["sequence"] + 1)
+            if keep_from <= stream["pruned_below"]:
+                continue
+            await self.streams.update_one(
+                {"_id": stream["_id"]}, {"$max": {"pruned_below": keep_from}}
+            )
+            await self.events.delete_many({"stream": stream["_id"], "sequence": {"$lt": keep_from}})
+
+    async def forget_stream(self, stream: str) -> None:
+        await self.events.delete_many({"stream": stream})
+        await self.streams.delete_one({"_id": stream})
+
+
+class EventConnectionRepo:
+    """One document per `/events` connection, keyed by the hash of the token it used.
+
+    `positions` holds the acknowledged sequence per stream; a reconnect with
+    that token continues from there.
+    """
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["event_connections"]
+
+    async def create(
+        self,
+        token_hash: str,
+        login_id: str,
+        node: str,
+        positions: dict[str, int],
+        subscriptions: list[str],
+    ) -> None:
+        await self.collection.insert_one({
+            "_id": token_hash,
+            "login_id": object_id(login_id),
+            "node": node,
+            "positions": positions,
+            "subscriptions": subscriptions,
+            "connected": True,
+            "idle": False,
+            "updated_at": now(),
+        })  # fmt: skip
+
+    async def get(self, token_hash: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": token_hash})
+
+    async def take_over(self, token_hash: str, login_id: str) -> dict[str, Any] | None:
+        """Claims a previous connection of the same login for a reconnect, once."""
+        return await self.collection.find_one_and_update(
+            {"_id": token_hash, "login_id": object_id(login_id), "superseded": {"$ne": True}},
+            {"$set": {"superseded": True, "connected": False}},
+        )
+
+    async def save(self, token_hash: str, **fields: Any) -> None:
+        await self.collection.update_one(
+            {"_id": token_hash}, {"$set": {**fields, "updated_at": now()}}
+        )
+
+    async def login_is_idle(self, login_id: str) -> bool:
+        """Idle only when the login has connections and every one of them reported idle."""
+        query = {"login_id": object_id(login_id), "connected": True}
+        connected = await self.collection.count_documents(query)
+        active = await self.collection.count_documents({**query, "idle": False})
+        return connected > 0 and active == 0
+
+    async def disconnect_node(self, node: str) -> None:
+        await self.collection.update_many(
+            {"node": node, "connected": True}, {"$set": {"connected": False}}
+        )
+
+    async def purge(self, older_than: timedelta) -> None:
+        await self.collection.delete_many(
+            {"connected": False, "updated_at": {"$lt": now() - older_than}}
+        )
