@@ -16,10 +16,18 @@ from arsnova.api.cors import setup_cors
 from arsnova.api.middlewares import error_middleware
 from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
-from arsnova.keys import embedded_key, providers_key, settings_key, store_key
+from arsnova.keys import (
+    broadcaster_key,
+    embedded_key,
+    providers_key,
+    settings_key,
+    store_key,
+    task_runner_key,
+)
 from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
 from arsnova.store import connect
+from arsnova.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(migrations_ctx)
     setup_api(app)
     setup_realtime(app)
+    app.cleanup_ctx.append(tasks_ctx)
     setup_cors(app)  # last: it must see every route
     return app
 
@@ -101,6 +110,14 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     async with connect(database_uri(app), settings.db_name, settings.db_timeout_ms) as store:
         app[store_key] = store
         yield
+
+
+async def tasks_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Background jobs; after the realtime context, which provides the broadcaster."""
+    runner = TaskRunner(app[store_key], app[broadcaster_key])
+    app[task_runner_key] = runner
+    yield
+    await runner.close()
 
 
 async def migrations_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -10,12 +10,14 @@ from arsnova.identity import LoginProvider, User
 from arsnova.realtime.broadcaster import Broadcaster
 from arsnova.settings import Settings
 from arsnova.store import Store
+from arsnova.tasks import TaskRunner
 
 settings_key = web.AppKey("settings", Settings)
 store_key = web.AppKey("store", Store)
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 embedded_key = web.AppKey("embedded", EmbeddedServer)
 broadcaster_key = web.AppKey("broadcaster", Broadcaster)
+task_runner_key = web.AppKey("task_runner", TaskRunner)
 node_key = web.AppKey("node", str)
 
 providers_key = web.AppKey("login_providers", dict[str, LoginProvider])

@@ -11,11 +11,22 @@ from arsnova.api import (
     sessions,
     sockets,
     statistics,
+    tasks,
 )
 from arsnova.api.openapi import setup_openapi
 
 
 def setup_api(app: web.Application) -> None:
     setup_openapi(app)
-    for module in (health, auth, sessions, questions, audience, feedback, sockets, statistics):
+    for module in (
+        health,
+        auth,
+        sessions,
+        questions,
+        audience,
+        feedback,
+        sockets,
+        statistics,
+        tasks,
+    ):
         app.add_routes(module.routes)

@@ -22,6 +22,7 @@ from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
 from arsnova.store.sockets import SocketRepo
 from arsnova.store.statistics import StatisticsRepo
+from arsnova.store.tasks import TaskRepo
 from arsnova.store.tokens import SocketTokenRepo
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Store:
     socket_tokens: SocketTokenRepo
     events: EventLog
     event_connections: EventConnectionRepo
+    tasks: TaskRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -95,6 +97,7 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             socket_tokens=SocketTokenRepo(db),
             events=EventLog(db),
             event_connections=EventConnectionRepo(db),
+            tasks=TaskRepo(db),
         )
     finally:
         await client.close()
