@@ -42,6 +42,13 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_FEEDBACK_TTL="120",
         ARSNOVA_FEEDBACK_SWEEP_INTERVAL="0.5",
         ARSNOVA_BROADCAST_INTERVAL_MS="250",
+        ARSNOVA_SOCKET_TOKEN_TTL="30",
+        ARSNOVA_ACK_TIMEOUT="2.5",
+        ARSNOVA_HEARTBEAT_INTERVAL="10",
+        ARSNOVA_INACTIVITY_WARNING="120",
+        ARSNOVA_EVENT_LOG_MAX_AGE="3600",
+        ARSNOVA_EVENT_LOG_MAX_EVENTS="500",
+        ARSNOVA_BIN_RETENTION="86400",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -54,6 +61,13 @@ def test_all_values_parsed(tmp_path):
     assert settings.socket_url == "https://rt.example"
     assert settings.feedback_ttl == 120 and settings.feedback_sweep_interval == 0.5
     assert settings.broadcast_interval == 0.25
+    assert (settings.socket_token_ttl, settings.ack_timeout, settings.heartbeat_interval) == (
+        30,
+        2.5,
+        10,
+    )
+    assert settings.inactivity_warning == 120 and settings.bin_retention == 86400
+    assert (settings.event_log_max_age, settings.event_log_max_events) == (3600, 500)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +88,9 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SOCKET_URL", "rt.example", "URL"),
         ("ARSNOVA_FEEDBACK_TTL", "0", "between"),
         ("ARSNOVA_BROADCAST_INTERVAL_MS", "fast", "whole number"),
+        ("ARSNOVA_SOCKET_TOKEN_TTL", "0", "between"),
+        ("ARSNOVA_ACK_TIMEOUT", "never", "must be a number"),
+        ("ARSNOVA_EVENT_LOG_MAX_EVENTS", "5", "between"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
