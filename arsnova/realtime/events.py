@@ -190,9 +190,8 @@ class EventsNamespace(socketio.AsyncNamespace):
                 if manages(user, session):
                     connection.staff.add(keyword)
         await store.event_connections.create(
-            token_hash, login["id"], self.app[node_key], positions, subscriptions
+            token_hash, login["id"], self.app[node_key], sid, positions, subscriptions
         )
-        await store.event_connections.save(token_hash, sid=sid)
         return connection
 
     async def start(self, connection: Connection) -> None:

@@ -115,6 +115,7 @@ class EventConnectionRepo:
         token_hash: str,
         login_id: str,
         node: str,
+        sid: str,
         positions: dict[str, int],
         subscriptions: list[str],
     ) -> None:
@@ -122,6 +123,7 @@ class EventConnectionRepo:
             "_id": token_hash,
             "login_id": object_id(login_id),
             "node": node,
+            "sid": sid,
             "positions": positions,
             "subscriptions": subscriptions,
             "connected": True,
