@@ -192,6 +192,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         await store.event_connections.create(
             token_hash, login["id"], self.app[node_key], sid, positions, subscriptions
         )
+        await self.update_login_idle(connection)  # a new, active connection ends idleness
         return connection
 
     async def start(self, connection: Connection) -> None:
