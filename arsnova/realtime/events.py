@@ -23,13 +23,13 @@ from urllib.parse import parse_qs
 
 import socketio
 from aiohttp import web
-from marshmallow import Schema, ValidationError
 
 from arsnova.auth import extend_login, hash_token, manages, user_of
 from arsnova.errors import ArsnovaError, BadRequest
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
 from arsnova.realtime.broadcaster import STAFF
+from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
     AcknowledgementMessageSchema,
     EventsMessageSchema,
@@ -79,12 +79,8 @@ class Connection:
     in_flight: InFlight | None = None
     gaps: dict[str, float] = field(default_factory=dict)
     gaps_reported: list[dict[str, Any]] = field(default_factory=list)
-    last_sent: float = 0.0
+    last_sent: float = field(default_factory=lambda: asyncio.get_running_loop().time())
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-def refusal(exc: ArsnovaError) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError({"code": exc.code, "message": exc.message})
 
 
 def connect_parameter(environ: dict, auth: Any, name: str) -> str | None:
@@ -99,16 +95,6 @@ def stream_scope(stream: str) -> tuple[str, str | None]:
     """(`login`|`session`|`global`, keyword or None) of a stream name."""
     kind, _, rest = stream.partition(":")
     return kind, (rest if kind == "session" else None)
-
-
-def load(schema: Schema, data: Any) -> dict[str, Any]:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise BadRequest(
-            "The message is invalid.", code="validation-failed", errors=errors
-        ) from None
 
 
 class EventsNamespace(socketio.AsyncNamespace):
@@ -148,7 +134,7 @@ class EventsNamespace(socketio.AsyncNamespace):
             with translate_errors():
                 connection = await self.open(sid, environ, auth)
         except ArsnovaError as exc:
-            raise refusal(exc) from None
+            raise connection_refused(exc) from None
         self.connections[sid] = connection
         for stream in connection.positions:
             self.by_stream[stream].add(sid)
@@ -244,9 +230,7 @@ class EventsNamespace(socketio.AsyncNamespace):
     ) -> None:
         body: dict[str, Any] = {"id": message_id if isinstance(message_id, str) else None}
         if error is not None:
-            body["error_info"] = {"code": error.code, "message": error.message}
-            if error.errors is not None:
-                body["error_info"]["errors"] = error.errors
+            body["error_info"] = error_body(error)
         await self.emit(ACK, server_ack_schema.dump(body), to=connection.sid)
 
     async def on_acknowledgement(self, connection: Connection, data: Any) -> None:

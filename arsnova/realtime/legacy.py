@@ -16,7 +16,6 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from marshmallow import Schema, ValidationError
 
 from arsnova.auth import COOKIE_NAME, manages, released_for, user_of, user_of_token
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
@@ -24,6 +23,7 @@ from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
 from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
 from arsnova.realtime.feedback import feedback_summary, give_feedback
+from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.store import translate_errors
 from arsnova.store.common import Page
@@ -44,20 +44,7 @@ class SocketState:
 
 
 def error_ack(exc: ArsnovaError) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
-    if exc.errors is not None:
-        error["errors"] = exc.errors
-    return {"error": error}
-
-
-def load(schema: Schema, data: Any) -> dict[str, Any]:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise BadRequest(
-            "The payload is invalid.", code="validation-failed", errors=errors
-        ) from None
+    return {"error": error_body(exc)}
 
 
 class LegacyNamespace(socketio.AsyncNamespace):
@@ -102,7 +89,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
                 identity = None if user is None else Identity(user.username, user.type)
                 await self.app[store_key].sockets.add(sid, self.app[node_key], address, identity)
         except ArsnovaError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(error_ack(exc)) from None
+            raise connection_refused(exc) from None
         self.sockets[sid] = SocketState(address, user)
         log.debug("socket %s connected from %s as %s", sid, address, user)
 

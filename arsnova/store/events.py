@@ -10,11 +10,13 @@ a thousand writes per event).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from arsnova.store.common import now, object_id, plain
 
@@ -41,12 +43,13 @@ class EventLog:
 
         `audience` is `all` or `staff` (the session's owner and admins only).
         """
-        counter = await self.streams.find_one_and_update(
-            {"_id": stream},
-            {"$inc": {"head": 1}, "$setOnInsert": {"pruned_below": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        counter = await self._next(stream)
+        if counter is None:
+            # A new stream. Created apart from the increment: concurrent upserts
+            # with find-and-modify are not reliable on every MongoDB-wire server.
+            with contextlib.suppress(DuplicateKeyError):
+                await self.streams.insert_one({"_id": stream, "head": 0, "pruned_below": 1})
+            counter = await self._next(stream)
         event = {
             "stream": stream,
             "sequence": counter["head"],
@@ -58,6 +61,11 @@ class EventLog:
         }
         await self.events.insert_one(event)
         return plain(event)
+
+    async def _next(self, stream: str) -> dict[str, Any] | None:
+        return await self.streams.find_one_and_update(
+            {"_id": stream}, {"$inc": {"head": 1}}, return_document=ReturnDocument.AFTER
+        )
 
     async def heads(self, streams: list[str]) -> dict[str, int]:
         """The last sequence of each stream (0 for a stream without events)."""
