@@ -55,6 +55,7 @@ class EventSchema(BaseSchema):
 
 class ReplayGapSchema(BaseSchema):
     scope = fields.String()
+    reason = fields.String(metadata={"description": "reconnect-unknown: nothing to resume"})
     keyword = fields.String()
     first = fields.Integer(metadata={"description": "first sequence that could not be replayed"})
     last = fields.Integer()
