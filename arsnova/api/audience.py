@@ -12,14 +12,11 @@ from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.api.sessions import session_of
+from arsnova.api.sessions import owned_session, participant_session
 from arsnova.auth import (
     manages,
     require_list_user,
     require_open,
-    require_owner,
-    require_participant,
-    require_user,
 )
 from arsnova.errors import Forbidden
 from arsnova.identity import User
@@ -50,9 +47,7 @@ def require_owner_or_author(user: User, session: dict[str, Any], question: dict[
 @operation(query=list_query_schema, responses={200: questions_schema}, errors=(403, 404))
 async def list_audience_questions(request: web.Request) -> web.Response:
     """All questions for the owner (admin: those `user` may see), the caller's own otherwise."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     query = load_query(request, list_query_schema)
     username = require_list_user(user, query.get("user"))
     sees_all = username == session["creator"] or (username == user.username and user.is_admin)
@@ -66,9 +61,7 @@ async def list_audience_questions(request: web.Request) -> web.Response:
 @operation(body=create_schema, responses={201: question_schema}, errors=(403, 404, 409))
 async def create_audience_question(request: web.Request) -> web.Response:
     """Any participant asks; 409 `session-locked` once the owner locked the session."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     require_open(session)
     fields = await load_body(request, create_schema)
     question = await request.app[store_key].interposed.create(session, user.username, fields)
@@ -80,9 +73,7 @@ async def create_audience_question(request: web.Request) -> web.Response:
 @operation(responses={204: None}, errors=(403, 404))
 async def delete_audience_questions(request: web.Request) -> web.Response:
     """Deletes every interposed question of the session (owner only)."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     deleted = await request.app[store_key].interposed.delete_all(session["id"])
     await request.app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
     return web.Response(status=204)
@@ -90,9 +81,7 @@ async def delete_audience_questions(request: web.Request) -> web.Response:
 
 async def own_or_authored_question(request: web.Request) -> tuple[User, dict, dict]:
     """The `{question_id}` of the path, if the caller owns the session or wrote it."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     question_id = request.match_info["question_id"]
     question = await request.app[store_key].interposed.get(session["id"], question_id)
     require_owner_or_author(user, session, question)

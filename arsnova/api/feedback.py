@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query
-from arsnova.api.sessions import session_of
-from arsnova.auth import require_owner, require_participant, require_user
-from arsnova.identity import User
+from arsnova.api.sessions import owned_session, participant_session
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.schemas.feedback import (
@@ -27,14 +23,6 @@ vote_schema = FeedbackVoteSchema()
 my_feedback_schema = MyFeedbackSchema()
 lock_query_schema = FeedbackLockQuerySchema()
 session_schema = SessionSchema()
-
-
-async def participant_session(request: web.Request) -> tuple[User, dict[str, Any]]:
-    """The caller and the session of the path, if the caller takes part in it."""
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
-    return user, session
 
 
 @routes.get("/session/{keyword}/feedback")
@@ -63,9 +51,7 @@ async def post_feedback(request: web.Request) -> web.Response:
 @operation(responses={204: None}, errors=(403, 404))
 async def reset_feedback(request: web.Request) -> web.Response:
     """Clears every vote of the session (owner); voters get `feedbackReset`."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     await request.app[store_key].feedback.reset(session["id"])
     await request.app[broadcaster_key].feedback_reset(session["keyword"])
     return web.Response(status=204)
@@ -84,9 +70,7 @@ async def get_my_feedback(request: web.Request) -> web.Response:
 @operation(query=lock_query_schema, responses={200: session_schema}, errors=(403, 404))
 async def lock_feedback_input(request: web.Request) -> web.Response:
     """`lock=true` (default) refuses new votes, `false` accepts them again (owner)."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     locked = load_query(request, lock_query_schema)["lock"]
     updated = await request.app[store_key].sessions.update(
         session["keyword"], {"feedback_lock": locked}

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.api.sessions import session_of
+from arsnova.api.sessions import owned_session, participant_session, session_of
 from arsnova.auth import (
     manages,
     released_for,
@@ -111,9 +111,7 @@ async def list_questions(request: web.Request) -> web.Response:
 
     `unansweredonly=true` leaves out those `user` (default: the caller) answered.
     """
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     query = load_query(request, list_query_schema)
     username = require_list_user(user, query.get("user"))
     questions = await request.app[store_key].questions.of_session(
@@ -129,9 +127,7 @@ async def list_questions(request: web.Request) -> web.Response:
 @operation(body=create_schema, responses={201: question_schema}, errors=(403, 404))
 async def create_question(request: web.Request) -> web.Response:
     """Adds a question (owner); unpublished (`active` false) unless sent otherwise."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     fields = await load_body(request, create_schema)
     question = await request.app[store_key].questions.create(session, fields)
     await request.app[broadcaster_key].question_created(session["keyword"], question)
@@ -147,9 +143,7 @@ async def get_question_statistics(request: web.Request) -> web.Response:
     `showStatistic`. `total` includes abstentions; an mc answer counts once
     for each option it selects.
     """
-    user = await require_user(request)
-    session = await session_of(request)
-    await require_participant(request, user, session)
+    user, session = await participant_session(request)
     store = request.app[store_key]
     if manages(user, session):
         questions = await store.questions.of_session(session["id"], page_of({}, list_query_schema))
@@ -305,9 +299,7 @@ async def delete_answer(request: web.Request) -> web.Response:
 @operation(query=list_query_schema, responses={200: binned_schema}, errors=(403, 404))
 async def list_bin(request: web.Request) -> web.Response:
     """Deleted questions of the session, restorable until `ARSNOVA_BIN_RETENTION` ends (owner)."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     page = page_of(load_query(request, list_query_schema), list_query_schema)
     binned = await request.app[store_key].questions.binned(session["id"], page)
     return web.json_response(binned_schema.dump(binned))
@@ -317,9 +309,7 @@ async def list_bin(request: web.Request) -> web.Response:
 @operation(responses={200: question_schema}, errors=(403, 404))
 async def restore_question(request: web.Request) -> web.Response:
     """Puts a deleted question back, with its answers (owner)."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     question_id = request.match_info["question_id"]
     question = await request.app[store_key].questions.restore(session["id"], question_id)
     await request.app[broadcaster_key].question_restored(session["keyword"], question)

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.auth import require_list_user, require_owner, require_user
+from arsnova.auth import require_list_user, require_owner, require_participant, require_user
+from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.session import (
     LockQuerySchema,
@@ -32,6 +33,22 @@ logged_in_schema = LoggedInSchema()
 async def session_of(request: web.Request) -> dict[str, Any]:
     """The lecture session named by the `{keyword}` of the path (404 if none)."""
     return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+
+
+async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:
+    """The caller and the session of the path, if the caller owns it (or is an admin)."""
+    user = await require_user(request)
+    session = await session_of(request)
+    require_owner(user, session)
+    return user, session
+
+
+async def participant_session(request: web.Request) -> tuple[User, dict[str, Any]]:
+    """The caller and the session of the path, if the caller takes part in it."""
+    user = await require_user(request)
+    session = await session_of(request)
+    await require_participant(request, user, session)
+    return user, session
 
 
 async def announce_active(request: web.Request, before: dict, after: dict) -> None:
@@ -89,9 +106,7 @@ async def get_session(request: web.Request) -> web.Response:
 @operation(body=update_schema, responses={200: session_schema}, errors=(403, 404))
 async def update_session(request: web.Request) -> web.Response:
     """Changes name, shortName or active (owner); whole legacy objects are accepted."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     fields = await load_body(request, update_schema)
     updated = await request.app[store_key].sessions.update(session["keyword"], fields)
     await announce_active(request, session, updated)
@@ -102,9 +117,7 @@ async def update_session(request: web.Request) -> web.Response:
 @operation(responses={204: None}, errors=(403, 404))
 async def delete_session(request: web.Request) -> web.Response:
     """Deletes the session with its questions, answers and interposed questions."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     await request.app[store_key].sessions.delete(session["id"])
     await request.app[broadcaster_key].session_deleted(session["keyword"])
     return web.Response(status=204)
@@ -132,9 +145,7 @@ async def join_session_online(request: web.Request) -> web.Response:
 @operation(query=lock_query_schema, responses={204: None}, errors=(403, 404))
 async def lock_session(request: web.Request) -> web.Response:
     """`lock=true` (default) closes the session to answers, questions and votes; 204."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    _user, session = await owned_session(request)
     query = load_query(request, lock_query_schema)
     updated = await request.app[store_key].sessions.update(
         session["keyword"], {"active": not query["lock"]}

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body
-from arsnova.api.sessions import session_of
-from arsnova.auth import current_login, require_owner, require_user
+from arsnova.api.sessions import owned_session
+from arsnova.auth import current_login, require_user
 from arsnova.errors import Forbidden
 from arsnova.keys import broadcaster_key, store_key, task_runner_key
 from arsnova.schemas.task import AnnouncementSchema, TaskSchema
@@ -21,9 +21,7 @@ announcement_schema = AnnouncementSchema()
 @operation(responses={202: task_schema}, errors=(403, 404))
 async def export_session(request: web.Request) -> web.Response:
     """Starts an export of the session (owner); progress arrives as TaskEvents on `/events`."""
-    user = await require_user(request)
-    session = await session_of(request)
-    require_owner(user, session)
+    user, session = await owned_session(request)
     login = await current_login(request)
     task = await request.app[store_key].tasks.create(
         "export", user.username, login["id"], session["keyword"]
