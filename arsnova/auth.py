@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from arsnova.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from arsnova.errors import BadRequest, Conflict, Forbidden, InvalidToken, Unauthorized
 from arsnova.identity import Identity, LoginProvider, User
 from arsnova.keys import (
     broadcaster_key,
     login_key,
     providers_key,
+    scopes_key,
     settings_key,
     store_key,
     user_key,
@@ -32,6 +33,7 @@ from arsnova.settings import Settings
 from arsnova.store.common import now
 
 COOKIE_NAME = "JSESSIONID"
+SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login
 GUEST_NAME = re.compile(r"Guest[0-9a-f]{20}")
@@ -47,6 +49,12 @@ class GuestProvider:
 
     async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity:
         name = query.get("user")
+        settings = request.app[settings_key]
+        if not settings.registration and name not in settings.admins:
+            raise Forbidden(
+                "Guest self-login is turned off here; come in through your learning platform.",
+                code="registration-closed",
+            )
         if name is None:
             name = "Guest" + secrets.token_hex(10)
         elif not GUEST_NAME.fullmatch(name):
@@ -148,8 +156,35 @@ async def current_login(request: web.Request) -> dict[str, Any] | None:
     return request[login_key]
 
 
+async def bearer_user(request: web.Request) -> User:
+    """The service account of an `Authorization: Bearer` access token (401 if it is not valid).
+
+    Scope `admin` makes it an admin; `integration` a regular user that owns
+    the sessions it creates and may use the integration API.
+    """
+    scheme, _, credentials = request.headers["Authorization"].strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN_LENGTH:
+        raise InvalidToken()
+    token = await request.app[store_key].access_tokens.valid(hash_token(credentials))
+    if token is None:
+        raise InvalidToken()
+    request[scopes_key] = frozenset(token["scopes"])
+    return User(SERVICE_PREFIX + token["name"], "integration", "admin" in token["scopes"])
+
+
+def require_scope(request: web.Request, scope: str) -> None:
+    """Bearer-only routes: 401 without a token, 403 `scope-missing` without `scope`."""
+    if scopes_key not in request:
+        raise InvalidToken("This route takes an access token (Authorization: Bearer …).")
+    if scope not in request[scopes_key]:
+        raise Forbidden(f"The access token lacks the scope {scope!r}.", code="scope-missing")
+
+
 async def current_user(request: web.Request) -> User | None:
-    """The logged-in user of this request, or None."""
+    """The logged-in user of this request (cookie), or the service account (bearer), or None."""
+    if user_key not in request and "Authorization" in request.headers:
+        request[user_key] = await bearer_user(request)
     if user_key not in request:
         login = await current_login(request)
         request[user_key] = (

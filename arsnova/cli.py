@@ -1,4 +1,4 @@
-"""The `arsnova` command: serve, migrate."""
+"""The `arsnova` command: serve, migrate, token."""
 
 from __future__ import annotations
 
@@ -6,23 +6,31 @@ import asyncio
 import dataclasses
 import errno
 import logging
+import re
+import secrets
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from aiohttp import web
 
 from arsnova import logs, migrate
 from arsnova.app import create_app
+from arsnova.auth import hash_token
 from arsnova.embedded import EmbeddedError, embedded_database
-from arsnova.errors import DatabaseUnavailable
+from arsnova.errors import ArsnovaError, DatabaseUnavailable
 from arsnova.keys import embedded_key
 from arsnova.settings import Settings, SettingsError
-from arsnova.store import connect
+from arsnova.store import Store, connect
+from arsnova.store.api_tokens import SCOPES, TOKEN_NAME
 
 log = logging.getLogger("arsnova")
 
 SHUTDOWN_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -84,26 +92,109 @@ def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
         sys.exit(1)
 
 
-@main.command(name="migrate")
-def migrate_command() -> None:
-    """Apply pending database migrations (works whether or not the server runs)."""
-    settings = load_settings()
+def migrations_dir(settings: Settings) -> Path:
+    return settings.migrations_dir or migrate.default_migrations_dir()
+
+
+def with_store(
+    settings: Settings, work: Callable[[Store], Awaitable[T]], *, migrate_first: bool = True
+) -> T:
+    """Runs `work` against the database: MONGODB_URI, or the data folder's embedded one."""
+    configured_uri = settings.mongodb_uri
+
+    async def run(uri: str) -> T:
+        async with connect(uri, settings.db_name, settings.db_timeout_ms) as store:
+            if migrate_first:  # the token commands rely on the unique indexes
+                await migrate.apply(store, migrations_dir(settings))
+            return await work(store)
+
     try:
-        if settings.mongodb_uri is not None:
-            applied = asyncio.run(apply_migrations(settings, settings.mongodb_uri))
-        else:
-            with embedded_database(
-                settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
-            ) as uri:
-                applied = asyncio.run(apply_migrations(settings, uri))
+        if configured_uri is not None:
+            return asyncio.run(run(configured_uri))
+        with embedded_database(
+            settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
+        ) as uri:
+            return asyncio.run(run(uri))
     except (EmbeddedError, migrate.MigrationError) as exc:
         fail(str(exc))
     except DatabaseUnavailable:
         fail("the database does not answer")
+    except ArsnovaError as exc:
+        fail(exc.message)
+    raise AssertionError("unreachable")
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations (works whether or not the server runs)."""
+    settings = load_settings()
+    directory = migrations_dir(settings)
+    applied = with_store(
+        settings, lambda store: migrate.apply(store, directory), migrate_first=False
+    )
     click.echo(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
 
 
-async def apply_migrations(settings: Settings, uri: str) -> list[str]:
-    directory: Path = settings.migrations_dir or migrate.default_migrations_dir()
-    async with connect(uri, settings.db_name, settings.db_timeout_ms) as store:
-        return await migrate.apply(store, directory)
+@main.group()
+def token() -> None:
+    """Access tokens for learning platforms (Authorization: Bearer …)."""
+
+
+DURATION = re.compile(r"([1-9][0-9]{0,5})([dhm])")
+UNITS = {"d": 86400, "h": 3600, "m": 60}
+
+
+def parse_duration(raw: str) -> timedelta:
+    match = DURATION.fullmatch(raw.strip())
+    if match is None:
+        raise click.BadParameter("use a number and d, h or m, like 90d")
+    return timedelta(seconds=int(match.group(1)) * UNITS[match.group(2)])
+
+
+@token.command(name="create")
+@click.option("--name", required=True, help="Who uses it, e.g. moodle (unique).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    default=("integration",),
+    show_default=True,
+    help="integration: the integration API and REST as a service user; admin: REST as an admin.",
+)
+@click.option("--expires", help="Lifetime such as 90d, 12h or 30m (default: never).")
+def token_create(name: str, scopes: tuple[str, ...], expires: str | None) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    if not TOKEN_NAME.fullmatch(name):
+        fail("a token name is 1-64 letters, digits, '.', '_' or '-'", 2)
+    lifetime = None if expires is None else parse_duration(expires)
+    settings = load_settings()
+    secret = "arsn_" + secrets.token_urlsafe(32)
+    expires_at = None if lifetime is None else datetime.now(UTC) + lifetime
+
+    async def create(store: Store) -> None:
+        await store.access_tokens.create(name, hash_token(secret), sorted(set(scopes)), expires_at)
+
+    with_store(settings, create)
+    click.echo(secret)
+
+
+@token.command(name="list")
+def token_list() -> None:
+    """List tokens: name, scopes, created, expires, revoked (never the token)."""
+    settings = load_settings()
+    for row in with_store(settings, lambda store: store.access_tokens.all()):
+        expires = row["expires_at"].isoformat() if row["expires_at"] else "never"
+        revoked = row["revoked_at"].isoformat() if row["revoked_at"] else "-"
+        click.echo(
+            f"{row['name']}\t{','.join(row['scopes'])}\t{row['created_at'].isoformat()}"
+            f"\texpires={expires}\trevoked={revoked}"
+        )
+
+
+@token.command(name="revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke a token at once: requests with it get 401."""
+    with_store(load_settings(), lambda store: store.access_tokens.revoke(name))
+    click.echo(f"revoked {name}")

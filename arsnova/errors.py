@@ -6,11 +6,14 @@ The data layer and the handlers raise these; one middleware turns them into
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class ArsnovaError(Exception):
     status = 400
     code = "bad-request"
     default_message = "The request is invalid."
+    headers: ClassVar[dict[str, str] | None] = None  # extra response headers
 
     def __init__(
         self, message: str | None = None, *, code: str | None = None, errors: dict | None = None
@@ -60,6 +63,16 @@ class Unauthorized(ArsnovaError):
     status = 401
     code = "login-required"
     default_message = "Log in first."
+
+
+class InvalidToken(Unauthorized):
+    """A bearer token that is missing where required, malformed, unknown, expired or revoked."""
+
+    code = "invalid-token"
+    default_message = "The bearer token is missing, malformed, unknown, expired or revoked."
+    headers: ClassVar[dict[str, str] | None] = {
+        "WWW-Authenticate": 'Bearer realm="arsnova", error="invalid_token"'
+    }
 
 
 class Forbidden(ArsnovaError):

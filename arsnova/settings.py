@@ -67,6 +67,7 @@ class Settings:
     event_log_max_age: int = 7 * 86400
     event_log_max_events: int = 10_000
     bin_retention: int = 7 * 86400
+    registration: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -118,6 +119,7 @@ class Settings:
         read("ARSNOVA_EVENT_LOG_MAX_AGE", "event_log_max_age", _int_between(60, 365 * 86400))
         read("ARSNOVA_EVENT_LOG_MAX_EVENTS", "event_log_max_events", _int_between(10, 10_000_000))
         read("ARSNOVA_BIN_RETENTION", "bin_retention", _int_between(1, 365 * 86400))
+        read("ARSNOVA_REGISTRATION", "registration", _bool)
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):
@@ -196,6 +198,15 @@ def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[str], st
         return value
 
     return parse
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
 
 
 def _mongodb_uri(raw: str) -> str:

@@ -80,7 +80,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         with translate_errors():
             response = await handler(request)
     except ArsnovaError as exc:
-        response = error_response(exc.status, exc.code, exc.message, errors=exc.errors)
+        response = error_response(
+            exc.status, exc.code, exc.message, errors=exc.errors, headers=exc.headers
+        )
     except ValidationError as exc:
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         response = error_response(400, "validation-failed", "The input is invalid.", errors=errors)

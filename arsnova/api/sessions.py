@@ -8,10 +8,17 @@ from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.auth import require_list_user, require_owner, require_participant, require_user
+from arsnova.auth import (
+    SERVICE_PREFIX,
+    require_list_user,
+    require_owner,
+    require_participant,
+    require_user,
+)
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.session import (
+    IntegrationSessionCreateSchema,
     LockQuerySchema,
     LoggedInSchema,
     SessionCreateSchema,
@@ -24,6 +31,8 @@ routes = web.RouteTableDef()
 session_schema = SessionSchema()
 sessions_schema = SessionSchema(many=True)
 create_schema = SessionCreateSchema()
+integration_create_schema = IntegrationSessionCreateSchema()
+integration_update_schema = IntegrationSessionCreateSchema(partial=True)
 update_schema = SessionCreateSchema(partial=True)
 list_query_schema = SessionListQuerySchema()
 lock_query_schema = LockQuerySchema()
@@ -84,9 +93,18 @@ async def list_sessions(request: web.Request) -> web.Response:
 @routes.post("/session/")
 @operation(body=create_schema, responses={201: session_schema})
 async def create_session(request: web.Request) -> web.Response:
-    """Creates a session under a new random keyword; the caller owns it."""
+    """Creates a session under a new random keyword; the caller owns it.
+
+    With an access token it is a course session (`courseType` defaults to the
+    token's name) and may set `courseId` and a participant `capacity`.
+    """
     user = await require_user(request)
-    fields = await load_body(request, create_schema)
+    if user.type == "integration":
+        fields = await load_body(request, integration_create_schema)
+        fields["course_session"] = True
+        fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
+    else:
+        fields = await load_body(request, create_schema)
     fields.setdefault("short_name", fields["name"][:12])
     session = await request.app[store_key].sessions.create(user.username, fields)
     return web.json_response(session_schema.dump(session), status=201)
@@ -105,9 +123,13 @@ async def get_session(request: web.Request) -> web.Response:
 @routes.put("/session/{keyword}")
 @operation(body=update_schema, responses={200: session_schema}, errors=(403, 404))
 async def update_session(request: web.Request) -> web.Response:
-    """Changes name, shortName or active (owner); whole legacy objects are accepted."""
-    _user, session = await owned_session(request)
-    fields = await load_body(request, update_schema)
+    """Changes name, shortName or active (owner); whole legacy objects are accepted.
+
+    With an access token also `courseId`, `courseType` and `capacity`.
+    """
+    user, session = await owned_session(request)
+    schema = integration_update_schema if user.type == "integration" else update_schema
+    fields = await load_body(request, schema)
     updated = await request.app[store_key].sessions.update(session["keyword"], fields)
     await announce_active(request, session, updated)
     return web.json_response(session_schema.dump(updated))

@@ -31,18 +31,33 @@ class SessionSchema(BaseSchema):
     course_id = fields.String(data_key="courseId")
     course_session = fields.Boolean(data_key="courseSession")
     feedback_lock = fields.Boolean(data_key="feedbackLock")
+    capacity = fields.Integer(allow_none=True)
 
 
 class SessionCreateSchema(LegacyInputSchema):
     read_only = (
         *LegacyInputSchema.read_only,
         "keyword", "creator", "lastOwnerActivity",
-        "courseType", "courseId", "courseSession", "feedbackLock",
+        "courseType", "courseId", "courseSession", "feedbackLock", "capacity",
     )  # fmt: skip
 
     name = fields.String(required=True, validate=NAME)
     short_name = fields.String(data_key="shortName", validate=SHORT_NAME)
     active = fields.Boolean()
+
+
+class IntegrationSessionCreateSchema(SessionCreateSchema):
+    """A session created by a learning platform (access token): course and capacity too."""
+
+    read_only = (*LegacyInputSchema.read_only, "keyword", "creator", "lastOwnerActivity",
+                 "courseSession", "feedbackLock")  # fmt: skip
+
+    course_type = fields.String(data_key="courseType", validate=validate.Length(1, 64))
+    course_id = fields.String(data_key="courseId", validate=validate.Length(1, 200))
+    capacity = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(1, 100_000),
+        metadata={"description": "most participants with a place; null: no limit"},
+    )  # fmt: skip
 
 
 class SessionListQuerySchema(ListQuerySchema):

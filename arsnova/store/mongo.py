@@ -13,6 +13,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionT
 
 from arsnova.errors import DatabaseUnavailable
 from arsnova.store.answers import AnswerRepo
+from arsnova.store.api_tokens import AccessTokenRepo
 from arsnova.store.events import EventConnectionRepo, EventLog
 from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.interposed import AudienceQuestionRepo
@@ -57,6 +58,7 @@ class Store:
     events: EventLog
     event_connections: EventConnectionRepo
     tasks: TaskRepo
+    access_tokens: AccessTokenRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -98,6 +100,7 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             events=EventLog(db),
             event_connections=EventConnectionRepo(db),
             tasks=TaskRepo(db),
+            access_tokens=AccessTokenRepo(db),
         )
     finally:
         await client.close()

@@ -41,6 +41,7 @@ class SessionRepo:
                 "course_id": "",
                 "course_session": False,
                 "feedback_lock": False,
+                "capacity": None,
                 **fields,
                 "keyword": new_keyword(),
                 "creator": creator,

@@ -11,7 +11,7 @@ from tests.conftest import expect_error
 
 SESSION_PROPERTIES = {
     "_id", "type", "name", "shortName", "keyword", "creator", "active",
-    "lastOwnerActivity", "courseType", "courseId", "courseSession", "feedbackLock",
+    "lastOwnerActivity", "courseType", "courseId", "courseSession", "feedbackLock", "capacity",
 }  # fmt: skip
 
 
