@@ -7,6 +7,7 @@ value is reported as one line naming the variable, all of them at once.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -20,6 +21,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret"
 MIN_SECRET_LENGTH = 32
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
 class SettingsError(Exception):
@@ -68,6 +70,10 @@ class Settings:
     event_log_max_events: int = 10_000
     bin_retention: int = 7 * 86400
     registration: bool = True
+    activation_timeout: int = 60
+    default_index_url: str | None = None
+    index_url_allowed: tuple[str, ...] = ()
+    place_grace: int = 900
 
     @property
     def embedded(self) -> bool:
@@ -120,6 +126,10 @@ class Settings:
         read("ARSNOVA_EVENT_LOG_MAX_EVENTS", "event_log_max_events", _int_between(10, 10_000_000))
         read("ARSNOVA_BIN_RETENTION", "bin_retention", _int_between(1, 365 * 86400))
         read("ARSNOVA_REGISTRATION", "registration", _bool)
+        read("ARSNOVA_ACTIVATION_TIMEOUT", "activation_timeout", _int_between(1, 86400))
+        read("ARSNOVA_DEFAULT_INDEX_URL", "default_index_url", _web_url)
+        read("ARSNOVA_INDEX_URL_ALLOWED", "index_url_allowed", _hosts)
+        read("ARSNOVA_PLACE_GRACE", "place_grace", _int_between(0, 30 * 86400))
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):
@@ -207,6 +217,21 @@ def _bool(raw: str) -> bool:
     if value in ("false", "0", "no", "off"):
         return False
     raise ValueError("must be true or false")
+
+
+def _web_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http(s):// URL")
+    return raw.strip()
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        if not HOST_NAME.fullmatch(host):
+            raise ValueError(f"{host!r} is not a host name (no scheme, path or port)")
+    return hosts
 
 
 def _mongodb_uri(raw: str) -> str:

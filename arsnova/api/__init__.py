@@ -7,6 +7,7 @@ from arsnova.api import (
     auth,
     feedback,
     health,
+    integration,
     questions,
     sessions,
     sockets,
@@ -20,6 +21,7 @@ def setup_api(app: web.Application) -> None:
     setup_openapi(app)
     for module in (
         health,
+        integration,
         auth,
         sessions,
         questions,

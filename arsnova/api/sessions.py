@@ -16,7 +16,7 @@ from arsnova.auth import (
     require_user,
 )
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
+from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
     LockQuerySchema,
@@ -61,9 +61,15 @@ async def participant_session(request: web.Request) -> tuple[User, dict[str, Any
 
 
 async def announce_active(request: web.Request, before: dict, after: dict) -> None:
-    """`setSessionActive` to the session's sockets when it was locked or unlocked."""
-    if before["active"] != after["active"]:
-        await request.app[broadcaster_key].session_active_changed(after["keyword"], after["active"])
+    """When the session was locked or unlocked: tell its sockets, start or stop place expiry."""
+    if before["active"] == after["active"]:
+        return
+    places = request.app[store_key].places
+    if after["active"]:
+        await places.session_unlocked(after["id"], after.get("place_duration"))
+    else:
+        await places.session_locked(after["id"], request.app[settings_key].place_grace)
+    await request.app[broadcaster_key].session_active_changed(after["keyword"], after["active"])
 
 
 @routes.get("/session/")

@@ -134,7 +134,10 @@ class Broadcaster:
         await self._emit("setSessionActive", active, session_room(keyword))
 
     async def session_deleted(self, keyword: str) -> None:
+        """Also `notification` `session-deleted` to its sockets (an integration page goes back)."""
         await self._publish_session(keyword, "SessionDeletedEvent", {}, ALL)
+        notification = {"notification": "session-deleted", "keyword": keyword}
+        await self._emit("notification", notification, session_room(keyword))
 
     async def feedback_lock_changed(self, keyword: str, locked: bool) -> None:
         await self._publish_session(keyword, "FeedbackLockChangedEvent", {"locked": locked}, ALL)

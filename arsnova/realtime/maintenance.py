@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 PRESENCE_REFRESH = 30.0  # seconds between refreshes of this node's sockets
 PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
 HOUSEKEEPING_INTERVAL = 60.0
+PLACE_SWEEP_INTERVAL = 1.0
 
 
 async def every(interval: float, work: Callable[[], Awaitable[None]]) -> None:
@@ -57,3 +58,8 @@ async def housekeeping(app: web.Application) -> None:
     await store.events.prune(settings.event_log_max_age, settings.event_log_max_events)
     await store.socket_tokens.purge()
     await store.event_connections.purge(timedelta(seconds=settings.event_log_max_age))
+
+
+async def release_places(app: web.Application) -> None:
+    """Gives back the seats of places not activated in time or past their expiry."""
+    await app[store_key].places.release_stale()

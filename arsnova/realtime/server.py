@@ -18,11 +18,13 @@ from arsnova.realtime.events import EventsNamespace
 from arsnova.realtime.legacy import LegacyNamespace
 from arsnova.realtime.maintenance import (
     HOUSEKEEPING_INTERVAL,
+    PLACE_SWEEP_INTERVAL,
     PRESENCE_REFRESH,
     every,
     expire_feedback,
     housekeeping,
     refresh_presence,
+    release_places,
 )
 from arsnova.store import translate_errors
 
@@ -81,6 +83,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         (settings.feedback_sweep_interval, functools.partial(expire_feedback, app)),
         (PRESENCE_REFRESH, functools.partial(refresh_presence, app)),
         (HOUSEKEEPING_INTERVAL, functools.partial(housekeeping, app)),
+        (PLACE_SWEEP_INTERVAL, functools.partial(release_places, app)),
         (min(1.0, settings.heartbeat_interval), events.heartbeat),
         (login_check, events.check_logins),
     ]

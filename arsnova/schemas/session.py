@@ -32,6 +32,7 @@ class SessionSchema(BaseSchema):
     course_session = fields.Boolean(data_key="courseSession")
     feedback_lock = fields.Boolean(data_key="feedbackLock")
     capacity = fields.Integer(allow_none=True)
+    place_duration = fields.Integer(data_key="placeDuration", allow_none=True)
 
 
 class SessionCreateSchema(LegacyInputSchema):
@@ -39,6 +40,7 @@ class SessionCreateSchema(LegacyInputSchema):
         *LegacyInputSchema.read_only,
         "keyword", "creator", "lastOwnerActivity",
         "courseType", "courseId", "courseSession", "feedbackLock", "capacity",
+        "placeDuration",
     )  # fmt: skip
 
     name = fields.String(required=True, validate=NAME)
@@ -57,6 +59,12 @@ class IntegrationSessionCreateSchema(SessionCreateSchema):
     capacity = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(1, 100_000),
         metadata={"description": "most participants with a place; null: no limit"},
+    )  # fmt: skip
+    place_duration = fields.Integer(
+        data_key="placeDuration", strict=True, allow_none=True,
+        validate=validate.Range(60, 30 * 86400),
+        metadata={"description": "seconds a place lasts from activation; null: until the "
+                  "session is locked (plus ARSNOVA_PLACE_GRACE)"},
     )  # fmt: skip
 
 

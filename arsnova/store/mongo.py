@@ -19,6 +19,7 @@ from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
+from arsnova.store.places import PlaceRepo
 from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
 from arsnova.store.sockets import SocketRepo
@@ -59,6 +60,7 @@ class Store:
     event_connections: EventConnectionRepo
     tasks: TaskRepo
     access_tokens: AccessTokenRepo
+    places: PlaceRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -101,6 +103,7 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             event_connections=EventConnectionRepo(db),
             tasks=TaskRepo(db),
             access_tokens=AccessTokenRepo(db),
+            places=PlaceRepo(db),
         )
     finally:
         await client.close()

@@ -42,6 +42,8 @@ class SessionRepo:
                 "course_session": False,
                 "feedback_lock": False,
                 "capacity": None,
+                "place_duration": None,
+                "allocated": 0,
                 **fields,
                 "keyword": new_keyword(),
                 "creator": creator,
@@ -80,7 +82,7 @@ class SessionRepo:
         oid = object_id(session_id)
         collections = (
             "answers", "questions", "question_bin", "interposed_questions", "session_visits",
-            "feedback",
+            "feedback", "places",
         )  # fmt: skip
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})

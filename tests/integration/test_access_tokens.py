@@ -9,6 +9,7 @@ import pytest
 from arsnova.app import create_app
 from arsnova.auth import hash_token
 from tests.conftest import ADMIN_NAME, expect_error
+from tests.integration.conftest import add_token, bearer
 from tests.test_cli import run_cli
 
 
@@ -23,19 +24,6 @@ def cli(mongo_uri, db_name, db, tmp_path):
         return run_cli(*args, env=env)
 
     return run
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def add_token(db, name: str, scopes: list[str], **fields) -> str:
-    token = f"arsn_test_{name}_" + "x" * 30
-    await db.access_tokens.insert_one({
-        "name": name, "token_hash": hash_token(token), "scopes": scopes,
-        "created_at": datetime.now(UTC), "expires_at": None, "revoked_at": None, **fields,
-    })  # fmt: skip
-    return token
 
 
 def test_cli_creates_lists_and_revokes_tokens(cli, db_name, mongo_uri):

@@ -1,0 +1,207 @@
+"""Places of integration users in lecture sessions, and the users a platform sends in.
+
+A place holds a seat of the session's capacity from the request on: the
+session's `allocated` counter is taken with one conditional update, so a
+burst of requests never overfills it. A place not activated in time, or
+past its expiry, is deleted and gives its seat back.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from arsnova.store.common import now, object_id
+
+HAS_SEAT = {"$expr": {"$or": [
+    {"$eq": [{"$ifNull": ["$capacity", None]}, None]},
+    {"$lt": [{"$ifNull": ["$allocated", 0]}, "$capacity"]},
+]}}  # fmt: skip
+
+
+def alive(moment: datetime) -> dict[str, Any]:
+    """Places that have not expired at `moment`."""
+    return {"$or": [{"expires_at": None}, {"expires_at": {"$gt": moment}}]}
+
+
+class PlaceRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.places = db["places"]
+        self.users = db["integration_users"]
+        self.sessions = db["sessions"]
+
+    # Users
+
+    async def user(
+        self, user_id: str | None, profile: dict[str, Any], created_by: str
+    ) -> dict[str, Any]:
+        """The known user `user_id`, or a new one (also for an id this server does not know)."""
+        if user_id is not None:
+            found = await self.users.find_one({"_id": user_id})
+            if found is not None:
+                return found
+        document = {
+            "_id": uuid.uuid4().hex,
+            **profile,
+            "created_by": created_by,
+            "created_at": now(),
+        }
+        await self.users.insert_one(document)
+        return document
+
+    # Places
+
+    async def live_of(self, session_id: str, user_id: str) -> dict[str, Any] | None:
+        return await self.places.find_one(
+            {"session_id": object_id(session_id), "user_id": user_id, **alive(now())}
+        )
+
+    async def clear_stale_of(self, session_id: str, user_id: str) -> None:
+        """Releases the user's place in the session if it expired but was not swept yet."""
+        stale = await self.places.find_one(
+            {"session_id": object_id(session_id), "user_id": user_id,
+             "$nor": [alive(now())]}
+        )  # fmt: skip
+        pending_dead = await self.places.find_one(
+            {"session_id": object_id(session_id), "user_id": user_id, "status": "pending",
+             "activation_expires_at": {"$lte": now()}}
+        )  # fmt: skip
+        for place in (stale, pending_dead):
+            if place is not None:
+                await self.release(place)
+
+    async def take_seat(self, session_id: str) -> bool:
+        result = await self.sessions.update_one(
+            {"_id": object_id(session_id), **HAS_SEAT}, {"$inc": {"allocated": 1}}
+        )
+        return result.modified_count == 1
+
+    async def give_seat(self, session_id: Any) -> None:
+        await self.sessions.update_one(
+            {"_id": object_id(str(session_id))}, {"$inc": {"allocated": -1}}
+        )
+
+    async def create(
+        self,
+        session: dict[str, Any],
+        user: dict[str, Any],
+        activation_hash: str,
+        activation_timeout: int,
+        index_url: str | None,
+    ) -> dict[str, Any] | None:
+        """A pending place; None if the user got one concurrently (the caller reuses that)."""
+        moment = now()
+        document = {
+            "_id": secrets.token_hex(12),
+            "session_id": object_id(session["id"]),
+            "keyword": session["keyword"],
+            "user_id": user["_id"],
+            "status": "pending",
+            "activation_hash": activation_hash,
+            "activation_expires_at": moment + timedelta(seconds=activation_timeout),
+            "index_url": index_url,
+            "created_at": moment,
+            "activated_at": None,
+            "expires_at": None,
+        }
+        try:
+            await self.places.insert_one(document)
+        except DuplicateKeyError:
+            return None
+        return document
+
+    async def renew_activation(
+        self, place_id: str, activation_hash: str, activation_timeout: int, index_url: str | None
+    ) -> dict[str, Any] | None:
+        return await self.places.find_one_and_update(
+            {"_id": place_id},
+            {"$set": {
+                "activation_hash": activation_hash,
+                "activation_expires_at": now() + timedelta(seconds=activation_timeout),
+                "index_url": index_url,
+            }},
+            return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+
+    async def get(self, place_id: str) -> dict[str, Any] | None:
+        return await self.places.find_one({"_id": place_id, **alive(now())})
+
+    async def activate(
+        self, place: dict[str, Any], activation_hash: str, duration: int | None
+    ) -> dict[str, Any] | None:
+        """Consumes the activation token (constant-time compare, then an atomic update)."""
+        stored = place.get("activation_hash") or ""
+        if not hmac.compare_digest(stored, activation_hash):
+            return None
+        moment = now()
+        changes: dict[str, Any] = {"status": "active", "activation_hash": None}
+        if place["activated_at"] is None:
+            changes["activated_at"] = moment
+            if duration is not None:
+                changes["expires_at"] = moment + timedelta(seconds=duration)
+        return await self.places.find_one_and_update(
+            {"_id": place["_id"], "activation_hash": activation_hash,
+             "activation_expires_at": {"$gt": moment}},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+
+    async def release(self, place: dict[str, Any]) -> None:
+        """Deletes the place and gives its seat back (once, even if called twice)."""
+        deleted = await self.places.find_one_and_delete({"_id": place["_id"]})
+        if deleted is not None:
+            await self.give_seat(deleted["session_id"])
+
+    async def release_stale(self) -> int:
+        """Releases pending places past their activation time and places past their expiry."""
+        moment = now()
+        stale = {"$or": [
+            {"status": "pending", "activation_expires_at": {"$lte": moment}},
+            {"expires_at": {"$ne": None, "$lte": moment}},
+        ]}  # fmt: skip
+        released = 0
+        while (place := await self.places.find_one_and_delete(stale)) is not None:
+            await self.give_seat(place["session_id"])
+            released += 1
+        return released
+
+    async def session_locked(self, session_id: str, grace: int) -> None:
+        """Places of a locked session end `grace` seconds from now (unless they end earlier)."""
+        until = now() + timedelta(seconds=grace)
+        await self.places.update_many(
+            {"session_id": object_id(session_id),
+             "$or": [{"expires_at": None}, {"expires_at": {"$gt": until}}]},
+            {"$set": {"expires_at": until}},
+        )  # fmt: skip
+
+    async def session_unlocked(self, session_id: str, duration: int | None) -> None:
+        """Reopening keeps the places: they last as long as a running session's do."""
+        if duration is None:
+            await self.places.update_many(
+                {"session_id": object_id(session_id)}, {"$set": {"expires_at": None}}
+            )
+
+    async def extend(self, place_id: str, duration: int) -> dict[str, Any] | None:
+        return await self.places.find_one_and_update(
+            {"_id": place_id, "status": "active", **alive(now())},
+            {"$set": {"expires_at": now() + timedelta(seconds=duration)}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def of_user(self, user_id: str) -> list[dict[str, Any]]:
+        query = {"user_id": user_id, **alive(now())}
+        return await self.places.find(query).sort("created_at", 1).to_list(None)
+
+    async def of_sessions(self, session_ids: list[str]) -> list[dict[str, Any]]:
+        query = {"session_id": {"$in": [object_id(s) for s in session_ids]}, **alive(now())}
+        return await self.places.find(query).sort("created_at", 1).to_list(None)
+
+    async def forget_session(self, session_id: str) -> None:
+        await self.places.delete_many({"session_id": object_id(session_id)})
