@@ -19,7 +19,7 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.api.sessions import session_of
-from arsnova.auth import hash_token, require_scope, require_user, start_login
+from arsnova.auth import current_user, hash_token, require_scope, require_user, start_login
 from arsnova.errors import BadRequest, Conflict, NotFound
 from arsnova.identity import Identity, User
 from arsnova.keys import settings_key, store_key
@@ -27,6 +27,7 @@ from arsnova.schemas.integration import (
     ActivationQuerySchema,
     CatalogQuerySchema,
     CatalogSessionSchema,
+    JoinQuerySchema,
     PlaceRequestQuerySchema,
     PlaceSchema,
     UserPlaceSchema,
@@ -37,19 +38,21 @@ routes = web.RouteTableDef()
 request_query_schema = PlaceRequestQuerySchema()
 place_schema = PlaceSchema()
 activation_query_schema = ActivationQuerySchema()
+join_query_schema = JoinQuerySchema()
 user_places_schema = UserPlaceSchema(many=True)
 catalog_query_schema = CatalogQuerySchema()
 catalog_schema = CatalogSessionSchema(many=True)
 
 SCOPE = "integration"
 USER_TYPE = "integration"
+USER_PREFIX = "user-"
 STUDENT_PAGE = "/join/{keyword}"
 PROFILE_FIELDS = ("email", "first_name", "last_name")
 
 
 def username_of(user_id: str) -> str:
     """The login name of an integration user (what answers and questions record)."""
-    return f"user-{user_id}"
+    return USER_PREFIX + user_id
 
 
 def allowed_index_url(request: web.Request, url: str | None) -> str | None:
@@ -187,6 +190,32 @@ async def activate_place(request: web.Request) -> web.StreamResponse:
     await start_login(request, response, identity)
     await store.sessions.record_visit(identity.username, session)
     raise response
+
+
+@routes.get("/integration/session/{keyword}/join/")
+@operation(query=join_query_schema, responses={302: None}, login=False)
+async def rejoin(request: web.Request) -> web.StreamResponse:
+    """A returning browser (still logged in as a platform user) goes back into the session.
+
+    Without a live place it goes back to `index_url` with `notification=`
+    `keyword-invalid` (no such session), `session-deleted` (locked) or
+    `session-invalid` (no place, or not logged in as a platform user).
+    """
+    index_url = allowed_index_url(request, request.query.get("index_url"))
+    store = request.app[store_key]
+    try:
+        session = await session_of(request)
+    except NotFound:
+        raise back_to_index(request, index_url, "keyword-invalid") from None
+    if not session["active"]:
+        raise back_to_index(request, index_url, "session-deleted")
+    user = await current_user(request)
+    if user is None or user.type != USER_TYPE:
+        raise back_to_index(request, index_url, "session-invalid")
+    place = await store.places.live_of(session["id"], user.username.removeprefix(USER_PREFIX))
+    if place is None or place["status"] != "active":
+        raise back_to_index(request, index_url, "session-invalid")
+    raise web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))
 
 
 @routes.get("/integration/user/{user}/sessions/")

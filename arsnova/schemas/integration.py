@@ -34,6 +34,10 @@ class ActivationQuerySchema(QuerySchema):
     index_url = fields.String(validate=validate.Length(1, 2000))
 
 
+class JoinQuerySchema(QuerySchema):
+    index_url = fields.String(validate=validate.Length(1, 2000))
+
+
 class UserPlaceSchema(BaseSchema):
     name = fields.String()
     keyword = fields.String()
