@@ -49,6 +49,11 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_EVENT_LOG_MAX_AGE="3600",
         ARSNOVA_EVENT_LOG_MAX_EVENTS="500",
         ARSNOVA_BIN_RETENTION="86400",
+        ARSNOVA_REGISTRATION="false",
+        ARSNOVA_ACTIVATION_TIMEOUT="30",
+        ARSNOVA_DEFAULT_INDEX_URL="https://lms.example/home",
+        ARSNOVA_INDEX_URL_ALLOWED="lms.example, Portal.Example.org",
+        ARSNOVA_PLACE_GRACE="0",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -68,6 +73,10 @@ def test_all_values_parsed(tmp_path):
     )
     assert settings.inactivity_warning == 120 and settings.bin_retention == 86400
     assert (settings.event_log_max_age, settings.event_log_max_events) == (3600, 500)
+    assert settings.registration is False and settings.activation_timeout == 30
+    assert settings.default_index_url == "https://lms.example/home"
+    assert settings.index_url_allowed == ("lms.example", "portal.example.org")
+    assert settings.place_grace == 0
 
 
 @pytest.mark.parametrize(
@@ -91,6 +100,9 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SOCKET_TOKEN_TTL", "0", "between"),
         ("ARSNOVA_ACK_TIMEOUT", "never", "must be a number"),
         ("ARSNOVA_EVENT_LOG_MAX_EVENTS", "5", "between"),
+        ("ARSNOVA_REGISTRATION", "maybe", "true or false"),
+        ("ARSNOVA_DEFAULT_INDEX_URL", "/home", "absolute http(s)"),
+        ("ARSNOVA_INDEX_URL_ALLOWED", "https://lms.example", "not a host name"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
