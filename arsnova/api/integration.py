@@ -27,6 +27,7 @@ from arsnova.schemas.integration import (
     ActivationQuerySchema,
     CatalogQuerySchema,
     CatalogSessionSchema,
+    IntegrationUserSchema,
     JoinQuerySchema,
     PlaceRequestQuerySchema,
     PlaceSchema,
@@ -39,6 +40,7 @@ request_query_schema = PlaceRequestQuerySchema()
 place_schema = PlaceSchema()
 activation_query_schema = ActivationQuerySchema()
 join_query_schema = JoinQuerySchema()
+profile_schema = IntegrationUserSchema()
 user_places_schema = UserPlaceSchema(many=True)
 catalog_query_schema = CatalogQuerySchema()
 catalog_schema = CatalogSessionSchema(many=True)
@@ -216,6 +218,19 @@ async def rejoin(request: web.Request) -> web.StreamResponse:
     if place is None or place["status"] != "active":
         raise back_to_index(request, index_url, "session-invalid")
     raise web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))
+
+
+@routes.get("/integration/user/{user}/")
+@operation(responses={200: profile_schema}, errors=(403, 404))
+async def user_profile(request: web.Request) -> web.Response:
+    """What the platform told about a user (email, names): for platforms and admins."""
+    user = await require_user(request)
+    if not user.is_admin:
+        require_scope(request, SCOPE)
+    found = await request.app[store_key].places.user_by_id(request.match_info["user"])
+    if found is None:
+        raise NotFound("No such user.", code="user-not-found")
+    return web.json_response(profile_schema.dump({**found, "user": found["_id"]}))
 
 
 @routes.get("/integration/user/{user}/sessions/")

@@ -34,6 +34,15 @@ class ActivationQuerySchema(QuerySchema):
     index_url = fields.String(validate=validate.Length(1, 2000))
 
 
+class IntegrationUserSchema(BaseSchema):
+    user = fields.String()
+    email = fields.String()
+    first_name = fields.String(data_key="firstName")
+    last_name = fields.String(data_key="lastName")
+    created_by = fields.String(data_key="createdBy")
+    created_at = Millis(data_key="createdAt")
+
+
 class JoinQuerySchema(QuerySchema):
     index_url = fields.String(validate=validate.Length(1, 2000))
 

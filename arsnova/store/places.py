@@ -56,6 +56,9 @@ class PlaceRepo:
         await self.users.insert_one(document)
         return document
 
+    async def user_by_id(self, user_id: str) -> dict[str, Any] | None:
+        return await self.users.find_one({"_id": user_id})
+
     # Places
 
     async def live_of(self, session_id: str, user_id: str) -> dict[str, Any] | None:

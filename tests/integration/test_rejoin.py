@@ -46,3 +46,28 @@ async def test_a_returning_user_rejoins_and_others_are_sent_back(
     assert notification_of(await browser.get(path, params=params, allow_redirects=False)) == (
         "session-deleted"
     )
+
+
+async def test_the_platform_and_admins_see_what_it_told_about_a_user(
+    platform, course, admin, login
+):
+    response = await platform.get(
+        f"/integration/session/{course['keyword']}/request/",
+        params={"email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace"},
+        headers=platform.headers,
+    )
+    user_id = (await response.json())["user"]
+    for client, headers in ((platform, platform.headers), (admin, {})):
+        profile = await client.get(f"/integration/user/{user_id}/", headers=headers)
+        assert profile.status == 200
+        body = await profile.json()
+        assert (body["email"], body["firstName"], body["lastName"]) == (
+            "ada@example.org",
+            "Ada",
+            "Lovelace",
+        )
+        assert body["createdBy"] == "integration:moodle"
+    student = await login()
+    assert (await student.get(f"/integration/user/{user_id}/")).status == 401
+    missing = await admin.get("/integration/user/nobody/")
+    assert missing.status == 404
