@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
@@ -20,7 +20,7 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.api.sessions import session_of
 from arsnova.auth import current_user, hash_token, require_scope, require_user, start_login
-from arsnova.errors import BadRequest, Conflict, NotFound
+from arsnova.errors import BadRequest, Conflict, InvalidToken, NotFound
 from arsnova.identity import Identity, User
 from arsnova.keys import settings_key, store_key
 from arsnova.schemas.integration import (
@@ -59,8 +59,8 @@ def username_of(user_id: str) -> str:
 
 def allowed_index_url(request: web.Request, url: str | None) -> str | None:
     """`url` if it is absolute http(s) on an allowed host, else None."""
-    if not url:
-        return None
+    if not url or not url.isprintable() or any(char in url for char in "\\ "):
+        return None  # browsers read a backslash as a slash: never let one through
     settings = request.app[settings_key]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -79,8 +79,9 @@ def back_to_index(request: web.Request, index_url: str | None, notification: str
             f"The link cannot be used ({notification}) and no index_url is known.",
             code=notification,
         )
-    separator = "&" if urlsplit(target).query else "?"
-    return web.HTTPFound(target + separator + urlencode({"notification": notification}))
+    parts = urlsplit(target)
+    query = "&".join(filter(None, [parts.query, urlencode({"notification": notification})]))
+    return web.HTTPFound(urlunsplit(parts._replace(query=query)))
 
 
 def timing(place: dict[str, Any], moment: datetime) -> dict[str, Any]:
@@ -101,7 +102,10 @@ async def session_of_place(request: web.Request, place: dict[str, Any]) -> dict[
 
 
 async def integration(request: web.Request) -> User:
-    user = await require_user(request)
+    """The platform's service account: 401 `invalid-token` without a valid bearer token."""
+    user = await current_user(request)
+    if user is None:
+        raise InvalidToken()
     require_scope(request, SCOPE)
     return user
 
@@ -131,19 +135,20 @@ async def request_place(request: web.Request) -> web.Response:
     store = request.app[store_key]
     settings = request.app[settings_key]
     profile = {field: query[field] for field in PROFILE_FIELDS if field in query}
-    user = await store.places.user(query.get("user"), profile, service.username)
+    user, created = await store.places.user(query.get("user"), profile, service.username)
     token = secrets.token_urlsafe(32)
     await store.places.clear_stale_of(session["id"], user["_id"])
     place = await store.places.live_of(session["id"], user["_id"])
     if place is None:
-        if not await store.places.take_seat(session["id"]):
-            raise Conflict("The lecture session is full.", code="session-unavailable")
+        # The place first: the unique index settles a race of the same user's requests.
         place = await store.places.create(
             session, user, hash_token(token), settings.activation_timeout, index_url
         )
-        if place is None:  # the same user's concurrent request won
-            await store.places.give_seat(session["id"])
+        if place is None:
             place = await store.places.live_of(session["id"], user["_id"])
+        elif not await store.places.take_seat(session["id"]):
+            await store.places.discard(place, forget_user=created)
+            raise Conflict("The lecture session is full.", code="session-unavailable")
     if place is None:
         raise Conflict("The place could not be kept; try again.", code="place-conflict")
     place = await store.places.renew_activation(
@@ -175,7 +180,8 @@ async def activate_place(request: web.Request) -> web.StreamResponse:
     if place is not None:
         index_url = index_url or allowed_index_url(request, place["index_url"])
     token = request.query.get("token")
-    if place is None or not token or len(token) > 200:
+    token_hash = hash_token(token) if token and len(token) <= 200 else ""
+    if place is None or not store.places.activatable(place, token_hash):
         raise back_to_index(request, index_url, "session-invalid")
     session = await session_of_place(request, place)
     if session is None or not session["active"]:
@@ -184,7 +190,7 @@ async def activate_place(request: web.Request) -> web.StreamResponse:
     if capacity is not None and session.get("allocated", 0) > capacity:
         await store.places.release(place)
         raise back_to_index(request, index_url, "session-unavailable")
-    activated = await store.places.activate(place, hash_token(token), session.get("place_duration"))
+    activated = await store.places.activate(place, token_hash, session.get("place_duration"))
     if activated is None:
         raise back_to_index(request, index_url, "session-invalid")
     response = web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))

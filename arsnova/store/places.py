@@ -41,12 +41,15 @@ class PlaceRepo:
 
     async def user(
         self, user_id: str | None, profile: dict[str, Any], created_by: str
-    ) -> dict[str, Any]:
-        """The known user `user_id`, or a new one (also for an id this server does not know)."""
+    ) -> tuple[dict[str, Any], bool]:
+        """The known user `user_id`, or a new one (also for an id this server does not know).
+
+        The flag says whether the user was created now.
+        """
         if user_id is not None:
             found = await self.users.find_one({"_id": user_id})
             if found is not None:
-                return found
+                return found, False
         document = {
             "_id": uuid.uuid4().hex,
             **profile,
@@ -54,7 +57,7 @@ class PlaceRepo:
             "created_at": now(),
         }
         await self.users.insert_one(document)
-        return document
+        return document, True
 
     async def user_by_id(self, user_id: str) -> dict[str, Any] | None:
         return await self.users.find_one({"_id": user_id})
@@ -136,12 +139,18 @@ class PlaceRepo:
     async def get(self, place_id: str) -> dict[str, Any] | None:
         return await self.places.find_one({"_id": place_id, **alive(now())})
 
+    @staticmethod
+    def activatable(place: dict[str, Any], activation_hash: str) -> bool:
+        """The link's token is this place's current one (constant time) and not expired."""
+        stored = place.get("activation_hash") or ""
+        matches = hmac.compare_digest(stored, activation_hash) and bool(activation_hash)
+        return matches and place["activation_expires_at"] > now()
+
     async def activate(
         self, place: dict[str, Any], activation_hash: str, duration: int | None
     ) -> dict[str, Any] | None:
-        """Consumes the activation token (constant-time compare, then an atomic update)."""
-        stored = place.get("activation_hash") or ""
-        if not hmac.compare_digest(stored, activation_hash):
+        """Consumes the activation token (checked with `activatable`) atomically."""
+        if not self.activatable(place, activation_hash):
             return None
         moment = now()
         changes: dict[str, Any] = {"status": "active", "activation_hash": None}
@@ -155,6 +164,12 @@ class PlaceRepo:
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )  # fmt: skip
+
+    async def discard(self, place: dict[str, Any], *, forget_user: bool) -> None:
+        """Deletes a place that never got a seat (and the user made for it, if asked)."""
+        await self.places.delete_one({"_id": place["_id"]})
+        if forget_user:
+            await self.users.delete_one({"_id": place["user_id"]})
 
     async def release(self, place: dict[str, Any]) -> None:
         """Deletes the place and gives its seat back (once, even if called twice)."""
@@ -205,6 +220,3 @@ class PlaceRepo:
     async def of_sessions(self, session_ids: list[str]) -> list[dict[str, Any]]:
         query = {"session_id": {"$in": [object_id(s) for s in session_ids]}, **alive(now())}
         return await self.places.find(query).sort("created_at", 1).to_list(None)
-
-    async def forget_session(self, session_id: str) -> None:
-        await self.places.delete_many({"session_id": object_id(session_id)})

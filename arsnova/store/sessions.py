@@ -82,7 +82,7 @@ class SessionRepo:
         oid = object_id(session_id)
         collections = (
             "answers", "questions", "question_bin", "interposed_questions", "session_visits",
-            "feedback", "places",
+            "feedback",
         )  # fmt: skip
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})
