@@ -12,6 +12,7 @@ from tests.conftest import expect_error
 SESSION_PROPERTIES = {
     "_id", "type", "name", "shortName", "keyword", "creator", "active",
     "lastOwnerActivity", "courseType", "courseId", "courseSession", "feedbackLock", "capacity",
+    "placeDuration",
 }  # fmt: skip
 
 
