@@ -108,7 +108,7 @@ def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> 
         "db_name": db_name,
         "data_dir": data_dir,
         "secret": TEST_SECRET,
-        "db_timeout_ms": 2000,
+        "db_timeout_ms": 5000,
     }
     values.update(overrides)
     return Settings(**values)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from arsnova.errors import DatabaseUnavailable
 from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.realtime.throttle import stop_if_cancelled
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 
@@ -33,6 +34,7 @@ async def every(interval: float, work: Callable[[], Awaitable[None]]) -> None:
             pass  # already logged by the store; the next round retries
         except Exception:
             log.exception("background work %r failed", work)
+        stop_if_cancelled()
 
 
 async def expire_feedback(app: web.Application) -> None:

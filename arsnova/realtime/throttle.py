@@ -10,6 +10,18 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
+
+def stop_if_cancelled() -> None:
+    """Re-raises a cancellation that a library turned into an ordinary error.
+
+    PyMongo can answer a cancelled operation with a connection error; a loop
+    that logs and goes on would then never stop, and shutdown would hang.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 Key = TypeVar("Key", bound=Hashable)
 
 
@@ -43,6 +55,7 @@ class Throttle(Generic[Key]):
                     await self.send(key)
                 except Exception:
                     log.exception("broadcast for %r failed", key)
+                stop_if_cancelled()
                 await asyncio.sleep(self.interval)
                 if key not in self.dirty:
                     return
