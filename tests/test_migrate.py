@@ -2,6 +2,7 @@
 
 import re
 import textwrap
+import uuid
 
 import pytest
 from aiohttp import web
@@ -18,6 +19,12 @@ async def up(db):
 
 def write(directory, name, body):
     (directory / name).write_text(textwrap.dedent(body))
+
+
+@pytest.fixture
+def db_name() -> str:
+    """A database never migrated before (the suite otherwise reuses migrated ones)."""
+    return f"test_migrate_{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture

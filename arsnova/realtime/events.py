@@ -304,9 +304,19 @@ class EventsNamespace(socketio.AsyncNamespace):
             await extend_login(self.app, connection.login_id)
 
     async def update_login_idle(self, connection: Connection) -> None:
+        """Stores whether every connection of the login reports idle.
+
+        Checked again after writing: two connections closing at once could
+        otherwise leave the verdict of the one that looked first.
+        """
         store = self.app[store_key]
         idle = await store.event_connections.login_is_idle(connection.login_id)
-        await store.logins.set_idle(connection.login_id, idle)
+        for _ in range(3):
+            await store.logins.set_idle(connection.login_id, idle)
+            now_idle = await store.event_connections.login_is_idle(connection.login_id)
+            if now_idle == idle:
+                return
+            idle = now_idle
 
     # Sending
 
