@@ -104,6 +104,14 @@ async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, A
     return await store.sessions.by_id(question["session_id"]), question
 
 
+async def owned_question(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The session and question of the path, if the caller owns the session (or is an admin)."""
+    user = await require_user(request)
+    session, question = await question_of(request)
+    require_owner(user, session)
+    return session, question
+
+
 @routes.get(COLLECTION)
 @operation(query=list_query_schema, responses={200: questions_schema}, errors=(403, 404))
 async def list_questions(request: web.Request) -> web.Response:
@@ -175,9 +183,7 @@ async def update_question(request: web.Request) -> web.Response:
 
     409 `question-has-answers` for a new type or number of options once answered.
     """
-    user = await require_user(request)
-    session, question = await question_of(request)
-    require_owner(user, session)
+    session, question = await owned_question(request)
     changes = settle_changes(question, await load_body(request, update_schema))
     updated = await request.app[store_key].questions.update(question, changes)
     await request.app[broadcaster_key].question_updated(
@@ -191,9 +197,7 @@ async def update_question(request: web.Request) -> web.Response:
 @operation(responses={204: None}, errors=(403, 404))
 async def delete_question(request: web.Request) -> web.Response:
     """Moves the question, with its answers, to the session's bin (owner); see `…/bin/`."""
-    user = await require_user(request)
-    session, question = await question_of(request)
-    require_owner(user, session)
+    session, question = await owned_question(request)
     await request.app[store_key].questions.delete(question)
     await request.app[broadcaster_key].question_binned(session["keyword"], question)
     return web.Response(status=204)
@@ -204,9 +208,7 @@ async def delete_question(request: web.Request) -> web.Response:
 @operation(query=publish_query_schema, responses={204: None}, errors=(403, 404))
 async def publish_question(request: web.Request) -> web.Response:
     """`publish=true` (default) shows the question to the audience, `false` hides it; 204."""
-    user = await require_user(request)
-    session, question = await question_of(request)
-    require_owner(user, session)
+    session, question = await owned_question(request)
     query = load_query(request, publish_query_schema)
     updated = await request.app[store_key].questions.update(question, {"active": query["publish"]})
     await request.app[broadcaster_key].question_updated(
