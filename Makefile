@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-JS_STAMP := tests/js/node_modules/.installed
+NODE_STAMP := node_modules/.installed
+VENDOR := arsnova/web/static/vendor
+ASSETS := $(VENDOR)/socket.io.esm.min.js $(VENDOR)/qrcode.mjs
 
-.PHONY: serve test lint install
+.PHONY: serve test lint install assets
 
 install: $(STAMP)
 
@@ -14,15 +16,27 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[embedded,test]'
 	@touch $@
 
-serve: $(STAMP)
-	$(BIN)/arsnova serve
-
-# The official Socket.IO JavaScript client, for the end-to-end test.
-$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
-	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+# Browser libraries from npm (the official socket.io-client, a QR code
+# generator), copied into the package: the pages load nothing from a CDN.
+# The same node_modules serve the Node.js client of tests/js.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: $(STAMP) $(JS_STAMP)
+assets: $(ASSETS)
+
+$(VENDOR)/socket.io.esm.min.js: $(NODE_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js $@
+
+$(VENDOR)/qrcode.mjs: $(NODE_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/qrcode-generator/dist/qrcode.mjs $@
+
+serve: $(STAMP) $(ASSETS)
+	$(BIN)/arsnova serve
+
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -28,6 +28,7 @@ from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
 from arsnova.store import connect
 from arsnova.tasks import TaskRunner
+from arsnova.web import setup_web
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(migrations_ctx)
     setup_api(app)
     setup_realtime(app)
+    setup_web(app)
     app.cleanup_ctx.append(tasks_ctx)
     setup_cors(app)  # last: it must see every route
     return app

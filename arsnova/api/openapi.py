@@ -23,13 +23,15 @@ from marshmallow import Schema
 from arsnova import __version__
 from arsnova.keys import openapi_key
 from arsnova.schemas.common import ErrorSchema, Millis
+from arsnova.web import PAGE_PREFIXES
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TEXT = "text/plain"
 UNDOCUMENTED = "x-undocumented"
 STATIC = Path(__file__).parent / "static" / "docs"
 SKIPPED_METHODS = ("HEAD", "OPTIONS", "*")  # OPTIONS: CORS preflights
-UNDOCUMENTED_PREFIXES = ("/socket.io/", "/docs")
+UNDOCUMENTED_PREFIXES = ("/socket.io/", "/docs", *PAGE_PREFIXES)
+UNDOCUMENTED_PATHS = ("/",)  # the landing page
 PATH_PARAMETER = re.compile(r"{(\w+)(?::[^}]*)?}")
 ERROR_DESCRIPTIONS = {
     400: "Invalid input (`invalid-json`, `validation-failed` with `errors` per field, …)",
@@ -98,7 +100,7 @@ def documented_routes(app: web.Application) -> list[tuple[str, str, Any]]:
         path = info.get("path") or info.get("formatter")
         if path is None or route.method in SKIPPED_METHODS:
             continue
-        if path.startswith(UNDOCUMENTED_PREFIXES):
+        if path.startswith(UNDOCUMENTED_PREFIXES) or path in UNDOCUMENTED_PATHS:
             continue
         found.append((route.method, path, route.handler))
     return found

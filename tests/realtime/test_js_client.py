@@ -21,8 +21,11 @@ async def next_report(process: asyncio.subprocess.Process) -> dict:
 
 
 async def test_js_client_logs_in_joins_and_receives_feedback(server, owner, keyword, joined):
-    if shutil.which("node") is None or not (JS_DIR / "node_modules" / "socket.io-client").is_dir():
-        pytest.fail("install the JS client first: npm ci --prefix tests/js (make test does)")
+    if (
+        shutil.which("node") is None
+        or not (JS_DIR.parent.parent / "node_modules" / "socket.io-client").is_dir()
+    ):
+        pytest.fail("install the JS client first: npm ci (make test does)")
     process = await asyncio.create_subprocess_exec(
         "node", str(CLIENT), str(server.make_url("")).rstrip("/"), keyword,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

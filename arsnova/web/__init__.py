@@ -1,0 +1,78 @@
+"""The lecturer and student web pages: static HTML, CSS and JavaScript.
+
+The pages use only the public REST API and Socket.IO events; the server only
+hands out the files. The browser libraries (the official socket.io-client and
+a QR code generator) come from npm and are copied into `static/vendor/` by
+`make assets`, so nothing is loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from arsnova.keys import settings_key
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+VENDOR_FILES = ("socket.io.esm.min.js", "qrcode.mjs")
+PAGE_PREFIXES = ("/static/", "/lecturer/", "/join/")
+# Modules, styles and images only from this server; no inline script at all.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' {sockets}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+routes = web.RouteTableDef()
+
+
+def page(name: str):
+    async def handler(request: web.Request) -> web.FileResponse:
+        response = web.FileResponse(STATIC / f"{name}.html")
+        response.headers["Content-Security-Policy"] = content_security_policy(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    handler.__doc__ = f"The {name} page."
+    return handler
+
+
+def content_security_policy(request: web.Request) -> str:
+    """Allows a configured Socket.IO origin besides this one ('self' covers ws:// here)."""
+    socket_url = request.app[settings_key].socket_url
+    if socket_url is None:
+        return CONTENT_SECURITY_POLICY.format(sockets="")
+    parts = urlsplit(socket_url)
+    web_socket = "wss" if parts.scheme == "https" else "ws"
+    sockets = f"{parts.scheme}://{parts.netloc} {web_socket}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.format(sockets=sockets)
+
+
+routes.get("/")(page("landing"))
+routes.get("/lecturer/")(page("lecturer"))
+routes.get("/lecturer/{keyword}")(page("lecturer"))
+routes.get("/join/{keyword}")(page("student"))
+
+
+@routes.get("/join/")
+async def join_without_keyword(request: web.Request) -> web.Response:
+    """The landing page asks for the keyword."""
+    raise web.HTTPFound("/")
+
+
+def setup_web(app: web.Application) -> None:
+    missing = [name for name in VENDOR_FILES if not (STATIC / "vendor" / name).is_file()]
+    if missing:
+        log.error(
+            "web pages are missing %s in %s: run `make assets` (npm) first",
+            ", ".join(missing),
+            STATIC / "vendor",
+        )
+    app.add_routes(routes)
+    app.router.add_static("/static/", STATIC)

@@ -1,0 +1,194 @@
+// Shared by the pages: messages, the REST API, the socket, and small DOM helpers.
+// Only the public API and events are used; every text comes from i18n/<lang>.json.
+import { io } from "/static/vendor/socket.io.esm.min.js";
+
+export const LANGUAGES = ["en", "de"];
+let messages = {};
+
+/** The first of the browser's languages we have a catalogue for (else English). */
+export function pickLanguage(preferred = navigator.languages || [navigator.language]) {
+  for (const tag of preferred) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return "en";
+}
+
+/** Loads the catalogue and fills every element marked with data-i18n*. */
+export async function loadMessages() {
+  const language = pickLanguage();
+  const response = await fetch(`/static/i18n/${language}.json`);
+  messages = await response.json();
+  document.documentElement.lang = language;
+  translate(document);
+  return language;
+}
+
+export function t(key, values = {}) {
+  const text = messages[key];
+  if (text === undefined) return key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+const ATTRIBUTES = { i18nPlaceholder: "placeholder", i18nLabel: "aria-label", i18nTitle: "title" };
+
+export function translate(root) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const [data, attribute] of Object.entries(ATTRIBUTES)) {
+    const selector = `[data-${data.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}]`;
+    for (const node of root.querySelectorAll(selector)) node.setAttribute(attribute, t(node.dataset[data]));
+  }
+  const title = document.querySelector("title[data-i18n]");
+  if (title) document.title = title.textContent;
+}
+
+/** An error answer of the API: `code` is its stable code, the message is for people. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || "http-error";
+  }
+}
+
+/** One REST call with the login cookie; JSON in, JSON (or text, or null for 204) out. */
+export async function api(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, { code: "offline", message: t("error.offline") });
+  }
+  const type = response.headers.get("Content-Type") || "";
+  const data = response.status === 204 ? null : type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) throw new ApiError(response.status, typeof data === "object" ? data : null);
+  return data;
+}
+
+/** The current login, or null. */
+export async function whoAmI() {
+  try {
+    return await api("GET", "/auth/");
+  } catch (error) {
+    if (error.status === 401) return null;
+    throw error;
+  }
+}
+
+export function guestLogin() {
+  return api("GET", "/auth/login?type=guest");
+}
+
+/** The words for an error code (falls back to the server's message). */
+export function describe(error) {
+  const key = `error.${error.code}`;
+  const text = t(key);
+  return text === key ? error.message : text;
+}
+
+/**
+ * The Socket.IO connection at the server's advertised URL; the login cookie binds it.
+ * `onConnect` runs on the first connection and after every reconnection, so the
+ * page can join its session again and reload what it missed.
+ */
+export async function connectSocket({ onConnect, onDisconnect, events }) {
+  const url = await api("GET", "/socket/url");
+  const socket = io(url, { withCredentials: true, reconnectionDelayMax: 2000 });
+  socket.on("connect", () => onConnect(socket));
+  socket.on("disconnect", () => onDisconnect());
+  socket.io.on("reconnect_attempt", () => onDisconnect());
+  for (const [name, handler] of Object.entries(events)) socket.on(name, handler);
+  return socket;
+}
+
+/** Emits and waits for the acknowledgement; error acknowledgements throw an ApiError. */
+export async function request(socket, event, payload) {
+  const ack = await socket.timeout(5000).emitWithAck(event, payload);
+  if (ack && ack.error) throw new ApiError(400, ack.error);
+  return ack;
+}
+
+/** Builds an element: el("button", {class: "x", onclick: f}, "text", child…). Text is never HTML. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+/** Shows (or with no text, hides) a banner: kind "offline", "notice" or "error". */
+export function banner(node, kind, text) {
+  node.hidden = !text;
+  node.className = `banner banner-${kind}`;
+  node.textContent = text || "";
+}
+
+export const FEEDBACK = ["faster", "ok", "slower", "away"];
+export const CHOICE_TYPES = ["abcd", "sc", "mc"];
+
+/** The shown label of an option: the fixed scales and yes/no are translated. */
+export function optionLabel(question, option) {
+  if (question.questionType === "yesno") return t(`option.${option.text}`);
+  return option.text;
+}
+
+/**
+ * Bars for a choice or scale question: one row per option with its count and share.
+ * `counts` are the statistics' answerCounts; rows carry data-count for the tests.
+ */
+export function barChart(question, statistics) {
+  const counts = statistics?.answerCounts || question.possibleAnswers.map(() => 0);
+  const answered = Math.max(1, (statistics?.total || 0) - (statistics?.abstentions || 0));
+  const rows = question.possibleAnswers.map((option, index) => {
+    const count = counts[index] || 0;
+    const share = Math.round((100 * count) / answered);
+    const bar = el("span", { class: "bar-fill" });
+    bar.style.setProperty("--share", `${share}%`);
+    return el(
+      "li",
+      { class: option.correct ? "bar correct" : "bar", dataset: { option: String(index), count: String(count) } },
+      el("span", { class: "bar-label" }, optionLabel(question, option)),
+      el("span", { class: "bar-track", "aria-hidden": "true" }, bar),
+      el("span", { class: "bar-count" }, t("chart.count", { count, share })),
+    );
+  });
+  return el("ul", { class: "chart", "aria-label": t("chart.label") }, rows);
+}
+
+/** Free-text answers as a word cloud: equal answers (ignoring case and spaces) grouped, bigger when more. */
+export function wordCloud(answers) {
+  const groups = new Map();
+  for (const answer of answers) {
+    if (answer.abstention || !answer.answerText) continue;
+    const key = answer.answerText.trim().toLowerCase().replace(/\s+/g, " ");
+    const group = groups.get(key) || { text: answer.answerText.trim(), count: 0 };
+    group.count += 1;
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
+  const most = sorted[0]?.count || 1;
+  return el(
+    "ul",
+    { class: "cloud", "aria-label": t("chart.freetext") },
+    sorted.map((group) => {
+      const item = el("li", { dataset: { count: String(group.count) } }, group.text, el("span", { class: "cloud-count" }, ` ×${group.count}`));
+      item.style.setProperty("--weight", String(1 + group.count / most));
+      return item;
+    }),
+  );
+}
+
+export function setBusy(button, busy) {
+  button.disabled = busy;
+  button.setAttribute("aria-busy", String(busy));
+}

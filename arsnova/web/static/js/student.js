@@ -1,0 +1,292 @@
+// The student page: /join/{keyword}. Answer, ask, and give pace feedback, live.
+import {
+  FEEDBACK,
+  api,
+  banner,
+  barChart,
+  connectSocket,
+  describe,
+  el,
+  guestLogin,
+  loadMessages,
+  optionLabel,
+  request,
+  setBusy,
+  t,
+  whoAmI,
+} from "/static/js/common.js";
+
+const $ = (id) => document.getElementById(id);
+const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
+
+const state = {
+  session: null,
+  socket: null,
+  questions: [],
+  mine: new Map(), // question id → my answer
+  statistics: new Map(),
+  drafts: new Map(), // question id → free text typed, or the set of ticked mc options
+  myFeedback: null,
+  closed: false, // the session was deleted
+};
+
+async function main() {
+  await loadMessages();
+  try {
+    await enter();
+  } catch (error) {
+    // An unknown keyword goes back to the landing page, which says so.
+    if (error.status === 404 || error.code === "validation-failed") location.replace("/?notification=keyword-invalid");
+    else notify("error", describe(error));
+  }
+}
+
+function notify(kind, text) {
+  banner($("banner"), kind, text);
+}
+
+async function enter() {
+  if (!(await whoAmI())) await guestLogin();
+  state.session = await api("GET", `/session/${encodeURIComponent(keyword)}`); // joins it
+  $("session-view").hidden = false;
+  document.title = `${state.session.name} · ARSnova`;
+  $("session-name").textContent = state.session.name;
+  $("session-keyword").textContent = t("student.keyword", { keyword: state.session.keyword });
+  drawFeedbackButtons();
+  $("ask-form").addEventListener("submit", ask);
+  state.socket = await connectSocket({
+    onConnect: joined,
+    onDisconnect: () => state.closed || notify("offline", t("banner.offline")),
+    events: {
+      lecQuestionAvail: () => loadQuestions(),
+      lecQuestionLocked: () => loadQuestions(),
+      answersToLecQuestionAvail: () => loadStatistics().then(drawQuestions),
+      setSessionActive: (active) => drawSession({ active }),
+      lockFeedback: (feedbackLock) => drawSession({ feedbackLock }),
+      feedbackReset: () => drawMyFeedback(null),
+      notification: (message) => closed(message),
+    },
+  });
+}
+
+/** After every (re)connection: join the room again and reload what may have changed meanwhile. */
+async function joined(socket) {
+  if (state.closed) return;
+  try {
+    const live = await request(socket, "setSession", { keyword: state.session.keyword });
+    notify("offline", "");
+    drawSession({ active: live.active, feedbackLock: live.feedbackLock });
+    drawMyFeedback(live.myFeedback);
+    await loadQuestions();
+  } catch (error) {
+    if (error.code === "session-not-found") closed({ notification: "session-deleted" });
+    else notify("error", describe(error));
+  }
+}
+
+/** The session was deleted (or the platform sent the user back): say so in words, stop. */
+function closed(message) {
+  state.closed = true;
+  state.socket?.disconnect();
+  notify("notice", t(`notification.${message.notification}`));
+  $("session-view").inert = true;
+  $("session-view").classList.add("closed");
+}
+
+function drawSession(changes) {
+  Object.assign(state.session, changes);
+  const { active, feedbackLock } = state.session;
+  $("locked-notice").hidden = active;
+  $("feedback-locked").hidden = !feedbackLock || !active;
+  for (const button of $("feedback-buttons").querySelectorAll("button")) button.disabled = !active || feedbackLock;
+  $("ask-form").querySelector("button").disabled = !active;
+  drawQuestions();
+}
+
+// ---- pace feedback ----
+
+function drawFeedbackButtons() {
+  $("feedback-buttons").replaceChildren(
+    ...FEEDBACK.map((name, value) =>
+      el(
+        "button",
+        { type: "button", class: `feedback feedback-${name}`, "aria-pressed": "false", dataset: { feedback: name }, onclick: () => giveFeedback(value) },
+        el("span", { class: "feedback-icon", "aria-hidden": "true" }, ["»", "✓", "«", "?"][value]),
+        t(`feedback.${name}`),
+      ),
+    ),
+  );
+}
+
+async function giveFeedback(value) {
+  try {
+    const ack = await request(state.socket, "setFeedback", { sessionkey: state.session.keyword, feedback: value });
+    drawMyFeedback(ack.feedback);
+  } catch (error) {
+    notify("error", describe(error));
+  }
+}
+
+function drawMyFeedback(value) {
+  state.myFeedback = value;
+  for (const button of $("feedback-buttons").querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.feedback === FEEDBACK[value]));
+  }
+  $("my-feedback").textContent = value === null || value === undefined ? "" : t("student.myFeedback", { label: t(`feedback.${FEEDBACK[value]}`) });
+}
+
+// ---- questions ----
+
+async function loadQuestions() {
+  const base = `/session/${state.session.keyword}/lecturerquestion`;
+  try {
+    const [questions, unanswered] = await Promise.all([api("GET", `${base}/`), api("GET", `${base}/?unansweredonly=true`)]);
+    const open = new Set(unanswered.map((q) => q._id));
+    const answered = questions.filter((q) => !open.has(q._id) && !state.mine.has(q._id));
+    const mine = await Promise.all(answered.map((q) => api("GET", `/lecturerquestion/${q._id}/answer/?createdonly=true`)));
+    answered.forEach((q, index) => state.mine.set(q._id, mine[index]));
+    state.questions = questions;
+    await loadStatistics();
+    drawQuestions();
+  } catch (error) {
+    notify("error", describe(error));
+  }
+}
+
+async function loadStatistics() {
+  const rows = await api("GET", `/session/${state.session.keyword}/lecturerquestion/statistics`);
+  state.statistics = new Map(rows.map((row) => [row.questionId, row]));
+}
+
+function drawQuestions() {
+  if (!state.session) return;
+  $("no-questions").hidden = state.questions.length > 0;
+  const focused = document.activeElement?.closest("[data-question]")?.dataset.question;
+  $("questions").replaceChildren(...state.questions.map(questionCard));
+  if (focused) $("questions").querySelector(`[data-question="${focused}"] :is(textarea, input, button)`)?.focus();
+}
+
+function questionCard(question) {
+  const mine = state.mine.get(question._id);
+  const statistics = state.statistics.get(question._id);
+  return el(
+    "li",
+    { class: "card question", dataset: { question: question._id } },
+    el("h3", {}, question.subject),
+    el("p", { class: "question-text" }, question.text),
+    mine ? myAnswer(question, mine) : answerForm(question),
+    statistics &&
+      el(
+        "div",
+        { class: "results" },
+        el("h4", {}, t("student.results", { count: statistics.total })),
+        question.questionType === "freetext" ? null : barChart(question, statistics),
+      ),
+  );
+}
+
+function myAnswer(question, answer) {
+  let text = t("student.abstained");
+  if (!answer.abstention && question.questionType === "mc") {
+    const flags = answer.answerText.split(",");
+    text = question.possibleAnswers.filter((_, index) => flags[index] === "1").map((option) => optionLabel(question, option)).join(", ");
+  } else if (!answer.abstention) {
+    const option = question.possibleAnswers.find((o) => o.text === answer.answerText);
+    text = option ? optionLabel(question, option) : answer.answerText;
+  }
+  return el("p", { class: "my-answer" }, el("span", { "aria-hidden": "true" }, "✓ "), t("student.yourAnswer", { answer: text }));
+}
+
+/** Redrawn on every change, so what the student typed or ticked lives in state.drafts. */
+function answerForm(question) {
+  const disabled = !state.session.active;
+  const abstain = el("button", { type: "button", class: "abstain", disabled, onclick: (e) => answer(question, { abstention: true }, e.currentTarget) }, t("student.abstain"));
+  if (question.questionType === "freetext") {
+    const id = `answer-${question._id}`;
+    const text = el("textarea", { id, rows: "3", maxlength: "2000", required: true, disabled });
+    text.value = state.drafts.get(question._id) || "";
+    text.addEventListener("input", () => state.drafts.set(question._id, text.value));
+    return el(
+      "form",
+      { class: "answer", onsubmit: (e) => (e.preventDefault(), answer(question, { answerText: text.value.trim() }, e.submitter)) },
+      el("label", { for: id }, t("student.yourText")),
+      text,
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary big", disabled }, t("student.send")), abstain),
+    );
+  }
+  if (question.questionType === "mc") {
+    const ticked = state.drafts.get(question._id) || new Set();
+    state.drafts.set(question._id, ticked);
+    const boxes = question.possibleAnswers.map((option, index) =>
+      el("input", {
+        type: "checkbox",
+        disabled,
+        checked: ticked.has(index),
+        onchange: (e) => (e.currentTarget.checked ? ticked.add(index) : ticked.delete(index)),
+      }),
+    );
+    return el(
+      "form",
+      {
+        class: "answer",
+        onsubmit: (e) => {
+          e.preventDefault();
+          const flags = boxes.map((box) => (box.checked ? "1" : "0"));
+          if (!flags.includes("1")) return notify("error", t("student.pickOne"));
+          answer(question, { answerText: flags.join(",") }, e.submitter);
+        },
+      },
+      el(
+        "fieldset",
+        {},
+        el("legend", {}, t("student.pickAny")),
+        question.possibleAnswers.map((option, index) => el("label", { class: "choice" }, boxes[index], optionLabel(question, option))),
+      ),
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary big", disabled }, t("student.send")), abstain),
+    );
+  }
+  return el(
+    "div",
+    { class: `answer options options-${question.questionType}`, role: "group", "aria-label": t("student.pickOne") },
+    question.possibleAnswers.map((option) =>
+      el("button", { type: "button", class: "choice big", disabled, onclick: (e) => answer(question, { answerText: option.text }, e.currentTarget) }, optionLabel(question, option)),
+    ),
+    abstain,
+  );
+}
+
+async function answer(question, body, button) {
+  if (body.answerText === "") return;
+  setBusy(button, true);
+  try {
+    const created = await api("POST", `/lecturerquestion/${question._id}/answer/`, body);
+    state.mine.set(question._id, created);
+    state.drafts.delete(question._id);
+    notify("error", "");
+    drawQuestions();
+  } catch (error) {
+    setBusy(button, false);
+    if (error.code === "already-answered") return loadQuestions();
+    notify("error", describe(error));
+  }
+}
+
+// ---- asking ----
+
+async function ask(event) {
+  event.preventDefault();
+  const form = event.target;
+  const button = form.querySelector("button");
+  setBusy(button, true);
+  try {
+    await api("POST", `/session/${state.session.keyword}/interposed/`, { subject: form.subject.value.trim(), text: form.text.value.trim() });
+    form.reset();
+    $("ask-status").textContent = t("student.asked");
+  } catch (error) {
+    $("ask-status").textContent = describe(error);
+  } finally {
+    setBusy(button, !state.session.active);
+  }
+}
+
+main();
