@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from arsnova.auth import hash_token
 from arsnova.realtime.maintenance import housekeeping
-from tests.conftest import TEST_SECRET, free_port
 from tests.events.conftest import NAMESPACE, EventsClient
+from tests.serve import Serve, serve_env
 
 CREATED = "InterposedQuestionCreatedEvent"
 MAX_EVENTS = 10  # the smallest log the settings allow per stream
@@ -253,39 +250,6 @@ async def test_reconnect_behind_the_horizon_reports_the_missed_range(
 QUESTIONS = 1000
 KILL_AFTER = 400
 PRODUCERS = 4
-START_TIMEOUT = 60
-
-
-class Serve:
-    """`arsnova serve` on a fixed port, as a real subprocess."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env = env
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("a") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "arsnova", "serve", env=self.env, stdout=log, stderr=log
-            )
-        async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
-            while True:
-                assert self.process.returncode is None, self.log.read_text()
-                try:
-                    async with probe.get(self.url + "/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 async def guest(url: str) -> aiohttp.ClientSession:
@@ -312,17 +276,7 @@ async def connect_events(url: str, http: aiohttp.ClientSession, **auth: str) -> 
 
 
 async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_name, db, tmp_path):
-    env = {
-        **os.environ,
-        "MONGODB_URI": mongo_uri,
-        "ARSNOVA_DB_NAME": db_name,
-        "ARSNOVA_PORT": str(free_port()),
-        "ARSNOVA_HOST": "127.0.0.1",
-        "ARSNOVA_SECRET": TEST_SECRET,
-        "ARSNOVA_DATA_DIR": str(tmp_path / "data"),
-        "ARSNOVA_LOG_LEVEL": "WARNING",
-    }
-    serve = Serve(env, int(env["ARSNOVA_PORT"]), tmp_path / "serve.log")
+    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
     sessions: list[aiohttp.ClientSession] = []
     sockets: list[EventsClient] = []
     producers: list[asyncio.Task] = []

@@ -331,6 +331,7 @@ function drawOptionEditor(options) {
   const type = $("question-type").value;
   const choice = CHOICE_TYPES.includes(type);
   $("options").hidden = !choice;
+  $("options").disabled = !choice; // its required inputs must not block the form
   if (!choice) return;
   if (options) {
     $("option-rows").replaceChildren();
@@ -407,10 +408,14 @@ async function saveQuestion(event) {
 
 async function loadAudience() {
   state.audience = await api("GET", `/session/${state.session.keyword}/interposed/`);
-  const unread = state.audience.filter((q) => !q.read).length;
-  $("audience-count").textContent = t("audience.unread", { count: unread });
+  drawUnread();
   $("no-audience").hidden = state.audience.length > 0;
   $("audience-list").replaceChildren(...state.audience.map(audienceCard));
+}
+
+function drawUnread() {
+  const unread = state.audience.filter((q) => !q.read).length;
+  $("audience-count").textContent = unread ? t("audience.unread", { count: unread }) : "";
 }
 
 function audienceCard(question) {
@@ -425,8 +430,9 @@ function audienceCard(question) {
       const full = await api("GET", base); // marks it read
       body.replaceChildren(el("p", {}, full.text));
       details.classList.remove("unread");
+      details.querySelector(".pill.new")?.remove();
       question.read = true;
-      $("audience-count").textContent = t("audience.unread", { count: state.audience.filter((q) => !q.read).length });
+      drawUnread();
     } catch (error) {
       showError(error);
     }

@@ -1,0 +1,62 @@
+"""`arsnova serve` as a real subprocess, for tests that kill and restart the server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.conftest import TEST_SECRET, free_port
+
+START_TIMEOUT = 60
+
+
+def serve_env(mongo_uri: str, db_name: str, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a server on a free port of loopback, on the test's database."""
+    return {
+        **os.environ,
+        "MONGODB_URI": mongo_uri,
+        "ARSNOVA_DB_NAME": db_name,
+        "ARSNOVA_PORT": str(free_port()),
+        "ARSNOVA_HOST": "127.0.0.1",
+        "ARSNOVA_SECRET": TEST_SECRET,
+        "ARSNOVA_DATA_DIR": str(data_dir),
+        "ARSNOVA_LOG_LEVEL": "WARNING",
+        **settings,
+    }
+
+
+class Serve:
+    """`arsnova serve` on a fixed port (so a restart comes back at the same URL)."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.port = int(env["ARSNOVA_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "arsnova", "serve", env=self.env, stdout=log, stderr=log
+            )
+        async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
+            while True:
+                assert self.process.returncode is None, self.log.read_text()
+                try:
+                    async with probe.get(self.url + "/readyz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean shutdown, like a crash or a pulled plug."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()

@@ -1,0 +1,226 @@
+"""A whole lecture in real browsers: one lecturer page and three student pages.
+
+Everything the lecturer sees arrives live over Socket.IO: the test marks the
+lecturer's page once and checks at the end that it was never reloaded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import LAPTOP, PHONE
+
+LAW = "Newton's first law"
+OPTIONS = [
+    "It keeps its state of motion",
+    "It slows down until it stops",
+    "It speeds up",
+    "It moves in a circle",
+]
+WORD = "One word for today's lecture?"
+
+
+async def create_question(
+    lecturer: Page, kind: str, subject: str, text: str, options: list[str] = ()
+) -> str:
+    """Fills the lecturer's form, publishes the question and returns its id."""
+    form = lecturer.locator("#question-form")
+    await form.get_by_label("Type").select_option(kind)
+    await form.get_by_label("Subject", exact=True).fill(subject)
+    await form.get_by_label("Question", exact=True).fill(text)
+    for number, option in enumerate(options, start=1):
+        if number > 2:
+            await form.get_by_role("button", name="Add option").click()
+        await form.get_by_role("textbox", name=f"Option {number}", exact=True).fill(option)
+    if options:
+        await form.get_by_role("checkbox").first.check()  # the first option is correct
+    await form.get_by_role("button", name="Create question").click()
+    card = lecturer.locator("[data-question]", has_text=subject)
+    await card.get_by_role("button", name="Publish", exact=True).click()
+    await expect(card.get_by_text("Published", exact=True)).to_be_visible()
+    return await card.get_attribute("data-question")
+
+
+async def start_session(lecturer: Page) -> str:
+    await lecturer.get_by_role("button", name="Continue as guest lecturer").click()
+    await lecturer.get_by_label("Name", exact=True).fill("Physics I: Mechanics")
+    await lecturer.get_by_label("Short name (optional)").fill("PHY1")
+    await lecturer.get_by_role("button", name="Create session").click()
+    await lecturer.wait_for_url("**/lecturer/*")
+    await expect(lecturer.locator("#keyword")).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+    await expect(lecturer.locator("#qr img")).to_be_visible()
+    return (await lecturer.locator("#keyword").inner_text()).replace(" ", "")
+
+
+def option_count(page: Page, question_id: str, index: int):
+    return page.locator(f'[data-question="{question_id}"] li[data-option="{index}"]')
+
+
+async def test_a_whole_lecture_updates_every_page_live(
+    open_page, base_url, page_errors, screenshot
+):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    join_link = lecturer.locator("#join-link")
+    await expect(join_link).to_have_attribute("href", f"{base_url}/join/{keyword}")
+    law = await create_question(
+        lecturer, "sc", LAW, "What does a body do when no net force acts on it?", OPTIONS
+    )
+    word = await create_question(lecturer, "freetext", WORD, "Describe it in one word.")
+    await lecturer.evaluate("window.neverReloaded = true")
+
+    # Three students: two phones (one in German), one laptop.
+    students = [
+        await open_page(f"{base_url}/join/{keyword}"),
+        await open_page(f"{base_url}/join/{keyword}", locale="de-DE"),
+        await open_page(f"{base_url}/join/{keyword}", viewport=LAPTOP),
+    ]
+    anna, ben, chris = students
+    for student in students:
+        await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+        await expect(student.locator("[data-question]", has_text=LAW)).to_be_visible()
+    await expect(ben.get_by_role("heading", name="Wie ist das Tempo?")).to_be_visible()
+    await expect(lecturer.locator("#active-users")).to_have_text("Online in this session: 4")
+
+    # Answers: 2 × the first option, 1 × the second; the chart counts them without reload.
+    for student, option in ((anna, 0), (ben, 0), (chris, 1)):
+        card = student.locator("[data-question]", has_text=LAW)
+        await card.get_by_role("button", name=OPTIONS[option]).click()
+        await expect(card.locator(".my-answer")).to_contain_text(OPTIONS[option])
+    for index, expected in enumerate([2, 1, 0, 0]):
+        await expect(option_count(lecturer, law, index)).to_have_attribute(
+            "data-count", str(expected)
+        )
+    law_card = lecturer.locator(f'[data-question="{law}"]')
+    await expect(law_card.locator(".answered")).to_have_text("Answers: 3")
+    await expect(option_count(lecturer, law, 0)).to_contain_text("2 (67 %)")
+
+    # Free text becomes a word cloud; equal words (any case) count together.
+    for student, text in ((anna, "Forces"), (ben, "forces "), (chris, "Inertia")):
+        card = student.locator("[data-question]", has_text=WORD)
+        await card.get_by_role("textbox").fill(text)
+        await card.get_by_role("button", name="Send answer").or_(
+            card.get_by_role("button", name="Antwort senden")
+        ).click()
+        await expect(card.locator(".my-answer")).to_be_visible()
+    cloud = lecturer.locator(f'[data-question="{word}"] .cloud li')
+    await expect(cloud).to_have_count(2)
+    await expect(cloud.first).to_have_attribute("data-count", "2")
+    await expect(cloud.first).to_contain_text("Forces")
+
+    # An audience question arrives live, is unread until opened.
+    await ben.get_by_label("Betreff").fill("Friction")
+    await ben.get_by_label("Deine Frage").fill("Does friction count as a net force?")
+    await ben.get_by_role("button", name="Frage senden").click()
+    await expect(ben.locator("#ask-status")).to_have_text("Gesendet. Deine Frage ist anonym.")
+    asked = lecturer.locator("#audience-list [data-audience]", has_text="Friction")
+    await expect(asked).to_have_class("card audience unread")
+    await expect(lecturer.locator("#audience-count")).to_have_text("1 new")
+    await asked.get_by_role("button", name="Friction").click()
+    await expect(asked).to_contain_text("Does friction count as a net force?")
+    await expect(asked).to_have_class("card audience")
+    await expect(lecturer.locator("#audience-count")).to_be_hidden()
+
+    # Feedback taps move the meter (the last tap of a student wins).
+    await anna.get_by_role("button", name="Faster, please").click()
+    await ben.get_by_role("button", name="Alles gut").click()
+    await chris.get_by_role("button", name="Slower, please").click()
+    await chris.get_by_role("button", name="I'm lost").click()
+    await expect(chris.get_by_role("button", name="I'm lost")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    meter = lecturer.locator("#meter")
+    for level, expected in (("faster", 1), ("ok", 1), ("slower", 0), ("away", 1)):
+        await expect(meter.locator(f'[data-feedback="{level}"]')).to_have_attribute(
+            "data-count", str(expected)
+        )
+    await expect(lecturer.locator("#feedback-average")).to_have_text("Average: All good")  # (0 + 1 + 3) / 3 rounds to 1
+
+    # The lecturer shows the results: the students' pages draw the chart.
+    await law_card.get_by_role("button", name="Show results to students").click()
+    for student in students:
+        await expect(option_count(student, law, 0)).to_have_attribute("data-count", "2")
+    await screenshot(anna, "student")
+
+    # Locking the session reaches every student at once.
+    await lecturer.get_by_role("button", name="Lock session").click()
+    await expect(lecturer.locator("#session-state")).to_have_text("Locked")
+    for student in students:
+        await expect(student.locator("#locked-notice")).to_be_visible()
+        await expect(student.locator("#feedback-buttons button").first).to_be_disabled()
+        await expect(student.locator("#ask-form button")).to_be_disabled()
+    await expect(ben.locator("#locked-notice")).to_contain_text("gesperrt")
+    await screenshot(lecturer, "lecturer")
+
+    assert await lecturer.evaluate("window.neverReloaded") is True
+    assert page_errors == []
+
+
+async def test_every_question_type_can_be_answered_and_edited(
+    open_page, base_url, page_errors
+):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    ids = {
+        "abcd": await create_question(lecturer, "abcd", "ABCD", "Pick one", ["a", "b", "c"]),
+        "mc": await create_question(lecturer, "mc", "Many", "Pick some", ["x", "y", "z"]),
+        "yesno": await create_question(lecturer, "yesno", "YesNo", "Agree?"),
+        "vote": await create_question(lecturer, "vote", "Rate", "How was it?"),
+        "school": await create_question(lecturer, "school", "Grade", "Your grade?"),
+    }
+    student = await open_page(f"{base_url}/join/{keyword}", viewport=PHONE)
+
+    async def card(subject: str):
+        found = student.locator("[data-question]", has_text=subject)
+        await expect(found).to_be_visible()
+        return found
+
+    await (await card("ABCD")).get_by_role("button", name="c", exact=True).click()
+    many = await card("Many")
+    await many.get_by_label("x").check()
+    await many.get_by_label("z").check()
+    await many.get_by_role("button", name="Send answer").click()
+    await (await card("YesNo")).get_by_role("button", name="No", exact=True).click()
+    await (await card("Rate")).get_by_role("button", name="4", exact=True).click()
+    await (await card("Grade")).get_by_role("button", name="Abstain").click()
+    await expect(many.locator(".my-answer")).to_have_text("✓ Your answer: x, z")
+    await expect((await card("YesNo")).locator(".my-answer")).to_have_text("✓ Your answer: No")
+    await expect((await card("Grade")).locator(".my-answer")).to_have_text(
+        "✓ Your answer: abstained"
+    )
+
+    expected = {"abcd": [0, 0, 1], "mc": [1, 0, 1], "yesno": [0, 1], "vote": [0, 0, 0, 1, 0]}
+    for kind, counts in expected.items():
+        for index, count in enumerate(counts):
+            await expect(option_count(lecturer, ids[kind], index)).to_have_attribute(
+                "data-count", str(count)
+            )
+    await expect(lecturer.locator(f'[data-question="{ids["school"]}"] .answered')).to_have_text(
+        "Answers: 1"
+    )
+
+    # Edit: the new text reaches the student live; a type change after answers is refused.
+    rate = lecturer.locator(f'[data-question="{ids["vote"]}"]')
+    await rate.get_by_role("button", name="Edit").click()
+    form = lecturer.locator("#question-form")
+    await form.get_by_label("Question", exact=True).fill("How was the lecture today?")
+    await form.get_by_role("button", name="Save changes").click()
+    await expect(await card("Rate")).to_contain_text("How was the lecture today?")
+    await rate.get_by_role("button", name="Edit").click()
+    await form.get_by_label("Type").select_option("yesno")
+    await form.get_by_role("button", name="Save changes").click()
+    await expect(lecturer.locator("#banner")).to_contain_text("already has answers")
+
+    # Unpublish and delete: the question leaves the student's page.
+    abcd = lecturer.locator(f'[data-question="{ids["abcd"]}"]')
+    await abcd.get_by_role("button", name="Unpublish").click()
+    await expect(student.locator("[data-question]", has_text="ABCD")).to_have_count(0)
+    lecturer.once("dialog", lambda dialog: dialog.accept())
+    await lecturer.locator(f'[data-question="{ids["mc"]}"]').get_by_role(
+        "button", name="Delete"
+    ).click()
+    await expect(lecturer.locator(f'[data-question="{ids["mc"]}"]')).to_have_count(0)
+    await expect(student.locator("[data-question]", has_text="Many")).to_have_count(0)
+    assert page_errors == []
