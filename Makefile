@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 VENDOR := arsnova/web/static/vendor
 ASSETS := $(VENDOR)/socket.io.esm.min.js $(VENDOR)/qrcode.mjs
 
-.PHONY: serve test lint install assets
+.PHONY: serve test lint install assets screenshots
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ serve: $(STAMP) $(ASSETS)
 
 test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's pictures, taken by the browser test of a whole lecture.
+screenshots: $(STAMP) $(ASSETS)
+	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_lecture.py -k whole_lecture
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

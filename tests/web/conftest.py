@@ -39,7 +39,7 @@ def base_url(server: TestServer) -> str:
 @pytest.fixture
 async def browser(base_url: str) -> AsyncIterator[Browser]:
     """Closed before the site stops: open pages would hold its shutdown up."""
-    if not CHROMIUM.exists():
+    if not CHROMIUM.exists():  # noqa: ASYNC240 (one stat before anything runs)
         pytest.fail("Debian's Chromium is missing: apt-get install chromium (.ci/run does)")
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -79,9 +79,9 @@ def open_page(browser: Browser, page_errors: list[str]) -> OpenPage:
 def screenshot(tmp_path: Path) -> Callable[[Page, str], Awaitable[Path]]:
     """Saves a full-page PNG as `<name>.png` (in $ARSNOVA_SCREENSHOT_DIR, else tmp)."""
     directory = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
 
     async def save(page: Page, name: str) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{name}.png"
         await page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 10_000

@@ -84,7 +84,7 @@ async def test_a_whole_lecture_updates_every_page_live(
     await expect(ben.get_by_role("heading", name="Wie ist das Tempo?")).to_be_visible()
     await expect(lecturer.locator("#active-users")).to_have_text("Online in this session: 4")
 
-    # Answers: 2 × the first option, 1 × the second; the chart counts them without reload.
+    # Answers: the first option twice, the second once; the chart counts them without reload.
     for student, option in ((anna, 0), (ben, 0), (chris, 1)):
         card = student.locator("[data-question]", has_text=LAW)
         await card.get_by_role("button", name=OPTIONS[option]).click()
@@ -101,9 +101,11 @@ async def test_a_whole_lecture_updates_every_page_live(
     for student, text in ((anna, "Forces"), (ben, "forces "), (chris, "Inertia")):
         card = student.locator("[data-question]", has_text=WORD)
         await card.get_by_role("textbox").fill(text)
-        await card.get_by_role("button", name="Send answer").or_(
-            card.get_by_role("button", name="Antwort senden")
-        ).click()
+        await (
+            card.get_by_role("button", name="Send answer")
+            .or_(card.get_by_role("button", name="Antwort senden"))
+            .click()
+        )
         await expect(card.locator(".my-answer")).to_be_visible()
     cloud = lecturer.locator(f'[data-question="{word}"] .cloud li')
     await expect(cloud).to_have_count(2)
@@ -136,7 +138,8 @@ async def test_a_whole_lecture_updates_every_page_live(
         await expect(meter.locator(f'[data-feedback="{level}"]')).to_have_attribute(
             "data-count", str(expected)
         )
-    await expect(lecturer.locator("#feedback-average")).to_have_text("Average: All good")  # (0 + 1 + 3) / 3 rounds to 1
+    # (0 + 1 + 3) / 3 rounds to 1
+    await expect(lecturer.locator("#feedback-average")).to_have_text("Average: All good")
 
     # The lecturer shows the results: the students' pages draw the chart.
     await law_card.get_by_role("button", name="Show results to students").click()
@@ -158,9 +161,7 @@ async def test_a_whole_lecture_updates_every_page_live(
     assert page_errors == []
 
 
-async def test_every_question_type_can_be_answered_and_edited(
-    open_page, base_url, page_errors
-):
+async def test_every_question_type_can_be_answered_and_edited(open_page, base_url, page_errors):
     lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
     keyword = await start_session(lecturer)
     ids = {
@@ -218,9 +219,11 @@ async def test_every_question_type_can_be_answered_and_edited(
     await abcd.get_by_role("button", name="Unpublish").click()
     await expect(student.locator("[data-question]", has_text="ABCD")).to_have_count(0)
     lecturer.once("dialog", lambda dialog: dialog.accept())
-    await lecturer.locator(f'[data-question="{ids["mc"]}"]').get_by_role(
-        "button", name="Delete"
-    ).click()
+    await (
+        lecturer.locator(f'[data-question="{ids["mc"]}"]')
+        .get_by_role("button", name="Delete")
+        .click()
+    )
     await expect(lecturer.locator(f'[data-question="{ids["mc"]}"]')).to_have_count(0)
     await expect(student.locator("[data-question]", has_text="Many")).to_have_count(0)
     assert page_errors == []

@@ -1,0 +1,116 @@
+"""An open student page survives a server crash: it says it is offline, comes back by itself
+and shows what changed; a deleted session is explained in words."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import expect
+
+from tests.serve import Serve, serve_env
+
+OFFLINE = "Offline: reconnecting"
+
+
+@pytest.fixture
+async def serve(mongo_uri: str, db_name: str, db, tmp_path: Path) -> AsyncIterator[Serve]:
+    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
+    await serve.start()
+    try:
+        yield serve
+    finally:
+        await serve.kill()
+
+
+@pytest.fixture
+def base_url(serve: Serve) -> str:
+    """The browser tests' site is a real `arsnova serve` process here."""
+    return serve.url
+
+
+@pytest.fixture
+async def lecturer(serve: Serve) -> AsyncIterator[aiohttp.ClientSession]:
+    """The lecturer, over REST (its cookie outlives server restarts: logins are stored)."""
+    async with aiohttp.ClientSession(
+        base_url=serve.url, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as http:
+        async with http.get("/auth/login", params={"type": "guest"}) as response:
+            assert response.status == 200
+        yield http
+
+
+async def call(http: aiohttp.ClientSession, method: str, path: str, **kwargs) -> dict | None:
+    async with http.request(method, path, **kwargs) as response:
+        assert response.status < 300, await response.text()
+        return None if response.status == 204 else await response.json()
+
+
+async def publish(http: aiohttp.ClientSession, keyword: str, subject: str) -> str:
+    question = await call(
+        http,
+        "POST",
+        f"/session/{keyword}/lecturerquestion/",
+        json={"questionType": "yesno", "subject": subject, "text": f"{subject}?", "active": True},
+    )
+    return question["_id"]
+
+
+async def test_the_student_page_recovers_from_a_server_kill_and_shows_the_new_state(
+    serve, lecturer, open_page, page_errors
+):
+    session = await call(lecturer, "POST", "/session/", json={"name": "Optics"})
+    keyword = session["keyword"]
+    await publish(lecturer, keyword, "Before")
+    student = await open_page(f"{serve.url}/join/{keyword}")
+    before = student.locator("[data-question]", has_text="Before")
+    await before.get_by_role("button", name="Yes", exact=True).click()
+    await expect(before.locator(".my-answer")).to_be_visible()
+    await student.evaluate("window.neverReloaded = true")
+
+    await serve.kill()
+    await expect(student.locator("#banner")).to_contain_text(OFFLINE)
+    await serve.start()  # same port, same database
+    # Changed right after the restart: whether the page has reconnected yet or not,
+    # it must end up showing it (live event, or the reload after re-joining).
+    await publish(lecturer, keyword, "After")
+    await call(lecturer, "POST", f"/session/{keyword}/lock", params={"lock": "true"})
+
+    await expect(student.locator("#banner")).to_be_hidden()
+    after = student.locator("[data-question]", has_text="After")
+    await expect(after).to_be_visible()
+    await expect(student.locator("#locked-notice")).to_be_visible()
+    await expect(before.locator(".my-answer")).to_have_text("✓ Your answer: Yes")
+    await call(lecturer, "POST", f"/session/{keyword}/lock", params={"lock": "false"})
+    await expect(student.locator("#locked-notice")).to_be_hidden()
+
+    # The page works again with the same login: an answer and a feedback tap count.
+    await after.get_by_role("button", name="No", exact=True).click()
+    await expect(after.locator(".my-answer")).to_have_text("✓ Your answer: No")
+    good = student.get_by_role("button", name="All good")
+    await good.click()
+    await expect(good).to_have_attribute("aria-pressed", "true")  # acknowledged
+    feedback = await call(lecturer, "GET", f"/session/{keyword}/feedback")
+    assert feedback["values"] == [0, 1, 0, 0]
+    assert await student.evaluate("window.neverReloaded") is True
+    assert page_errors == []
+
+
+async def test_a_deleted_session_is_explained_in_words(serve, lecturer, open_page, page_errors):
+    session = await call(lecturer, "POST", "/session/", json={"name": "Acoustics"})
+    keyword = session["keyword"]
+    student = await open_page(f"{serve.url}/join/{keyword}", locale="de-DE")
+    await expect(student.locator("#session-name")).to_have_text("Acoustics")
+    await call(lecturer, "DELETE", f"/session/{keyword}")
+    await expect(student.locator("#banner")).to_have_text(
+        "Die Vorlesungs-Session wurde von der Lehrperson geschlossen."
+    )
+    # A reload (or a late joiner) is sent to the landing page, which says why.
+    await student.reload()
+    await student.wait_for_url("**/?notification=keyword-invalid")
+    await expect(student.locator("#banner")).to_contain_text(
+        "Zu diesem Schlüssel gibt es keine Vorlesungs-Session"
+    )
+    assert page_errors == []
