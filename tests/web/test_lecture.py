@@ -227,3 +227,55 @@ async def test_every_question_type_can_be_answered_and_edited(open_page, base_ur
     await expect(lecturer.locator(f'[data-question="{ids["mc"]}"]')).to_have_count(0)
     await expect(student.locator("[data-question]", has_text="Many")).to_have_count(0)
     assert page_errors == []
+
+
+async def test_feedback_and_audience_controls_and_joining_from_the_landing_page(
+    open_page, base_url, page_errors
+):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    student = await open_page(f"{base_url}/")
+    await student.get_by_label("Session keyword (8 digits)").fill(f"{keyword[:4]} {keyword[4:]}")
+    await student.get_by_label("Session keyword (8 digits)").press("Enter")
+    await student.wait_for_url(f"**/join/{keyword}")
+    await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+
+    slower = student.get_by_role("button", name="Slower, please")
+    await slower.click()
+    await expect(lecturer.locator('#meter [data-feedback="slower"]')).to_have_attribute(
+        "data-count", "1"
+    )
+    await lecturer.get_by_role("button", name="Lock feedback").click()
+    await expect(student.locator("#feedback-locked")).to_be_visible()
+    await expect(slower).to_be_disabled()
+    await lecturer.get_by_role("button", name="Unlock feedback").click()
+    await expect(slower).to_be_enabled()
+    lecturer.once("dialog", lambda dialog: dialog.accept())
+    await lecturer.get_by_role("button", name="Reset feedback").click()
+    await expect(lecturer.locator('#meter [data-feedback="slower"]')).to_have_attribute(
+        "data-count", "0"
+    )
+    await expect(lecturer.locator("#feedback-average")).to_have_text("No feedback yet.")
+    await expect(slower).to_have_attribute("aria-pressed", "false")
+
+    for subject in ("Units", "Homework"):
+        await student.get_by_label("Subject", exact=True).fill(subject)
+        await student.get_by_label("Your question").fill(f"A question about {subject}")
+        await student.get_by_role("button", name="Send question").click()
+        await expect(lecturer.locator("[data-audience]", has_text=subject)).to_be_visible()
+    await expect(lecturer.locator("#audience-count")).to_have_text("2 new")
+    await (
+        lecturer.locator("[data-audience]", has_text="Units")
+        .get_by_role("button", name="Delete")
+        .click()
+    )
+    await expect(lecturer.locator("[data-audience]")).to_have_count(1)
+    lecturer.once("dialog", lambda dialog: dialog.accept())
+    await lecturer.get_by_role("button", name="Delete all").click()
+    await expect(lecturer.locator("[data-audience]")).to_have_count(0)
+    await expect(lecturer.locator("#no-audience")).to_be_visible()
+
+    await lecturer.goto(f"{base_url}/lecturer/")
+    link = lecturer.get_by_role("link", name="Physics I: Mechanics")
+    await expect(link).to_have_attribute("href", f"/lecturer/{keyword}")
+    assert page_errors == []
