@@ -41,8 +41,9 @@ async function main() {
   }
 }
 
+/** The banner, unless the session is gone: that message stays. */
 function notify(kind, text) {
-  banner($("banner"), kind, text);
+  if (!state.closed) banner($("banner"), kind, text);
 }
 
 async function enter() {
@@ -56,7 +57,7 @@ async function enter() {
   $("ask-form").addEventListener("submit", ask);
   state.socket = await connectSocket({
     onConnect: joined,
-    onDisconnect: () => state.closed || notify("offline", t("banner.offline")),
+    onDisconnect: () => notify("offline", t("banner.offline")),
     events: {
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
@@ -79,6 +80,7 @@ async function joined(socket) {
     drawMyFeedback(live.myFeedback);
     await loadQuestions();
   } catch (error) {
+    if (state.closed) return; // closing the socket fails the pending join: nothing to say
     if (error.code === "session-not-found") closed({ notification: "session-deleted" });
     else notify("error", describe(error));
   }
@@ -88,7 +90,7 @@ async function joined(socket) {
 function closed(message) {
   state.closed = true;
   state.socket?.disconnect();
-  notify("notice", t(`notification.${message.notification}`));
+  banner($("banner"), "notice", t(`notification.${message.notification}`));
   $("session-view").inert = true;
   $("session-view").classList.add("closed");
 }
