@@ -8,13 +8,16 @@ a change goes into a new file.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.util
 import inspect
 import logging
 import re
 import sys
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -22,6 +25,9 @@ from arsnova.store import Store, translate_errors
 
 log = logging.getLogger(__name__)
 
+LOCK_LEASE = timedelta(minutes=5)  # longer than any migration; a dead runner's lock expires
+LOCK_WAIT_MARGIN = 10
+LOCK_POLL = 0.2
 NAME_PATTERN = re.compile(r"(\d{4})_[a-z0-9_]+\.py")
 
 
@@ -80,8 +86,27 @@ def _load(migration: Migration) -> ModuleType:
 
 
 async def apply(store: Store, directory: Path) -> list[str]:
-    """Applies the pending migrations in order; returns the names applied now."""
+    """Applies the pending migrations in order; returns the names applied now.
+
+    Several nodes may start at once: one applies, the others wait for it and
+    then find nothing left to do.
+    """
     migrations = discover(directory)
+    owner = uuid.uuid4().hex
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOCK_LEASE.total_seconds() + LOCK_WAIT_MARGIN
+    while not await store.migrations.lock(owner, LOCK_LEASE):
+        if loop.time() > deadline:
+            raise MigrationError("another node holds the migration lock; try again")
+        await asyncio.sleep(LOCK_POLL)
+    try:
+        return await _apply_pending(store, migrations)
+    finally:
+        with translate_errors():
+            await store.migrations.unlock(owner)
+
+
+async def _apply_pending(store: Store, migrations: list[Migration]) -> list[str]:
     applied = await store.migrations.applied()
     for migration in migrations:
         recorded = applied.get(migration.name)

@@ -74,6 +74,8 @@ class Settings:
     default_index_url: str | None = None
     index_url_allowed: tuple[str, ...] = ()
     place_grace: int = 900
+    ws_compression: bool = False
+    socket_transports: tuple[str, ...] = ("polling", "websocket")
 
     @property
     def embedded(self) -> bool:
@@ -131,6 +133,8 @@ class Settings:
         read("ARSNOVA_INDEX_URL_ALLOWED", "index_url_allowed", _hosts)
         read("ARSNOVA_PLACE_GRACE", "place_grace", _int_between(0, 30 * 86400))
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
+        read("ARSNOVA_WS_COMPRESSION", "ws_compression", _bool)
+        read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
 
         if "db_name" not in values and values.get("mongodb_uri"):
             path = urlsplit(values["mongodb_uri"]).path.lstrip("/")
@@ -208,6 +212,13 @@ def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[str], st
         return value
 
     return parse
+
+
+def _transports(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    if not names or not set(names) <= {"polling", "websocket"}:
+        raise ValueError("must be polling, websocket or both, comma-separated")
+    return names
 
 
 def _bool(raw: str) -> bool:

@@ -1,8 +1,11 @@
 """Migrations: applied in order, recorded once, history protected, failures stop the start."""
 
+import asyncio
+import contextlib
 import re
 import textwrap
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -56,6 +59,26 @@ async def test_rerun_is_a_no_op(store, db, folder):
     await migrate.apply(store, folder)
     assert await migrate.apply(store, folder) == []
     assert await db.trail.count_documents({}) == 1
+
+
+async def test_nodes_starting_together_apply_each_migration_once(mongo_uri, db_name, db):
+    """Four runners at once on a fresh database (the project's own migrations): one applies."""
+    directory = migrate.default_migrations_dir()
+    async with contextlib.AsyncExitStack() as stack:
+        stores = [
+            await stack.enter_async_context(connect(mongo_uri, db_name, 5000)) for _ in range(4)
+        ]
+        results = await asyncio.gather(*(migrate.apply(store, directory) for store in stores))
+    applied = [names for names in results if names]
+    assert len(applied) == 1 and applied[0] == [m.name for m in migrate.discover(directory)]
+    assert await db.migration_lock.count_documents({}) == 0
+
+
+async def test_a_dead_runners_lock_is_taken_over(store, db, folder):
+    write(folder, "0001_first.py", RECORDING.format(step="a"))
+    expired = datetime.now(UTC) - timedelta(seconds=1)
+    await db.migration_lock.insert_one({"_id": "apply", "owner": "dead", "expires_at": expired})
+    assert await migrate.apply(store, folder) == ["0001_first"]
 
 
 async def test_new_file_applied_after_old_ones(store, db, folder):

@@ -54,6 +54,8 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_DEFAULT_INDEX_URL="https://lms.example/home",
         ARSNOVA_INDEX_URL_ALLOWED="lms.example, Portal.Example.org",
         ARSNOVA_PLACE_GRACE="0",
+        ARSNOVA_WS_COMPRESSION="true",
+        ARSNOVA_SOCKET_TRANSPORTS="websocket",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -77,6 +79,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.default_index_url == "https://lms.example/home"
     assert settings.index_url_allowed == ("lms.example", "portal.example.org")
     assert settings.place_grace == 0
+    assert settings.ws_compression is True and settings.socket_transports == ("websocket",)
 
 
 @pytest.mark.parametrize(
@@ -103,6 +106,9 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_REGISTRATION", "maybe", "true or false"),
         ("ARSNOVA_DEFAULT_INDEX_URL", "/home", "absolute http(s)"),
         ("ARSNOVA_INDEX_URL_ALLOWED", "https://lms.example", "not a host name"),
+        ("ARSNOVA_WS_COMPRESSION", "gzip", "true or false"),
+        ("ARSNOVA_SOCKET_TRANSPORTS", "websocket,carrier-pigeon", "polling, websocket"),
+        ("ARSNOVA_SOCKET_TRANSPORTS", " , ", "polling, websocket"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):

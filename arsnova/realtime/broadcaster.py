@@ -17,6 +17,7 @@ from typing import Any
 import socketio
 
 from arsnova.errors import NotFound
+from arsnova.realtime.cluster import Cluster
 from arsnova.realtime.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
 from arsnova.store import Store
@@ -47,13 +48,15 @@ def voter_room(keyword: str, username: str) -> str:
 
 
 class Broadcaster:
-    def __init__(self, sio: socketio.AsyncServer, store: Store, interval: float) -> None:
+    def __init__(
+        self, sio: socketio.AsyncServer, store: Store, interval: float, cluster: Cluster
+    ) -> None:
         self.sio = sio
         self.store = store
-        self.feedback = Throttle(interval, self._send_feedback)
-        self.active_users = Throttle(interval, self._send_active_users)
-        self.answers = Throttle(interval, self._send_answers)
-        self.sent_active_users: dict[str, int] = {}
+        self.cluster = cluster
+        self.feedback = Throttle("feedback", interval, self._send_feedback, cluster)
+        self.active_users = Throttle("users", interval, self._send_active_users, cluster)
+        self.answers = Throttle("answers", interval, self._send_answers, cluster)
         self.listeners: list[Callable[[str], None]] = []
 
     # Intents, coalesced per session (or question)
@@ -194,12 +197,8 @@ class Broadcaster:
 
     async def _send_active_users(self, keyword: str) -> None:
         count = await self.store.sockets.active_users(keyword)
-        if self.sent_active_users.get(keyword) == count:
+        if not await self.cluster.changed(f"users:{keyword}", count):
             return
-        if count:
-            self.sent_active_users[keyword] = count
-        else:
-            self.sent_active_users.pop(keyword, None)
         await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
         room = session_room(keyword)
         await self._emit("activeUserCountData", count, room)

@@ -418,12 +418,16 @@ class EventsNamespace(socketio.AsyncNamespace):
         """Sends a HeartbeatMessage to connections that were quiet for a heartbeat interval.
 
         A client that does not acknowledge it is disconnected like for any
-        message, so dead connections do not linger.
+        message, so dead connections do not linger. Pending events are sent
+        instead, so no event waits longer than a heartbeat interval even if
+        its announcement was lost.
         """
         interval = self.app[settings_key].heartbeat_interval
         clock = asyncio.get_running_loop().time()
         for connection in list(self.connections.values()):
             if connection.in_flight is None and clock - connection.last_sent >= interval:
+                # Events it was not poked for (a lost cross-node announcement) go first.
+                await self.pump(connection)
                 async with connection.lock:
                     if connection.in_flight is None:
                         body = server_heartbeat_schema.dump({"id": str(uuid.uuid4())})

@@ -14,6 +14,7 @@ from aiohttp import web
 from arsnova.errors import ArsnovaError
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
 from arsnova.realtime.broadcaster import Broadcaster
+from arsnova.realtime.cluster import Cluster, RedisCluster
 from arsnova.realtime.events import EventsNamespace
 from arsnova.realtime.legacy import LegacyNamespace
 from arsnova.realtime.maintenance import (
@@ -26,6 +27,8 @@ from arsnova.realtime.maintenance import (
     refresh_presence,
     release_places,
 )
+from arsnova.realtime.transport import UncompressedWebSocket
+from arsnova.settings import Settings
 from arsnova.store import translate_errors
 
 
@@ -39,6 +42,11 @@ def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
     return is_allowed
 
 
+def redis_prefix(settings: Settings) -> str:
+    """One deployment's Redis names: its nodes share a database, so its name tells them apart."""
+    return f"arsnova:{settings.db_name}:"
+
+
 def create_sio(app: web.Application) -> socketio.AsyncServer:
     """Builds the Socket.IO server; with `REDIS_URL` every emit reaches every node.
 
@@ -46,10 +54,14 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     client's events are processed in the order it sent them.
     """
     settings = app[settings_key]
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = None
+    if settings.redis_url:
+        channel = redis_prefix(settings) + "socketio"
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        transports=list(settings.socket_transports),
         cors_allowed_origins=origin_checker(settings.cors_origins),
         cors_credentials=True,
         max_http_buffer_size=settings.max_body,
@@ -57,6 +69,8 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
         logger=False,
         engineio_logger=False,
     )
+    if not settings.ws_compression:
+        sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}
     sio.register_namespace(LegacyNamespace("/", app))
     sio.register_namespace(EventsNamespace("/events", app))
     return sio
@@ -74,10 +88,14 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     """The broadcaster and this node's background tasks, for the app's lifetime."""
     sio = app[sio_key]
     settings = app[settings_key]
-    broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval)
+    cluster = Cluster()
+    if settings.redis_url:
+        cluster = RedisCluster(settings.redis_url, redis_prefix(settings))
+    broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval, cluster)
     app[broadcaster_key] = broadcaster
     events = sio.namespace_handlers["/events"]
-    broadcaster.listeners.append(events.poke)
+    broadcaster.listeners += [events.poke, cluster.announce]
+    await cluster.start(events.poke)
     login_check = min(5.0, settings.inactivity_warning / 4)
     work = [
         (settings.feedback_sweep_interval, functools.partial(expire_feedback, app)),
@@ -96,6 +114,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     await sio.shutdown()
     await events.close()
     await broadcaster.close()
+    await cluster.close()
     with contextlib.suppress(ArsnovaError), translate_errors():
         await app[store_key].sockets.remove_node(app[node_key])
         await app[store_key].event_connections.disconnect_node(app[node_key])

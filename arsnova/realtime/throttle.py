@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from arsnova.realtime.cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,22 @@ class Throttle(Generic[Key]):
     running or during the `interval` after it are folded into one more send
     when that interval ends. `send` reads the current state itself, so the
     last send of a burst always carries the final state: 1,000 votes in a
-    second become about 1 / interval broadcasts, not 1,000.
+    second become about 1 / interval broadcasts, not 1,000. With several
+    nodes, the `cluster` lets one send per key run at a time across all of
+    them (named `<name>:<key>`).
     """
 
-    def __init__(self, interval: float, send: Callable[[Key], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        send: Callable[[Key], Awaitable[None]],
+        cluster: Cluster,
+    ) -> None:
+        self.name = name
         self.interval = interval
         self.send = send
+        self.cluster = cluster
         self.running: dict[Key, asyncio.Task] = {}
         self.dirty: set[Key] = set()
 
@@ -49,12 +62,17 @@ class Throttle(Generic[Key]):
 
     async def _run(self, key: Key) -> None:
         try:
+            loop = asyncio.get_running_loop()
+            lock = ":".join((self.name, *(key if isinstance(key, tuple) else (key,))))
             while True:
                 self.dirty.discard(key)
+                await self.cluster.acquire(lock)
+                started = loop.time()
                 try:
                     await self.send(key)
                 except Exception:
                     log.exception("broadcast for %r failed", key)
+                await self.cluster.release(lock, started + self.interval - loop.time())
                 stop_if_cancelled()
                 await asyncio.sleep(self.interval)
                 if key not in self.dirty:

@@ -8,6 +8,8 @@ import socketio
 from arsnova.app import create_app
 from arsnova.keys import sio_key
 
+WEBSOCKET_HANDSHAKE = "/socket.io/?EIO=4&transport=websocket"
+
 
 async def connected_client(server, **kwargs) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
@@ -67,3 +69,25 @@ async def test_emits_cross_processes_through_redis(aiohttp_server, settings_with
         assert await asyncio.wait_for(received, 10) == {"from": "node-b"}
     finally:
         await client.disconnect()
+
+
+@pytest.mark.parametrize("compression", [False, True])
+async def test_websocket_compression_is_a_setting(
+    aiohttp_server, aiohttp_client, settings_with, compression
+):
+    """Off by default: a client asking for permessage-deflate gets plain frames."""
+    app = create_app(settings_with(ws_compression=compression))
+    client = await aiohttp_client(await aiohttp_server(app))
+    async with client.ws_connect(WEBSOCKET_HANDSHAKE, compress=15) as ws:
+        assert bool(ws.compress) is compression
+        assert (await ws.receive_str()).startswith("0{")  # engine.io's open packet
+
+
+async def test_polling_can_be_switched_off(aiohttp_server, aiohttp_client, settings_with):
+    """For nodes without sticky sessions (`arsnova serve --workers N`)."""
+    app = create_app(settings_with(socket_transports=("websocket",)))
+    client = await aiohttp_client(await aiohttp_server(app))
+    response = await client.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+    assert response.status == 400
+    async with client.ws_connect(WEBSOCKET_HANDSHAKE) as ws:
+        assert (await ws.receive_str()).startswith("0{")

@@ -2,6 +2,7 @@
 
 import asyncio
 
+from arsnova.realtime.cluster import Cluster
 from arsnova.realtime.throttle import Throttle
 
 
@@ -12,7 +13,7 @@ async def test_burst_becomes_a_leading_and_a_trailing_send():
     async def send(key: str) -> None:
         sent.append(state["value"])
 
-    throttle = Throttle(0.05, send)
+    throttle = Throttle("test", 0.05, send, Cluster())
     started = asyncio.get_running_loop().time()
     for value in range(1, 1001):
         state["value"] = value
@@ -37,7 +38,7 @@ async def test_request_during_a_send_is_sent_again_afterwards():
         await asyncio.sleep(0.02)
         sent.append(value)
 
-    throttle = Throttle(0.01, send)
+    throttle = Throttle("test", 0.01, send, Cluster())
     throttle.request("room")
     await reading.wait()
     state["value"] = 7
@@ -54,7 +55,7 @@ async def test_keys_are_independent_and_a_failing_send_does_not_stop_later_ones(
             raise RuntimeError("boom")
         sent.append(key)
 
-    throttle = Throttle(0.01, send)
+    throttle = Throttle("test", 0.01, send, Cluster())
     for key in ("a", "broken", "b"):
         throttle.request(key)
     await asyncio.sleep(0.05)

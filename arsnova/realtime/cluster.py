@@ -1,0 +1,147 @@
+"""What the nodes of one deployment coordinate, beyond the emits python-socketio relays.
+
+One process needs nothing: `Cluster` is the single-node case. With
+`REDIS_URL`, `RedisCluster` adds three things every node must agree on:
+
+- **New events on `/events`**: a node that appends to a stream announces it on
+  a Redis channel, so the `/events` connections on every node deliver it at
+  once (they read the events themselves from MongoDB).
+- **Coalescing across nodes**: one throttled broadcast per key (a session's
+  feedback, say) at a time cluster-wide, at most one per interval. A lock in
+  Redis is held for the send and for the rest of its interval; so two nodes
+  can never emit the same session's counts out of order (an older count
+  arriving last), and a burst spread over nodes still costs one broadcast per
+  interval.
+- **Last value sent** (the active-user count is only sent when it changed),
+  kept in Redis rather than per node.
+
+Keys and channels are prefixed with `arsnova:<database name>:`, so
+deployments (or test runs) sharing one Redis do not mix. Redis trouble never
+fails a request: the node then behaves as if alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+
+import redis.asyncio as redis
+
+from arsnova.realtime.throttle import stop_if_cancelled
+
+log = logging.getLogger(__name__)
+
+LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after this
+RETRY_SECONDS = 1.0
+
+
+class Cluster:
+    """A single node: nothing to tell anyone, nothing to wait for."""
+
+    def __init__(self) -> None:
+        self.last_values: dict[str, int] = {}
+
+    async def start(self, poke: Callable[[str], None]) -> None:
+        """`poke(stream)` will be called for events appended on other nodes."""
+
+    def announce(self, stream: str) -> None:
+        """This node appended to `stream`."""
+
+    async def acquire(self, key: str) -> None:
+        """Waits until this node may broadcast for `key`."""
+
+    async def release(self, key: str, hold: float) -> None:
+        """The broadcast is done; others may follow after `hold` more seconds."""
+
+    async def changed(self, key: str, value: int) -> bool:
+        """Records `value` as the last sent for `key`; whether it differs from the previous.
+
+        Zero is not kept (an empty session need not be remembered).
+        """
+        previous = self.last_values.pop(key, None)
+        if value:
+            self.last_values[key] = value
+        return previous != value
+
+    async def close(self) -> None:
+        pass
+
+
+class RedisCluster(Cluster):
+    def __init__(self, url: str, prefix: str) -> None:
+        super().__init__()
+        self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.channel = prefix + "streams"
+        self.node = uuid.uuid4().hex
+        self.listener: asyncio.Task | None = None
+        self.pending: set[asyncio.Task] = set()
+
+    async def start(self, poke: Callable[[str], None]) -> None:
+        self.listener = asyncio.create_task(self.listen(poke))
+
+    async def listen(self, poke: Callable[[str], None]) -> None:
+        """Pokes local `/events` connections for other nodes' appends; resubscribes on errors."""
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    async for message in pubsub.listen():
+                        node, stream = json.loads(message["data"])
+                        if node != self.node:
+                            poke(stream)
+            except (redis.RedisError, OSError, ValueError) as exc:
+                stop_if_cancelled()
+                log.warning("cluster channel: %s; resubscribing", exc)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    def announce(self, stream: str) -> None:
+        task = asyncio.create_task(self.publish(stream))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def publish(self, stream: str) -> None:
+        try:
+            await self.redis.publish(self.channel, json.dumps([self.node, stream]))
+        except (redis.RedisError, OSError) as exc:
+            log.warning("could not announce events of %s: %s", stream, exc)
+
+    async def acquire(self, key: str) -> None:
+        name = self.prefix + "lock:" + key
+        while True:
+            try:
+                if await self.redis.set(name, self.node, nx=True, px=LOCK_LEASE_MS):
+                    return
+                wait_ms = await self.redis.pttl(name)
+            except (redis.RedisError, OSError) as exc:
+                log.warning("broadcast lock %s unavailable, sending anyway: %s", key, exc)
+                return
+            await asyncio.sleep(max(wait_ms, 1) / 1000)
+
+    async def release(self, key: str, hold: float) -> None:
+        name = self.prefix + "lock:" + key
+        with contextlib.suppress(redis.RedisError, OSError):
+            if hold > 0:
+                await self.redis.pexpire(name, max(1, int(hold * 1000)))
+            else:
+                await self.redis.delete(name)
+
+    async def changed(self, key: str, value: int) -> bool:
+        try:
+            previous = await self.redis.set(self.prefix + "last:" + key, value, get=True, ex=86400)
+        except (redis.RedisError, OSError):
+            return await super().changed(key, value)
+        return previous is None or int(previous) != value
+
+    async def close(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listener
+        if self.pending:
+            await asyncio.gather(*self.pending, return_exceptions=True)
+        await self.redis.aclose()

@@ -1,0 +1,223 @@
+"""Two `arsnova serve` processes on one database and one Redis, clients split between them.
+
+A student on node A and a lecturer on node B: votes, answers, audience
+questions and the `/events` stream cross between the nodes; when node A is
+killed, its `/events` client reconnects to B and misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+
+from arsnova.auth import COOKIE_NAME
+from tests.events.conftest import EventsClient
+from tests.realtime.conftest import Socket
+from tests.serve import Serve, serve_env
+
+CREATED = "LecturerQuestionCreatedEvent"
+INTERVAL_MS = 200
+VOTERS = 12
+
+
+@pytest.fixture
+async def nodes(mongo_uri, db_name, db, redis_url, tmp_path: Path) -> AsyncIterator[list[Serve]]:
+    # A long heartbeat: `/events` deliveries across nodes must come from the Redis
+    # announcement, not from the heartbeat's catch-up.
+    settings = {
+        "REDIS_URL": redis_url,
+        "ARSNOVA_BROADCAST_INTERVAL_MS": str(INTERVAL_MS),
+        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
+    }
+    nodes = [
+        Serve(serve_env(mongo_uri, db_name, tmp_path / name, **settings), tmp_path / f"{name}.log")
+        for name in ("a", "b")
+    ]
+    try:
+        await asyncio.gather(*(node.start() for node in nodes))
+        yield nodes
+    finally:
+        for node in nodes:
+            await node.kill()
+
+
+class User:
+    """One login, usable on any node (the login lives in the shared database)."""
+
+    def __init__(self) -> None:
+        self.http = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=aiohttp.ClientTimeout(total=10)
+        )
+        self.sockets: list[Socket] = []
+        self.streams: list[EventsClient] = []
+
+    async def login(self, node: Serve) -> User:
+        async with self.http.get(f"{node.url}/auth/login", params={"type": "guest"}) as response:
+            assert response.status == 200
+        return self
+
+    @property
+    def cookie(self) -> str:
+        return next(c.value for c in self.http.cookie_jar if c.key == COOKIE_NAME)
+
+    async def call(self, node: Serve, method: str, path: str, **kwargs) -> dict | None:
+        async with self.http.request(method, node.url + path, **kwargs) as response:
+            assert response.status < 300, await response.text()
+            return None if response.status == 204 else await response.json()
+
+    async def socket(self, node: Serve, keyword: str) -> Socket:
+        """A legacy socket on `node`, bound by cookie, joined to the session."""
+        socket = Socket(socketio.AsyncClient())
+        self.sockets.append(socket)
+        await socket.client.connect(
+            node.url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={self.cookie}"}
+        )
+        state = await socket.call("setSession", {"keyword": keyword})
+        assert "error" not in state, state
+        return socket
+
+    async def events(self, node: Serve, keyword: str | None = None, **auth: str) -> EventsClient:
+        """An `/events` connection on `node`, subscribed to the session unless reconnecting."""
+        token = (await self.call(node, "POST", "/socket/token"))["token"]
+        client = EventsClient()
+        client.token = token
+        self.streams.append(client)
+        await client.client.connect(
+            node.url,
+            namespaces=["/events"],
+            transports=["websocket"],
+            auth={"token": token, **auth},
+        )
+        if keyword is not None:
+            ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
+            assert "errorInfo" not in ack, ack
+        return client
+
+    async def close(self) -> None:
+        for socket in self.sockets:
+            await socket.disconnect()
+        for stream in self.streams:
+            await stream.close()
+        await self.http.close()
+
+
+@pytest.fixture
+async def users() -> AsyncIterator[list[User]]:
+    made: list[User] = []
+    yield made
+    for user in made:
+        await user.close()
+
+
+async def test_votes_answers_questions_and_events_cross_nodes(nodes, users, db):
+    a, b = nodes
+    lecturer = await User().login(b)
+    student = await User().login(a)
+    users += [lecturer, student]
+    keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Cluster"}))["keyword"]
+    await student.call(a, "GET", f"/session/{keyword}")
+    lecturer_socket = await lecturer.socket(b, keyword)
+    student_socket = await student.socket(a, keyword)
+    lecturer_events = await lecturer.events(b, keyword)
+
+    await lecturer_socket.wait_for("activeUserCountData", lambda count: count == 2)
+    await student_socket.call("setFeedback", {"sessionkey": keyword, "feedback": 2})
+    assert await lecturer_socket.wait_for("feedbackData", lambda c: c == [0, 0, 1, 0])
+
+    question = await lecturer.call(
+        b,
+        "POST",
+        f"/session/{keyword}/lecturerquestion/",
+        json={"questionType": "yesno", "subject": "s", "text": "t", "active": True},
+    )
+    assert await student_socket.wait_for("lecQuestionAvail") == question["_id"]
+    await student.call(a, "POST", f"/lecturerquestion/{question['_id']}/answer/", json={
+        "answerText": "yes"})  # fmt: skip
+    assert await lecturer_socket.wait_for("answersToLecQuestionAvail") == question["_id"]
+
+    asked = await student.call(
+        a, "POST", f"/session/{keyword}/interposed/", json={"subject": "s", "text": "t"}
+    )
+    assert await lecturer_socket.wait_for("audQuestionAvail") == asked["_id"]
+    # Appended on A, delivered on B's /events at once (the heartbeat is 10 min away).
+    created = await lecturer_events.wait_for_event("InterposedQuestionCreatedEvent")
+    assert created["data"]["interposedQuestionId"] == asked["_id"]
+    answers = await lecturer_events.wait_for_event("AnswersChangedEvent")
+    assert answers["data"]["answerCounts"] == [1, 0]
+
+
+async def test_a_vote_burst_over_both_nodes_ends_with_exact_counts_everywhere(nodes, users):
+    _a, b = nodes
+    lecturer = await User().login(b)
+    users.append(lecturer)
+    keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Burst"}))["keyword"]
+    voters = [await User().login(nodes[i % 2]) for i in range(VOTERS)]
+    users += voters
+    sockets = [await voter.socket(nodes[i % 2], keyword) for i, voter in enumerate(voters)]
+    watcher = await lecturer.socket(b, keyword)
+    await watcher.wait_for("activeUserCountData", lambda count: count == VOTERS + 1)
+    await asyncio.sleep(2 * INTERVAL_MS / 1000)  # let the join broadcasts pass
+    before = len(watcher.events("feedbackData"))
+
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(
+        socket.call("setFeedback", {"sessionkey": keyword, "feedback": i % 4})
+        for i, socket in enumerate(sockets)
+    ))  # fmt: skip
+    final = [VOTERS // 4] * 4
+    for socket in [watcher, *sockets]:
+        await socket.wait_for("feedbackData", lambda counts: counts == final)
+    await asyncio.sleep(2 * INTERVAL_MS / 1000)  # any late, stale broadcast would land now
+    elapsed = asyncio.get_running_loop().time() - started
+
+    for socket in [watcher, *sockets]:
+        assert socket.events("feedbackData")[-1] == final  # nothing older arrived last
+    # One broadcast per interval across both nodes (plus the first, sent at once).
+    sent = len(watcher.events("feedbackData")) - before
+    assert 1 <= sent <= elapsed / (INTERVAL_MS / 1000) + 2, (sent, elapsed)
+
+
+async def test_killing_a_node_loses_no_events_for_its_clients(nodes, users, db):
+    a, b = nodes
+    lecturer = await User().login(b)
+    student = await User().login(a)
+    users += [lecturer, student]
+    keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Crash"}))["keyword"]
+    await student.call(a, "GET", f"/session/{keyword}")
+    on_a = await student.events(a, keyword)
+    asked: list[str] = []
+
+    async def ask(node: Serve) -> None:
+        body = {"questionType": "freetext", "subject": "s", "text": "t", "active": True}
+        path = f"/session/{keyword}/lecturerquestion/"
+        asked.append((await lecturer.call(node, "POST", path, json=body))["_id"])
+
+    def created(client: EventsClient, messages: list[dict] | None = None) -> list[str]:
+        events = [e for m in messages or client.of("EventsMessage") for e in m["events"]]
+        return [e["data"]["questionId"] for e in events if e["type"] == CREATED]
+
+    for _ in range(3):
+        await ask(b)  # appended on B, delivered on A
+    await on_a.wait_for_event(CREATED, lambda event: event["data"]["questionId"] == asked[-1])
+    on_a.auto_ack = False  # the next message stays unacknowledged when A dies
+    await ask(b)
+    in_flight = await on_a.wait_for("EventsMessage", lambda m: asked[-1] in str(m))
+    await a.kill()
+    for _ in range(3):
+        await ask(b)  # while the student is away
+
+    on_b = await student.events(b, reconnect=on_a.token)
+    await on_b.wait_for_event(CREATED, lambda event: event["data"]["questionId"] == asked[-1])
+    acknowledged = on_a.of("EventsMessage")[:-1]
+    assert on_a.of("EventsMessage")[-1] == in_flight
+    # Exactly once, in order: what A's client acknowledged, then B's replay from there on.
+    assert created(on_a, acknowledged) + created(on_b) == asked
+    received = [e for m in acknowledged for e in m["events"]] + on_b.events()
+    sequences = [event["sequence"] for event in received]
+    logged = [e["sequence"] async for e in db.events.find({"stream": f"session:{keyword}"})]
+    assert sequences == sorted(logged)
