@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import errno
 import logging
@@ -26,6 +27,7 @@ from arsnova.keys import embedded_key
 from arsnova.settings import Settings, SettingsError
 from arsnova.store import Store, connect
 from arsnova.store.api_tokens import SCOPES, TOKEN_NAME
+from arsnova.workers import raise_open_files_limit, run_workers
 
 log = logging.getLogger("arsnova")
 
@@ -59,7 +61,17 @@ def main() -> None:
 @click.option("--host", help="Interface to listen on (overrides ARSNOVA_HOST).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (overrides ARSNOVA_PORT).")
 @click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations at start.")
-def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (needs REDIS_URL; WebSocket-only when above 1).",
+)
+@click.option("--reuse-port", is_flag=True, hidden=True, help="Bind with SO_REUSEPORT (workers).")
+def serve(
+    host: str | None, port: int | None, no_migrate: bool, workers: int, reuse_port: bool
+) -> None:
     """Serve the API, Socket.IO and the pages (embedded database unless MONGODB_URI)."""
     settings = load_settings()
     settings = dataclasses.replace(
@@ -68,13 +80,20 @@ def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
         port=settings.port if port is None else port,
         migrate_on_start=settings.migrate_on_start and not no_migrate,
     )
+    open_files = raise_open_files_limit()
+    if workers > 1:
+        serve_workers(settings, workers)
+        return
     app = create_app(settings)
-    log.info("serving on http://%s:%s", settings.host, settings.port)
+    log.info(
+        "serving on http://%s:%s (up to %d open files)", settings.host, settings.port, open_files
+    )
     try:
         web.run_app(
             app,
             host=settings.host,
             port=settings.port,
+            reuse_port=reuse_port or None,
             access_log_class=logs.AccessLogger,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             print=None,
@@ -90,6 +109,34 @@ def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
     embedded = app.get(embedded_key)
     if embedded is not None and embedded.failed:
         sys.exit(1)
+
+
+def serve_workers(settings: Settings, count: int) -> None:
+    """`--workers N`: migrates once here, then supervises N worker processes."""
+    if settings.redis_url is None:
+        fail("--workers above 1 needs REDIS_URL: the workers talk through Redis", 2)
+    if settings.port == 0:
+        fail("--workers above 1 needs a fixed port (they share it)", 2)
+    if "polling" in settings.socket_transports:
+        log.info("workers accept Socket.IO over WebSocket only (polling needs sticky sessions)")
+
+    def apply_migrations(store: Store) -> Awaitable[list[str]]:
+        return migrate.apply(store, migrations_dir(settings))
+
+    try:
+        with contextlib.ExitStack() as stack:
+            uri = settings.mongodb_uri or stack.enter_context(
+                embedded_database(
+                    settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
+                )
+            )
+            if settings.migrate_on_start:
+                with_store(dataclasses.replace(settings, mongodb_uri=uri), apply_migrations,
+                           migrate_first=False)  # fmt: skip
+            code = run_workers(settings, count, uri)
+    except EmbeddedError as exc:
+        fail(str(exc))
+    sys.exit(code)
 
 
 def migrations_dir(settings: Settings) -> Path:

@@ -32,8 +32,9 @@ def serve_env(mongo_uri: str, db_name: str, data_dir: Path, **settings: str) -> 
 class Serve:
     """`arsnova serve` on a fixed port (so a restart comes back at the same URL)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *options: str) -> None:
         self.env = env
+        self.options = options
         self.port = int(env["ARSNOVA_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -42,7 +43,14 @@ class Serve:
     async def start(self) -> None:
         with self.log.open("a") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "arsnova", "serve", env=self.env, stdout=log, stderr=log
+                sys.executable,
+                "-m",
+                "arsnova",
+                "serve",
+                *self.options,
+                env=self.env,
+                stdout=log,
+                stderr=log,
             )
         async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
             while True:

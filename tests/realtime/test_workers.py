@@ -1,0 +1,99 @@
+"""`arsnova serve --workers N`: several processes on one port, talking through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+
+from arsnova.auth import COOKIE_NAME
+from tests.realtime.conftest import Socket
+from tests.serve import Serve, serve_env
+
+WORKERS = 2
+SOCKETS = 24
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+@pytest.fixture
+def env(mongo_uri, db_name, db, redis_url, tmp_path) -> dict[str, str]:
+    return serve_env(mongo_uri, db_name, tmp_path / "data", REDIS_URL=redis_url)
+
+
+@pytest.fixture
+async def workers(env, tmp_path) -> AsyncIterator[Serve]:
+    serve = Serve(env, tmp_path / "serve.log", "--workers", str(WORKERS))
+    await serve.start()
+    try:
+        yield serve
+    finally:
+        await serve.kill()
+
+
+async def test_workers_share_the_port_and_reach_each_others_sockets(workers, db):
+    url = workers.url
+    sockets: list[Socket] = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        try:
+            async with http.get(f"{url}/auth/login", params={"type": "guest"}) as response:
+                assert response.status == 200
+            async with http.post(f"{url}/session/", json={"name": "Workers"}) as response:
+                keyword = (await response.json())["keyword"]
+            cookie = next(c.value for c in http.cookie_jar if c.key == COOKIE_NAME)
+            for _ in range(SOCKETS):
+                socket = Socket(socketio.AsyncClient(reconnection=False))
+                sockets.append(socket)
+                await socket.client.connect(
+                    url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
+                )
+                assert "error" not in await socket.call("setSession", {"keyword": keyword})
+            nodes = await db.sockets.distinct("node")
+            assert len(nodes) == WORKERS  # the kernel spread the connections
+
+            await sockets[0].call("setFeedback", {"sessionkey": keyword, "feedback": 1})
+            for socket in sockets:  # on both workers
+                assert await socket.wait_for("feedbackData") == [0, 1, 0, 0]
+
+            # Polling would need sticky sessions: workers refuse it.
+            params = {"EIO": "4", "transport": "polling"}
+            async with http.get(f"{url}/socket.io/", params=params) as response:
+                assert response.status == 400
+        finally:
+            for socket in sockets:
+                await socket.disconnect()
+    workers.process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(workers.process.wait(), 30) == 0
+    assert await db.sockets.count_documents({}) == 0  # each worker cleaned up after itself
+
+
+async def test_workers_need_redis(env, tmp_path):
+    del env["REDIS_URL"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "arsnova", "serve", "--workers", "2",
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert b"needs REDIS_URL" in stderr
+
+
+async def test_a_dead_worker_stops_the_set_for_the_process_manager(workers):
+    children = children_of(workers.process.pid)
+    assert len(children) == WORKERS
+    os.kill(children[0], signal.SIGKILL)
+    assert await asyncio.wait_for(workers.process.wait(), 30) == 1
+    assert not any(running(child) for child in children)  # stopped and reaped
