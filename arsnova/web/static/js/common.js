@@ -98,7 +98,14 @@ export function describe(error) {
  */
 export async function connectSocket({ onConnect, onDisconnect, events }) {
   const url = await api("GET", "/socket/url");
-  const socket = io(url, { withCredentials: true, reconnectionDelayMax: 2000 });
+  // WebSocket first (workers and load balancers need no sticky sessions for it),
+  // long-polling only where a proxy blocks WebSockets.
+  const socket = io(url, {
+    withCredentials: true,
+    reconnectionDelayMax: 2000,
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+  });
   socket.on("connect", () => onConnect(socket));
   socket.on("disconnect", () => onDisconnect());
   socket.io.on("reconnect_attempt", () => onDisconnect());
