@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
+import uvloop
 from aiohttp import web
 
 from arsnova import logs, migrate
@@ -94,6 +95,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             reuse_port=reuse_port or None,
+            loop=uvloop.new_event_loop(),
             access_log_class=logs.AccessLogger,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             print=None,

@@ -27,6 +27,7 @@ from arsnova.realtime.maintenance import (
     refresh_presence,
     release_places,
 )
+from arsnova.realtime.managers import LocalManager, RedisManager
 from arsnova.realtime.transport import UncompressedWebSocket
 from arsnova.settings import Settings
 from arsnova.store import translate_errors
@@ -54,10 +55,10 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     client's events are processed in the order it sent them.
     """
     settings = app[settings_key]
-    manager = None
+    manager: socketio.AsyncManager = LocalManager()
     if settings.redis_url:
         channel = redis_prefix(settings) + "socketio"
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel)
+        manager = RedisManager(settings.redis_url, channel=channel)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
