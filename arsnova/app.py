@@ -13,6 +13,7 @@ from aiohttp import web
 from arsnova import migrate
 from arsnova.api import setup_api
 from arsnova.api.cors import setup_cors
+from arsnova.api.csrf import csrf_middleware
 from arsnova.api.middlewares import error_middleware
 from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
@@ -36,7 +37,9 @@ EMBEDDED_WATCH_INTERVAL = 0.5
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body, middlewares=[error_middleware, csrf_middleware]
+    )
     app[settings_key] = settings
     app[providers_key] = {provider.name: provider for provider in (GuestProvider(),)}
     if settings.embedded:
