@@ -15,6 +15,7 @@ from arsnova.api import setup_api
 from arsnova.api.cors import setup_cors
 from arsnova.api.csrf import csrf_middleware
 from arsnova.api.middlewares import error_middleware
+from arsnova.api.proxy import forwarded_middleware
 from arsnova.auth import GuestProvider
 from arsnova.embedded import EmbeddedError, EmbeddedServer
 from arsnova.keys import (
@@ -37,9 +38,10 @@ EMBEDDED_WATCH_INTERVAL = 0.5
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        client_max_size=settings.max_body, middlewares=[error_middleware, csrf_middleware]
-    )
+    middlewares = [error_middleware, csrf_middleware]
+    if settings.trusted_proxies:
+        middlewares.insert(1, forwarded_middleware(settings.trusted_proxies))
+    app = web.Application(client_max_size=settings.max_body, middlewares=middlewares)
     app[settings_key] = settings
     app[providers_key] = {provider.name: provider for provider in (GuestProvider(),)}
     if settings.embedded:

@@ -6,6 +6,7 @@ value is reported as one line naming the variable, all of them at once.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -75,6 +76,7 @@ class Settings:
     index_url_allowed: tuple[str, ...] = ()
     place_grace: int = 900
     ws_compression: bool = False
+    trusted_proxies: tuple[str, ...] = ()
     socket_transports: tuple[str, ...] = ("polling", "websocket")
 
     @property
@@ -134,6 +136,7 @@ class Settings:
         read("ARSNOVA_PLACE_GRACE", "place_grace", _int_between(0, 30 * 86400))
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
         read("ARSNOVA_WS_COMPRESSION", "ws_compression", _bool)
+        read("ARSNOVA_TRUSTED_PROXIES", "trusted_proxies", _networks)
         read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
 
         if "db_name" not in values and values.get("mongodb_uri"):
@@ -235,6 +238,16 @@ def _web_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s):// URL")
     return raw.strip()
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"{network!r} is not an IP address or network") from None
+    return networks
 
 
 def _hosts(raw: str) -> tuple[str, ...]:

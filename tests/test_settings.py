@@ -56,6 +56,7 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_PLACE_GRACE="0",
         ARSNOVA_WS_COMPRESSION="true",
         ARSNOVA_SOCKET_TRANSPORTS="websocket",
+        ARSNOVA_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -80,6 +81,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.index_url_allowed == ("lms.example", "portal.example.org")
     assert settings.place_grace == 0
     assert settings.ws_compression is True and settings.socket_transports == ("websocket",)
+    assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
 
 
 @pytest.mark.parametrize(
@@ -109,6 +111,7 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_WS_COMPRESSION", "gzip", "true or false"),
         ("ARSNOVA_SOCKET_TRANSPORTS", "websocket,carrier-pigeon", "polling, websocket"),
         ("ARSNOVA_SOCKET_TRANSPORTS", " , ", "polling, websocket"),
+        ("ARSNOVA_TRUSTED_PROXIES", "proxy.internal", "not an IP address or network"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
