@@ -22,10 +22,12 @@ from arsnova.keys import (
     broadcaster_key,
     embedded_key,
     providers_key,
+    rate_limiter_key,
     settings_key,
     store_key,
     task_runner_key,
 )
+from arsnova.ratelimit import RateLimiter, rate_limit_middleware
 from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
 from arsnova.store import connect
@@ -38,10 +40,13 @@ EMBEDDED_WATCH_INTERVAL = 0.5
 
 
 def create_app(settings: Settings) -> web.Application:
-    middlewares = [error_middleware, csrf_middleware]
+    limiter = RateLimiter.from_settings(settings)
+    middlewares = [error_middleware, csrf_middleware, rate_limit_middleware(limiter)]
     if settings.trusted_proxies:
         middlewares.insert(1, forwarded_middleware(settings.trusted_proxies))
     app = web.Application(client_max_size=settings.max_body, middlewares=middlewares)
+    app[rate_limiter_key] = limiter
+    app.on_cleanup.append(close_rate_limiter)
     app[settings_key] = settings
     app[providers_key] = {provider.name: provider for provider in (GuestProvider(),)}
     if settings.embedded:
@@ -55,6 +60,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(tasks_ctx)
     setup_cors(app)  # last: it must see every route
     return app
+
+
+async def close_rate_limiter(app: web.Application) -> None:
+    await app[rate_limiter_key].close()
 
 
 def database_uri(app: web.Application) -> str:

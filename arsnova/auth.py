@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from arsnova.errors import BadRequest, Conflict, Forbidden, InvalidToken, Unauthorized
-from arsnova.identity import Identity, LoginProvider, User
+from arsnova.identity import COOKIE_NAME, Identity, LoginProvider, User
 from arsnova.keys import (
     broadcaster_key,
     login_key,
@@ -32,7 +32,6 @@ from arsnova.keys import (
 from arsnova.settings import Settings
 from arsnova.store.common import now
 
-COOKIE_NAME = "JSESSIONID"
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login

@@ -8,6 +8,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+COOKIE_NAME = "JSESSIONID"  # the login cookie, named as in ARSnova (a Java servlet's)
+
 
 @dataclass(frozen=True)
 class User:

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.identity import LoginProvider, User
+from arsnova.ratelimit import RateLimiter
 from arsnova.realtime.broadcaster import Broadcaster
 from arsnova.settings import Settings
 from arsnova.store import Store
@@ -19,6 +20,7 @@ embedded_key = web.AppKey("embedded", EmbeddedServer)
 broadcaster_key = web.AppKey("broadcaster", Broadcaster)
 task_runner_key = web.AppKey("task_runner", TaskRunner)
 node_key = web.AppKey("node", str)
+rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
 
 providers_key = web.AppKey("login_providers", dict[str, LoginProvider])
 openapi_key = web.AppKey("openapi", dict)

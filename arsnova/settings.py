@@ -77,6 +77,7 @@ class Settings:
     place_grace: int = 900
     ws_compression: bool = False
     trusted_proxies: tuple[str, ...] = ()
+    rate_limits: bool = True
     socket_transports: tuple[str, ...] = ("polling", "websocket")
 
     @property
@@ -137,6 +138,7 @@ class Settings:
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
         read("ARSNOVA_WS_COMPRESSION", "ws_compression", _bool)
         read("ARSNOVA_TRUSTED_PROXIES", "trusted_proxies", _networks)
+        read("ARSNOVA_RATE_LIMITS", "rate_limits", _bool)
         read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
 
         if "db_name" not in values and values.get("mongodb_uri"):

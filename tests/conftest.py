@@ -135,6 +135,8 @@ def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> 
         "data_dir": data_dir,
         "secret": TEST_SECRET,
         "db_timeout_ms": 5000,
+        # Many tests make bursts on purpose; tests/api/test_rate_limits.py turns limits on.
+        "rate_limits": False,
     }
     values.update(overrides)
     return Settings(**values)

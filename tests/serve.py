@@ -25,6 +25,7 @@ def serve_env(mongo_uri: str, db_name: str, data_dir: Path, **settings: str) -> 
         "ARSNOVA_SECRET": TEST_SECRET,
         "ARSNOVA_DATA_DIR": str(data_dir),
         "ARSNOVA_LOG_LEVEL": "WARNING",
+        "ARSNOVA_RATE_LIMITS": "false",
         **settings,
     }
 

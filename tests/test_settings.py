@@ -57,6 +57,7 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_WS_COMPRESSION="true",
         ARSNOVA_SOCKET_TRANSPORTS="websocket",
         ARSNOVA_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
+        ARSNOVA_RATE_LIMITS="false",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -82,6 +83,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.place_grace == 0
     assert settings.ws_compression is True and settings.socket_transports == ("websocket",)
     assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
+    assert settings.rate_limits is False
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ from aiohttp import web
 from arsnova.auth import extend_login, hash_token, manages, user_of
 from arsnova.errors import ArsnovaError, BadRequest
 from arsnova.identity import Identity, User
-from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
+from arsnova.ratelimit import SOCKET_EVENTS
 from arsnova.realtime.broadcaster import STAFF
 from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
@@ -213,6 +214,7 @@ class EventsNamespace(socketio.AsyncNamespace):
             return
         message_id = data.get("id") if isinstance(data, dict) else None
         try:
+            await self.app[rate_limiter_key].hit(SOCKET_EVENTS, "s:" + connection.sid)
             handler = self.handlers.get(event)
             if handler is None or not isinstance(data, dict) or data.get("type") != event:
                 raise BadRequest(

@@ -20,7 +20,8 @@ from aiohttp import web
 from arsnova.auth import COOKIE_NAME, manages, released_for, user_of, user_of_token
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
 from arsnova.identity import Identity, User
-from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
+from arsnova.ratelimit import SOCKET_EVENTS
 from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
 from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.realtime.payloads import connection_refused, error_body, load
@@ -65,6 +66,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             return await super().trigger_event(event, *args)
         handler = self.events.get(event)
         try:
+            await self.app[rate_limiter_key].hit(SOCKET_EVENTS, "s:" + sid)
             if handler is None:
                 raise BadRequest(f"There is no event {event!r}.", code="unknown-event")
             with translate_errors():
