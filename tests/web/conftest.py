@@ -37,8 +37,12 @@ def base_url(server: TestServer) -> str:
 
 
 @pytest.fixture
-async def browser(base_url: str) -> AsyncIterator[Browser]:
-    """Closed before the site stops: open pages would hold its shutdown up."""
+async def browser(base_url: str, aiohttp_client) -> AsyncIterator[Browser]:
+    """Closed before the site stops: open pages would hold its shutdown up.
+
+    (Also before the REST clients of the role fixtures: closing one of those
+    stops the test server, too.)
+    """
     if not CHROMIUM.exists():  # noqa: ASYNC240 (one stat before anything runs)
         pytest.fail("Debian's Chromium is missing: apt-get install chromium (.ci/run does)")
     async with async_playwright() as playwright:

@@ -120,6 +120,8 @@ async def test_a_whole_lecture_updates_every_page_live(
     asked = lecturer.locator("#audience-list [data-audience]", has_text="Friction")
     await expect(asked).to_have_class("card audience unread")
     await expect(lecturer.locator("#audience-count")).to_have_text("1 new")
+    # Screen readers hear of it (the lists themselves are not live regions).
+    await expect(lecturer.locator("#announcer")).to_have_text("New audience question: Friction")
     await asked.get_by_role("button", name="Friction").click()
     await expect(asked).to_contain_text("Does friction count as a net force?")
     await expect(asked).to_have_class("card audience")

@@ -81,6 +81,7 @@ async def test_the_student_page_recovers_from_a_server_kill_and_shows_the_new_st
     await expect(student.locator("#banner")).to_be_hidden()
     after = student.locator("[data-question]", has_text="After")
     await expect(after).to_be_visible()
+    await expect(student.locator("#announcer")).to_have_text("New question: After")
     await expect(student.locator("#locked-notice")).to_be_visible()
     await expect(before.locator(".my-answer")).to_have_text("✓ Your answer: Yes")
     await call(lecturer, "POST", f"/session/{keyword}/lock", params={"lock": "false"})

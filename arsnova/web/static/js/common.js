@@ -195,6 +195,21 @@ export function wordCloud(answers) {
   );
 }
 
+/**
+ * Replaces the cards in `list` (each with a data-<key> attribute), keeping the keyboard
+ * focus on the same control of the same card, else on the card itself: live updates
+ * redraw the cards, and a keyboard user must not lose their place.
+ */
+export function redrawCards(list, cards, key) {
+  const controls = (card) => [...(card?.querySelectorAll("textarea, input, select, button") || [])];
+  const card = document.activeElement?.closest(`[data-${key}]`);
+  const index = controls(card).indexOf(document.activeElement);
+  list.replaceChildren(...cards);
+  if (!card) return;
+  const redrawn = list.querySelector(`[data-${key}="${CSS.escape(card.dataset[key])}"]`);
+  (controls(redrawn)[index] || controls(redrawn)[0] || redrawn)?.focus();
+}
+
 export function setBusy(button, busy) {
   button.disabled = busy;
   button.setAttribute("aria-busy", String(busy));

@@ -11,6 +11,7 @@ import {
   el,
   guestLogin,
   loadMessages,
+  redrawCards,
   request,
   setBusy,
   t,
@@ -29,6 +30,7 @@ const state = {
   statistics: new Map(), // question id → {answerCounts, total, abstentions}
   freetext: new Map(), // question id → answers
   audience: [],
+  audienceShown: false, // later arrivals are announced to screen readers
   editing: null, // the question being edited, or null for a new one
 };
 
@@ -114,7 +116,6 @@ async function openSession() {
   document.title = `${state.session.name} · ${t("lecturer.title")}`;
   $("session-name").textContent = state.session.name;
   $("keyword").textContent = state.session.keyword.replace(/(\d{4})(\d{4})/, "$1 $2");
-  $("keyword").setAttribute("aria-label", t("lecturer.keyword", { keyword: state.session.keyword }));
   $("join-link").href = joinUrl;
   $("join-link").textContent = joinUrl;
   $("qr").replaceChildren(qrImage(joinUrl));
@@ -252,7 +253,7 @@ async function refreshResults(id) {
 
 function drawQuestions() {
   $("no-questions").hidden = state.questions.length > 0;
-  $("question-list").replaceChildren(...state.questions.map(questionCard));
+  redrawCards($("question-list"), state.questions.map(questionCard), "question");
 }
 
 function questionCard(question) {
@@ -264,7 +265,7 @@ function questionCard(question) {
     question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : barChart(question, statistics);
   return el(
     "li",
-    { class: "card question", dataset: { question: question._id } },
+    { class: "card question", tabindex: "-1", dataset: { question: question._id } },
     el(
       "div",
       { class: "card-head" },
@@ -407,7 +408,11 @@ async function saveQuestion(event) {
 // ---- audience questions ----
 
 async function loadAudience() {
+  const known = new Set(state.audience.map((q) => q._id));
   state.audience = await api("GET", `/session/${state.session.keyword}/interposed/`);
+  const arrived = state.audience.find((q) => !q.read && !known.has(q._id));
+  if (state.audienceShown && arrived) $("announcer").textContent = t("audience.announce", { subject: arrived.subject });
+  state.audienceShown = true;
   drawUnread();
   $("no-audience").hidden = state.audience.length > 0;
   $("audience-list").replaceChildren(...state.audience.map(audienceCard));

@@ -10,6 +10,7 @@ import {
   guestLogin,
   loadMessages,
   optionLabel,
+  redrawCards,
   request,
   setBusy,
   t,
@@ -28,6 +29,7 @@ const state = {
   drafts: new Map(), // question id → free text typed, or the set of ticked mc options
   myFeedback: null,
   closed: false, // the session was deleted
+  questionsShown: false, // later arrivals are announced to screen readers
 };
 
 async function main() {
@@ -147,7 +149,11 @@ async function loadQuestions() {
     const answered = questions.filter((q) => !open.has(q._id) && !state.mine.has(q._id));
     const mine = await Promise.all(answered.map((q) => api("GET", `/lecturerquestion/${q._id}/answer/?createdonly=true`)));
     answered.forEach((q, index) => state.mine.set(q._id, mine[index]));
+    const known = new Set(state.questions.map((q) => q._id));
+    const arrived = questions.find((q) => !known.has(q._id));
+    if (state.questionsShown && arrived) $("announcer").textContent = t("student.newQuestion", { subject: arrived.subject });
     state.questions = questions;
+    state.questionsShown = true;
     await loadStatistics();
     drawQuestions();
   } catch (error) {
@@ -163,9 +169,7 @@ async function loadStatistics() {
 function drawQuestions() {
   if (!state.session) return;
   $("no-questions").hidden = state.questions.length > 0;
-  const focused = document.activeElement?.closest("[data-question]")?.dataset.question;
-  $("questions").replaceChildren(...state.questions.map(questionCard));
-  if (focused) $("questions").querySelector(`[data-question="${focused}"] :is(textarea, input, button)`)?.focus();
+  redrawCards($("questions"), state.questions.map(questionCard), "question");
 }
 
 function questionCard(question) {
@@ -173,7 +177,7 @@ function questionCard(question) {
   const statistics = state.statistics.get(question._id);
   return el(
     "li",
-    { class: "card question", dataset: { question: question._id } },
+    { class: "card question", tabindex: "-1", dataset: { question: question._id } },
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
     mine ? myAnswer(question, mine) : answerForm(question),
