@@ -8,6 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from arsnova.errors import ArsnovaError
+from arsnova.store import translate_errors
+
 if TYPE_CHECKING:
     from arsnova.realtime.cluster import Cluster
 
@@ -69,7 +72,10 @@ class Throttle(Generic[Key]):
                 await self.cluster.acquire(lock)
                 started = loop.time()
                 try:
-                    await self.send(key)
+                    with translate_errors():
+                        await self.send(key)
+                except ArsnovaError as exc:  # the database is slow or down: try next time
+                    log.warning("broadcast for %r failed: %s", key, exc.message)
                 except Exception:
                     log.exception("broadcast for %r failed", key)
                 await self.cluster.release(lock, started + self.interval - loop.time())
