@@ -37,6 +37,7 @@ from arsnova.web import setup_web
 log = logging.getLogger(__name__)
 
 EMBEDDED_WATCH_INTERVAL = 0.5
+MAX_REQUEST_LINE = 64 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -44,7 +45,13 @@ def create_app(settings: Settings) -> web.Application:
     middlewares = [error_middleware, csrf_middleware, rate_limit_middleware(limiter)]
     if settings.trusted_proxies:
         middlewares.insert(1, forwarded_middleware(settings.trusted_proxies))
-    app = web.Application(client_max_size=settings.max_body, middlewares=middlewares)
+    app = web.Application(
+        client_max_size=settings.max_body,
+        middlewares=middlewares,
+        # Room for every query parameter at its documented maximum, percent-encoded:
+        # longer request lines get aiohttp's own plain-text 400, before any handler.
+        handler_args={"max_line_size": MAX_REQUEST_LINE},
+    )
     app[rate_limiter_key] = limiter
     app.on_cleanup.append(close_rate_limiter)
     app[settings_key] = settings

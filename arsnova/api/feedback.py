@@ -34,7 +34,12 @@ async def get_feedback(request: web.Request) -> web.Response:
 
 
 @routes.post("/session/{keyword}/feedback")
-@operation(body=vote_schema, responses={201: feedback_schema}, errors=(403, 404, 409))
+@operation(
+    body=vote_schema,
+    body_also={"type": "integer", "minimum": 0, "maximum": 3},
+    responses={201: feedback_schema},
+    errors=(403, 404, 409),
+)
 async def post_feedback(request: web.Request) -> web.Response:
     """Gives the caller's vote (0 faster, 1 ok, 2 slower, 3 away); the body may be a bare number.
 

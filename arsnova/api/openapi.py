@@ -52,18 +52,20 @@ class Operation:
     description: str
     body: Schema | None = None
     query: Schema | None = None
-    responses: dict[int, Schema | str | None] = field(default_factory=dict)
+    responses: dict[int, Schema | dict | str | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     login: bool = True
+    body_also: dict[str, Any] | None = None  # another accepted body (a legacy shorthand)
 
 
 def operation(
     *,
-    responses: dict[int, Schema | str | None],
+    responses: dict[int, Schema | dict | str | None],
     body: Schema | None = None,
     query: Schema | None = None,
     errors: tuple[int, ...] = (),
     login: bool = True,
+    body_also: dict[str, Any] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Documents a handler. A response value is a schema (JSON), TEXT, or None (no body).
 
@@ -86,6 +88,7 @@ def operation(
             responses=responses,
             errors=tuple(sorted(set(errors) | set(implied))),
             login=login,
+            body_also=body_also,
         )
         return handler
 
@@ -106,7 +109,7 @@ def documented_routes(app: web.Application) -> list[tuple[str, str, Any]]:
     return found
 
 
-def _content(schema: Schema | str) -> dict[str, Any]:
+def _content(schema: Schema | dict | str) -> dict[str, Any]:
     if schema == TEXT:
         return {TEXT: {"schema": {"type": "string"}}}
     return {"application/json": {"schema": schema}}
@@ -178,7 +181,11 @@ def _operation_object(path: str, meta: Operation) -> dict[str, Any]:
     if meta.description:
         result["description"] = meta.description
     if meta.body is not None:
-        result["requestBody"] = {"required": True, "content": _content(meta.body)}
+        content = _content(meta.body)
+        if meta.body_also is not None:
+            body = content["application/json"]["schema"]
+            content["application/json"]["schema"] = {"oneOf": [body, meta.body_also]}
+        result["requestBody"] = {"required": True, "content": content}
     if meta.login:
         result["security"] = [{"cookie": []}]
     return result

@@ -62,7 +62,8 @@ answer_query_schema = AnswerListQuerySchema()
 
 COLLECTION = "/session/{keyword}/lecturerquestion/"
 ONE = "/lecturerquestion/{question_id}"
-PREFIXED = "/session/{keyword}" + ONE
+# Not "statistics" there: that is GET /session/{keyword}/lecturerquestion/statistics.
+PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
 
 
 def require_published(question: dict[str, Any]) -> None:
@@ -219,7 +220,11 @@ async def publish_question(request: web.Request) -> web.Response:
 
 @routes.get(PREFIXED + "/answer/")
 @routes.get(ONE + "/answer/")
-@operation(query=answer_query_schema, responses={200: anonymous_answers_schema}, errors=(403, 404))
+@operation(
+    query=answer_query_schema,
+    responses={200: {"oneOf": [anonymous_answers_schema, answer_schema]}},
+    errors=(403, 404),
+)
 async def list_answers(request: web.Request) -> web.Response:
     """The owner gets every answer, without `user`; with `createdonly=true` one's own Answer.
 

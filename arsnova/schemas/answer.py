@@ -6,7 +6,13 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from arsnova.schemas.common import BaseSchema, LegacyInputSchema, ListQuerySchema, Millis
+from arsnova.schemas.common import (
+    BaseSchema,
+    LegacyInputSchema,
+    ListQuerySchema,
+    Millis,
+    StrictBoolean,
+)
 
 MAX_FREETEXT = 2000
 MAX_SUBJECT = 200
@@ -47,7 +53,7 @@ class AnswerCreateSchema(LegacyInputSchema):
     answer_subject = fields.String(
         data_key="answerSubject", allow_none=True, validate=validate.Length(max=MAX_SUBJECT)
     )
-    abstention = fields.Boolean(load_default=False)
+    abstention = StrictBoolean(load_default=False)
 
     @validates_schema
     def check_text_or_abstention(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -8,6 +8,31 @@ from typing import Any, ClassVar
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 
+class FullMatch(validate.Regexp):
+    """The whole value must match (so no trailing newline slips through, as with `$`).
+
+    The pattern is kept as `^(?:…)$`, which the OpenAPI document shows and
+    which means the same in JSON Schema (ECMA-262) as here.
+    """
+
+    def __init__(self, pattern: str, *, error: str) -> None:
+        super().__init__(f"^(?:{pattern})$", error=error)
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean only (marshmallow's Boolean also takes 0, 1, "yes"…: fine in queries)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class BaseSchema(Schema):
     """Inputs reject unknown fields (400 naming the field)."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from arsnova.schemas.common import BaseSchema, Millis
+from arsnova.schemas.common import BaseSchema, Millis, StrictBoolean
 from arsnova.schemas.feedback import Keyword
 
 
@@ -20,7 +20,7 @@ class MessageSchema(BaseSchema):
 class AcknowledgementMessageSchema(MessageSchema):
     """Acknowledges the message with the same `id`; `idle` reports the login (in)active."""
 
-    idle = fields.Boolean()
+    idle = StrictBoolean()
     error_info = fields.Raw(data_key="errorInfo", metadata={"description": "ignored from clients"})
 
 

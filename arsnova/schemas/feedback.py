@@ -7,11 +7,11 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate
 
-from arsnova.schemas.common import BaseSchema, QuerySchema
+from arsnova.schemas.common import BaseSchema, FullMatch, QuerySchema
 
 FEEDBACK_VALUE = validate.Range(0, 3)
 KEYWORD = re.compile(r"[0-9]{8}")
-SOCKET_ID = validate.Regexp(r"[A-Za-z0-9_-]{1,64}\Z", error="Not a socket id.")
+SOCKET_ID = FullMatch(r"[A-Za-z0-9_-]{1,64}", error="Not a socket id.")
 
 
 class Keyword(fields.Field):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from arsnova.schemas.common import BaseSchema, Millis, QuerySchema
+from arsnova.schemas.common import BaseSchema, FullMatch, Millis, QuerySchema
 
 NAME_PART = validate.Length(1, 100)
-USER_ID = validate.Regexp(r"[A-Za-z0-9_-]{1,64}\Z", error="Not a user id.")
+USER_ID = FullMatch(r"[A-Za-z0-9_-]{1,64}", error="Not a user id.")
 STATES = ("RUNNING", "STOPPING", "STOPPED")
 
 

@@ -12,6 +12,7 @@ from arsnova.schemas.common import (
     ListQuerySchema,
     Millis,
     QuerySchema,
+    StrictBoolean,
 )
 
 QUESTION_TYPES = ("abcd", "sc", "mc", "yesno", "freetext", "vote", "school")
@@ -36,7 +37,7 @@ class PossibleAnswerSchema(BaseSchema):
 class PossibleAnswerInputSchema(BaseSchema):
     id = fields.String(validate=validate.Length(1, 50))
     text = fields.String(required=True, validate=validate.Length(1, 500))
-    correct = fields.Boolean(load_default=False)
+    correct = StrictBoolean(load_default=False)
 
 
 class QuestionSchema(BaseSchema):
@@ -129,7 +130,7 @@ class QuestionCreateSchema(LegacyInputSchema):
     )
     subject = fields.String(required=True, validate=validate.Length(1, 200))
     text = fields.String(required=True, validate=validate.Length(1, 5000))
-    active = fields.Boolean(load_default=False)
+    active = StrictBoolean(load_default=False)
     released_for = fields.String(
         data_key="releasedFor", load_default="all", validate=validate.OneOf(RELEASED_FOR)
     )
@@ -139,13 +140,13 @@ class QuestionCreateSchema(LegacyInputSchema):
         allow_none=True,
         validate=validate.Length(max=MAX_POSSIBLE_ANSWERS),
     )
-    no_correct = fields.Boolean(data_key="noCorrect", load_default=False)
+    no_correct = StrictBoolean(data_key="noCorrect", load_default=False)
     number = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 1_000_000))
     duration = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(0, MAX_DURATION)
     )
-    show_statistic = fields.Boolean(data_key="showStatistic", load_default=False)
-    show_answer = fields.Boolean(data_key="showAnswer", load_default=False)
+    show_statistic = StrictBoolean(data_key="showStatistic", load_default=False)
+    show_answer = StrictBoolean(data_key="showAnswer", load_default=False)
 
     @staticmethod
     def settles_here(data: dict[str, Any], partial: Any) -> bool:

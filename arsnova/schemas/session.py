@@ -12,6 +12,7 @@ from arsnova.schemas.common import (
     ListQuerySchema,
     Millis,
     QuerySchema,
+    StrictBoolean,
 )
 
 NAME = validate.Length(1, 50)
@@ -45,7 +46,7 @@ class SessionCreateSchema(LegacyInputSchema):
 
     name = fields.String(required=True, validate=NAME)
     short_name = fields.String(data_key="shortName", validate=SHORT_NAME)
-    active = fields.Boolean()
+    active = StrictBoolean()
 
 
 class IntegrationSessionCreateSchema(SessionCreateSchema):
