@@ -1,0 +1,147 @@
+"""Faults under load: the database is SIGKILLed during a burst of 1,000 answers.
+
+A real `arsnova serve` on its own embedded database process; students keep
+answering while the database dies and comes back. Every answer that got a 2xx
+is in the database afterwards, requests during the outage fail fast with 503
+`database-unavailable`, and the server recovers without being restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+
+from arsnova.embedded import EmbeddedServer
+from arsnova.settings import default_embedded_command
+from tests.serve import Serve, serve_env
+
+STUDENTS = 200
+QUESTIONS = 5  # 1,000 answers
+CONCURRENCY = 40
+KILL_AFTER = 300  # acknowledged answers before the database dies
+OUTAGE = 2.0  # seconds the database stays down
+DB_TIMEOUT_MS = 1000
+FAIL_FAST = 5.0  # seconds a request may take while the database is down
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[EmbeddedServer]:
+    server = EmbeddedServer(tmp_path / "db", default_embedded_command())
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.fixture
+async def serve(database: EmbeddedServer, tmp_path: Path) -> AsyncIterator[Serve]:
+    env = serve_env(
+        database.uri, "faults", tmp_path / "data", ARSNOVA_DB_TIMEOUT_MS=str(DB_TIMEOUT_MS)
+    )
+    serve = Serve(env, tmp_path / "serve.log")
+    await serve.start()
+    try:
+        yield serve
+    finally:
+        await serve.kill()
+
+
+async def logged_in(http: aiohttp.ClientSession, url: str) -> None:
+    async with http.get(f"{url}/auth/login", params={"type": "guest"}) as response:
+        assert response.status == 200
+
+
+@pytest.mark.timeout(300)
+async def test_killing_the_database_during_an_answer_burst_loses_nothing_acknowledged(
+    serve: Serve, database: EmbeddedServer
+):
+    url = serve.url
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as owner:
+        await logged_in(owner, url)
+        async with owner.post(f"{url}/session/", json={"name": "Faults"}) as response:
+            keyword = (await response.json())["keyword"]
+        questions = []
+        for n in range(QUESTIONS):
+            body = {"questionType": "yesno", "subject": f"q{n}", "text": "t", "active": True}
+            path = f"{url}/session/{keyword}/lecturerquestion/"
+            async with owner.post(path, json=body) as response:
+                questions.append((await response.json())["_id"])
+
+    students = [
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(STUDENTS)
+    ]
+    acknowledged: dict[tuple[int, str], str] = {}  # (student, question) → answer id
+    outage_statuses: list[int] = []
+    slow: list[float] = []
+    database_down = asyncio.Event()
+    enough = asyncio.Event()
+    try:
+        for student in students:
+            await logged_in(student, url)
+            async with student.get(f"{url}/session/{keyword}") as response:
+                assert response.status == 200
+        work = itertools.product(range(STUDENTS), questions)
+
+        async def answer_all() -> None:
+            for index, question in work:
+                while (index, question) not in acknowledged:
+                    started = time.monotonic()
+                    try:
+                        async with students[index].post(
+                            f"{url}/lecturerquestion/{question}/answer/", json={"answerText": "yes"}
+                        ) as response:
+                            body = await response.json()
+                            if response.status == 201:
+                                acknowledged[index, question] = body["_id"]
+                                if len(acknowledged) >= KILL_AFTER:
+                                    enough.set()
+                            elif response.status == 409:  # written before its 503: already there
+                                acknowledged[index, question] = ""
+                            else:
+                                assert response.status == 503, body
+                                assert body["code"] == "database-unavailable"
+                                outage_statuses.append(response.status)
+                                await asyncio.sleep(0.2)
+                    finally:
+                        if database_down.is_set():
+                            slow.append(time.monotonic() - started)
+
+        workers = [asyncio.create_task(answer_all()) for _ in range(CONCURRENCY)]
+        await asyncio.wait_for(enough.wait(), 120)
+        killed = database.process
+        killed.kill()  # SIGKILL
+        database_down.set()
+        await asyncio.to_thread(killed.wait)
+        await asyncio.sleep(OUTAGE)
+        await asyncio.to_thread(database.restart)  # same port, same files
+        database_down.clear()
+        await asyncio.wait_for(asyncio.gather(*workers), 180)
+    finally:
+        for student in students:
+            await student.close()
+
+    print(f"{len(acknowledged)} acknowledged, {len(outage_statuses)} × 503 during the outage, "
+          f"slowest request while down {max(slow):.2f} s")  # fmt: skip
+    assert serve.process.returncode is None  # recovered by itself, never restarted
+    assert outage_statuses, "no request saw the outage"
+    assert max(slow) < FAIL_FAST, max(slow)
+    client: AsyncMongoClient = AsyncMongoClient(database.uri)
+    try:
+        answers = client["faults"]["answers"]
+        stored = {str(doc["_id"]) async for doc in answers.find({}, {"_id": 1})}
+        created = {answer_id for answer_id in acknowledged.values() if answer_id}
+        assert created <= stored  # every 201 is in the database
+        assert len(stored) == STUDENTS * QUESTIONS  # and exactly one answer per student
+        assert all(ObjectId.is_valid(answer_id) for answer_id in created)
+    finally:
+        await client.close()
