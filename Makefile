@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 VENDOR := arsnova/web/static/vendor
 ASSETS := $(VENDOR)/socket.io.esm.min.js $(VENDOR)/qrcode.mjs
 
-.PHONY: serve test lint install assets screenshots
+.PHONY: serve test lint install assets screenshots bench
 
 install: $(STAMP)
 
@@ -46,3 +46,7 @@ screenshots: $(STAMP) $(ASSETS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The benchmark suite (bench/README.md): `make bench`, or `BENCH_ARGS=--quick make bench`.
+bench: $(STAMP) $(ASSETS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
