@@ -1,0 +1,239 @@
+"""The authorization matrix: every route and socket event, for every kind of caller, from one table.
+
+Each route has a policy; each policy says, per role, whether the call gets
+past authorization ("ok": any status but 401 and 403) or exactly which
+refusal it gets. The table must list every route the app serves: a new route
+without a policy fails `test_every_route_has_a_policy`.
+
+Every role gets a world of its own (a lecture session with a question, an
+answer, an audience question, an export task, a platform's course and place),
+so destructive calls of one role cannot hide the outcome for another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from arsnova.api.openapi import documented_routes
+from tests.integration.conftest import add_token, bearer
+from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
+
+ROLES = ("anonymous", "stranger", "participant", "owner", "admin", "platform", "unscoped")
+OK = "ok"
+
+# Policies: the expected outcome per role.
+PUBLIC = dict.fromkeys(ROLES, OK)
+LOGIN = {**PUBLIC, "anonymous": 401}
+PARTICIPANT = {**LOGIN, "stranger": 403, "platform": 403, "unscoped": 403}
+OWNER = {**PARTICIPANT, "participant": 403}
+AUTHOR = {**OWNER, "participant": OK, "owner": 403, "admin": 403}  # only the answer's author
+OWNER_OR_AUTHOR = {**OWNER, "participant": OK}
+ADMIN = {**OWNER, "owner": 403}
+MINE = {
+    **LOGIN,
+    "stranger": 404,
+    "participant": 404,
+    "admin": 404,
+    "platform": 404,
+    "unscoped": 404,
+}  # fmt: skip  (someone else's task does not exist for you)
+# Bearer-only: cookie logins (even admins) are 401 `invalid-token`.
+PLATFORM = {**dict.fromkeys(ROLES, 401), "platform": OK, "unscoped": 403}
+PLATFORM_OR_ADMIN = {**PLATFORM, "admin": OK}
+
+Q = "/lecturerquestion/{question}"
+SQ = "/session/{keyword}/lecturerquestion/{question}"
+ANSWER = {"answerText": "A"}
+QUESTION = {"questionType": "abcd", "subject": "s", "text": "t",
+            "possibleAnswers": [{"text": "A"}, {"text": "B"}]}  # fmt: skip
+
+# (method, route) → (policy, path, body). Reads first, then changes, deletions, visits last.
+TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
+    ("GET", "/healthz"): (PUBLIC, "/healthz", None),
+    ("GET", "/readyz"): (PUBLIC, "/readyz", None),
+    ("GET", "/openapi.json"): (PUBLIC, "/openapi.json", None),
+    ("GET", "/statistics"): (PUBLIC, "/statistics", None),
+    ("GET", "/socket/url"): (PUBLIC, "/socket/url", None),
+    ("GET", "/auth/login"): (PUBLIC, "/auth/login?type=nonsense", None),
+    ("GET", "/auth/"): (LOGIN, "/auth/", None),
+    ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
+    ("GET", "/session/{keyword}/lecturerquestion/"): (
+        PARTICIPANT, "/session/{keyword}/lecturerquestion/", None),
+    ("GET", "/session/{keyword}/lecturerquestion/statistics"): (
+        PARTICIPANT, "/session/{keyword}/lecturerquestion/statistics", None),
+    ("GET", Q.replace("{question}", "{question_id}")): (PARTICIPANT, Q, None),
+    ("GET", SQ.replace("{question}", "{question_id}")): (PARTICIPANT, SQ, None),
+    ("GET", "/lecturerquestion/{question_id}/answer/"): (
+        PARTICIPANT, Q + "/answer/?createdonly=true", None),
+    ("GET", "/session/{keyword}/lecturerquestion/{question_id}/answer/"): (
+        PARTICIPANT, SQ + "/answer/?createdonly=true", None),
+    ("GET", "/session/{keyword}/interposed/"): (
+        PARTICIPANT, "/session/{keyword}/interposed/", None),
+    ("GET", "/session/{keyword}/interposed/{question_id}"): (
+        OWNER_OR_AUTHOR, "/session/{keyword}/interposed/{asked}", None),
+    ("GET", "/session/{keyword}/feedback"): (PARTICIPANT, "/session/{keyword}/feedback", None),
+    ("GET", "/session/{keyword}/myfeedback"): (
+        PARTICIPANT, "/session/{keyword}/myfeedback", None),
+    ("GET", "/session/{keyword}/bin/"): (OWNER, "/session/{keyword}/bin/", None),
+    ("GET", "/task/{task_id}"): (MINE, "/task/{task}", None),
+    ("GET", "/integration/catalog/sessions/"): (PLATFORM, "/integration/catalog/sessions/", None),
+    ("GET", "/integration/user/{user}/"): (PLATFORM_OR_ADMIN, "/integration/user/{user}/", None),
+    ("GET", "/integration/user/{user}/sessions/"): (
+        PLATFORM, "/integration/user/{user}/sessions/", None),
+    ("GET", "/integration/session/{keyword}/request/"): (
+        PLATFORM, "/integration/session/{course}/request/", None),
+    ("POST", "/integration/session/{keyword}/request/"): (
+        PLATFORM, "/integration/session/{course}/request/", None),
+    ("POST", "/integration/place/{place}/extend/"): (
+        PLATFORM, "/integration/place/{place}/extend/", None),
+    # Opened by a browser with the link's own credential: no login needed.
+    ("GET", "/integration/place/{place}/activate/"): (
+        PUBLIC, "/integration/place/{place}/activate/?token=wrong", None),
+    ("GET", "/integration/session/{keyword}/join/"): (
+        PUBLIC, "/integration/session/{course}/join/", None),
+    ("POST", "/socket/token"): (LOGIN, "/socket/token", None),
+    ("POST", "/socket/assign"): (LOGIN, "/socket/assign", {"session": "nosuchsocket"}),
+    ("POST", "/session/"): (LOGIN, "/session/", {"name": "Mine"}),
+    ("POST", "/session/{keyword}/feedback"): (
+        PARTICIPANT, "/session/{keyword}/feedback", {"value": 1}),
+    ("POST", "/session/{keyword}/interposed/"): (
+        PARTICIPANT, "/session/{keyword}/interposed/", {"subject": "s", "text": "t"}),
+    ("POST", "/lecturerquestion/{question_id}/answer/"): (PARTICIPANT, Q + "/answer/", ANSWER),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/answer/"): (
+        PARTICIPANT, SQ + "/answer/", ANSWER),
+    ("PUT", "/lecturerquestion/{question_id}/answer/{answer_id}"): (
+        AUTHOR, Q + "/answer/{answer}", ANSWER),
+    ("PUT", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}"): (
+        AUTHOR, SQ + "/answer/{answer}", ANSWER),
+    ("POST", "/announcement"): (ADMIN, "/announcement", {"message": "hello"}),
+    ("POST", "/session/{keyword}/lecturerquestion/"): (
+        OWNER, "/session/{keyword}/lecturerquestion/", QUESTION),
+    ("PUT", Q.replace("{question}", "{question_id}")): (OWNER, Q, {"subject": "new"}),
+    ("PUT", SQ.replace("{question}", "{question_id}")): (OWNER, SQ, {"subject": "new"}),
+    ("POST", "/lecturerquestion/{question_id}/publish"): (OWNER, Q + "/publish", None),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/publish"): (
+        OWNER, SQ + "/publish", None),
+    ("PUT", "/session/{keyword}"): (OWNER, "/session/{keyword}", {"name": "Renamed"}),
+    ("POST", "/session/{keyword}/lockfeedbackinput"): (
+        OWNER, "/session/{keyword}/lockfeedbackinput?lock=false", None),
+    ("POST", "/session/{keyword}/export"): (OWNER, "/session/{keyword}/export", None),
+    ("POST", "/session/{keyword}/bin/{question_id}/restore"): (
+        OWNER, "/session/{keyword}/bin/{binned}/restore", None),
+    ("DELETE", "/session/{keyword}/feedback"): (OWNER, "/session/{keyword}/feedback", None),
+    ("DELETE", "/session/{keyword}/interposed/{question_id}"): (
+        OWNER_OR_AUTHOR, "/session/{keyword}/interposed/{asked}", None),
+    ("DELETE", "/session/{keyword}/interposed/"): (OWNER, "/session/{keyword}/interposed/", None),
+    ("DELETE", "/lecturerquestion/{question_id}/answer/{answer_id}"): (
+        OWNER_OR_AUTHOR, Q + "/answer/{answer}", None),
+    ("DELETE", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}"): (
+        OWNER_OR_AUTHOR, SQ + "/answer/{answer}", None),
+    ("DELETE", SQ.replace("{question}", "{question_id}")): (OWNER, SQ, None),
+    ("DELETE", Q.replace("{question}", "{question_id}")): (OWNER, Q, None),
+    ("POST", "/session/{keyword}/lock"): (OWNER, "/session/{keyword}/lock?lock=true", None),
+    ("DELETE", "/session/{keyword}"): (OWNER, "/session/{keyword}", None),
+    # Visiting joins the session (a stranger becomes a participant): after the checks above.
+    ("GET", "/session/{keyword}"): (LOGIN, "/session/{keyword}", None),
+    ("POST", "/session/{keyword}/online"): (LOGIN, "/session/{keyword}/online", None),
+    ("GET", "/auth/logout"): (PUBLIC, "/auth/logout", None),
+    ("POST", "/auth/logout"): (PUBLIC, "/auth/logout", None),
+}  # fmt: skip
+
+
+@dataclass
+class World:
+    """What the calls refer to, made by the owner, the participant and a platform."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+async def call(client: TestClient, method: str, path: str, **kwargs) -> Any:
+    response = await client.request(method, path, **kwargs)
+    assert response.status < 300, (method, path, response.status, await response.text())
+    return await response.json() if response.status not in (204,) else None
+
+
+async def build_world(owner: TestClient, participant: TestClient, platform: TestClient) -> World:
+    session = await call(owner, "POST", "/session/", json={"name": "Matrix"})
+    keyword = session["keyword"]
+    question = await call(owner, "POST", f"/session/{keyword}/lecturerquestion/",
+                          json={**QUESTION, "active": True})  # fmt: skip
+    binned = await call(owner, "POST", f"/session/{keyword}/lecturerquestion/", json=QUESTION)
+    await call(owner, "DELETE", f"/lecturerquestion/{binned['_id']}")
+    task = await call(owner, "POST", f"/session/{keyword}/export")
+    await call(participant, "GET", f"/session/{keyword}")
+    answer = await call(participant, "POST", f"/lecturerquestion/{question['_id']}/answer/",
+                        json=ANSWER)  # fmt: skip
+    asked = await call(participant, "POST", f"/session/{keyword}/interposed/",
+                       json={"subject": "s", "text": "t"})  # fmt: skip
+    course = await call(platform, "POST", "/session/", json={"name": "Course"},
+                        headers=platform.headers)  # fmt: skip
+    place = await call(platform, "GET", f"/integration/session/{course['keyword']}/request/",
+                       headers=platform.headers)  # fmt: skip
+    return World({
+        "keyword": keyword, "question": question["_id"], "binned": binned["_id"],
+        "task": task["_id"], "answer": answer["_id"], "asked": asked["_id"],
+        "course": course["keyword"], "place": place["name"], "user": place["user"],
+    })  # fmt: skip
+
+
+def test_every_route_has_a_policy(app):
+    served = {(method, path) for method, path, _handler in documented_routes(app)}
+    assert served == set(TABLE), {
+        "missing from the table": sorted(served - set(TABLE)),
+        "not served": sorted(set(TABLE) - served),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_gets_exactly_what_its_policy_says(
+    role, owner, participant, stranger, admin, anonymous, db
+):
+    platform_token = await add_token(db, f"moodle{role}", ["integration"])
+    unscoped_token = await add_token(db, f"other{role}", [])
+    anonymous.headers = bearer(platform_token)
+    world = await build_world(owner, participant, anonymous)
+    anonymous.headers = {}
+    callers = {
+        "anonymous": (anonymous, {}),
+        "stranger": (stranger, {}),
+        "participant": (participant, {}),
+        "owner": (owner, {}),
+        "admin": (admin, {}),
+        "platform": (anonymous, bearer(platform_token)),
+        "unscoped": (anonymous, bearer(unscoped_token)),
+    }
+    client, headers = callers[role]
+    wrong = []
+    for (method, _route), (policy, path, body) in TABLE.items():
+        url = path.format(**world.ids)
+        response = await client.request(
+            method, url, json=body, headers=headers, allow_redirects=False
+        )
+        expected = policy[role]
+        refused = response.status in (401, 403)
+        if refused if expected == OK else response.status != expected:
+            wrong.append((method, url, expected, response.status, await response.text()))
+    assert wrong == [], "\n".join(map(str, wrong))
+
+
+# Socket events: an unbound socket is refused; every login may join and vote.
+async def test_socket_events_need_a_bound_login(
+    connect_socket,  # noqa: F811 (the fixture imported above)
+    stranger,
+    owner,
+):
+    keyword = owner.lecture["keyword"]
+    unbound = await connect_socket()
+    ack = await unbound.call("setSession", {"keyword": keyword})
+    assert ack["error"]["code"] == "socket-not-bound"
+    ack = await unbound.call("setFeedback", {"sessionkey": keyword, "feedback": 1})
+    assert ack["error"]["code"] == "socket-not-bound"
+    bound = await connect_socket(stranger)
+    assert "error" not in await bound.call("setSession", {"keyword": keyword})
+    assert await bound.call("setFeedback", {"sessionkey": keyword, "feedback": 1}) == {
+        "feedback": 1
+    }
