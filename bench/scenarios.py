@@ -1,0 +1,487 @@
+"""The five scenarios. Each returns a `Section`: rows for the table and notes.
+
+They share one building block, `Room`: Node.js receivers joined to one room
+of a target plus one extra socket that triggers broadcasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+
+from bench import targets
+from bench.rest import CHOICES
+from bench.servers import PYTHON, Workspace, cpu_seconds, run_json
+from bench.stats import median, percentile, ratio
+from bench.swarm import Swarm
+from bench.targets import Target, one_hot
+
+SETTLE = 0.5  # seconds of quiet after joins (the active-user broadcasts)
+BURST_SETTLE = 0.5  # seconds to count late feedbackData after the final counts arrived
+GAP = 0.3  # seconds between broadcasts, more than the coalescing interval
+
+
+@dataclass
+class Config:
+    """Sizes and repetitions; `quick` and `full` below."""
+
+    fanout_sizes: list[int]
+    fanout_reps: int
+    burst_n: int
+    burst_reps: int
+    answer_n: int
+    answer_reps: int
+    answer_window: float
+    storm_n: int
+    storm_spread: float
+    storm_reps: int
+    multi_n: int
+    multi_reps: int
+    receivers: int = 2  # Node processes holding the receiving sockets
+
+
+QUICK = Config(
+    fanout_sizes=[100, 250],
+    fanout_reps=3,
+    burst_n=150,
+    burst_reps=2,
+    answer_n=200,
+    answer_reps=1,
+    answer_window=3.0,
+    storm_n=150,
+    storm_spread=2.0,
+    storm_reps=2,
+    multi_n=150,
+    multi_reps=3,
+)
+FULL = Config(
+    fanout_sizes=[500, 1000, 2000],
+    fanout_reps=5,
+    burst_n=1000,
+    burst_reps=3,
+    answer_n=1000,
+    answer_reps=3,
+    answer_window=5.0,
+    storm_n=1000,
+    storm_spread=10.0,
+    storm_reps=5,
+    multi_n=1000,
+    multi_reps=5,
+)
+
+
+@dataclass
+class Section:
+    title: str
+    columns: list[tuple[str, str]]  # (row key, header)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def epoch_ms() -> float:
+    return time.time() * 1000
+
+
+class Room:
+    """Receivers (own logins) and one trigger socket in the room of `target`."""
+
+    def __init__(self, ws: Workspace, target: Target, processes: int) -> None:
+        self.ws = ws
+        self.target = target
+        self.processes = processes
+        self.votes = 0  # the trigger's votes so far, so every broadcast carries new counts
+
+    async def __aenter__(self) -> Room:
+        log = self.ws.log(f"swarm-{self.target.label}".replace(" ", "_"))
+        self.receivers = await Swarm.start(self.processes, log)
+        self.trigger = await Swarm.start(1, log)
+        if self.target.login:
+            await self.trigger.login(self.target.urls[0], 1)
+        joined = await self.trigger.connect(1, self.target.urls[:1], self.target.join)
+        if joined["failures"]:
+            raise RuntimeError(f"the trigger socket could not join: {joined['errors']}")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(self.receivers.close(), self.trigger.close())
+
+    @property
+    def size(self) -> int:
+        return self.receivers.size
+
+    async def grow(
+        self, count: int, *, spread: float = 0.0, deflate: bool = True, concurrency: int = 16
+    ) -> dict[str, Any]:
+        """`count` more sockets log in, then connect and join; join times and RSS growth."""
+        if self.target.login:
+            logins = await self.receivers.login(self.target.urls[0], count)
+            if logins["failures"]:
+                raise RuntimeError(f"{logins['failures']} guest logins failed")
+        rss = self.target.rss()
+        db_cpu = cpu_seconds(self.ws.db_pid)
+        joined = await self.receivers.connect(
+            count,
+            self.target.urls,
+            self.target.join,
+            spread=spread,
+            deflate=deflate,
+            concurrency=concurrency,
+        )
+        await asyncio.sleep(SETTLE)
+        grown = self.target.rss() - rss
+        return {
+            "n": self.size,
+            "joined": joined["joined"],
+            "failures": joined["failures"],
+            "errors": joined["errors"],
+            "join_s": joined["seconds"],
+            "joins_per_s": joined["joined"] / joined["seconds"] if joined["seconds"] else None,
+            "join_p50_ms": percentile(joined["join_ms"], 50),
+            "join_p99_ms": percentile(joined["join_ms"], 99),
+            "rss_kib_per_socket": grown / joined["joined"] if joined["joined"] else None,
+            "deflate": joined["deflate"],
+            "db_cpu_s": cpu_seconds(self.ws.db_pid) - db_cpu,
+        }
+
+    async def broadcast(self, limit: float = 30.0) -> dict[str, Any]:
+        """One trigger; per-socket arrival of the expected `feedbackData` after it."""
+        value = self.votes % 4
+        self.votes += 1
+        await self.receivers.arm("feedbackData", one_hot(value))
+        event, data = self.target.trigger(value)
+        sent = await self.trigger.emit(event, data)
+        got = await self.receivers.collect(limit, settle=0.2)
+        latencies = [t - sent["sent"] for t in got["first"] if t is not None]
+        missing = len(got["first"]) - len(latencies)
+        every = max(latencies) if latencies and not missing else None
+        return {
+            "latencies": latencies,
+            "missing": missing,
+            "all_ms": every,
+            "per_s": len(latencies) / every * 1000 if every else None,
+            "messages": got["messages"],
+        }
+
+    async def fanout(self, reps: int) -> dict[str, Any]:
+        """`reps` broadcasts: medians over repetitions, p99 over all arrivals."""
+        cpu = self.target.cpu()
+        runs = []
+        for _ in range(reps):
+            runs.append(await self.broadcast())
+            await asyncio.sleep(GAP)
+        cpu = self.target.cpu() - cpu
+        pooled = [t for run in runs for t in run["latencies"]]
+        return {
+            "p50_ms": median([percentile(run["latencies"], 50) for run in runs]),
+            "p99_ms": percentile(pooled, 99),
+            "all_ms": median([run["all_ms"] for run in runs]),
+            "all_max_ms": max((run["all_ms"] or float("inf")) for run in runs),
+            "deliveries_per_s": median([run["per_s"] for run in runs]),
+            "msgs_per_socket": median([run["messages"] / max(1, self.size) for run in runs]),
+            "missing": sum(run["missing"] for run in runs),
+            "cpu_ms_per_broadcast": cpu / reps * 1000,
+            "reps": reps,
+        }
+
+    async def burst(self, rep: int, spread: float = 1.0) -> dict[str, Any]:
+        """Every receiver votes once, the votes spread over `spread` seconds.
+
+        Receiver i votes (group + rep) % 4 with groups of 40/30/20/10 %, so the
+        final counts differ from the previous repetition's.
+        """
+        n = self.size
+        bounds = (0.4 * n, 0.7 * n, 0.9 * n)
+        values = [(sum(i >= b for b in bounds) + rep) % 4 for i in range(n)]
+        expect = [values.count(v) for v in range(4)]
+        await self.receivers.arm("feedbackData", expect)
+        cpu, db_cpu = self.target.cpu(), cpu_seconds(self.ws.db_pid)
+        data = {"sessionkey": self.target.keyword}
+        at = epoch_ms() + 300
+        voted = await self.receivers.vote(at, spread, "setFeedback", data, "feedback", values)
+        got = await self.receivers.collect(60, settle=BURST_SETTLE)
+        finals = [t for t in got["final"] if t is not None]
+        done = max(finals) if len(finals) == n else None
+        return {
+            "complete": got["complete"],
+            "vote_errors": sum(voted["errors"].values()),
+            "votes_s": (voted["last_sent"] - voted["first_sent"]) / 1000,
+            "acks_after_last_ms": voted["acked"] - voted["last_sent"],
+            "messages": got["hits"],
+            "factor": got["hits"] / n,
+            "final_after_last_ms": done - voted["last_sent"] if done else None,
+            "cpu_s": self.target.cpu() - cpu,
+            "db_cpu_s": cpu_seconds(self.ws.db_pid) - db_cpu,
+        }
+
+
+FANOUT_COLUMNS = [
+    ("target", "target"),
+    ("n", "N"),
+    ("p50_ms", "p50 ms"),
+    ("p99_ms", "p99 ms"),
+    ("all_ms", "all ms"),
+    ("all_max_ms", "all max"),
+    ("ratio", "x base"),
+    ("deliveries_per_s", "deliv/s"),
+    ("msgs_per_socket", "msg/sock"),
+    ("cpu_ms_per_broadcast", "cpu ms/bc"),
+    ("missing", "missing"),
+    ("joins_per_s", "joins/s"),
+    ("rss_kib_per_socket", "KiB/sock"),
+]
+
+
+def add_ratios(rows: list[dict[str, Any]], base_label: str, key: str = "all_ms") -> None:
+    """Each row's `key` over the same N's value in the row labelled `base_label`."""
+    base = {row["n"]: row[key] for row in rows if row["target"] == base_label}
+    for row in rows:
+        row["ratio"] = ratio(row[key], base.get(row["n"]))
+
+
+async def fanout(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 1: one trigger, N receivers; the baseline and the application."""
+    section = Section("1. Fan-out: one setFeedback → feedbackData to N sockets", FANOUT_COLUMNS)
+    for make in (targets.baseline(ws), targets.arsnova(ws)):
+        async with make as target, Room(ws, target, cfg.receivers) as room:
+            for n in cfg.fanout_sizes:
+                grown = await room.grow(n - room.size)
+                section.rows.append({
+                    "target": target.label,
+                    **grown,
+                    **(await room.fanout(cfg.fanout_reps)),
+                })  # fmt: skip
+    add_ratios(section.rows, "baseline")
+    section.notes += [
+        "latency = arrival of feedbackData at a receiver - emit of the trigger (epoch clocks, "
+        "same host); 'all' = the last receiver's arrival; p50 = median of the per-repetition "
+        "p50s, p99 over all arrivals of all repetitions; x base = all ms / baseline's all ms",
+        "the application sends 3 events per broadcast (feedbackData, updateFeedback, "
+        "feedbackDataRoundedAverage), the baseline 1 (msg/sock counts every event received)",
+        "joins/s and KiB/sock: connect + join of the sockets added for this N (16 in flight)",
+    ]
+    return section
+
+
+async def burst(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 2: N votes within 1 s, coalesced (100 ms) and with the smallest interval (0)."""
+    section = Section(
+        f"2. Vote burst: {cfg.burst_n} sockets (own logins) vote within 1 s",
+        [
+            ("target", "target"),
+            ("n", "N"),
+            ("complete", "exact"),
+            ("vote_errors", "errors"),
+            ("votes_s", "votes s"),
+            ("acks_after_last_ms", "acks ms"),
+            ("messages", "feedbackData"),
+            ("factor", "per socket"),
+            ("final_after_last_ms", "final ms"),
+            ("final_max_ms", "final max"),
+            ("cpu_s", "cpu s"),
+            ("db_cpu_s", "db cpu s"),
+        ],
+    )
+    for interval in (100, 0):
+        label = f"arsnova {interval} ms"
+        async with (
+            targets.arsnova(ws, label, interval_ms=interval) as target,
+            Room(ws, target, cfg.receivers) as room,
+        ):
+            await room.grow(cfg.burst_n)
+            runs = []
+            for rep in range(cfg.burst_reps):
+                runs.append(await room.burst(rep))
+                await asyncio.sleep(GAP)
+        section.rows.append({
+            "target": label,
+            "n": room.size,
+            "complete": all(run["complete"] for run in runs),
+            "vote_errors": sum(run["vote_errors"] for run in runs),
+            "final_max_ms": max((run["final_after_last_ms"] or float("inf")) for run in runs),
+            **{
+                key: median([run[key] for run in runs])
+                for key in ("votes_s", "acks_after_last_ms", "messages", "factor",
+                            "final_after_last_ms", "cpu_s",
+                            "db_cpu_s")
+            },
+        })  # fmt: skip
+    section.notes += [
+        f"medians over {cfg.burst_reps} bursts; feedbackData = messages delivered to all "
+        "receivers from the first vote until 0.5 s after every socket held the final counts; "
+        "per socket = feedbackData / N (≈ broadcasts); final ms = last socket holding the "
+        "exact final counts - last vote sent; acks ms = last ack - last vote sent; "
+        "cpu s = server CPU (utime+stime) per burst",
+        "0 ms is the smallest ARSNOVA_BROADCAST_INTERVAL_MS allowed; the throttle still folds "
+        "votes that arrive while a broadcast is being sent, so it is not fully uncoalesced",
+    ]
+    return section
+
+
+async def answers(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 3: students POST one answer each within a window; the baseline inserts."""
+    section = Section(
+        f"3. Answer burst: {cfg.answer_n} students answer within {cfg.answer_window:g} s",
+        [
+            ("target", "target"),
+            ("n", "N"),
+            ("errors", "errors"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("max_ms", "max ms"),
+            ("burst_s", "burst s"),
+            ("stored", "stored"),
+            ("exact", "stats exact"),
+            ("ratio", "p50 x base"),
+        ],
+    )
+    for make in (targets.baseline(ws), targets.arsnova(ws)):
+        async with make as target:
+            section.rows.append(await answer_burst(ws, target, cfg))
+    add_ratios(section.rows, "baseline", "p50_ms")
+    section.notes += [
+        f"{cfg.answer_reps} question(s), one burst each; sends spread evenly over the window "
+        "(open loop) on ≤200 keep-alive connections of one aiohttp client process",
+        "baseline: a bare aiohttp handler inserting one document (same database, write concern "
+        "majority+journal, unique (question, user) index) — the floor under the real handler, "
+        "which also checks login, session membership, the question, and broadcasts statistics",
+        "stored = documents counted in MongoDB `answers`; stats exact = the statistics endpoint "
+        "returns total = N and the expected answerCounts",
+    ]
+    return section
+
+
+async def answer_burst(ws: Workspace, target: Target, cfg: Config) -> dict[str, Any]:
+    """Runs the answer client against one target; counts what was stored."""
+    if target.owner is not None:
+        questions = [await target.owner.question() for _ in range(cfg.answer_reps)]
+    else:
+        questions = [f"question-{rep}" for rep in range(cfg.answer_reps)]
+    config = {
+        "url": target.urls[0],
+        "mode": "arsnova" if target.owner else "baseline",
+        "keyword": target.keyword if target.owner else "",
+        "questions": questions,
+        "students": cfg.answer_n,
+        "window": cfg.answer_window,
+    }
+    args = [PYTHON, "-m", "bench.clients.answers", json.dumps(config)]
+    limit = 120 + cfg.answer_reps * (cfg.answer_window + 60)
+    result = await run_json(args, ws.log("answers"), limit)
+    statistics = await target.owner.statistics() if target.owner else {}
+    expected = [len(range(c, cfg.answer_n, len(CHOICES))) for c in range(len(CHOICES))]
+    stored, exact = 0, True
+    async with AsyncMongoClient(ws.mongodb_uri) as mongo:
+        collection = mongo[target.settings["db_name"]]["answers"]
+        for question in questions:
+            key = ObjectId(question) if target.owner else question
+            stored += await collection.count_documents({"question_id": key})
+            entry = statistics.get(question, {})
+            exact &= entry.get("answerCounts") == expected and entry.get("total") == cfg.answer_n
+    bursts = result["bursts"]
+    failed = sum(
+        sum(b["errors"].values()) + sum(n for code, n in b["status"].items() if code != "201")
+        for b in bursts
+    )
+    latencies = [t for b in bursts for t in b["latency_ms"]]
+    return {
+        "target": target.label,
+        "n": cfg.answer_n,
+        "errors": failed,
+        "p50_ms": median([percentile(b["latency_ms"], 50) for b in bursts]),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": max(latencies, default=None),
+        "burst_s": median([b["seconds"] for b in bursts]),
+        "stored": f"{stored}/{cfg.answer_n * len(questions)}",
+        "exact": exact if target.owner else None,
+        "prepare_s": result["prepare_s"],
+    }
+
+
+STORM_COLUMNS = [
+    ("target", "target"),
+    ("n", "N"),
+    ("failures", "failures"),
+    ("join_s", "all joined s"),
+    ("joins_per_s", "joins/s"),
+    ("join_p50_ms", "join p50"),
+    ("join_p99_ms", "join p99"),
+    ("rss_kib_per_socket", "KiB/sock"),
+    ("deflate", "deflate"),
+    ("all_ms", "fan-out ms"),
+    ("deliveries_per_s", "deliv/s"),
+    ("cpu_ms_per_broadcast", "cpu ms/bc"),
+    ("db_cpu_s", "db cpu s"),
+]
+
+
+async def storm(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 4: N connect + join spread over a window; WebSocket compression off and on."""
+    section = Section(
+        f"4. Connect storm: {cfg.storm_n} sockets connect + join, spread over "
+        f"{cfg.storm_spread:g} s (clients offer permessage-deflate)",
+        STORM_COLUMNS,
+    )
+    variants = [
+        targets.baseline(ws, "baseline deflate=off", compression=False),
+        targets.baseline(ws, "baseline deflate=on", compression=True),
+        targets.arsnova(ws, "arsnova deflate=off", compression=False),
+        targets.arsnova(ws, "arsnova deflate=on", compression=True),
+    ]
+    for make in variants:
+        async with make as target, Room(ws, target, cfg.receivers) as room:
+            grown = await room.grow(cfg.storm_n, spread=cfg.storm_spread, deflate=True)
+            section.rows.append({
+                "target": target.label,
+                **grown,
+                **(await room.fanout(cfg.storm_reps)),
+            })  # fmt: skip
+    section.notes += [
+        "KiB/sock = (server VmRSS after all joined - before) / N; deflate = sockets that "
+        "negotiated permessage-deflate (as seen by the client); fan-out ms / deliv/s: median "
+        f"of {cfg.storm_reps} broadcasts to the N sockets afterwards",
+        "db cpu s = CPU of the embedded database process during connect + join",
+    ]
+    return section
+
+
+async def multi(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 5: fan-out with 1 process, 1 process + Redis, 2 processes + Redis."""
+    section = Section(
+        f"5. Multi-process fan-out: {cfg.multi_n} sockets, split evenly between the processes",
+        FANOUT_COLUMNS,
+    )
+    variants = [
+        targets.arsnova(ws, "1 process"),
+        targets.arsnova(ws, "1 process + redis", redis=True),
+        targets.arsnova(ws, "2 processes + redis", processes=2, redis=True),
+    ]
+    for make in variants:
+        async with make as target, Room(ws, target, cfg.receivers) as room:
+            grown = await room.grow(cfg.multi_n)
+            section.rows.append({
+                "target": target.label,
+                **grown,
+                **(await room.fanout(cfg.multi_reps)),
+            })  # fmt: skip
+    add_ratios(section.rows, "1 process")
+    section.notes += [
+        "x base here = all ms / the 1-process value; the trigger socket is on the first "
+        "process; cpu ms/bc and KiB/sock are summed over the processes; shared embedded "
+        f"database, Redis at {targets.REDIS_URL}",
+    ]
+    return section
+
+
+SCENARIOS = {
+    "fanout": fanout,
+    "burst": burst,
+    "answers": answers,
+    "storm": storm,
+    "multi": multi,
+}
