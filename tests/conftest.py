@@ -25,6 +25,9 @@ from arsnova.embedded import EmbeddedServer
 from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
 
+# The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
+pytest_plugins = ["tests.serve"]
+
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10
 DEFAULT_REDIS_PORT = 6379

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.conftest import TEST_SECRET, free_port
 
@@ -69,3 +71,14 @@ class Serve:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+
+
+@pytest.fixture
+async def serve(mongo_uri, db_name, db, tmp_path: Path) -> AsyncIterator[Serve]:
+    """A real `arsnova serve` on the test's database, killed at the end (a plugin of conftest)."""
+    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
+    await serve.start()
+    try:
+        yield serve
+    finally:
+        await serve.kill()

@@ -11,29 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 import socketio
 
 from arsnova.auth import COOKIE_NAME
-from tests.serve import Serve, serve_env
+from tests.serve import Serve
 
 STUDENTS = 30
 QUESTIONS = 10
 KILL_AFTER = 100  # acknowledged writes before the kill
-
-
-@pytest.fixture
-async def serve(mongo_uri, db_name, db, tmp_path: Path) -> AsyncIterator[Serve]:
-    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
-    await serve.start()
-    try:
-        yield serve
-    finally:
-        await serve.kill()
 
 
 class Student:

@@ -4,25 +4,14 @@ and shows what changed; a deleted session is explained in words."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import expect
 
-from tests.serve import Serve, serve_env
+from tests.serve import Serve
 
 OFFLINE = "Offline: reconnecting"
-
-
-@pytest.fixture
-async def serve(mongo_uri: str, db_name: str, db, tmp_path: Path) -> AsyncIterator[Serve]:
-    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
-    await serve.start()
-    try:
-        yield serve
-    finally:
-        await serve.kill()
 
 
 @pytest.fixture
