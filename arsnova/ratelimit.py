@@ -5,7 +5,7 @@ is set (so a limit holds across all nodes), else in this process's memory.
 Each rule counts per caller: the login cookie (or bearer token, hashed) when
 there is one, else the client's address. Limits are generous for people and
 tight for scripts; anything a whole lecture hall does at once from behind one
-campus NAT (a thousand guest logins in a minute) stays within them.
+campus NAT (a thousand guest logins in a minute, and again) stays within them.
 
 A refused HTTP request gets 429 `too-many-requests` with `Retry-After`; a
 refused socket event gets the same code in its error acknowledgement.
@@ -53,7 +53,8 @@ class Rule:
 
 
 # (method, route) → rule; routes are the app's own patterns (their canonical paths).
-LOGIN = Rule("login", parse("1000/minute"))  # per address: a lecture hall behind one NAT
+# Per address: a full lecture hall behind one campus NAT logging in within a minute, twice.
+LOGIN = Rule("login", parse("3000/minute"))
 PLACE = Rule("place", parse("1200/minute"))
 ANSWER = Rule("answer", parse("120/minute"))
 VOTE = Rule("vote", parse("120/minute"))

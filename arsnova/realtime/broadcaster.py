@@ -188,21 +188,21 @@ class Broadcaster:
     async def _send_feedback(self, keyword: str) -> None:
         counts = await self.store.feedback.counts(keyword)
         average = rounded_average(counts)
-        data = {"values": counts, "roundedAverage": average}
-        await self._publish_session(keyword, "FeedbackChangedEvent", data, ALL)
-        room = session_room(keyword)
+        room = session_room(keyword)  # the live sockets first, then the durable log
         await self._emit("feedbackData", counts, room)
         await self._emit("updateFeedback", counts, room)
         await self._emit("feedbackDataRoundedAverage", average, room)
+        data = {"values": counts, "roundedAverage": average}
+        await self._publish_session(keyword, "FeedbackChangedEvent", data, ALL)
 
     async def _send_active_users(self, keyword: str) -> None:
         count = await self.store.sockets.active_users(keyword)
         if not await self.cluster.changed(f"users:{keyword}", count):
             return
-        await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
         room = session_room(keyword)
         await self._emit("activeUserCountData", count, room)
         await self._emit("updateActiveUserCount", count, room)
+        await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
 
     async def _send_answers(self, key: tuple[str, str]) -> None:
         keyword, question_id = key

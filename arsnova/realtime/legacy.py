@@ -9,6 +9,7 @@ server or leak a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -124,16 +125,22 @@ class LegacyNamespace(socketio.AsyncNamespace):
         keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
         session = await store.sessions.by_keyword(keyword)
-        await store.sessions.record_visit(user.username, session)
-        previous = await store.sockets.join(sid, keyword)
+        # Independent round trips run together: a lecture hall joins at once.
+        _, previous = await asyncio.gather(
+            store.sessions.record_visit(user.username, session), store.sockets.join(sid, keyword)
+        )
         await self.move(sid, user, previous, session)
         broadcaster = self.app[broadcaster_key]
         if previous != keyword:
             broadcaster.active_users_changed(previous)
             broadcaster.active_users_changed(keyword)
-        summary = await feedback_summary(self.app, session)
-        unanswered = await store.questions.of_session(
-            session["id"], Page(), released_for=released_for(user), unanswered_by=user.username
+        summary, unanswered, active_users, my_feedback = await asyncio.gather(
+            feedback_summary(self.app, session),
+            store.questions.of_session(
+                session["id"], Page(), released_for=released_for(user), unanswered_by=user.username
+            ),
+            store.sockets.active_users(keyword),
+            store.feedback.of_user(session["id"], user.username),
         )
         return joined_schema.dump({
             "keyword": keyword,
@@ -141,8 +148,8 @@ class LegacyNamespace(socketio.AsyncNamespace):
             "feedback_lock": summary["feedback_lock"],
             "feedback_data": summary["values"],
             "rounded_average": summary["rounded_average"],
-            "active_users": await store.sockets.active_users(keyword),
-            "my_feedback": await store.feedback.of_user(session["id"], user.username),
+            "active_users": active_users,
+            "my_feedback": my_feedback,
             "unanswered": [question["id"] for question in unanswered],
         })  # fmt: skip
 
