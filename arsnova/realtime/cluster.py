@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after this
 RETRY_SECONDS = 1.0
+SUBSCRIBE_WAIT = 5.0  # at start: a node that is not listening yet would miss announcements
 
 
 class Cluster:
@@ -79,10 +80,14 @@ class RedisCluster(Cluster):
         self.channel = prefix + "streams"
         self.node = uuid.uuid4().hex
         self.listener: asyncio.Task | None = None
+        self.subscribed = asyncio.Event()
         self.pending: set[asyncio.Task] = set()
 
     async def start(self, poke: Callable[[str], None]) -> None:
+        """Listens for other nodes' announcements; waits (a little) until subscribed."""
         self.listener = asyncio.create_task(self.listen(poke))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_WAIT)
 
     async def listen(self, poke: Callable[[str], None]) -> None:
         """Pokes local `/events` connections for other nodes' appends; resubscribes on errors."""
@@ -90,6 +95,7 @@ class RedisCluster(Cluster):
             try:
                 async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
+                    self.subscribed.set()
                     async for message in pubsub.listen():
                         node, stream = json.loads(message["data"])
                         if node != self.node:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -31,6 +32,10 @@ from arsnova.realtime.managers import LocalManager, RedisManager
 from arsnova.realtime.transport import UncompressedWebSocket
 from arsnova.settings import Settings
 from arsnova.store import translate_errors
+
+log = logging.getLogger(__name__)
+
+MANAGER_SUBSCRIBE_WAIT = 5.0
 
 
 def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
@@ -97,6 +102,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]
     await cluster.start(events.poke)
+    await start_manager(sio)
     login_check = min(5.0, settings.inactivity_warning / 4)
     work = [
         (settings.feedback_sweep_interval, functools.partial(expire_feedback, app)),
@@ -121,6 +127,26 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         await app[store_key].event_connections.disconnect_node(app[node_key])
     if isinstance(sio.manager, socketio.AsyncRedisManager):
         await close_redis_manager(sio.manager)
+
+
+async def start_manager(sio: socketio.AsyncServer) -> None:
+    """Subscribes to Redis now, not on the first connection (python-socketio's default).
+
+    A node would otherwise miss the emits of other nodes until its listener
+    has subscribed, after its first client arrived.
+    """
+    if sio.manager_initialized:
+        return
+    sio.manager_initialized = True
+    sio.manager.initialize()
+    if not isinstance(sio.manager, socketio.AsyncRedisManager):
+        return
+    for _ in range(int(MANAGER_SUBSCRIBE_WAIT / 0.01)):
+        pubsub = sio.manager.pubsub
+        if pubsub is not None and pubsub.subscribed:
+            return
+        await asyncio.sleep(0.01)
+    log.warning("not subscribed to Redis yet; emits of other nodes may be missed until then")
 
 
 async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
