@@ -7,7 +7,7 @@ configured command; it is never imported. Its storage lives in
 Exactly one process may own a data folder: the owner holds an exclusive
 `flock` on `<data dir>/embedded.lock`, and the child inherits that lock, so the
 folder stays claimed for as long as the database runs, even if the owner is
-killed. The child also gets SIGTERM when its owner dies (Linux
+killed. The child gets SIGKILL when its owner dies (Linux
 `PR_SET_PDEATHSIG`), so no orphan keeps the storage open. The owner writes the
 server's address to `<data dir>/embedded.json`, which lets other commands
 (`arsnova migrate`, `arsnova token …`) reuse a running server instead of
@@ -58,7 +58,9 @@ class DataDirInUse(EmbeddedError):
 def _die_with(parent: int) -> Callable[[], None]:
     def arrange() -> None:  # pragma: no cover - runs in the child before exec
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        # SIGKILL: an orphan must go at once (it may sit on a SIGTERM for many
+        # seconds); every acknowledged write is already synced (--sync-on-commit).
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
 
