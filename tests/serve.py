@@ -82,3 +82,19 @@ async def serve(mongo_uri, db_name, db, tmp_path: Path) -> AsyncIterator[Serve]:
         yield serve
     finally:
         await serve.kill()
+
+
+async def lecture_with_questions(url: str, count: int, question_type: str) -> tuple[str, list[str]]:
+    """A guest lecturer's new session on `url` with `count` published questions: keyword, ids."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as owner:
+        async with owner.get(f"{url}/auth/login", params={"type": "guest"}) as response:
+            assert response.status == 200
+        async with owner.post(f"{url}/session/", json={"name": "Lecture"}) as response:
+            keyword = (await response.json())["keyword"]
+        questions = []
+        for n in range(count):
+            body = {"questionType": question_type, "subject": f"q{n}", "text": "t", "active": True}
+            path = f"{url}/session/{keyword}/lecturerquestion/"
+            async with owner.post(path, json=body) as response:
+                questions.append((await response.json())["_id"])
+    return keyword, questions

@@ -17,7 +17,7 @@ import pytest
 import socketio
 
 from arsnova.auth import COOKIE_NAME
-from tests.serve import Serve
+from tests.serve import Serve, lecture_with_questions
 
 STUDENTS = 30
 QUESTIONS = 10
@@ -76,17 +76,7 @@ class Student:
 @pytest.mark.timeout(300)
 async def test_a_killed_server_loses_no_acknowledged_vote_or_answer(serve: Serve, db):
     url = serve.url
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as owner:
-        async with owner.get(f"{url}/auth/login", params={"type": "guest"}):
-            pass
-        async with owner.post(f"{url}/session/", json={"name": "Crash"}) as response:
-            keyword = (await response.json())["keyword"]
-        questions = []
-        for n in range(QUESTIONS):
-            body = {"questionType": "vote", "subject": f"q{n}", "text": "t", "active": True}
-            path = f"{url}/session/{keyword}/lecturerquestion/"
-            async with owner.post(path, json=body) as response:
-                questions.append((await response.json())["_id"])
+    keyword, questions = await lecture_with_questions(url, QUESTIONS, "vote")
     students = [Student(url) for _ in range(STUDENTS)]
     acknowledged = 0
     enough = asyncio.Event()

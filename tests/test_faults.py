@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.settings import default_embedded_command
-from tests.serve import Serve, serve_env
+from tests.serve import Serve, lecture_with_questions, serve_env
 
 STUDENTS = 200
 QUESTIONS = 5  # 1,000 answers
@@ -65,17 +65,7 @@ async def test_killing_the_database_during_an_answer_burst_loses_nothing_acknowl
     serve: Serve, database: EmbeddedServer
 ):
     url = serve.url
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as owner:
-        await logged_in(owner, url)
-        async with owner.post(f"{url}/session/", json={"name": "Faults"}) as response:
-            keyword = (await response.json())["keyword"]
-        questions = []
-        for n in range(QUESTIONS):
-            body = {"questionType": "yesno", "subject": f"q{n}", "text": "t", "active": True}
-            path = f"{url}/session/{keyword}/lecturerquestion/"
-            async with owner.post(path, json=body) as response:
-                questions.append((await response.json())["_id"])
+    keyword, questions = await lecture_with_questions(url, QUESTIONS, "yesno")
 
     students = [
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(STUDENTS)
