@@ -89,7 +89,7 @@ class RateLimiter:
             return cls(None)
         if settings.redis_url is None:
             return cls(MemoryStorage())
-        prefix = f"arsnova:{settings.db_name}:limits"
+        prefix = settings.redis_prefix + "limits"
         storage = RedisStorage(
             "async+" + settings.redis_url,
             implementation="redispy",

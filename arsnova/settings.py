@@ -81,6 +81,11 @@ class Settings:
     socket_transports: tuple[str, ...] = ("polling", "websocket")
 
     @property
+    def redis_prefix(self) -> str:
+        """One deployment's Redis names: its nodes share a database, whose name tells them apart."""
+        return f"arsnova:{self.db_name}:"
+
+    @property
     def embedded(self) -> bool:
         """True when this process must run (or reuse) the embedded database."""
         return self.mongodb_uri is None

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from arsnova.api.middlewares import SOCKETIO_PATH
 from arsnova.auth import COOKIE_NAME
 from arsnova.errors import Forbidden
 from arsnova.keys import settings_key
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SOCKETIO_PATH = "/socket.io/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

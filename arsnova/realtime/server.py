@@ -30,7 +30,6 @@ from arsnova.realtime.maintenance import (
 )
 from arsnova.realtime.managers import LocalManager, RedisManager
 from arsnova.realtime.transport import UncompressedWebSocket
-from arsnova.settings import Settings
 from arsnova.store import translate_errors
 
 log = logging.getLogger(__name__)
@@ -48,11 +47,6 @@ def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
     return is_allowed
 
 
-def redis_prefix(settings: Settings) -> str:
-    """One deployment's Redis names: its nodes share a database, so its name tells them apart."""
-    return f"arsnova:{settings.db_name}:"
-
-
 def create_sio(app: web.Application) -> socketio.AsyncServer:
     """Builds the Socket.IO server; with `REDIS_URL` every emit reaches every node.
 
@@ -62,7 +56,7 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     settings = app[settings_key]
     manager: socketio.AsyncManager = LocalManager()
     if settings.redis_url:
-        channel = redis_prefix(settings) + "socketio"
+        channel = settings.redis_prefix + "socketio"
         manager = RedisManager(settings.redis_url, channel=channel)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -96,7 +90,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     cluster = Cluster()
     if settings.redis_url:
-        cluster = RedisCluster(settings.redis_url, redis_prefix(settings))
+        cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
     broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval, cluster)
     app[broadcaster_key] = broadcaster
     events = sio.namespace_handlers["/events"]
