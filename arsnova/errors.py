@@ -41,6 +41,12 @@ class PayloadTooLarge(ArsnovaError):
     default_message = "The body is too large."
 
 
+class RequestTimeout(ArsnovaError):
+    status = 408
+    code = "request-timeout"
+    default_message = "The body did not arrive in time."
+
+
 class UnsupportedMediaType(ArsnovaError):
     status = 415
     code = "unsupported-media-type"

@@ -79,6 +79,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     rate_limits: bool = True
     socket_transports: tuple[str, ...] = ("polling", "websocket")
+    socket_queue_limit: int = 500
+    body_timeout: float = 10.0
 
     @property
     def redis_prefix(self) -> str:
@@ -145,6 +147,8 @@ class Settings:
         read("ARSNOVA_TRUSTED_PROXIES", "trusted_proxies", _networks)
         read("ARSNOVA_RATE_LIMITS", "rate_limits", _bool)
         read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
+        read("ARSNOVA_SOCKET_QUEUE_LIMIT", "socket_queue_limit", _int_between(1, 1_000_000))
+        read("ARSNOVA_BODY_TIMEOUT_MS", "body_timeout", _millis_between(1, 600_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):
             path = urlsplit(values["mongodb_uri"]).path.lstrip("/")

@@ -32,6 +32,7 @@ HTTP_CODES = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    408: "request-timeout",
     413: "body-too-large",
     415: "unsupported-media-type",
     422: "unprocessable",

@@ -39,6 +39,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed for this user (`owner-only`, `not-a-participant`, …)",
     404: "No such resource",
     409: "Conflicts with the current state",
+    408: "Body not received within ARSNOVA_BODY_TIMEOUT_MS (`request-timeout`)",
     413: "Body larger than ARSNOVA_MAX_BODY (`body-too-large`)",
     415: "Body is not application/json (`unsupported-media-type`)",
     501: "Not supported",
@@ -69,7 +70,7 @@ def operation(
 ) -> Callable[[Handler], Handler]:
     """Documents a handler. A response value is a schema (JSON), TEXT, or None (no body).
 
-    `login=True` adds the cookie requirement and 401; a body adds 400, 413 and 415.
+    `login=True` adds the cookie requirement and 401; a body adds 400, 408, 413 and 415.
     """
 
     def document(handler: Handler) -> Handler:
@@ -77,7 +78,7 @@ def operation(
         summary, _, description = doc.partition("\n")
         implied = (401,) if login else ()
         if body is not None:
-            implied += (400, 413, 415)
+            implied += (400, 408, 413, 415)
         elif query is not None:
             implied += (400,)
         handler.__openapi__ = Operation(  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ from arsnova.realtime.maintenance import (
     release_places,
 )
 from arsnova.realtime.managers import LocalManager, RedisManager
-from arsnova.realtime.transport import UncompressedWebSocket
+from arsnova.realtime.transport import SocketServer
 from arsnova.store import translate_errors
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     if settings.redis_url:
         channel = settings.redis_prefix + "socketio"
         manager = RedisManager(settings.redis_url, channel=channel)
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="aiohttp",
         client_manager=manager,
         transports=list(settings.socket_transports),
@@ -68,9 +68,9 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
         async_handlers=False,
         logger=False,
         engineio_logger=False,
+        queue_limit=settings.socket_queue_limit,
+        ws_compression=settings.ws_compression,
     )
-    if not settings.ws_compression:
-        sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}
     sio.register_namespace(LegacyNamespace("/", app))
     sio.register_namespace(EventsNamespace("/events", app))
     return sio
