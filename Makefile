@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 VENDOR := arsnova/web/static/vendor
 ASSETS := $(VENDOR)/socket.io.esm.min.js $(VENDOR)/qrcode.mjs
 
-.PHONY: serve test lint install assets screenshots bench
+.PHONY: serve test lint audit install assets screenshots bench
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ screenshots: $(STAMP) $(ASSETS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities in the installed dependency set (PyPI's advisory data).
+audit: $(STAMP)
+	$(BIN)/pip-audit --local --skip-editable --progress-spinner off
 
 # The benchmark suite (bench/README.md): `make bench`, or `BENCH_ARGS=--quick make bench`.
 bench: $(STAMP) $(ASSETS)
