@@ -10,6 +10,7 @@ session or question.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -69,6 +70,24 @@ class Broadcaster:
         """`activeUserCountData`, `updateActiveUserCount`, ActiveUsersChangedEvent, on change."""
         if keyword is not None:
             self.active_users.request(keyword)
+
+    async def entered(self, keyword: str, username: str) -> None:
+        """A socket of the user is now in the session's room."""
+        await self.cluster.enter(keyword, username)
+        self.active_users_changed(keyword)
+
+    async def left(self, keyword: str, username: str) -> None:
+        await self.cluster.leave(keyword, username)
+        self.active_users_changed(keyword)
+
+    async def active_user_count(self, keyword: str) -> int:
+        """Distinct users with a socket in the session (three tabs count once).
+
+        The cluster keeps it; the database's socket registry counts it when
+        Redis cannot (a scan of the session's sockets).
+        """
+        count = await self.cluster.active_users(keyword)
+        return await self.store.sockets.active_users(keyword) if count is None else count
 
     def answers_changed(self, keyword: str, question_id: str) -> None:
         """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
@@ -172,6 +191,17 @@ class Broadcaster:
         except Exception:
             log.exception("could not emit %s to %s", event, room)
 
+    async def _emit_first(self, event: str, data: Any, room: str) -> None:
+        """Emits the main event of several and lets it reach the whole room before the others.
+
+        Queueing a packet for a socket never waits; its writer sends whatever
+        is queued once this task yields. Yielding here sends the main event
+        to every socket before its legacy aliases are queued behind it, so the
+        last socket of a lecture hall gets it after one packet per socket, not three.
+        """
+        await self._emit(event, data, room)
+        await asyncio.sleep(0)
+
     async def _publish_session(
         self, keyword: str, event_type: str, data: dict[str, Any], audience: str
     ) -> None:
@@ -189,18 +219,18 @@ class Broadcaster:
         counts = await self.store.feedback.counts(keyword)
         average = rounded_average(counts)
         room = session_room(keyword)  # the live sockets first, then the durable log
-        await self._emit("feedbackData", counts, room)
+        await self._emit_first("feedbackData", counts, room)
         await self._emit("updateFeedback", counts, room)
         await self._emit("feedbackDataRoundedAverage", average, room)
         data = {"values": counts, "roundedAverage": average}
         await self._publish_session(keyword, "FeedbackChangedEvent", data, ALL)
 
     async def _send_active_users(self, keyword: str) -> None:
-        count = await self.store.sockets.active_users(keyword)
+        count = await self.active_user_count(keyword)
         if not await self.cluster.changed(f"users:{keyword}", count):
             return
         room = session_room(keyword)
-        await self._emit("activeUserCountData", count, room)
+        await self._emit_first("activeUserCountData", count, room)
         await self._emit("updateActiveUserCount", count, room)
         await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
 

@@ -1,7 +1,7 @@
 """What the nodes of one deployment coordinate, beyond the emits python-socketio relays.
 
 One process needs nothing: `Cluster` is the single-node case. With
-`REDIS_URL`, `RedisCluster` adds three things every node must agree on:
+`REDIS_URL`, `RedisCluster` adds four things every node must agree on:
 
 - **New events on `/events`**: a node that appends to a stream announces it on
   a Redis channel, so the `/events` connections on every node deliver it at
@@ -14,6 +14,13 @@ One process needs nothing: `Cluster` is the single-node case. With
   interval.
 - **Last value sent** (the active-user count is only sent when it changed),
   kept in Redis rather than per node.
+- **Who is in a session**, for the active-user count (distinct users with a
+  socket in it). Each node knows its own sockets exactly and keeps, per
+  session, a Redis set of its users that expires unless refreshed; the count
+  is the size of their union. A node rewrites its sets on every refresh, so
+  they are right again after a Redis outage, and a dead node's sets expire.
+  (Counting the database's socket registry instead costs a scan of the
+  session's sockets per join: quadratic for a lecture hall joining at once.)
 
 Keys and channels are prefixed with `arsnova:<database name>:`, so
 deployments (or test runs) sharing one Redis do not mix. Redis trouble never
@@ -27,6 +34,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import redis.asyncio as redis
@@ -38,6 +46,23 @@ log = logging.getLogger(__name__)
 LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after this
 RETRY_SECONDS = 1.0
 SUBSCRIBE_WAIT = 5.0  # at start: a node that is not listening yet would miss announcements
+PRESENCE_LEASE_MS = 75_000  # a node refreshes its presence sets every 30 s (PRESENCE_REFRESH)
+
+# The distinct users of a session over its nodes' sets (KEYS[1]: the set of those nodes).
+COUNT_USERS = """
+local keys = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    local key = KEYS[1] .. ':' .. node
+    if redis.call('EXISTS', key) == 1 then
+        keys[#keys + 1] = key
+    else
+        redis.call('SREM', KEYS[1], node)
+    end
+end
+if #keys == 0 then return 0 end
+if #keys == 1 then return redis.call('SCARD', keys[1]) end
+return #redis.call('SUNION', unpack(keys))
+"""
 
 
 class Cluster:
@@ -45,6 +70,35 @@ class Cluster:
 
     def __init__(self) -> None:
         self.last_values: dict[str, int] = {}
+        self.local_users: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def count_socket(self, keyword: str, username: str, delta: int) -> bool:
+        """Counts a socket of `username` into (1) or out of (-1) the session on this node.
+
+        Whether the user thereby appeared in or left the session on this node.
+        """
+        users = self.local_users[keyword]
+        users[username] += delta
+        if users[username] > 0:
+            return delta > 0 and users[username] == 1
+        del users[username]
+        if not users:
+            del self.local_users[keyword]
+        return delta < 0
+
+    async def enter(self, keyword: str, username: str) -> None:
+        """A socket of `username` joined the session (and the session's room)."""
+        self.count_socket(keyword, username, 1)
+
+    async def leave(self, keyword: str, username: str) -> None:
+        self.count_socket(keyword, username, -1)
+
+    async def active_users(self, keyword: str) -> int | None:
+        """Distinct users with a socket in the session; None if that cannot be known now."""
+        return len(self.local_users.get(keyword, ()))
+
+    async def refresh(self) -> None:
+        """Called every PRESENCE_REFRESH seconds."""
 
     async def start(self, poke: Callable[[str], None]) -> None:
         """`poke(stream)` will be called for events appended on other nodes."""
@@ -82,6 +136,57 @@ class RedisCluster(Cluster):
         self.listener: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
         self.pending: set[asyncio.Task] = set()
+        self.count_users = self.redis.register_script(COUNT_USERS)
+
+    def presence_key(self, keyword: str) -> str:
+        """The set of nodes with users in the session; `<it>:<node>` is one node's users."""
+        return f"{self.prefix}presence:{keyword}"
+
+    async def enter(self, keyword: str, username: str) -> None:
+        if self.count_socket(keyword, username, 1):
+            await self.write_presence(keyword, lambda pipe, key: pipe.sadd(key, username))
+
+    async def leave(self, keyword: str, username: str) -> None:
+        if self.count_socket(keyword, username, -1):
+            await self.write_presence(keyword, lambda pipe, key: pipe.srem(key, username))
+
+    async def write_presence(self, keyword: str, change: Callable) -> None:
+        nodes = self.presence_key(keyword)
+        users = f"{nodes}:{self.node}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                change(pipe, users)
+                pipe.pexpire(users, PRESENCE_LEASE_MS)
+                pipe.sadd(nodes, self.node)
+                pipe.pexpire(nodes, PRESENCE_LEASE_MS)
+                await pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            log.warning("presence in %s not shared (until the next refresh): %s", keyword, exc)
+
+    async def active_users(self, keyword: str) -> int | None:
+        try:
+            return int(await self.count_users(keys=[self.presence_key(keyword)]))
+        except (redis.RedisError, OSError) as exc:
+            log.warning("active users of %s not counted in Redis: %s", keyword, exc)
+            return None
+
+    async def refresh(self) -> None:
+        """Rewrites this node's presence sets from what it knows, and extends their lease."""
+        if not self.local_users:
+            return
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for keyword, users in self.local_users.items():
+                    nodes = self.presence_key(keyword)
+                    key = f"{nodes}:{self.node}"
+                    pipe.delete(key)
+                    pipe.sadd(key, *users)
+                    pipe.pexpire(key, PRESENCE_LEASE_MS)
+                    pipe.sadd(nodes, self.node)
+                    pipe.pexpire(nodes, PRESENCE_LEASE_MS)
+                await pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            log.warning("presence not refreshed: %s", exc)
 
     async def start(self, poke: Callable[[str], None]) -> None:
         """Listens for other nodes' announcements; waits (a little) until subscribed."""

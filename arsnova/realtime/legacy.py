@@ -10,6 +10,7 @@ server or leak a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ LIFECYCLE = ("connect", "disconnect")
 class SocketState:
     address: str
     user: User | None = None
-    keyword: str | None = None
+    keyword: str | None = None  # the session whose rooms it is in
+    counted_in: str | None = None  # the session whose active users count it
 
 
 def error_ack(exc: ArsnovaError) -> dict[str, Any]:
@@ -98,12 +100,10 @@ class LegacyNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
         state = self.sockets.pop(sid, None)
-        try:
-            with translate_errors():
-                keyword = await self.app[store_key].sockets.remove(sid)
-        except ArsnovaError:
-            keyword = None if state is None else state.keyword
-        self.app[broadcaster_key].active_users_changed(keyword)
+        with contextlib.suppress(ArsnovaError), translate_errors():
+            await self.app[store_key].sockets.remove(sid)
+        if state is not None and state.counted_in is not None and state.user is not None:
+            await self.app[broadcaster_key].left(state.counted_in, state.user.username)
         log.debug("socket %s disconnected (%s)", sid, reason)
 
     async def bound_user(self, sid: str) -> User:
@@ -126,20 +126,18 @@ class LegacyNamespace(socketio.AsyncNamespace):
         store = self.app[store_key]
         session = await store.sessions.by_keyword(keyword)
         # Independent round trips run together: a lecture hall joins at once.
-        _, previous = await asyncio.gather(
+        await asyncio.gather(
             store.sessions.record_visit(user.username, session), store.sockets.join(sid, keyword)
         )
-        await self.move(sid, user, previous, session)
+        await self.move(sid, user, self.sockets[sid].keyword, session)
         broadcaster = self.app[broadcaster_key]
-        if previous != keyword:
-            broadcaster.active_users_changed(previous)
-            broadcaster.active_users_changed(keyword)
+        await self.count_in(sid, keyword, user.username)
         summary, unanswered, active_users, my_feedback = await asyncio.gather(
             feedback_summary(self.app, session),
             store.questions.of_session(
                 session["id"], Page(), released_for=released_for(user), unanswered_by=user.username
             ),
-            store.sockets.active_users(keyword),
+            broadcaster.active_user_count(keyword),
             store.feedback.of_user(session["id"], user.username),
         )
         return joined_schema.dump({
@@ -152,6 +150,21 @@ class LegacyNamespace(socketio.AsyncNamespace):
             "my_feedback": my_feedback,
             "unanswered": [question["id"] for question in unanswered],
         })  # fmt: skip
+
+    async def count_in(self, sid: str, keyword: str, username: str) -> None:
+        """Counts the socket among the session's active users, once it is in the room.
+
+        `counted_in` changes with no await between the check and the change,
+        so a disconnect handled meanwhile uncounts exactly what was counted.
+        """
+        state = self.sockets.get(sid)
+        if state is None or state.counted_in == keyword:
+            return
+        before, state.counted_in = state.counted_in, keyword
+        broadcaster = self.app[broadcaster_key]
+        if before is not None:
+            await broadcaster.left(before, username)
+        await broadcaster.entered(keyword, username)
 
     async def move(self, sid: str, user: User, previous: str | None, session: dict) -> None:
         if previous is not None:

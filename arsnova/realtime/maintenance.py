@@ -48,6 +48,7 @@ async def refresh_presence(app: web.Application) -> None:
     """Marks this node's sockets alive and drops those of nodes that died without cleanup."""
     sockets = app[store_key].sockets
     await sockets.refresh(app[node_key])
+    await app[broadcaster_key].cluster.refresh()
     for keyword in await sockets.remove_stale(now() - PRESENCE_STALE):
         app[broadcaster_key].active_users_changed(keyword)
 

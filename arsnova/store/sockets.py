@@ -64,17 +64,13 @@ class SocketRepo:
             return None
         return Identity(found["user"], found["user_type"])
 
-    async def join(self, sid: str, keyword: str | None) -> str | None:
-        """Moves the socket into session `keyword`; returns the session it was in before."""
-        before = await self.collection.find_one_and_update(
-            {"_id": sid}, {"$set": {"keyword": keyword}}, {"keyword": 1}
-        )
-        return None if before is None else before["keyword"]
+    async def join(self, sid: str, keyword: str | None) -> None:
+        """Records the session the socket is in (its node knows which it was in before)."""
+        await self.collection.update_one({"_id": sid}, {"$set": {"keyword": keyword}})
 
-    async def remove(self, sid: str) -> str | None:
-        """Forgets a disconnected socket; returns the session it was in."""
-        found = await self.collection.find_one_and_delete({"_id": sid}, {"keyword": 1})
-        return None if found is None else found["keyword"]
+    async def remove(self, sid: str) -> None:
+        """Forgets a disconnected socket."""
+        await self.collection.delete_one({"_id": sid})
 
     async def active_users(self, keyword: str) -> int:
         """Distinct users with at least one socket in the session (three tabs count once)."""
