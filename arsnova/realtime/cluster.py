@@ -43,10 +43,21 @@ from arsnova.realtime.throttle import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 
+# A node waiting for a lock looks again this often. It cannot sleep out the lock's
+# time to live: while the holder sends, that is the whole lease, and the release
+# shortens it to the rest of the interval (or deletes it) without telling anyone.
+LOCK_POLL_MS = 25
 LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after this
 RETRY_SECONDS = 1.0
 SUBSCRIBE_WAIT = 5.0  # at start: a node that is not listening yet would miss announcements
 PRESENCE_LEASE_MS = 75_000  # a node refreshes its presence sets every 30 s (PRESENCE_REFRESH)
+
+# KEYS[1]: a broadcast lock; ARGV: the node releasing it, the milliseconds it still holds.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('DEL', KEYS[1])
+"""
 
 # The distinct users of a session over its nodes' sets (KEYS[1]: the set of those nodes).
 COUNT_USERS = """
@@ -137,6 +148,7 @@ class RedisCluster(Cluster):
         self.subscribed = asyncio.Event()
         self.pending: set[asyncio.Task] = set()
         self.count_users = self.redis.register_script(COUNT_USERS)
+        self.release_lock = self.redis.register_script(RELEASE_LOCK)
 
     def presence_key(self, keyword: str) -> str:
         """The set of nodes with users in the session; `<it>:<node>` is one node's users."""
@@ -231,15 +243,15 @@ class RedisCluster(Cluster):
             except (redis.RedisError, OSError) as exc:
                 log.warning("broadcast lock %s unavailable, sending anyway: %s", key, exc)
                 return
-            await asyncio.sleep(max(wait_ms, 1) / 1000)
+            await asyncio.sleep(min(max(wait_ms, 1), LOCK_POLL_MS) / 1000)
 
     async def release(self, key: str, hold: float) -> None:
-        name = self.prefix + "lock:" + key
+        """Shortens the lock to `hold`, if it is still this node's (a send that outlasted
+        the lease must not cut short the lock another node has taken since)."""
         with contextlib.suppress(redis.RedisError, OSError):
-            if hold > 0:
-                await self.redis.pexpire(name, max(1, int(hold * 1000)))
-            else:
-                await self.redis.delete(name)
+            await self.release_lock(
+                keys=[self.prefix + "lock:" + key], args=[self.node, max(0, int(hold * 1000))]
+            )
 
     async def changed(self, key: str, value: int) -> bool:
         try:

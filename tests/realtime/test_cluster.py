@@ -125,9 +125,9 @@ async def test_votes_answers_questions_and_events_cross_nodes(nodes, users, db):
     student_socket = await student.socket(a, keyword)
     lecturer_events = await lecturer.events(b, keyword)
 
-    # Both sockets count, whichever node holds them (the registry is in MongoDB).
-    rejoined = await lecturer_socket.call("setSession", {"keyword": keyword})
-    assert rejoined["activeUserCountData"] == 2
+    # Both sockets count, whichever node holds them (the registry is in MongoDB), and
+    # the student's join on A reaches the lecturer on B live.
+    await lecturer_socket.wait_for("activeUserCountData", lambda count: count == 2)
     await student_socket.call("setFeedback", {"sessionkey": keyword, "feedback": 2})
     assert await lecturer_socket.wait_for("feedbackData", lambda c: c == [0, 0, 1, 0])
 

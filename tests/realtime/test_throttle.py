@@ -1,8 +1,9 @@
 """The coalescing of broadcasts, on its own: bounded sends, the final state never dropped."""
 
 import asyncio
+import uuid
 
-from arsnova.realtime.cluster import Cluster
+from arsnova.realtime.cluster import Cluster, RedisCluster
 from arsnova.realtime.throttle import Throttle
 
 
@@ -65,3 +66,46 @@ async def test_keys_are_independent_and_a_failing_send_does_not_stop_later_ones(
     assert sorted(sent) == ["a", "a", "b"]
     await throttle.close()
     assert not throttle.running
+
+
+async def test_a_node_waiting_for_a_lock_sends_soon_after_the_holder_releases(redis_url):
+    """It found the lock mid-send, when its time to live is the whole lease (10 s).
+
+    A waiter that slept out that time to live missed the release (which shortens
+    it to the rest of the interval): node A's broadcast of a student's join came
+    10 s late, after node B's broadcast of the lecturer's.
+    """
+    prefix = f"arsnova:test_{uuid.uuid4().hex}:"
+    holder, waiter = RedisCluster(redis_url, prefix), RedisCluster(redis_url, prefix)
+    try:
+        await holder.acquire("users:1")
+        waiting = asyncio.create_task(waiter.acquire("users:1"))
+        await asyncio.sleep(0.05)  # the waiter has looked and found the lock taken
+        assert not waiting.done()
+        released = asyncio.get_running_loop().time()
+        await holder.release("users:1", 0.05)
+        async with asyncio.timeout(2):
+            await waiting
+        assert asyncio.get_running_loop().time() - released >= 0.04  # the hold is kept
+    finally:
+        await holder.redis.delete(prefix + "lock:users:1")
+        await holder.close()
+        await waiter.close()
+
+
+async def test_a_node_releases_only_its_own_lock(redis_url):
+    """A send that outlasted its lease must not shorten the lock another node took since."""
+    prefix = f"arsnova:test_{uuid.uuid4().hex}:"
+    late, holder = RedisCluster(redis_url, prefix), RedisCluster(redis_url, prefix)
+    name = prefix + "lock:users:1"
+    try:
+        await holder.acquire("users:1")
+        await late.release("users:1", 0)
+        assert await holder.redis.get(name) == holder.node.encode()
+        assert await holder.redis.pttl(name) > 5_000
+        await holder.release("users:1", 0)
+        assert await holder.redis.exists(name) == 0
+    finally:
+        await holder.redis.delete(name)
+        await holder.close()
+        await late.close()
