@@ -47,6 +47,11 @@ class Node:
         return reply
 
 
+def patience(count: int) -> float:
+    """Seconds to wait for `count` logins or joins: 2 minutes, or 20 per second if longer."""
+    return max(120.0, count / 20)
+
+
 def split(count: int, parts: int) -> list[int]:
     """`count` as `parts` near-equal whole numbers."""
     return [count // parts + (i < count % parts) for i in range(parts)]
@@ -91,8 +96,9 @@ class Swarm:
         ]
         return list(await asyncio.gather(*calls))
 
-    async def login(self, url: str, count: int, limit: float = 120.0) -> dict[str, Any]:
+    async def login(self, url: str, count: int) -> dict[str, Any]:
         """One guest login for each of the next `count` sockets; failures and seconds."""
+        limit = patience(count)
         per_node = [{"url": url, "n": n} for n in split(count, len(self.nodes))]
         replies = await self.each("login", limit, per_node)
         return {
@@ -109,12 +115,12 @@ class Swarm:
         spread: float = 0.0,
         deflate: bool = True,
         concurrency: int = 16,
-        limit: float = 120.0,
     ) -> dict[str, Any]:
         """Connects and joins `count` more sockets; `spread` seconds spreads the attempts evenly.
 
         Socket i of a process uses that process's i-th login, if it made one.
         """
+        limit = patience(count)
         counts = split(count, len(self.nodes))
         per_node = [{"n": n} for n in counts]
         replies = await self.each(
