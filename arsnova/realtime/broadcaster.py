@@ -10,7 +10,6 @@ session or question.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -191,17 +190,6 @@ class Broadcaster:
         except Exception:
             log.exception("could not emit %s to %s", event, room)
 
-    async def _emit_first(self, event: str, data: Any, room: str) -> None:
-        """Emits the main event of several and lets it reach the whole room before the others.
-
-        Queueing a packet for a socket never waits; its writer sends whatever
-        is queued once this task yields. Yielding here sends the main event
-        to every socket before its legacy aliases are queued behind it, so the
-        last socket of a lecture hall gets it after one packet per socket, not three.
-        """
-        await self._emit(event, data, room)
-        await asyncio.sleep(0)
-
     async def _publish_session(
         self, keyword: str, event_type: str, data: dict[str, Any], audience: str
     ) -> None:
@@ -218,21 +206,25 @@ class Broadcaster:
     async def _send_feedback(self, keyword: str) -> None:
         counts = await self.store.feedback.counts(keyword)
         average = rounded_average(counts)
-        room = session_room(keyword)  # the live sockets first, then the durable log
-        await self._emit_first("feedbackData", counts, room)
-        await self._emit("updateFeedback", counts, room)
-        await self._emit("feedbackDataRoundedAverage", average, room)
+        room = session_room(keyword)
+        # The main event first, then the durable log, then the legacy aliases: the
+        # log's round trips let every socket's writer send the main event before
+        # the aliases queue up behind it (a writer sends all it finds queued), so
+        # the last socket of a lecture hall gets it after one packet per socket, not three.
+        await self._emit("feedbackData", counts, room)
         data = {"values": counts, "roundedAverage": average}
         await self._publish_session(keyword, "FeedbackChangedEvent", data, ALL)
+        await self._emit("updateFeedback", counts, room)
+        await self._emit("feedbackDataRoundedAverage", average, room)
 
     async def _send_active_users(self, keyword: str) -> None:
         count = await self.active_user_count(keyword)
         if not await self.cluster.changed(f"users:{keyword}", count):
             return
         room = session_room(keyword)
-        await self._emit_first("activeUserCountData", count, room)
-        await self._emit("updateActiveUserCount", count, room)
+        await self._emit("activeUserCountData", count, room)  # then as feedback, above
         await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
+        await self._emit("updateActiveUserCount", count, room)
 
     async def _send_answers(self, key: tuple[str, str]) -> None:
         keyword, question_id = key
