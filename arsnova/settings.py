@@ -63,6 +63,7 @@ class Settings:
     feedback_ttl: int = 600
     feedback_sweep_interval: float = 5.0
     broadcast_interval: float = 0.1
+    user_count_interval: float = 1.0
     socket_token_ttl: int = 60
     ack_timeout: float = 30.0
     heartbeat_interval: float = 25.0
@@ -143,6 +144,7 @@ class Settings:
         read("ARSNOVA_INDEX_URL_ALLOWED", "index_url_allowed", _hosts)
         read("ARSNOVA_PLACE_GRACE", "place_grace", _int_between(0, 30 * 86400))
         read("ARSNOVA_BROADCAST_INTERVAL_MS", "broadcast_interval", _millis_between(0, 60_000))
+        read("ARSNOVA_USER_COUNT_INTERVAL_MS", "user_count_interval", _millis_between(0, 60_000))
         read("ARSNOVA_WS_COMPRESSION", "ws_compression", _bool)
         read("ARSNOVA_TRUSTED_PROXIES", "trusted_proxies", _networks)
         read("ARSNOVA_RATE_LIMITS", "rate_limits", _bool)

@@ -42,6 +42,7 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_FEEDBACK_TTL="120",
         ARSNOVA_FEEDBACK_SWEEP_INTERVAL="0.5",
         ARSNOVA_BROADCAST_INTERVAL_MS="250",
+        ARSNOVA_USER_COUNT_INTERVAL_MS="2000",
         ARSNOVA_SOCKET_TOKEN_TTL="30",
         ARSNOVA_ACK_TIMEOUT="2.5",
         ARSNOVA_HEARTBEAT_INTERVAL="10",
@@ -69,7 +70,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.secret == "s" * 40
     assert settings.socket_url == "https://rt.example"
     assert settings.feedback_ttl == 120 and settings.feedback_sweep_interval == 0.5
-    assert settings.broadcast_interval == 0.25
+    assert settings.broadcast_interval == 0.25 and settings.user_count_interval == 2.0
     assert (settings.socket_token_ttl, settings.ack_timeout, settings.heartbeat_interval) == (
         30,
         2.5,

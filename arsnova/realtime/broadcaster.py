@@ -20,6 +20,7 @@ from arsnova.errors import NotFound
 from arsnova.realtime.cluster import Cluster
 from arsnova.realtime.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
+from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
 from arsnova.store.feedback import rounded_average
@@ -49,13 +50,18 @@ def voter_room(keyword: str, username: str) -> str:
 
 class Broadcaster:
     def __init__(
-        self, sio: socketio.AsyncServer, store: Store, interval: float, cluster: Cluster
+        self, sio: socketio.AsyncServer, store: Store, settings: Settings, cluster: Cluster
     ) -> None:
         self.sio = sio
         self.store = store
         self.cluster = cluster
+        interval = settings.broadcast_interval
         self.feedback = Throttle("feedback", interval, self._send_feedback, cluster)
-        self.active_users = Throttle("users", interval, self._send_active_users, cluster)
+        # Each count goes to every socket in the session, and a lecture hall joining
+        # at once changes it with every join: at 10 a second, 5,000 joins would cost
+        # 50,000 packets a second; the count on a screen can wait a second.
+        users_interval = max(interval, settings.user_count_interval)
+        self.active_users = Throttle("users", users_interval, self._send_active_users, cluster)
         self.answers = Throttle("answers", interval, self._send_answers, cluster)
         self.listeners: list[Callable[[str], None]] = []
 

@@ -91,7 +91,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     cluster = Cluster()
     if settings.redis_url:
         cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
-    broadcaster = Broadcaster(sio, app[store_key], settings.broadcast_interval, cluster)
+    broadcaster = Broadcaster(sio, app[store_key], settings, cluster)
     app[broadcaster_key] = broadcaster
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]

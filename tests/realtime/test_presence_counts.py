@@ -91,3 +91,21 @@ async def test_without_redis_the_count_is_unknown_and_nothing_fails():
         await node.leave(KEYWORD, "ann")
     finally:
         await node.close()
+
+
+@pytest.fixture
+def settings(settings_with):
+    return settings_with(broadcast_interval=0.01, user_count_interval=0.5)
+
+
+async def test_a_hall_joining_at_once_costs_one_count_per_interval(owner, keyword, login, joined):
+    """The count goes to every socket in the session: it has an interval of its own."""
+    lecturer = await joined(owner, keyword)
+    students = await asyncio.gather(*(login() for _ in range(30)))
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(joined(student, keyword) for student in students))
+    await lecturer.wait_for("activeUserCountData", lambda count: count == 31)
+    elapsed = asyncio.get_running_loop().time() - started
+    counts = lecturer.events("activeUserCountData")
+    assert len(counts) <= elapsed / 0.5 + 2, (counts, elapsed)
+    assert counts == sorted(counts)  # never an older count last
