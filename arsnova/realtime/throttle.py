@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -38,9 +39,10 @@ class Throttle(Generic[Key]):
     running or during the `interval` after it are folded into one more send
     when that interval ends. `send` reads the current state itself, so the
     last send of a burst always carries the final state: 1,000 votes in a
-    second become about 1 / interval broadcasts, not 1,000. With several
-    nodes, the `cluster` lets one send per key run at a time across all of
-    them (named `<name>:<key>`).
+    second become about 1 / interval broadcasts, not 1,000. An interval of 0
+    turns coalescing off: every request gets a send of its own, in order
+    (what the benchmark compares against). With several nodes, the `cluster`
+    lets one send per key run at a time across all of them (named `<name>:<key>`).
     """
 
     def __init__(
@@ -55,11 +57,11 @@ class Throttle(Generic[Key]):
         self.send = send
         self.cluster = cluster
         self.running: dict[Key, asyncio.Task] = {}
-        self.dirty: set[Key] = set()
+        self.waiting: Counter[Key] = Counter()  # requests no send has covered yet
 
     def request(self, key: Key) -> None:
         if key in self.running:
-            self.dirty.add(key)
+            self.waiting[key] = 1 if self.interval else self.waiting[key] + 1
             return
         self.running[key] = asyncio.create_task(self._run(key))
 
@@ -68,7 +70,8 @@ class Throttle(Generic[Key]):
             loop = asyncio.get_running_loop()
             lock = ":".join((self.name, *(key if isinstance(key, tuple) else (key,))))
             while True:
-                self.dirty.discard(key)
+                if self.interval:
+                    self.waiting.pop(key, None)  # this send reads the state they changed
                 await self.cluster.acquire(lock)
                 started = loop.time()
                 try:
@@ -81,8 +84,11 @@ class Throttle(Generic[Key]):
                 await self.cluster.release(lock, started + self.interval - loop.time())
                 stop_if_cancelled()
                 await asyncio.sleep(self.interval)
-                if key not in self.dirty:
+                if self.waiting[key] <= 0:
+                    self.waiting.pop(key, None)
                     return
+                if not self.interval:
+                    self.waiting[key] -= 1
         finally:
             del self.running[key]
 
@@ -93,4 +99,4 @@ class Throttle(Generic[Key]):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self.dirty.clear()
+        self.waiting.clear()

@@ -48,6 +48,21 @@ async def test_request_during_a_send_is_sent_again_afterwards():
     assert sent == [0, 7]
 
 
+async def test_interval_zero_turns_coalescing_off():
+    """Every request gets a send of its own, one after another (the benchmark's comparison)."""
+    sent: list[int] = []
+
+    async def send(key: str) -> None:
+        await asyncio.sleep(0.001)
+        sent.append(len(sent))
+
+    throttle = Throttle("test", 0, send, Cluster())
+    for _ in range(50):
+        throttle.request("room")
+    await asyncio.wait_for(asyncio.gather(*throttle.running.values()), 5)
+    assert sent == list(range(50))
+
+
 async def test_keys_are_independent_and_a_failing_send_does_not_stop_later_ones():
     sent: list[str] = []
 
