@@ -65,7 +65,7 @@ QUICK = Config(
     multi_reps=3,
 )
 FULL = Config(
-    fanout_sizes=[500, 1000, 2000],
+    fanout_sizes=[1000, 5000],
     fanout_reps=5,
     burst_n=1000,
     burst_reps=3,
