@@ -48,8 +48,8 @@ class Node:
 
 
 def patience(count: int) -> float:
-    """Seconds to wait for `count` logins or joins: 2 minutes, or 20 per second if longer."""
-    return max(120.0, count / 20)
+    """Seconds to wait for `count` logins or joins: 2 minutes, or 10 per second if longer."""
+    return max(120.0, count / 10)
 
 
 def split(count: int, parts: int) -> list[int]:
