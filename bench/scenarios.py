@@ -24,9 +24,13 @@ from bench.targets import Target, one_hot
 
 SETTLE = 0.5  # seconds of quiet after joins (the active-user broadcasts)
 BURST_SETTLE = 0.5  # seconds to count late feedbackData after the final counts arrived
-# Without coalescing, broadcasts of the final counts go on long after the first one arrived.
-UNCOALESCED_SETTLE = 20.0
 GAP = 0.3  # seconds between broadcasts, more than the coalescing interval
+
+
+def uncoalesced_settle(n: int) -> float:
+    """Without coalescing, broadcasts go on long after the final counts first arrived:
+    N² deliveries of 3 events, at some 15,000 a second, with 2 s to spare."""
+    return 2.0 + 3 * n * n / 15_000
 
 
 @dataclass
@@ -304,7 +308,7 @@ async def burst(ws: Workspace, cfg: Config) -> Section:
             Room(ws, target, cfg.receivers) as room,
         ):
             await room.grow(n)
-            settle = UNCOALESCED_SETTLE if interval == 0 else BURST_SETTLE
+            settle = uncoalesced_settle(n) if interval == 0 else BURST_SETTLE
             runs = []
             for rep in range(cfg.burst_reps):
                 runs.append(await room.burst(rep, settle))
@@ -335,7 +339,7 @@ async def burst(ws: Workspace, cfg: Config) -> Section:
         "indexes): its 'acks ms' is the embedded database's floor under the application's",
         f"medians over {cfg.burst_reps} bursts; feedbackData = messages delivered to all "
         f"receivers from the first vote until {BURST_SETTLE:g} s after every socket held the "
-        f"final counts ({UNCOALESCED_SETTLE:g} s without coalescing); "
+        f"final counts ({uncoalesced_settle(cfg.uncoalesced_n):.0f} s without coalescing); "
         "per socket = feedbackData / N (≈ broadcasts); final ms = last socket holding the "
         "exact final counts - last vote sent; acks ms = last ack - last vote sent; "
         "cpu s = server CPU (utime+stime) per burst",
