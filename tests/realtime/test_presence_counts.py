@@ -98,12 +98,16 @@ def settings(settings_with):
     return settings_with(broadcast_interval=0.01, user_count_interval=0.5)
 
 
-async def test_a_hall_joining_at_once_costs_one_count_per_interval(owner, keyword, login, joined):
+async def test_a_hall_joining_at_once_costs_one_count_per_interval(
+    owner, keyword, login, joined, connect_socket
+):
     """The count goes to every socket in the session: it has an interval of its own."""
     lecturer = await joined(owner, keyword)
     students = await asyncio.gather(*(login() for _ in range(30)))
+    sockets = await asyncio.gather(*(connect_socket(s, wait_timeout=10) for s in students))
     started = asyncio.get_running_loop().time()
-    await asyncio.gather(*(joined(student, keyword) for student in students))
+    acks = await asyncio.gather(*(s.call("setSession", {"keyword": keyword}) for s in sockets))
+    assert all(ack["keyword"] == keyword for ack in acks), acks
     await lecturer.wait_for("activeUserCountData", lambda count: count == 31)
     elapsed = asyncio.get_running_loop().time() - started
     counts = lecturer.events("activeUserCountData")
