@@ -158,6 +158,11 @@ class Room:
             "db_cpu_s": cpu_seconds(self.ws.db_pid) - db_cpu,
         }
 
+    async def row(self, count: int, reps: int, **grow: Any) -> dict[str, Any]:
+        """A table row: `count` more sockets join (`grow`), then `reps` broadcasts to all."""
+        grown = await self.grow(count, **grow)
+        return {"target": self.target.label, **grown, **(await self.fanout(reps))}
+
     async def broadcast(self, limit: float = 30.0) -> dict[str, Any]:
         """One trigger; per-socket arrival of the expected `feedbackData` after it."""
         value = self.votes % 4
@@ -259,12 +264,7 @@ async def fanout(ws: Workspace, cfg: Config) -> Section:
     for make in (targets.baseline(ws), targets.arsnova(ws)):
         async with make as target, Room(ws, target, cfg.receivers) as room:
             for n in cfg.fanout_sizes:
-                grown = await room.grow(n - room.size)
-                section.rows.append({
-                    "target": target.label,
-                    **grown,
-                    **(await room.fanout(cfg.fanout_reps)),
-                })  # fmt: skip
+                section.rows.append(await room.row(n - room.size, cfg.fanout_reps))
     add_ratios(section.rows, "baseline")
     section.notes += [
         "latency = arrival of feedbackData at a receiver - emit of the trigger (epoch clocks, "
@@ -494,12 +494,8 @@ async def storm(ws: Workspace, cfg: Config) -> Section:
     ]
     for make in variants:
         async with make as target, Room(ws, target, cfg.receivers) as room:
-            grown = await room.grow(cfg.storm_n, spread=cfg.storm_spread, deflate=True)
-            section.rows.append({
-                "target": target.label,
-                **grown,
-                **(await room.fanout(cfg.storm_reps)),
-            })  # fmt: skip
+            row = await room.row(cfg.storm_n, cfg.storm_reps, spread=cfg.storm_spread)
+            section.rows.append(row)
     section.notes += [
         "KiB/sock = (server VmRSS after all joined - before) / N; deflate = sockets that "
         "negotiated permessage-deflate (as seen by the client); fan-out ms / deliv/s: median "
@@ -522,12 +518,7 @@ async def multi(ws: Workspace, cfg: Config) -> Section:
     ]
     for make in variants:
         async with make as target, Room(ws, target, cfg.receivers) as room:
-            grown = await room.grow(cfg.multi_n)
-            section.rows.append({
-                "target": target.label,
-                **grown,
-                **(await room.fanout(cfg.multi_reps)),
-            })  # fmt: skip
+            section.rows.append(await room.row(cfg.multi_n, cfg.multi_reps))
     add_ratios(section.rows, "1 process")
     section.notes += [
         "x base here = all ms / the 1-process value; the trigger socket is on the first "
