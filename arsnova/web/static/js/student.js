@@ -114,7 +114,8 @@ function drawFeedbackButtons() {
     ...FEEDBACK.map((name, value) =>
       el(
         "button",
-        { type: "button", class: `feedback feedback-${name}`, "aria-pressed": "false", dataset: { feedback: name }, onclick: () => giveFeedback(value) },
+        // Disabled until the socket has joined the session (drawSession): a vote before that is refused.
+        { type: "button", class: `feedback feedback-${name}`, "aria-pressed": "false", disabled: true, dataset: { feedback: name }, onclick: () => giveFeedback(value) },
         el("span", { class: "feedback-icon", "aria-hidden": "true" }, ["»", "✓", "«", "?"][value]),
         t(`feedback.${name}`),
       ),
