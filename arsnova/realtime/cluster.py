@@ -36,6 +36,7 @@ import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as redis
 
@@ -162,15 +163,20 @@ class RedisCluster(Cluster):
         if self.count_socket(keyword, username, -1):
             await self.write_presence(keyword, lambda pipe, key: pipe.srem(key, username))
 
-    async def write_presence(self, keyword: str, change: Callable) -> None:
+    def renew_presence(self, pipe: Any, keyword: str) -> None:
+        """Queues on `pipe` a new lease for this node's set of the session's users (changed
+        before, so a set just created gets one too) and this node's place among its nodes."""
         nodes = self.presence_key(keyword)
-        users = f"{nodes}:{self.node}"
+        pipe.pexpire(f"{nodes}:{self.node}", PRESENCE_LEASE_MS)
+        pipe.sadd(nodes, self.node)
+        pipe.pexpire(nodes, PRESENCE_LEASE_MS)
+
+    async def write_presence(self, keyword: str, change: Callable) -> None:
+        users = f"{self.presence_key(keyword)}:{self.node}"
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 change(pipe, users)
-                pipe.pexpire(users, PRESENCE_LEASE_MS)
-                pipe.sadd(nodes, self.node)
-                pipe.pexpire(nodes, PRESENCE_LEASE_MS)
+                self.renew_presence(pipe, keyword)
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
             log.warning("presence in %s not shared (until the next refresh): %s", keyword, exc)
@@ -189,13 +195,10 @@ class RedisCluster(Cluster):
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
                 for keyword, users in self.local_users.items():
-                    nodes = self.presence_key(keyword)
-                    key = f"{nodes}:{self.node}"
+                    key = f"{self.presence_key(keyword)}:{self.node}"
                     pipe.delete(key)
                     pipe.sadd(key, *users)
-                    pipe.pexpire(key, PRESENCE_LEASE_MS)
-                    pipe.sadd(nodes, self.node)
-                    pipe.pexpire(nodes, PRESENCE_LEASE_MS)
+                    self.renew_presence(pipe, keyword)
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
             log.warning("presence not refreshed: %s", exc)
