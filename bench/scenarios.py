@@ -335,8 +335,9 @@ async def burst(ws: Workspace, cfg: Config) -> Section:
     })  # fmt: skip
     section.notes += [
         f"database alone = the same {cfg.burst_n} votes written by bare PyMongo, spread over "
-        "1 s as the sockets send them (a session lookup and an upsert each, the application's "
-        "indexes): its 'acks ms' is the embedded database's floor under the application's",
+        "1 s as the sockets send them, one by one (a session lookup and an upsert each, the "
+        "application's indexes): the naive way; the application shares concurrent lookups "
+        "and stores the votes that arrive while others are written in one bulk write",
         f"medians over {cfg.burst_reps} bursts; feedbackData = messages delivered to all "
         f"receivers from the first vote until {BURST_SETTLE:g} s after every socket held the "
         f"final counts ({uncoalesced_settle(cfg.uncoalesced_n):.0f} s without coalescing); "
@@ -350,7 +351,7 @@ async def burst(ws: Workspace, cfg: Config) -> Section:
 
 
 async def vote_floor(ws: Workspace, n: int, rep: int) -> dict[str, Any]:
-    """The embedded database alone doing a vote burst's reads and writes, spread over 1 s."""
+    """The embedded database alone doing a vote burst's reads and writes one by one, over 1 s."""
     async with AsyncMongoClient(ws.mongodb_uri, w="majority", journal=True) as mongo:
         db = mongo[f"vote_floor_{rep}"]
         await db.sessions.insert_one({"keyword": "12345678", "active": True})

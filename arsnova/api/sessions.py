@@ -147,7 +147,7 @@ async def delete_session(request: web.Request) -> web.Response:
     """Deletes the session with its questions, answers and interposed questions."""
     _user, session = await owned_session(request)
     store = request.app[store_key]
-    await store.sessions.delete(session["id"])
+    await store.sessions.delete(session)
     # Places stay a while, so their links can still say `session-deleted`.
     await store.places.session_locked(session["id"], request.app[settings_key].place_grace)
     await request.app[broadcaster_key].session_deleted(session["keyword"])

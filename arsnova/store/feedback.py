@@ -8,34 +8,68 @@ which stays until it is changed or reset, as in ARSnova.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from bson import ObjectId
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, PyMongoError
 
+from arsnova.store.batching import GroupCommit
 from arsnova.store.common import now, object_id
 
 VALUES = 4
 AWAY = 3
 
 
+class Vote(NamedTuple):
+    session_id: ObjectId
+    user: str
+    fields: dict[str, Any]
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"session_id": self.session_id, "user": self.user}
+
+
 class FeedbackRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["feedback"]
+        # A lecture hall votes within seconds: votes that come while others are being
+        # stored are stored together, one bulk write (a third of the database's time).
+        self.votes: GroupCommit[Vote] = GroupCommit(self._store_votes)
 
     async def vote(self, session: dict[str, Any], user: str, value: int, ttl: int) -> None:
         """Records `user`'s current value (the last one wins) and renews its lifetime."""
         moment = now()
         expires_at = None if value == AWAY else moment + timedelta(seconds=ttl)
-        await self.collection.update_one(
-            {"session_id": object_id(session["id"]), "user": user},
-            {"$set": {
-                "keyword": session["keyword"],
-                "value": value,
-                "updated_at": moment,
-                "expires_at": expires_at,
-            }},
-            upsert=True,
-        )  # fmt: skip
+        await self.votes.submit(Vote(
+            object_id(session["id"]),
+            user,
+            {"keyword": session["keyword"], "value": value, "updated_at": moment,
+             "expires_at": expires_at},
+        ))  # fmt: skip
+
+    async def _store_votes(self, votes: list[Vote]) -> list[BaseException | None]:
+        """One unordered bulk write; a user's last vote of the batch stands for the earlier ones."""
+        last = {(vote.session_id, vote.user): vote for vote in votes}
+        batch = list(last.values())
+        errors: dict[tuple[ObjectId, str], BaseException] = {}
+        try:
+            await self.collection.bulk_write(
+                [UpdateOne(vote.key, {"$set": vote.fields}, upsert=True) for vote in batch],
+                ordered=False,
+            )
+        except BulkWriteError as failed:
+            # Rare (two nodes creating the same user's vote at once): each failed one
+            # is tried again alone, and its caller gets that write's outcome.
+            for error in failed.details["writeErrors"]:
+                vote = batch[error["index"]]
+                try:
+                    await self.collection.update_one(vote.key, {"$set": vote.fields}, upsert=True)
+                except PyMongoError as exc:
+                    errors[vote.session_id, vote.user] = exc
+        return [errors.get((vote.session_id, vote.user)) for vote in votes]
 
     async def counts(self, keyword: str) -> list[int]:
         """`[faster, ok, slower, away]`: how many users currently hold each value."""

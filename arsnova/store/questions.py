@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
+from arsnova.store.batching import SharedLookups
+from arsnova.store.common import Page, now, object_id, paged_list, plain
 
 
 class QuestionNotFound(NotFound):
@@ -27,6 +29,10 @@ class QuestionRepo:
         self.collection = db["questions"]
         self.answers = db["answers"]
         self.bin = db["question_bin"]
+        # An answer burst looks the same question up a thousand times: they share the reads.
+        self.lookups: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
+            lambda oid: self.collection.find_one({"_id": oid})
+        )
 
     async def create(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         document = {
@@ -41,8 +47,13 @@ class QuestionRepo:
 
     async def by_id(self, question_id: str, session_id: str | None = None) -> dict[str, Any]:
         """The question; with `session_id`, only if it belongs to that session."""
-        scope = {} if session_id is None else {"session_id": object_id(session_id)}
-        return await find_by_id(self.collection, question_id, QuestionNotFound, **scope)
+        oid = object_id(question_id)
+        document = None if oid is None else await self.lookups.get(oid)
+        if document is None or (
+            session_id is not None and document["session_id"] != object_id(session_id)
+        ):
+            raise QuestionNotFound()
+        return plain(document)
 
     async def of_session(
         self,
@@ -90,6 +101,7 @@ class QuestionRepo:
         document = await self.collection.find_one_and_update(
             {"_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
         )
+        self.lookups.forget(oid)  # a lookup from before the change is not shared on
         if document is None:
             raise QuestionNotFound()
         return plain(document)
@@ -106,6 +118,7 @@ class QuestionRepo:
             raise QuestionNotFound()
         await self.bin.replace_one({"_id": oid}, {**document, "deleted_at": now()}, upsert=True)
         await self.collection.delete_one({"_id": oid})
+        self.lookups.forget(oid)
 
     async def binned(self, session_id: str, page: Page) -> list[dict[str, Any]]:
         query = self.bin.find({"session_id": object_id(session_id)})
@@ -119,6 +132,7 @@ class QuestionRepo:
             raise BinnedQuestionNotFound()
         document.pop("deleted_at")
         await self.collection.replace_one({"_id": oid}, document, upsert=True)
+        self.lookups.forget(oid)
         await self.bin.delete_one({"_id": oid})
         return plain(document)
 

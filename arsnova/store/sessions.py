@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
+from arsnova.store.batching import SharedLookups
 from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
 
 KEYWORD_ATTEMPTS = 20
@@ -30,6 +31,10 @@ class SessionRepo:
         self.db = db
         self.collection = db["sessions"]
         self.visits = db["session_visits"]
+        # Every vote and join looks its session up: a lecture hall at once shares the reads.
+        self.lookups: SharedLookups[str, dict[str, Any] | None] = SharedLookups(
+            lambda keyword: self.collection.find_one({"keyword": keyword})
+        )
 
     async def create(self, creator: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Inserts a session under a fresh unique keyword (retried on collision)."""
@@ -59,7 +64,7 @@ class SessionRepo:
         raise Conflict("No free keyword was found; try again.", code="keyword-exhausted")
 
     async def by_keyword(self, keyword: str) -> dict[str, Any]:
-        document = await self.collection.find_one({"keyword": keyword})
+        document = await self.lookups.get(keyword)
         if document is None:
             raise SessionNotFound()
         return plain(document)
@@ -73,13 +78,14 @@ class SessionRepo:
             {"$set": {**fields, "last_owner_activity": now()}},
             return_document=ReturnDocument.AFTER,
         )
+        self.lookups.forget(keyword)  # a lookup from before the change is not shared on
         if document is None:
             raise SessionNotFound()
         return plain(document)
 
-    async def delete(self, session_id: str) -> None:
+    async def delete(self, session: dict[str, Any]) -> None:
         """Deletes a session with its questions, answers, interposed questions, visits, votes."""
-        oid = object_id(session_id)
+        oid = object_id(session["id"])
         collections = (
             "answers", "questions", "question_bin", "interposed_questions", "session_visits",
             "feedback",
@@ -87,6 +93,7 @@ class SessionRepo:
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})
         await self.collection.delete_one({"_id": oid})
+        self.lookups.forget(session["keyword"])
 
     async def record_visit(self, user: str, session: dict[str, Any]) -> None:
         await self.visits.update_one(
