@@ -6,10 +6,13 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from arsnova.errors import Conflict, NotFound
+from arsnova.store.batching import GroupCommit
 from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
+
+DUPLICATE_KEY = 11000
 
 # What an answer's content is; an update replaces all of it.
 CONTENT = ("answer_text", "answer_subject", "abstention", "choices")
@@ -23,6 +26,8 @@ class AnswerNotFound(NotFound):
 class AnswerRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["answers"]
+        # An answer burst: answers that come while others are being stored go in one bulk insert.
+        self.inserts: GroupCommit[dict[str, Any]] = GroupCommit(self._insert)
 
     async def create(
         self, question: dict[str, Any], user: str, fields: dict[str, Any]
@@ -36,14 +41,24 @@ class AnswerRepo:
             "timestamp": now(),
         }
         try:
-            result = await self.collection.insert_one(document)
+            await self.inserts.submit(document)  # sets its _id
         except DuplicateKeyError:
             raise Conflict(
                 "You already answered this question; change your answer instead.",
                 code="already-answered",
             ) from None
-        document["_id"] = result.inserted_id
         return plain(document)
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> list[BaseException | None]:
+        """One unordered bulk insert; a document's own error (a second answer) is its alone."""
+        errors: list[BaseException | None] = [None] * len(documents)
+        try:
+            await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as failed:
+            for error in failed.details["writeErrors"]:
+                kind = DuplicateKeyError if error["code"] == DUPLICATE_KEY else WriteError
+                errors[error["index"]] = kind(error["errmsg"], error["code"], error)
+        return errors
 
     async def by_id(self, answer_id: str, question_id: str) -> dict[str, Any]:
         return await find_by_id(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
+from arsnova.store.common import Page, now, object_id, paged_list, plain
 
 KEYWORD_ATTEMPTS = 20
 
@@ -31,9 +32,13 @@ class SessionRepo:
         self.db = db
         self.collection = db["sessions"]
         self.visits = db["session_visits"]
-        # Every vote and join looks its session up: a lecture hall at once shares the reads.
+        # Every vote, answer and join looks its session up: a lecture hall at once shares the
+        # reads, by keyword (socket events, the REST paths) or by id (an answer to a question).
         self.lookups: SharedLookups[str, dict[str, Any] | None] = SharedLookups(
             lambda keyword: self.collection.find_one({"keyword": keyword})
+        )
+        self.lookups_by_id: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
+            lambda oid: self.collection.find_one({"_id": oid})
         )
 
     async def create(self, creator: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +75,11 @@ class SessionRepo:
         return plain(document)
 
     async def by_id(self, session_id: str) -> dict[str, Any]:
-        return await find_by_id(self.collection, session_id, SessionNotFound)
+        oid = object_id(session_id)
+        document = None if oid is None else await self.lookups_by_id.get(oid)
+        if document is None:
+            raise SessionNotFound()
+        return plain(document)
 
     async def update(self, keyword: str, fields: dict[str, Any]) -> dict[str, Any]:
         document = await self.collection.find_one_and_update(
@@ -81,6 +90,7 @@ class SessionRepo:
         self.lookups.forget(keyword)  # a lookup from before the change is not shared on
         if document is None:
             raise SessionNotFound()
+        self.lookups_by_id.forget(document["_id"])
         return plain(document)
 
     async def delete(self, session: dict[str, Any]) -> None:
@@ -94,6 +104,7 @@ class SessionRepo:
             await self.db[name].delete_many({"session_id": oid})
         await self.collection.delete_one({"_id": oid})
         self.lookups.forget(session["keyword"])
+        self.lookups_by_id.forget(oid)
 
     async def record_visit(self, user: str, session: dict[str, Any]) -> None:
         await self.visits.update_one(

@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from arsnova.store.answers import AnswerRepo
 from arsnova.store.batching import GroupCommit, SharedLookups
 from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.questions import QuestionNotFound, QuestionRepo
@@ -206,3 +207,30 @@ async def test_concurrent_lookups_of_a_question_share_a_read_and_keep_its_scope(
     await questions.delete(found[0])
     with pytest.raises(QuestionNotFound):
         await questions.by_id(question["id"])
+
+
+async def test_an_answer_burst_is_stored_once_per_user_in_few_inserts(counted):
+    sessions, questions = SessionRepo(counted), QuestionRepo(counted)
+    answers = AnswerRepo(counted)
+    await counted.answers.create_index([("question_id", 1), ("user", 1)], unique=True)
+    session = await sessions.create("lecturer", {"name": "Physics", "short_name": "PHY"})
+    question = await questions.create(
+        session, {"subject": "Q", "active": True, "question_type": "yesno", "possible_answers": []}
+    )
+    # 100 students answer at once; ten of them send their answer twice.
+    users = [f"user{i}" for i in range(100)] + [f"user{i}" for i in range(10)]
+    outcomes = await asyncio.gather(
+        *(answers.create(question, user, {"answer_text": user}) for user in users),
+        return_exceptions=True,
+    )
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(refused) == 10 and all(error.code == "already-answered" for error in refused)
+    stored = [doc["user"] async for doc in counted.answers.find()]
+    assert sorted(stored) == sorted(f"user{i}" for i in range(100))
+    assert {outcome["id"] for outcome in outcomes if isinstance(outcome, dict)} == {
+        str(doc["_id"]) async for doc in counted.answers.find()
+    }
+    assert counted.commands["insert", "answers"] < 10  # not 110
+    found = await asyncio.gather(*(sessions.by_id(session["id"]) for _ in range(50)))
+    assert {item["keyword"] for item in found} == {session["keyword"]}
+    assert counted.commands["find", "sessions"] < 5
