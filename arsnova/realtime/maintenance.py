@@ -17,7 +17,7 @@ from arsnova.store.common import now
 
 log = logging.getLogger(__name__)
 
-PRESENCE_REFRESH = 30.0  # seconds between refreshes of this node's sockets
+PRESENCE_REFRESH = 30.0  # seconds between this node's signs of life
 PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
 HOUSEKEEPING_INTERVAL = 60.0
 PLACE_SWEEP_INTERVAL = 1.0
@@ -45,7 +45,7 @@ async def expire_feedback(app: web.Application) -> None:
 
 
 async def refresh_presence(app: web.Application) -> None:
-    """Marks this node's sockets alive and drops those of nodes that died without cleanup."""
+    """Marks this node alive and drops the sockets of nodes that died without cleanup."""
     sockets = app[store_key].sockets
     await sockets.refresh(app[node_key])
     await app[broadcaster_key].cluster.refresh()

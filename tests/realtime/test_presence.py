@@ -33,3 +33,21 @@ async def test_a_clean_shutdown_forgets_the_nodes_sockets(aiohttp_server, settin
     })  # fmt: skip
     await server.close()
     assert await db.sockets.count_documents({"node": app[node_key]}) == 0
+
+
+async def test_a_live_nodes_sockets_stay_whatever_their_age(app, db, owner, keyword, joined):
+    """A node marks itself alive, not each socket: old sockets of a live node are kept,
+    and a dead node's socket is only dropped once it is older than the cut-off itself."""
+    await joined(owner, keyword)
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    await db.sockets.update_many({"node": app[node_key]}, {"$set": {"seen_at": long_ago}})
+    await db.sockets.insert_one({
+        "_id": "justarrived", "node": "starting-node", "user": "Guest1", "user_type": "guest",
+        "keyword": keyword, "address": "10.0.0.1", "seen_at": datetime.now(UTC),
+    })  # fmt: skip
+    await db.socket_nodes.insert_one({"_id": "dead-node", "seen_at": long_ago})
+    await refresh_presence(app)
+    await refresh_presence(app)  # rewrites one document, not one per socket
+    assert await db.sockets.count_documents({"node": app[node_key]}) == 1
+    assert await db.sockets.count_documents({"_id": "justarrived"}) == 1
+    assert await db.socket_nodes.distinct("_id") == [app[node_key]]
