@@ -196,6 +196,7 @@ class Room:
             "p99_ms": percentile(pooled, 99),
             "all_ms": median([run["all_ms"] for run in runs]),
             "all_max_ms": max((run["all_ms"] or float("inf")) for run in runs),
+            "all_ms_each": [run["all_ms"] for run in runs],
             "deliveries_per_s": median([run["per_s"] for run in runs]),
             "msgs_per_socket": median([run["messages"] / max(1, self.size) for run in runs]),
             "missing": sum(run["missing"] for run in runs),
