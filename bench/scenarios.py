@@ -25,6 +25,7 @@ from bench.targets import Target, one_hot
 SETTLE = 0.5  # seconds of quiet after joins (the active-user broadcasts)
 BURST_SETTLE = 0.5  # seconds to count late feedbackData after the final counts arrived
 GAP = 0.3  # seconds between broadcasts, more than the coalescing interval
+SETTLE_AFTER_JOINS = 3.0  # seconds: the active-user count's 1 s interval and its delivery
 
 
 def uncoalesced_settle(n: int) -> float:
@@ -161,6 +162,9 @@ class Room:
     async def row(self, count: int, reps: int, **grow: Any) -> dict[str, Any]:
         """A table row: `count` more sockets join (`grow`), then `reps` broadcasts to all."""
         grown = await self.grow(count, **grow)
+        # The joins' last active-user counts (one a second, to every socket) go out
+        # first: the fan-out is measured in a quiet room, not against join traffic.
+        await asyncio.sleep(SETTLE_AFTER_JOINS)
         return {"target": self.target.label, **grown, **(await self.fanout(reps))}
 
     async def broadcast(self, limit: float = 30.0) -> dict[str, Any]:
