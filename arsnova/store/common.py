@@ -13,6 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
 
 from arsnova.errors import NotFound
+from arsnova.store.batching import SharedLookups
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ async def find_by_id(
     oid = object_id(raw_id)
     document = None if oid is None else await collection.find_one({"_id": oid, **scope})
     if document is None:
+        raise missing()
+    return plain(document)
+
+
+async def shared_by_id(
+    lookups: SharedLookups[ObjectId, dict[str, Any] | None],
+    raw_id: str,
+    missing: type[NotFound],
+    **scope: Any,
+) -> dict[str, Any]:
+    """`find_by_id` through lookups shared by concurrent callers; `scope` is checked here."""
+    oid = object_id(raw_id)
+    document = None if oid is None else await lookups.get(oid)
+    if document is None or any(document.get(key) != value for key, value in scope.items()):
         raise missing()
     return plain(document)
 

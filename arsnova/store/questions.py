@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id
 
 
 class QuestionNotFound(NotFound):
@@ -47,13 +47,8 @@ class QuestionRepo:
 
     async def by_id(self, question_id: str, session_id: str | None = None) -> dict[str, Any]:
         """The question; with `session_id`, only if it belongs to that session."""
-        oid = object_id(question_id)
-        document = None if oid is None else await self.lookups.get(oid)
-        if document is None or (
-            session_id is not None and document["session_id"] != object_id(session_id)
-        ):
-            raise QuestionNotFound()
-        return plain(document)
+        scope = {} if session_id is None else {"session_id": object_id(session_id)}
+        return await shared_by_id(self.lookups, question_id, QuestionNotFound, **scope)
 
     async def of_session(
         self,

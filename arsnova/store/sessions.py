@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import Page, now, object_id, paged_list, plain
+from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id
 
 KEYWORD_ATTEMPTS = 20
 
@@ -75,11 +75,7 @@ class SessionRepo:
         return plain(document)
 
     async def by_id(self, session_id: str) -> dict[str, Any]:
-        oid = object_id(session_id)
-        document = None if oid is None else await self.lookups_by_id.get(oid)
-        if document is None:
-            raise SessionNotFound()
-        return plain(document)
+        return await shared_by_id(self.lookups_by_id, session_id, SessionNotFound)
 
     async def update(self, keyword: str, fields: dict[str, Any]) -> dict[str, Any]:
         document = await self.collection.find_one_and_update(
