@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from arsnova.errors import BadRequest, Conflict, Forbidden, InvalidToken, Unauthorized
-from arsnova.identity import COOKIE_NAME, Identity, LoginProvider, User
+from arsnova.identity import COOKIE_NAME, GUEST_KEY_COOKIE, Identity, LoginProvider, User
 from arsnova.keys import (
     broadcaster_key,
     login_key,
@@ -35,33 +35,73 @@ from arsnova.store.common import now
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login
-GUEST_NAME = re.compile(r"Guest[0-9a-f]{20}")
+GUEST_NAME = re.compile(r"Guest[A-Za-z0-9]{1,40}")  # legacy clients make "Guest" + 5 characters
+GUEST_KEY_MAX_AGE = 400 * 86400  # the longest a browser keeps a cookie
+GUEST_KEY_PATH = "/auth/"  # sent only where it is used: login
 
 
 class GuestProvider:
-    """Anonymous guests; a client may pass back the guest name it stored to keep its identity.
+    """Anonymous guests, resumed by the key their browser holds, never by their name alone.
 
-    Guest names carry 80 random bits, so knowing one is what proves it is yours.
+    `user` names the guest to resume or to create. A name resumes only with
+    its key (or a still-valid login of it, which then earns this browser a
+    key); an unknown name becomes a new guest with a new key; a taken name is
+    refused. Without `user`, the browser's key or login says who it is, else
+    a new guest gets a random name. Admins' names are never created by name:
+    their first key comes with a login link (`arsnova login-link`).
     """
 
     name = "guest"
 
     async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity:
-        name = query.get("user")
+        requested = query.get("user")
+        if requested is not None and not GUEST_NAME.fullmatch(requested):
+            raise BadRequest(
+                "A guest name is 'Guest' and 1 to 40 letters or digits.", code="invalid-guest-name"
+            )
         settings = request.app[settings_key]
+        keyed = await guest_of_key(request)
+        login = await current_login(request)
+        logged_in = login["username"] if login is not None and login["type"] == "guest" else None
+        name = requested or keyed or logged_in
         if not settings.registration and name not in settings.admins:
             raise Forbidden(
                 "Guest self-login is turned off here; come in through your learning platform.",
                 code="registration-closed",
             )
+        if name is not None and name == keyed:
+            return Identity(name, "guest")
+        if name is not None and name == logged_in:
+            return await with_new_key(request, name)
+        if name in settings.admins:
+            raise Forbidden(
+                "An admin logs in with a login link or in a browser that holds their key.",
+                code="guest-key-required",
+            )
         if name is None:
             name = "Guest" + secrets.token_hex(10)
-        elif not GUEST_NAME.fullmatch(name):
-            raise BadRequest(
-                "A guest name is 'Guest' and 20 hex digits, as this server hands them out.",
-                code="invalid-guest-name",
+        key = secrets.token_urlsafe(32)
+        if not await request.app[store_key].guests.create(name, hash_token(key)):
+            raise Conflict(
+                "This guest name is taken; only the browser that holds its key can resume it.",
+                code="guest-name-taken",
             )
-        return Identity(name, "guest")
+        return Identity(name, "guest", key)
+
+
+async def with_new_key(request: web.Request, name: str) -> Identity:
+    """The proven guest `name`, with a new key for this browser."""
+    key = secrets.token_urlsafe(32)
+    await request.app[store_key].guests.add_key(name, hash_token(key))
+    return Identity(name, "guest", key)
+
+
+async def guest_of_key(request: web.Request) -> str | None:
+    """The guest that this browser's key cookie resumes, or None."""
+    key = request.cookies.get(GUEST_KEY_COOKIE)
+    if not key or len(key) > MAX_TOKEN_LENGTH:
+        return None
+    return await request.app[store_key].guests.name_of_key(hash_token(key))
 
 
 def hash_token(token: str) -> str:
@@ -90,6 +130,11 @@ async def start_login(
     response.set_cookie(
         COOKIE_NAME, token, httponly=True, samesite="Lax", path="/", secure=request.secure
     )
+    if identity.guest_key is not None:
+        response.set_cookie(
+            GUEST_KEY_COOKIE, identity.guest_key, max_age=GUEST_KEY_MAX_AGE, httponly=True,
+            samesite="Lax", path=GUEST_KEY_PATH, secure=request.secure,
+        )  # fmt: skip
     user = user_of(settings, identity)
     request[user_key] = user
     return user

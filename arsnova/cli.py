@@ -1,4 +1,4 @@
-"""The `arsnova` command: serve, migrate, token."""
+"""The `arsnova` command: serve, migrate, token, login-link."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from aiohttp import web
 
 from arsnova import logs, migrate
 from arsnova.app import create_app
-from arsnova.auth import hash_token
+from arsnova.auth import GUEST_NAME, hash_token
 from arsnova.embedded import EmbeddedError, embedded_database
 from arsnova.errors import ArsnovaError, DatabaseUnavailable
 from arsnova.keys import embedded_key
@@ -182,6 +182,26 @@ def migrate_command() -> None:
         settings, lambda store: migrate.apply(store, directory), migrate_first=False
     )
     click.echo(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+
+
+@main.command(name="login-link")
+@click.argument("name")
+@click.option("--expires", default="15m", show_default=True, help="Lifetime such as 15m or 2h.")
+def login_link(name: str, expires: str) -> None:
+    """Print a single-use link that logs a browser in as guest NAME (an admin's first login).
+
+    The browser keeps a key that resumes NAME from then on. Give the link only
+    to NAME's person: anyone who opens it first becomes NAME.
+    """
+    if not GUEST_NAME.fullmatch(name):
+        fail("a guest name is 'Guest' and 1 to 40 letters or digits", 2)
+    settings = load_settings()
+    secret = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + parse_duration(expires)
+    with_store(
+        settings, lambda store: store.guests.create_link(hash_token(secret), name, expires_at)
+    )
+    click.echo(f"http://{settings.host}:{settings.port}/auth/link/{secret}")
 
 
 @main.group()

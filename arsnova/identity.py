@@ -9,6 +9,7 @@ from typing import Protocol
 from aiohttp import web
 
 COOKIE_NAME = "JSESSIONID"  # the login cookie, named as in ARSnova (a Java servlet's)
+GUEST_KEY_COOKIE = "ARSNOVA_GUEST_KEY"  # the browser's secret that resumes its guest
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,11 @@ class User:
 
 @dataclass(frozen=True)
 class Identity:
+    """Who logs in; `guest_key`, if set, is a new secret for the browser to keep."""
+
     username: str
     type: str
+    guest_key: str | None = None
 
 
 class LoginProvider(Protocol):

@@ -7,12 +7,14 @@ one at `MONGODB_URI` when that is set. Nothing here fakes the database.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 
 from arsnova.app import create_app
+from arsnova.auth import hash_token
+from arsnova.identity import GUEST_KEY_COOKIE
+from arsnova.keys import store_key
 from arsnova.embedded import EmbeddedServer
 from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
@@ -176,12 +181,35 @@ async def client(aiohttp_client, server: TestServer) -> TestClient:
     return await aiohttp_client(server)
 
 
+def guest_key(client: TestClient) -> str:
+    """The guest key that a client's login left in its cookie jar."""
+    keys = [cookie.value for cookie in client.session.cookie_jar if cookie.key == GUEST_KEY_COOKIE]
+    assert keys, "this client holds no guest key"
+    return keys[-1]
+
+
+async def open_login_link(client: TestClient, name: str) -> None:
+    """Logs `client` in as `name` the way an admin first does: a link of `arsnova login-link`."""
+    token = secrets.token_urlsafe(32)
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    await client.server.app[store_key].guests.create_link(hash_token(token), name, until)
+    response = await client.get(f"/auth/link/{token}", allow_redirects=False)
+    assert response.status == 302, await response.text()
+    client.username = name
+
+
 @pytest.fixture
 def login(aiohttp_client, server: TestServer):
-    """Logs a new guest in on a client of its own; `client.username` is the guest's name."""
+    """Logs a guest in on a client of its own; `client.username` is the guest's name.
 
-    async def log_in(name: str | None = None) -> TestClient:
+    `name` creates a guest of that name; `like=other` resumes other's guest
+    with the key that other's browser holds, as a second tab or device would.
+    """
+
+    async def log_in(name: str | None = None, *, like: TestClient | None = None) -> TestClient:
         client = await aiohttp_client(server)
+        if like is not None:
+            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
         params = {"type": "guest", **({"user": name} if name else {})}
         response = await client.get("/auth/login", params=params)
         assert response.status == 200, await response.text()
@@ -227,8 +255,10 @@ async def stranger(login) -> TestClient:
 
 
 @pytest.fixture
-async def admin(login) -> TestClient:
-    return await login(ADMIN_NAME)
+async def admin(aiohttp_client, server: TestServer) -> TestClient:
+    client = await aiohttp_client(server)
+    await open_login_link(client, ADMIN_NAME)
+    return client
 
 
 @pytest.fixture

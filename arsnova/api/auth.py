@@ -6,10 +6,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
+from arsnova.api.csrf import require_own_site
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
-from arsnova.auth import end_login, is_safe_redirect, login_provider, require_user, start_login
-from arsnova.errors import ArsnovaError, BadRequest
+from arsnova.auth import (
+    MAX_TOKEN_LENGTH,
+    end_login,
+    hash_token,
+    is_safe_redirect,
+    login_provider,
+    require_user,
+    start_login,
+    with_new_key,
+)
+from arsnova.errors import ArsnovaError, BadRequest, NotFound
+from arsnova.keys import store_key
 from arsnova.schemas.auth import LoginQuerySchema, WhoAmISchema
 
 routes = web.RouteTableDef()
@@ -39,6 +50,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     On failure the browser goes to `failureurl` with `error=<code>`, or the
     caller gets the JSON error.
     """
+    require_own_site(request)
     query = load_query(request, login_query_schema)
     success = checked_redirect(request, query.get("successurl"), "successurl")
     failure = checked_redirect(request, query.get("failureurl"), "failureurl")
@@ -60,7 +72,11 @@ async def login(request: web.Request) -> web.StreamResponse:
 @routes.post("/auth/logout")
 @operation(responses={204: None, 302: None}, login=False)
 async def logout(request: web.Request) -> web.StreamResponse:
-    """Ends the login; redirects back to the referring page of this server, else 204."""
+    """Ends the login; redirects back to the referring page of this server, else 204.
+
+    The browser keeps its guest key, so logging in again resumes the same guest.
+    """
+    require_own_site(request)
     referer = request.headers.get("Referer")
     if referer and is_safe_redirect(request, referer):
         response: web.StreamResponse = web.HTTPFound(referer)
@@ -70,6 +86,27 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if isinstance(response, web.HTTPFound):
         raise response
     return response
+
+
+@routes.get("/auth/link/{token}")
+@operation(responses={302: None}, errors=(404,), login=False)
+async def login_link(request: web.Request) -> web.StreamResponse:
+    """Opens a login link of `arsnova login-link` (once): logs in, keeps a key, goes to `/`.
+
+    This is how an admin of `ARSNOVA_ADMINS` first logs in, since an admin's
+    name alone never logs anyone in.
+    """
+    token = request.match_info["token"]
+    name = None
+    if len(token) <= MAX_TOKEN_LENGTH:
+        name = await request.app[store_key].guests.redeem_link(hash_token(token))
+    if name is None:
+        raise NotFound(
+            "This login link was used already or has expired.", code="login-link-invalid"
+        )
+    response = web.HTTPFound("/")
+    await start_login(request, response, await with_new_key(request, name))
+    raise response
 
 
 @routes.get("/auth/")

@@ -45,6 +45,28 @@ def is_own_origin(request: web.Request, origin: str) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
+def require_own_site(request: web.Request) -> None:
+    """Login and logout: refused when a page of another site sent the browser here.
+
+    They are plain GETs (the seed's redirects), so a foreign page could
+    otherwise log a visitor out, or into an identity of its choosing. The
+    browser states the page's origin (`Origin`, else `Referer`); if it hides
+    it (`Referrer-Policy: no-referrer`), `Sec-Fetch-Site` still says the
+    request is cross-site. Typed-in addresses, curl and apps state neither.
+    """
+    origin = request_origin(request)
+    foreign = (
+        not is_own_origin(request, origin)
+        if origin is not None
+        else request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+    )
+    if foreign:
+        raise Forbidden(
+            "Log in and out on this site itself, not from another site's page.",
+            code="cross-origin-request",
+        )
+
+
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if (

@@ -16,6 +16,7 @@ from arsnova.store.answers import AnswerRepo
 from arsnova.store.api_tokens import AccessTokenRepo
 from arsnova.store.events import EventConnectionRepo, EventLog
 from arsnova.store.feedback import FeedbackRepo
+from arsnova.store.guests import GuestRepo
 from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
@@ -61,6 +62,7 @@ class Store:
     tasks: TaskRepo
     access_tokens: AccessTokenRepo
     places: PlaceRepo
+    guests: GuestRepo
 
     async def ping(self) -> None:
         with translate_errors():
@@ -104,6 +106,7 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
             tasks=TaskRepo(db),
             access_tokens=AccessTokenRepo(db),
             places=PlaceRepo(db),
+            guests=GuestRepo(db),
         )
     finally:
         await client.close()

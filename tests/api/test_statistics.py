@@ -43,7 +43,7 @@ async def test_logged_in_users_may_ask_too(owner):
 
 async def test_active_users_are_distinct_and_recent(login, anonymous, db, settings):
     first = await login()
-    await login(first.username)  # a second login of the same user
+    await login(like=first)  # a second login of the same user
     idle = await login()
     window = timedelta(seconds=settings.active_user_window + 1)
     await db.logins.update_many(

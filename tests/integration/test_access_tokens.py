@@ -8,7 +8,7 @@ import pytest
 
 from arsnova.app import create_app
 from arsnova.auth import hash_token
-from tests.conftest import ADMIN_NAME, expect_error
+from tests.conftest import ADMIN_NAME, expect_error, open_login_link
 from tests.integration.conftest import add_token, bearer
 from tests.test_cli import run_cli
 
@@ -124,7 +124,12 @@ async def test_registration_off_refuses_guests_but_not_admins(aiohttp_client, se
     response = await client.get("/auth/login", params={"type": "guest"})
     await expect_error(response, 403, "registration-closed")
     response = await client.get("/auth/login", params={"type": "guest", "user": ADMIN_NAME})
+    await expect_error(response, 403, "guest-key-required")  # a name alone: never
+    await open_login_link(client, ADMIN_NAME)
+    await client.get("/auth/logout")
+    response = await client.get("/auth/login", params={"type": "guest"})  # resumed by the key
     assert response.status == 200
+    assert (await response.json())["username"] == ADMIN_NAME
 
 
 async def test_integration_changes_the_capacity_of_its_session(client, db):

@@ -13,8 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
+from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import settings_key
-from tests.conftest import ADMIN_NAME, expect_error
+from tests.conftest import ADMIN_NAME, expect_error, guest_key
 from tests.realtime.conftest import Socket
 
 FEEDBACK_EVENTS = ("feedbackData", "updateFeedback", "feedbackDataRoundedAverage")
@@ -67,9 +68,12 @@ class Node:
         self.aiohttp_client = aiohttp_client
         self.sockets: list[Socket] = []
 
-    async def login(self, name: str | None = None) -> TestClient:
+    async def login(self, like: TestClient | None = None) -> TestClient:
+        """A new guest, or `like`'s guest resumed with the key its browser holds."""
         client = await self.aiohttp_client(self.server)
-        params = {"type": "guest", **({"user": name} if name else {})}
+        if like is not None:
+            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
+        params = {"type": "guest"}
         response = await client.get("/auth/login", params=params)
         assert response.status == 200, await response.text()
         client.username = (await response.json())["username"]
@@ -468,11 +472,11 @@ async def test_votes_survive_a_restart(server, settings, owner, participant, key
     await server.close()
 
     node = await serve(settings)
-    lecturer = await node.login(owner.username)
+    lecturer = await node.login(like=owner)
     assert await summary(lecturer, keyword) == {
         "values": [0, 0, 1, 1], "count": 2, "roundedAverage": 3, "feedbackLock": False
     }  # fmt: skip
-    student = await node.login(participant.username)
+    student = await node.login(like=participant)
     assert await my_feedback(student, keyword) == 2
     socket = await node.joined(student, keyword)
     assert socket.joined["feedbackData"] == [0, 0, 1, 1]
