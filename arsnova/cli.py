@@ -201,7 +201,7 @@ def login_link(name: str, expires: str) -> None:
     with_store(
         settings, lambda store: store.guests.create_link(hash_token(secret), name, expires_at)
     )
-    click.echo(f"http://{settings.host}:{settings.port}/auth/link/{secret}")
+    click.echo(f"http://{settings.host}:{settings.port}/auth/link?token={secret}")
 
 
 @main.group()

@@ -24,9 +24,9 @@ from pymongo import AsyncMongoClient
 
 from arsnova.app import create_app
 from arsnova.auth import hash_token
+from arsnova.embedded import EmbeddedServer
 from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import store_key
-from arsnova.embedded import EmbeddedServer
 from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
 
@@ -193,7 +193,7 @@ async def open_login_link(client: TestClient, name: str) -> None:
     token = secrets.token_urlsafe(32)
     until = datetime.now(UTC) + timedelta(minutes=5)
     await client.server.app[store_key].guests.create_link(hash_token(token), name, until)
-    response = await client.get(f"/auth/link/{token}", allow_redirects=False)
+    response = await client.get("/auth/link", params={"token": token}, allow_redirects=False)
     assert response.status == 302, await response.text()
     client.username = name
 

@@ -235,3 +235,28 @@ def test_migrate_uses_the_running_server(serve, data_dir):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "nothing to apply"
     assert status_of(server.url + "/readyz") == 200
+
+
+def test_login_link_logs_an_admin_in_once(serve, data_dir):
+    server = serve()
+    server.wait_ready()
+    env = cli_env(data_dir, server.port, ARSNOVA_ADMINS="GuestBoss")
+    result = run_cli("login-link", "GuestBoss", env=env)
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith(f"{server.url}/auth/link?token=")
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(link, timeout=5)
+    assert redirect.value.code == 302
+    cookies = redirect.value.headers.get_all("Set-Cookie")
+    assert any(cookie.startswith("ARSNOVA_GUEST_KEY=") for cookie in cookies)
+    assert status_of(link) == 404  # used up
+    assert run_cli("login-link", "not a guest", env=env).returncode == 2
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hands the 302 over as an error, with its headers."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -10,7 +10,6 @@ from arsnova.api.csrf import require_own_site
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.auth import (
-    MAX_TOKEN_LENGTH,
     end_login,
     hash_token,
     is_safe_redirect,
@@ -21,11 +20,12 @@ from arsnova.auth import (
 )
 from arsnova.errors import ArsnovaError, BadRequest, NotFound
 from arsnova.keys import store_key
-from arsnova.schemas.auth import LoginQuerySchema, WhoAmISchema
+from arsnova.schemas.auth import LoginLinkQuerySchema, LoginQuerySchema, WhoAmISchema
 
 routes = web.RouteTableDef()
 login_query_schema = LoginQuerySchema()
 who_am_i_schema = WhoAmISchema()
+link_query_schema = LoginLinkQuerySchema()
 
 
 def checked_redirect(request: web.Request, url: str | None, name: str) -> str | None:
@@ -88,18 +88,17 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@routes.get("/auth/link/{token}")
-@operation(responses={302: None}, errors=(404,), login=False)
+@routes.get("/auth/link")
+@operation(query=link_query_schema, responses={302: None}, errors=(404,), login=False)
 async def login_link(request: web.Request) -> web.StreamResponse:
     """Opens a login link of `arsnova login-link` (once): logs in, keeps a key, goes to `/`.
 
     This is how an admin of `ARSNOVA_ADMINS` first logs in, since an admin's
-    name alone never logs anyone in.
+    name alone never logs anyone in. The token is in the query, which the
+    access log leaves out.
     """
-    token = request.match_info["token"]
-    name = None
-    if len(token) <= MAX_TOKEN_LENGTH:
-        name = await request.app[store_key].guests.redeem_link(hash_token(token))
+    token = load_query(request, link_query_schema)["token"]
+    name = await request.app[store_key].guests.redeem_link(hash_token(token))
     if name is None:
         raise NotFound(
             "This login link was used already or has expired.", code="login-link-invalid"

@@ -10,6 +10,7 @@ from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import (
     SERVICE_PREFIX,
+    manages,
     require_list_user,
     require_owner,
     require_participant,
@@ -21,6 +22,7 @@ from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
     LockQuerySchema,
     LoggedInSchema,
+    ParticipantSessionSchema,
     SessionCreateSchema,
     SessionListQuerySchema,
     SessionSchema,
@@ -30,6 +32,7 @@ from arsnova.store.common import now
 routes = web.RouteTableDef()
 session_schema = SessionSchema()
 sessions_schema = SessionSchema(many=True)
+participant_session_schema = ParticipantSessionSchema()
 create_schema = SessionCreateSchema()
 integration_create_schema = IntegrationSessionCreateSchema()
 integration_update_schema = IntegrationSessionCreateSchema(partial=True)
@@ -58,6 +61,11 @@ async def participant_session(request: web.Request) -> tuple[User, dict[str, Any
     session = await session_of(request)
     await require_participant(request, user, session)
     return user, session
+
+
+def session_view(user: User, session: dict[str, Any]) -> dict[str, Any]:
+    """The session on the wire: with its owner's name only for the owner and admins."""
+    return (session_schema if manages(user, session) else participant_session_schema).dump(session)
 
 
 async def announce_active(request: web.Request, before: dict, after: dict) -> None:
@@ -93,7 +101,7 @@ async def list_sessions(request: web.Request) -> web.Response:
         found = await sessions.visited(username, page)
     else:
         found = await sessions.everything(page)
-    return web.json_response(sessions_schema.dump(found))
+    return web.json_response([session_view(user, session) for session in found])
 
 
 @routes.post("/session/")
@@ -123,7 +131,7 @@ async def get_session(request: web.Request) -> web.Response:
     user = await require_user(request)
     session = await session_of(request)
     await request.app[store_key].sessions.record_visit(user.username, session)
-    return web.json_response(session_schema.dump(session))
+    return web.json_response(session_view(user, session))
 
 
 @routes.put("/session/{keyword}")

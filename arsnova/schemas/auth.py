@@ -16,6 +16,10 @@ class LoginQuerySchema(QuerySchema):
     failureurl = fields.String(validate=URL)
 
 
+class LoginLinkQuerySchema(QuerySchema):
+    token = fields.String(required=True, validate=validate.Length(1, 128))
+
+
 class WhoAmISchema(BaseSchema):
     username = fields.String(required=True)
     type = fields.String(required=True)

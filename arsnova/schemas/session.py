@@ -20,12 +20,14 @@ SHORT_NAME = validate.Length(1, 12)
 
 
 class SessionSchema(BaseSchema):
+    """A session as its owner (and admins) see it."""
+
     id = fields.String(data_key="_id")
     type = fields.Constant("session")
     name = fields.String()
     short_name = fields.String(data_key="shortName")
     keyword = fields.String()
-    creator = fields.String()
+    creator = fields.String(metadata={"description": "the owner's name: only for the owner"})
     active = fields.Boolean()
     last_owner_activity = Millis(data_key="lastOwnerActivity")
     course_type = fields.String(data_key="courseType")
@@ -34,6 +36,13 @@ class SessionSchema(BaseSchema):
     feedback_lock = fields.Boolean(data_key="feedbackLock")
     capacity = fields.Integer(allow_none=True)
     place_duration = fields.Integer(data_key="placeDuration", allow_none=True)
+
+
+class ParticipantSessionSchema(SessionSchema):
+    """A session as everyone else sees it: without the owner's name (ARSnova hid it too)."""
+
+    class Meta:
+        exclude = ("creator",)
 
 
 class SessionCreateSchema(LegacyInputSchema):
@@ -94,4 +103,6 @@ class LoggedInSchema(BaseSchema):
     user = fields.String()
     session_id = fields.String(data_key="sessionId")
     timestamp = Millis()
-    visited_sessions = fields.List(fields.Nested(SessionSchema), data_key="visitedSessions")
+    visited_sessions = fields.List(
+        fields.Nested(ParticipantSessionSchema), data_key="visitedSessions"
+    )

@@ -59,7 +59,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/statistics"): (PUBLIC, "/statistics", None),
     ("GET", "/socket/url"): (PUBLIC, "/socket/url", None),
     ("GET", "/auth/login"): (PUBLIC, "/auth/login?type=nonsense", None),
-    ("GET", "/auth/link/{token}"): (PUBLIC, "/auth/link/nonsense", None),
+    ("GET", "/auth/link"): (PUBLIC, "/auth/link?token=nonsense", None),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (

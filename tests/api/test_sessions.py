@@ -29,6 +29,18 @@ async def test_create_returns_the_session(login):
     assert isinstance(session["lastOwnerActivity"], int)
 
 
+async def test_only_the_owner_and_admins_see_the_owners_name(owner, keyword, participant, admin):
+    """The name was what a student needed to log in as the lecturer; now only its owner sees it."""
+    for viewer, sees in ((owner, True), (admin, True), (participant, False)):
+        session = await (await viewer.get(f"/session/{keyword}")).json()
+        assert ("creator" in session) is sees
+        assert (owner.username in str(session)) is sees
+    listed = await participant.get("/session/", params={"visitedonly": "true"})
+    assert owner.username not in await listed.text()
+    online = await participant.post(f"/session/{keyword}/online")
+    assert owner.username not in await online.text()
+
+
 async def test_short_name_defaults_to_the_name(login):
     lecturer = await login()
     response = await lecturer.post("/session/", json={"name": "A rather long lecture name"})
@@ -129,9 +141,9 @@ async def test_seed_example_visited_sessions_exchange(owner, keyword, participan
     assert response.status == 200
     assert response.content_type == "application/json"
     (session,) = await response.json()
-    assert set(session) == SESSION_PROPERTIES
+    assert set(session) == SESSION_PROPERTIES - {"creator"}  # the owner's name is theirs alone
     assert session["keyword"] == keyword and session["name"] == "Physics I"
-    assert session["shortName"] == "PHY1" and session["creator"] == owner.username
+    assert session["shortName"] == "PHY1"
     assert session["active"] is True and isinstance(session["lastOwnerActivity"], int)
     assert session["courseType"] == "" and session["courseId"] == ""
     assert session["courseSession"] is False
