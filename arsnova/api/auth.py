@@ -43,7 +43,12 @@ def with_error(url: str, code: str) -> str:
 
 
 @routes.get("/auth/login")
-@operation(query=login_query_schema, responses={200: who_am_i_schema, 302: None}, login=False)
+@operation(
+    query=login_query_schema,
+    responses={200: who_am_i_schema, 302: None},
+    errors=(403, 409),
+    login=False,
+)
 async def login(request: web.Request) -> web.StreamResponse:
     """Logs in with a provider (`type`, default guest); redirects to `successurl` when given.
 
@@ -70,7 +75,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/auth/logout")
 @routes.post("/auth/logout")
-@operation(responses={204: None, 302: None}, login=False)
+@operation(responses={204: None, 302: None}, errors=(403,), login=False)
 async def logout(request: web.Request) -> web.StreamResponse:
     """Ends the login; redirects back to the referring page of this server, else 204.
 
