@@ -435,23 +435,23 @@ class EventsNamespace(socketio.AsyncNamespace):
                         body = server_heartbeat_schema.dump({"id": str(uuid.uuid4())})
                         await self.send(connection, "HeartbeatMessage", body, connection.positions)
 
-    async def check_logins(self) -> None:
-        """Warns logins about to expire (InactivityUserEvent) and drops expired ones' sockets."""
+    def login_ids(self) -> dict[str, str]:
+        """The login of each connection (for `check_logins`)."""
+        return {sid: connection.login_id for sid, connection in self.connections.items()}
+
+    async def warn_expiring(self) -> None:
+        """Warns logins about to expire: InactivityUserEvent to their connections."""
         if not self.connections:
             return
         store = self.app[store_key]
         settings = self.app[settings_key]
-        login_ids = list({connection.login_id for connection in self.connections.values()})
+        login_ids = list(set(self.login_ids().values()))
         for login in await store.logins.expiring(login_ids, settings.inactivity_warning):
             if await store.logins.warn(login["id"]):
                 left = int((login["expires_at"] - now()).total_seconds())
                 await self.app[broadcaster_key].login_event(
                     login["id"], "InactivityUserEvent", {"expiresIn": max(left, 0)}
                 )
-        alive = set(await store.logins.alive(login_ids))
-        for connection in list(self.connections.values()):
-            if connection.login_id not in alive:
-                await self.server.disconnect(connection.sid, namespace=self.namespace)
 
     async def close(self) -> None:
         for task in list(self.tasks):
