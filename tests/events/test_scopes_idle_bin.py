@@ -202,6 +202,35 @@ async def test_subscribing_records_a_visit(owner, keyword, stranger, events_clie
     assert await response.json() == []
 
 
+async def test_subscriptions_per_connection_are_capped(owner, keyword, events_client):
+    """At most ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS (default 20) lecture sessions per connection."""
+    keywords = [keyword]
+    for number in range(20):
+        response = await owner.post("/session/", json={"name": f"Lecture {number}"})
+        assert response.status == 201, await response.text()
+        keywords.append((await response.json())["keyword"])
+    tab = await events_client(owner)
+    for subscribed in keywords[:20]:
+        await subscribe(tab, subscribed)
+    await subscribe(tab, keywords[0])  # again: still twenty
+
+    ack = await tab.request("SessionSubscriptionMessage", keyword=keywords[20])
+    assert ack.get("errorInfo", {}).get("code") == "too-many-subscriptions", ack
+    refused = await ask_interposed(owner, keywords[20])
+    marker = await ask_interposed(owner, keywords[0])
+    await tab.wait_for_event(
+        "InterposedQuestionCreatedEvent", lambda e: e["data"]["interposedQuestionId"] == marker
+    )
+    assert refused not in {
+        event["data"]["interposedQuestionId"]
+        for event in of_type(tab, "InterposedQuestionCreatedEvent")
+    }
+
+    ack = await tab.request("SessionUnsubscriptionMessage", keyword=keywords[0])
+    assert "errorInfo" not in ack, ack
+    await subscribe(tab, keywords[20])
+
+
 # --- role filtering ---------------------------------------------------------------------------
 
 
