@@ -81,6 +81,7 @@ class Settings:
     rate_limits: bool = True
     socket_transports: tuple[str, ...] = ("polling", "websocket")
     socket_queue_limit: int = 500
+    events_max_subscriptions: int = 20
     body_timeout: float = 10.0
 
     @property
@@ -150,6 +151,9 @@ class Settings:
         read("ARSNOVA_RATE_LIMITS", "rate_limits", _bool)
         read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
         read("ARSNOVA_SOCKET_QUEUE_LIMIT", "socket_queue_limit", _int_between(1, 1_000_000))
+        read(
+            "ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "events_max_subscriptions", _int_between(1, 10_000)
+        )
         read("ARSNOVA_BODY_TIMEOUT_MS", "body_timeout", _millis_between(1, 600_000))
 
         if "db_name" not in values and values.get("mongodb_uri"):

@@ -59,6 +59,7 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_SOCKET_TRANSPORTS="websocket",
         ARSNOVA_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
         ARSNOVA_RATE_LIMITS="false",
+        ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS="5",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -85,6 +86,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.ws_compression is True and settings.socket_transports == ("websocket",)
     assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
     assert settings.rate_limits is False
+    assert settings.events_max_subscriptions == 5
 
 
 @pytest.mark.parametrize(
@@ -115,6 +117,7 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SOCKET_TRANSPORTS", "websocket,carrier-pigeon", "polling, websocket"),
         ("ARSNOVA_SOCKET_TRANSPORTS", " , ", "polling, websocket"),
         ("ARSNOVA_TRUSTED_PROXIES", "proxy.internal", "not an IP address or network"),
+        ("ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "0", "between"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):

@@ -27,6 +27,7 @@ from arsnova.auth import (
 from arsnova.errors import Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
+from arsnova.realtime.broadcaster import statistics_shown
 from arsnova.schemas.answer import (
     AnonymousAnswerSchema,
     AnswerCreateSchema,
@@ -160,7 +161,7 @@ async def get_question_statistics(request: web.Request) -> web.Response:
         visible = await store.questions.of_session(
             session["id"], page_of({}, list_query_schema), released_for=released_for(user)
         )
-        questions = [question for question in visible if question["show_statistic"]]
+        questions = [question for question in visible if statistics_shown(question)]
     return web.json_response(statistics_schema.dump(await store.answers.statistics(questions)))
 
 

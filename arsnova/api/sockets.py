@@ -52,5 +52,8 @@ async def assign_socket(request: web.Request) -> web.Response:
     """
     user = await require_user(request)
     sid = (await load_body(request, assign_schema))["session"]
-    await request.app[store_key].sockets.bind(sid, Identity(user.username, user.type))
+    # An access token's user (current_user prefers it) has no login to follow.
+    login = None if "Authorization" in request.headers else await current_login(request)
+    login_id = None if login is None else login["id"]
+    await request.app[store_key].sockets.bind(sid, Identity(user.username, user.type), login_id)
     return web.Response(status=204)

@@ -48,6 +48,12 @@ def voter_room(keyword: str, username: str) -> str:
     return f"voter:{keyword}:{username}"
 
 
+def statistics_shown(question: dict[str, Any]) -> bool:
+    """Participants see a question's statistics only while it is published and shows them
+    (on every channel: REST, `/` and `/events`); the owner always."""
+    return bool(question["active"] and question["show_statistic"])
+
+
 class Broadcaster:
     def __init__(
         self, sio: socketio.AsyncServer, store: Store, settings: Settings, cluster: Cluster
@@ -97,7 +103,7 @@ class Broadcaster:
     def answers_changed(self, keyword: str, question_id: str) -> None:
         """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
 
-        To the owner, and to everyone while the question shows statistics.
+        To the owner, and to everyone while the question is published and shows statistics.
         """
         self.answers.request((keyword, question_id))
 
@@ -239,7 +245,7 @@ class Broadcaster:
         except NotFound:
             return
         (statistics,) = await self.store.answers.statistics([question])
-        shown = question["show_statistic"]
+        shown = statistics_shown(question)
         data = statistics_schema.dump(statistics)
         await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
         room = session_room(keyword) if shown else staff_room(keyword)

@@ -98,6 +98,10 @@ def stream_scope(stream: str) -> tuple[str, str | None]:
     return kind, (rest if kind == "session" else None)
 
 
+def subscribed_keywords(connection: Connection) -> list[str]:
+    return [stream_scope(s)[1] for s in connection.positions if s.startswith("session:")]
+
+
 class EventsNamespace(socketio.AsyncNamespace):
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace)
@@ -267,11 +271,21 @@ class EventsNamespace(socketio.AsyncNamespace):
         await self.set_idle(connection, False)
 
     async def on_subscription(self, connection: Connection, data: dict[str, Any]) -> None:
-        """Adds a lecture session's events from now on (the caller joins the session)."""
+        """Adds a lecture session's events from now on (the caller joins the session).
+
+        At most `ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS` per connection: each one is
+        read from the log on every delivery.
+        """
         keyword = load(subscription_schema, data)["keyword"]
         stream = session_stream(keyword)
         if stream in connection.positions:
             return
+        limit = self.app[settings_key].events_max_subscriptions
+        if len(subscribed_keywords(connection)) >= limit:
+            raise BadRequest(
+                f"A connection follows at most {limit} lecture sessions; unsubscribe one first.",
+                code="too-many-subscriptions",
+            )
         store = self.app[store_key]
         session = await store.sessions.by_keyword(keyword)
         await store.sessions.record_visit(connection.user.username, session)
@@ -291,9 +305,10 @@ class EventsNamespace(socketio.AsyncNamespace):
         await self.save_subscriptions(connection)
 
     async def save_subscriptions(self, connection: Connection) -> None:
-        keywords = [stream_scope(s)[1] for s in connection.positions if s.startswith("session:")]
         await self.app[store_key].event_connections.save(
-            connection.token_hash, subscriptions=keywords, positions=connection.positions
+            connection.token_hash,
+            subscriptions=subscribed_keywords(connection),
+            positions=connection.positions,
         )
 
     # Idle reporting
@@ -435,23 +450,23 @@ class EventsNamespace(socketio.AsyncNamespace):
                         body = server_heartbeat_schema.dump({"id": str(uuid.uuid4())})
                         await self.send(connection, "HeartbeatMessage", body, connection.positions)
 
-    async def check_logins(self) -> None:
-        """Warns logins about to expire (InactivityUserEvent) and drops expired ones' sockets."""
+    def login_ids(self) -> dict[str, str]:
+        """The login of each connection (for `check_logins`)."""
+        return {sid: connection.login_id for sid, connection in self.connections.items()}
+
+    async def warn_expiring(self) -> None:
+        """Warns logins about to expire: InactivityUserEvent to their connections."""
         if not self.connections:
             return
         store = self.app[store_key]
         settings = self.app[settings_key]
-        login_ids = list({connection.login_id for connection in self.connections.values()})
+        login_ids = list(set(self.login_ids().values()))
         for login in await store.logins.expiring(login_ids, settings.inactivity_warning):
             if await store.logins.warn(login["id"]):
                 left = int((login["expires_at"] - now()).total_seconds())
                 await self.app[broadcaster_key].login_event(
                     login["id"], "InactivityUserEvent", {"expiresIn": max(left, 0)}
                 )
-        alive = set(await store.logins.alive(login_ids))
-        for connection in list(self.connections.values()):
-            if connection.login_id not in alive:
-                await self.server.disconnect(connection.sid, namespace=self.namespace)
 
     async def close(self) -> None:
         for task in list(self.tasks):

@@ -2,9 +2,10 @@
 
 A socket belongs to a login either from the `JSESSIONID` cookie of its
 handshake or through `POST /socket/assign`. Events from a socket that is
-not bound are refused. Every event gets an acknowledgement: the result, or
-`{"error": {"code", "message"}}`; nothing a client sends can crash the
-server or leak a traceback.
+not bound are refused; a socket whose login ended (logout, expiry) is
+disconnected by the sweep that drops `/events` connections (`check_logins`).
+Every event gets an acknowledgement: the result, or `{"error": {"code",
+"message"}}`; nothing a client sends can crash the server or leak a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from arsnova.auth import COOKIE_NAME, manages, released_for, user_of, user_of_token
+from arsnova.auth import COOKIE_NAME, login_of_token, manages, released_for, user_of
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
@@ -43,6 +44,7 @@ LIFECYCLE = ("connect", "disconnect")
 class SocketState:
     address: str
     user: User | None = None
+    login_id: str | None = None  # None while unbound, or bound by an access token
     keyword: str | None = None  # the session whose rooms it is in
     counted_in: str | None = None  # the session whose active users count it
 
@@ -90,12 +92,18 @@ class LegacyNamespace(socketio.AsyncNamespace):
         address = request.remote or ""
         try:
             with translate_errors():
-                user = await user_of_token(self.app, request.cookies.get(COOKIE_NAME), touch=False)
-                identity = None if user is None else Identity(user.username, user.type)
-                await self.app[store_key].sockets.add(sid, self.app[node_key], address, identity)
+                login = await login_of_token(
+                    self.app, request.cookies.get(COOKIE_NAME), touch=False
+                )
+                identity = None if login is None else Identity(login["username"], login["type"])
+                login_id = None if login is None else login["id"]
+                await self.app[store_key].sockets.add(
+                    sid, self.app[node_key], address, identity, login_id
+                )
         except ArsnovaError as exc:
             raise connection_refused(exc) from None
-        self.sockets[sid] = SocketState(address, user)
+        user = None if identity is None else user_of(self.app[settings_key], identity)
+        self.sockets[sid] = SocketState(address, user, login_id)
         log.debug("socket %s connected from %s as %s", sid, address, user)
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
@@ -106,17 +114,27 @@ class LegacyNamespace(socketio.AsyncNamespace):
             await self.app[broadcaster_key].left(state.counted_in, state.user.username)
         log.debug("socket %s disconnected (%s)", sid, reason)
 
+    def login_ids(self) -> dict[str, str]:
+        """The login of each socket bound to one (for `check_logins`)."""
+        return {sid: state.login_id for sid, state in self.sockets.items() if state.login_id}
+
     async def bound_user(self, sid: str) -> User:
-        """The socket's user; an assign on any node is picked up from the database."""
+        """The socket's user; an assign on any node is picked up from the database.
+
+        A login that ended before the pick-up binds nothing (the sweep only
+        knows the logins of sockets it has seen bound).
+        """
         state = self.sockets[sid]
         if state.user is None:
-            identity = await self.app[store_key].sockets.identity_of(sid)
-            if identity is None:
+            store = self.app[store_key]
+            binding = await store.sockets.binding_of(sid)
+            login_id = None if binding is None else binding[1]
+            if binding is None or (login_id and not await store.logins.alive([login_id])):
                 raise Unauthorized(
                     "Bind this socket to your login first (POST /socket/assign).",
                     code="socket-not-bound",
                 )
-            state.user = user_of(self.app[settings_key], identity)
+            state.user, state.login_id = user_of(self.app[settings_key], binding[0]), login_id
         return state.user
 
     async def set_session(self, sid: str, data: Any) -> dict[str, Any]:

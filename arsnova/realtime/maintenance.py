@@ -1,4 +1,4 @@
-"""Background work of each node: expiring feedback, the socket registry, housekeeping."""
+"""Background work of each node: expiring feedback and logins, the socket registry, housekeeping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from arsnova.errors import DatabaseUnavailable
-from arsnova.keys import broadcaster_key, node_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
 from arsnova.realtime.throttle import stop_if_cancelled
 from arsnova.store import translate_errors
 from arsnova.store.common import now
@@ -66,3 +66,22 @@ async def housekeeping(app: web.Application) -> None:
 async def release_places(app: web.Application) -> None:
     """Gives back the seats of places not activated in time or past their expiry."""
     await app[store_key].places.release_stale()
+
+
+async def check_logins(app: web.Application) -> None:
+    """Warns logins about to expire, and disconnects the sockets of ended ones.
+
+    Every node sweeps its own sockets of both namespaces against the shared
+    logins, so a logout or an expiry drops a login's sockets on every node.
+    """
+    sio = app[sio_key]
+    await sio.namespace_handlers["/events"].warn_expiring()
+    bound = {name: handler.login_ids() for name, handler in sio.namespace_handlers.items()}
+    login_ids = {login_id for sockets in bound.values() for login_id in sockets.values()}
+    if not login_ids:
+        return
+    alive = set(await app[store_key].logins.alive(list(login_ids)))
+    for namespace, sockets in bound.items():
+        for sid, login_id in sockets.items():
+            if login_id not in alive:
+                await sio.disconnect(sid, namespace=namespace)

@@ -22,6 +22,7 @@ from arsnova.realtime.maintenance import (
     HOUSEKEEPING_INTERVAL,
     PLACE_SWEEP_INTERVAL,
     PRESENCE_REFRESH,
+    check_logins,
     every,
     expire_feedback,
     housekeeping,
@@ -104,7 +105,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         (HOUSEKEEPING_INTERVAL, functools.partial(housekeeping, app)),
         (PLACE_SWEEP_INTERVAL, functools.partial(release_places, app)),
         (min(1.0, settings.heartbeat_interval), events.heartbeat),
-        (login_check, events.check_logins),
+        (login_check, functools.partial(check_logins, app)),
     ]
     tasks = [asyncio.create_task(every(interval, job)) for interval, job in work]
     yield

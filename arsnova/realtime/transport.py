@@ -15,6 +15,17 @@ python-engineio has no switch for it. For the small realtime events it costs far
 more than it saves: a deflate context per connection (about 124 KiB of server
 memory per socket instead of about 31 KiB) and a quarter or more of the
 delivery throughput.
+
+Client garbage is the client's problem, not the server's: python-engineio and
+python-socketio log every frame they cannot parse as an ERROR with a
+traceback. Here it is one warning line per client per minute.
+
+Nothing in this product sends binary Socket.IO packets, while one packet may
+announce any number of attachments, which python-socketio buffers until they
+all arrived: a binary frame or packet drops its client.
+
+The hooks (`EngineServer`, `WebSocket.wait`, `SocketServer._handle_eio_message`)
+are written against python-engineio 4.15.1 and python-socketio 5.18.1.
 """
 
 from __future__ import annotations
@@ -31,6 +42,10 @@ from engineio.async_drivers import aiohttp as aiohttp_driver
 
 log = logging.getLogger(__name__)
 
+WARNING_INTERVAL = 60.0  # seconds between two malformed-frame warnings for one client
+ENGINEIO_TYPES = frozenset("0123456b")  # first character of a text Engine.IO packet
+SOCKETIO_BINARY = frozenset("56")  # BINARY_EVENT, BINARY_ACK
+
 
 class EngineServer(engineio.AsyncServer):
     def __init__(self, *, queue_limit: int, ws_compression: bool, **options: Any) -> None:
@@ -38,24 +53,41 @@ class EngineServer(engineio.AsyncServer):
         self.queue_limit = queue_limit
         self.ws_compression = ws_compression
         self.tcp_transports: dict[str, asyncio.BaseTransport] = {}
+        self.warned: dict[str, float] = {}  # client -> time of its last malformed-frame warning
         self._async = {**self._async, "websocket": WebSocket}
 
     async def send_packet(self, sid: str, pkt: packet.Packet) -> None:
         socket = self.sockets.get(sid)
         if socket is not None and socket.queue.qsize() >= self.queue_limit:
             if not socket.closed:
-                await self.drop_slow_client(sid, socket)
+                log.warning(
+                    "disconnecting a client that stopped reading: %d packets queued",
+                    socket.queue.qsize(),
+                )
+                await self.drop(sid)
             return
         await super().send_packet(sid, pkt)
 
-    async def drop_slow_client(self, sid: str, socket: Any) -> None:
-        log.warning(
-            "disconnecting a client that stopped reading: %d packets queued", socket.queue.qsize()
-        )
-        await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
+    async def drop(self, sid: str) -> None:
+        """Disconnects a client at once and aborts its TCP connection (and a writer stuck on it)."""
+        socket = self.sockets.get(sid)
+        if socket is not None and not socket.closed:
+            await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
         transport = self.tcp_transports.pop(sid, None)
         if transport is not None:
             transport.abort()
+
+    def warn_malformed(self, sid: str, problem: object) -> None:
+        """One warning line per client per `WARNING_INTERVAL`; the ones before it are forgotten."""
+        clock = asyncio.get_running_loop().time()
+        self.warned = {s: t for s, t in self.warned.items() if clock - t < WARNING_INTERVAL}
+        if sid not in self.warned:
+            self.warned[sid] = clock
+            log.warning(
+                "client %s sent a malformed frame (%.200s); more within a minute are not logged",
+                sid,
+                problem,
+            )
 
 
 class WebSocket(aiohttp_driver.WebSocket):
@@ -70,17 +102,40 @@ class WebSocket(aiohttp_driver.WebSocket):
         )
         await self._sock.prepare(request)
         self.environ = environ
-        sid = self.handler.__self__.sid  # the handler is a method of the Engine.IO socket
-        self.server.tcp_transports[sid] = request.transport
+        self.sid = self.handler.__self__.sid  # the handler is a method of the Engine.IO socket
+        self.server.tcp_transports[self.sid] = request.transport
         try:
             await self.handler(self)
         finally:
-            self.server.tcp_transports.pop(sid, None)
+            self.server.tcp_transports.pop(self.sid, None)
         return self._sock
+
+    async def wait(self) -> str | bytes:
+        """The next frame that may be an Engine.IO packet; python-engineio fails the connection
+        on any other (an empty one, say) with an ERROR traceback."""
+        while True:
+            frame = await super().wait()
+            if not isinstance(frame, str) or frame[:1] in ENGINEIO_TYPES:
+                return frame
+            self.server.warn_malformed(self.sid, "not an Engine.IO packet")
 
 
 class SocketServer(socketio.AsyncServer):
     """python-socketio's server on `EngineServer`; takes its `queue_limit` and `ws_compression`."""
 
+    eio: EngineServer
+
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
+
+    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        """Drops a client that sends a binary frame or packet (before anything is buffered);
+        a packet that does not parse gets a warning instead of an ERROR traceback."""
+        if not isinstance(data, str) or data[:1] in SOCKETIO_BINARY:
+            log.warning("disconnecting client %s: it sent a binary packet", eio_sid)
+            await self.eio.drop(eio_sid)
+            return
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, LookupError) as exc:
+            self.eio.warn_malformed(eio_sid, exc)

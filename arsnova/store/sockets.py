@@ -32,26 +32,30 @@ class SocketRepo:
         self.collection = db["sockets"]
         self.nodes = db["socket_nodes"]
 
-    async def add(self, sid: str, node: str, address: str, identity: Identity | None) -> None:
+    async def add(
+        self, sid: str, node: str, address: str, identity: Identity | None, login_id: str | None
+    ) -> None:
         await self.collection.insert_one({
             "_id": sid,
             "node": node,
             "address": address,
             "user": None if identity is None else identity.username,
             "user_type": None if identity is None else identity.type,
+            "login_id": login_id,
             "keyword": None,
             "seen_at": now(),
         })  # fmt: skip
 
-    async def bind(self, sid: str, identity: Identity) -> None:
-        """Binds an unbound socket to a login; rebinding to the same user is a no-op.
+    async def bind(self, sid: str, identity: Identity, login_id: str | None) -> None:
+        """Binds an unbound socket to a login (None: an access token's); rebinding to the
+        same user is a no-op.
 
         404 `socket-not-found` if no such socket is connected, 409
         `socket-bound-elsewhere` if it belongs to another user.
         """
         bound = await self.collection.find_one_and_update(
             {"_id": sid, "user": None},
-            {"$set": {"user": identity.username, "user_type": identity.type}},
+            {"$set": {"user": identity.username, "user_type": identity.type, "login_id": login_id}},
             return_document=ReturnDocument.AFTER,
         )
         if bound is not None:
@@ -62,11 +66,14 @@ class SocketRepo:
         if found["user"] != identity.username:
             raise Conflict("This socket is bound to another user.", code="socket-bound-elsewhere")
 
-    async def identity_of(self, sid: str) -> Identity | None:
-        found = await self.collection.find_one({"_id": sid}, {"user": 1, "user_type": 1})
+    async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None:
+        """The identity a socket is bound to and the id of its login (None for a token's)."""
+        found = await self.collection.find_one(
+            {"_id": sid}, {"user": 1, "user_type": 1, "login_id": 1}
+        )
         if found is None or found["user"] is None:
             return None
-        return Identity(found["user"], found["user_type"])
+        return Identity(found["user"], found["user_type"]), found.get("login_id")
 
     async def join(self, sid: str, keyword: str | None) -> None:
         """Records the session the socket is in (its node knows which it was in before)."""

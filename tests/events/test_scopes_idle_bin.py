@@ -15,7 +15,7 @@ from bson import ObjectId
 from arsnova.app import create_app
 from arsnova.auth import hash_token
 from arsnova.keys import sio_key
-from arsnova.realtime.maintenance import housekeeping
+from arsnova.realtime.maintenance import check_logins, housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
 from tests.events.conftest import NAMESPACE, WAIT, EventsClient, socket_token
@@ -200,6 +200,35 @@ async def test_subscribing_records_a_visit(owner, keyword, stranger, events_clie
     response = await stranger.get(path)
     assert response.status == 200, await response.text()
     assert await response.json() == []
+
+
+async def test_subscriptions_per_connection_are_capped(owner, keyword, events_client):
+    """At most ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS (default 20) lecture sessions per connection."""
+    keywords = [keyword]
+    for number in range(20):
+        response = await owner.post("/session/", json={"name": f"Lecture {number}"})
+        assert response.status == 201, await response.text()
+        keywords.append((await response.json())["keyword"])
+    tab = await events_client(owner)
+    for subscribed in keywords[:20]:
+        await subscribe(tab, subscribed)
+    await subscribe(tab, keywords[0])  # again: still twenty
+
+    ack = await tab.request("SessionSubscriptionMessage", keyword=keywords[20])
+    assert ack.get("errorInfo", {}).get("code") == "too-many-subscriptions", ack
+    refused = await ask_interposed(owner, keywords[20])
+    marker = await ask_interposed(owner, keywords[0])
+    await tab.wait_for_event(
+        "InterposedQuestionCreatedEvent", lambda e: e["data"]["interposedQuestionId"] == marker
+    )
+    assert refused not in {
+        event["data"]["interposedQuestionId"]
+        for event in of_type(tab, "InterposedQuestionCreatedEvent")
+    }
+
+    ack = await tab.request("SessionUnsubscriptionMessage", keyword=keywords[0])
+    assert "errorInfo" not in ack, ack
+    await subscribe(tab, keywords[20])
 
 
 # --- role filtering ---------------------------------------------------------------------------
@@ -455,15 +484,14 @@ async def test_inactivity_warning_once_on_every_connection_then_rest_reactivates
     bystander = await events_client(participant)
     await subscribe(bystander, keyword)
     login = await set_login(db, owner, expires_at=now() + timedelta(seconds=30))
-    events = namespace_of(server)
 
-    await events.check_logins()
+    await check_logins(server.app)
     for tab in tabs:
         warning = await tab.wait_for_event("InactivityUserEvent")
         assert warning["scope"] == "login"
         assert 0 < warning["data"]["expiresIn"] <= 30
     assert (await login_of(db, owner))["warned"] is True
-    await events.check_logins()  # warned already: nothing new
+    await check_logins(server.app)  # warned already: nothing new
 
     response = await owner.get("/auth/")
     assert response.status == 200
@@ -485,7 +513,7 @@ async def test_inactivity_warning_once_on_every_connection_then_rest_reactivates
 async def test_heartbeat_after_a_warning_reactivates(server, owner, events_client, db):
     tab = await events_client(owner)
     login = await set_login(db, owner, expires_at=now() + timedelta(seconds=20))
-    await namespace_of(server).check_logins()
+    await check_logins(server.app)
     await tab.wait_for_event("InactivityUserEvent")
 
     ack = await tab.request("HeartbeatMessage")
@@ -500,9 +528,9 @@ async def test_warning_with_short_idle_timeout(start_server, login_to, events_to
     server = await start_server(login_idle_timeout=60, inactivity_warning=59)
     http = await login_to(server)
     tab = await events_to(server, http)
-    await namespace_of(server).check_logins()  # 60 s left: not yet within the 59 s
+    await check_logins(server.app)  # 60 s left: not yet within the 59 s
     await asyncio.sleep(1.1)  # now it is
-    await namespace_of(server).check_logins()
+    await check_logins(server.app)
     warning = await tab.wait_for_event("InactivityUserEvent")
     assert 0 < warning["data"]["expiresIn"] <= 59
     assert tab.event_types() == ["InactivityUserEvent"]
@@ -600,7 +628,7 @@ async def test_expired_login_loses_its_sockets_and_gets_no_new_token(
     assert sids <= set(events.connections)
 
     await set_login(db, owner, expires_at=now() - timedelta(seconds=1))
-    await events.check_logins()
+    await check_logins(server.app)
     assert not sids & set(events.connections)
     async with asyncio.timeout(WAIT):
         for disconnected in gone:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN_NAME
+from tests.events.conftest import EventsClient, socket_token
 from tests.realtime.conftest import WAIT_TIMEOUT, Socket
 
 DATA_EVENTS = (
@@ -345,6 +346,35 @@ async def test_statistics_shown_later_opens_answer_events_to_participants(
     assert await arrivals(room.student, "answersToLecQuestionAvail", 1) == [question_id]
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 2) == [question_id] * 2
     await assert_outsiders_heard_nothing(room)
+
+
+async def test_statistics_of_an_unpublished_question_reach_only_the_owner_on_both_channels(
+    server, owner, participant, room
+):
+    """Published and showStatistic, or participants hear nothing (the owner always)."""
+    question_id = await create_question(owner, active=True)
+    answer_id = await answer(participant, question_id, "Joule")
+    await arrivals(room.lecturer, "answersToLecQuestionAvail", 1)
+    streams = [EventsClient(), EventsClient()]
+    try:
+        for stream, http in zip(streams, (owner, participant), strict=True):
+            await stream.connect(server, token=await socket_token(http))
+            ack = await stream.request("SessionSubscriptionMessage", keyword=room.keyword)
+            assert "errorInfo" not in ack, ack
+        lecturer_stream, student_stream = streams
+        await change_question(owner, question_id, {"active": False, "showStatistic": True})
+        await delete_answer(owner, question_id, answer_id)  # the answers change while unpublished
+        assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 2) == [question_id] * 2
+        await lecturer_stream.wait_for_event("AnswersChangedEvent")
+        # Sent after the statistics, so it arrives after them on both channels.
+        await set_lock(owner)
+        await room.student.wait_for("setSessionActive")
+        await student_stream.wait_for_event("SessionLockedEvent")
+        assert room.student.events("answersToLecQuestionAvail") == []
+        assert "AnswersChangedEvent" not in student_stream.event_types()
+    finally:
+        for stream in streams:
+            await stream.close()
 
 
 async def test_answer_events_are_coalesced_per_question_without_dropping_the_last(
