@@ -33,6 +33,7 @@ from arsnova.settings import Settings
 from arsnova.store.common import now
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
+PLATFORM_SCOPE = "integration"  # a learning platform's token: course sessions, /integration/
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login
 GUEST_NAME = re.compile(r"Guest[0-9a-f]{20}")
@@ -199,6 +200,25 @@ async def require_user(request: web.Request) -> User:
     if user is None:
         raise Unauthorized()
     return user
+
+
+def has_scope(request: web.Request, scope: str) -> bool:
+    """The caller is an access token with `scope` (cookie logins have no scopes)."""
+    return scope in request.get(scopes_key, ())
+
+
+async def browser_login(request: web.Request) -> tuple[User, dict[str, Any]]:
+    """The caller and its cookie login, for what acts for a browser (sockets, exports).
+
+    An access token has no login behind it: 403 `browser-login-required`.
+    """
+    user = await require_user(request)
+    if scopes_key in request:
+        raise Forbidden(
+            "This route needs a browser login (the JSESSIONID cookie), not an access token.",
+            code="browser-login-required",
+        )
+    return user, await current_login(request)
 
 
 def manages(user: User, session: Mapping[str, Any]) -> bool:

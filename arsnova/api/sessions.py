@@ -9,7 +9,9 @@ from aiohttp import web
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import (
+    PLATFORM_SCOPE,
     SERVICE_PREFIX,
+    has_scope,
     require_list_user,
     require_owner,
     require_participant,
@@ -101,11 +103,12 @@ async def list_sessions(request: web.Request) -> web.Response:
 async def create_session(request: web.Request) -> web.Response:
     """Creates a session under a new random keyword; the caller owns it.
 
-    With an access token it is a course session (`courseType` defaults to the
-    token's name) and may set `courseId` and a participant `capacity`.
+    With a platform's access token it is a course session (`courseType`
+    defaults to the token's name) and may set `courseId` and a participant
+    `capacity`; the platform's students (logged in through a link) may not.
     """
     user = await require_user(request)
-    if user.type == "integration":
+    if has_scope(request, PLATFORM_SCOPE):
         fields = await load_body(request, integration_create_schema)
         fields["course_session"] = True
         fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
@@ -131,10 +134,10 @@ async def get_session(request: web.Request) -> web.Response:
 async def update_session(request: web.Request) -> web.Response:
     """Changes name, shortName or active (owner); whole legacy objects are accepted.
 
-    With an access token also `courseId`, `courseType` and `capacity`.
+    With a platform's access token also `courseId`, `courseType` and `capacity`.
     """
-    user, session = await owned_session(request)
-    schema = integration_update_schema if user.type == "integration" else update_schema
+    _user, session = await owned_session(request)
+    schema = integration_update_schema if has_scope(request, PLATFORM_SCOPE) else update_schema
     fields = await load_body(request, schema)
     updated = await request.app[store_key].sessions.update(session["keyword"], fields)
     await announce_active(request, session, updated)
