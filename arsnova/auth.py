@@ -29,6 +29,7 @@ from arsnova.keys import (
     store_key,
     user_key,
 )
+from arsnova.ratelimit import by_address, by_user
 from arsnova.settings import Settings
 from arsnova.store.common import now
 
@@ -219,6 +220,18 @@ async def browser_login(request: web.Request) -> tuple[User, dict[str, Any]]:
             code="browser-login-required",
         )
     return user, await current_login(request)
+
+
+async def caller_of(request: web.Request) -> str:
+    """Whose requests count together in rate limits: the verified user, else the address.
+
+    Never the raw cookie or token: a script could make up a new one for every request.
+    """
+    try:
+        user = await current_user(request)
+    except Unauthorized:  # a bearer token that is not valid
+        user = None
+    return by_address(request.remote) if user is None else by_user(user.username)
 
 
 def manages(user: User, session: Mapping[str, Any]) -> bool:

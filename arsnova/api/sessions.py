@@ -11,6 +11,7 @@ from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import (
     PLATFORM_SCOPE,
     SERVICE_PREFIX,
+    caller_of,
     has_scope,
     require_list_user,
     require_owner,
@@ -18,7 +19,8 @@ from arsnova.auth import (
     require_user,
 )
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
+from arsnova.ratelimit import by_address
 from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
     LockQuerySchema,
@@ -41,9 +43,14 @@ lock_query_schema = LockQuerySchema()
 logged_in_schema = LoggedInSchema()
 
 
-async def session_of(request: web.Request) -> dict[str, Any]:
-    """The lecture session named by the `{keyword}` of the path (404 if none)."""
-    return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+async def session_of(request: web.Request, *, join: bool = False) -> dict[str, Any]:
+    """The lecture session named by the `{keyword}` of the path (404 if none; probing is limited).
+
+    `join`: the caller joins it.
+    """
+    lookup = request.app[rate_limiter_key].keyword_lookup
+    async with lookup(await caller_of(request), by_address(request.remote), join=join):
+        return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
 
 
 async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:
@@ -124,7 +131,7 @@ async def create_session(request: web.Request) -> web.Response:
 async def get_session(request: web.Request) -> web.Response:
     """Returns the session and records the visit (joining it as a participant)."""
     user = await require_user(request)
-    session = await session_of(request)
+    session = await session_of(request, join=True)
     await request.app[store_key].sessions.record_visit(user.username, session)
     return web.json_response(session_schema.dump(session))
 
@@ -162,7 +169,7 @@ async def delete_session(request: web.Request) -> web.Response:
 async def join_session_online(request: web.Request) -> web.Response:
     """Deprecated (use Socket.IO): joins the session and returns login details."""
     user = await require_user(request)
-    session = await session_of(request)
+    session = await session_of(request, join=True)
     sessions = request.app[store_key].sessions
     await sessions.record_visit(user.username, session)
     visited = await sessions.visited(user.username, page_of({}, list_query_schema))
