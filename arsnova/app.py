@@ -16,7 +16,7 @@ from arsnova.api.cors import setup_cors
 from arsnova.api.csrf import csrf_middleware
 from arsnova.api.middlewares import error_middleware
 from arsnova.api.proxy import forwarded_middleware
-from arsnova.auth import GuestProvider
+from arsnova.auth import GuestProvider, caller_of
 from arsnova.embedded import EmbeddedError, EmbeddedServer
 from arsnova.keys import (
     broadcaster_key,
@@ -42,7 +42,7 @@ MAX_REQUEST_LINE = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     limiter = RateLimiter.from_settings(settings)
-    middlewares = [error_middleware, csrf_middleware, rate_limit_middleware(limiter)]
+    middlewares = [error_middleware, csrf_middleware, rate_limit_middleware(limiter, caller_of)]
     if settings.trusted_proxies:
         middlewares.insert(1, forwarded_middleware(settings.trusted_proxies))
     app = web.Application(

@@ -29,10 +29,12 @@ from arsnova.keys import (
     store_key,
     user_key,
 )
+from arsnova.ratelimit import by_address, by_user
 from arsnova.settings import Settings
 from arsnova.store.common import now
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
+PLATFORM_SCOPE = "integration"  # a learning platform's token: course sessions, /integration/
 MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL = 60  # seconds between writes that extend a login
 GUEST_NAME = re.compile(r"Guest[A-Za-z0-9]{1,40}")  # legacy clients make "Guest" + 5 characters
@@ -244,6 +246,37 @@ async def require_user(request: web.Request) -> User:
     if user is None:
         raise Unauthorized()
     return user
+
+
+def has_scope(request: web.Request, scope: str) -> bool:
+    """The caller is an access token with `scope` (cookie logins have no scopes)."""
+    return scope in request.get(scopes_key, ())
+
+
+async def browser_login(request: web.Request) -> tuple[User, dict[str, Any]]:
+    """The caller and its cookie login, for what acts for a browser (sockets, exports).
+
+    An access token has no login behind it: 403 `browser-login-required`.
+    """
+    user = await require_user(request)
+    if scopes_key in request:
+        raise Forbidden(
+            "This route needs a browser login (the JSESSIONID cookie), not an access token.",
+            code="browser-login-required",
+        )
+    return user, await current_login(request)
+
+
+async def caller_of(request: web.Request) -> str:
+    """Whose requests count together in rate limits: the verified user, else the address.
+
+    Never the raw cookie or token: a script could make up a new one for every request.
+    """
+    try:
+        user = await current_user(request)
+    except Unauthorized:  # a bearer token that is not valid
+        user = None
+    return by_address(request.remote) if user is None else by_user(user.username)
 
 
 def manages(user: User, session: Mapping[str, Any]) -> bool:

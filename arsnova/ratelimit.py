@@ -1,11 +1,14 @@
-"""Abuse limits where abuse is cheap: logins, tokens, place requests, answers, votes, sockets.
+"""Abuse limits where abuse is cheap: logins, keywords, tokens, places, questions, answers, votes.
 
 The `limits` library counts hits in fixed windows: in Redis when `REDIS_URL`
 is set (so a limit holds across all nodes), else in this process's memory.
-Each rule counts per caller: the login cookie (or bearer token, hashed) when
-there is one, else the client's address. Limits are generous for people and
-tight for scripts; anything a whole lecture hall does at once from behind one
-campus NAT (a thousand guest logins in a minute, and again) stays within them.
+Each rule counts per caller, per address or per lecture session. A caller is
+the verified user (the login behind a valid cookie, the service account
+behind a valid bearer token), never a raw credential, which a script could
+make up afresh for every request; without a valid one it is the address.
+Limits are generous for people and tight for scripts; anything a whole
+lecture hall does at once from behind one campus NAT (a thousand guest
+logins and joins in a minute, and again) stays within them.
 
 A refused HTTP request gets 429 `too-many-requests` with `Retry-After`; a
 refused socket event gets the same code in its error acknowledgement.
@@ -16,10 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -30,8 +32,8 @@ from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from arsnova.errors import ArsnovaError
-from arsnova.identity import COOKIE_NAME
 from arsnova.settings import Settings
+from arsnova.store.sessions import SessionNotFound
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -46,26 +48,44 @@ class TooManyRequests(ArsnovaError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+CALLER, ADDRESS, SESSION = "caller", "address", "session"
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     limit: RateLimitItem
+    per: str = CALLER  # whose hits count together: CALLER, ADDRESS or SESSION (the path's keyword)
 
 
-# (method, route) → rule; routes are the app's own patterns (their canonical paths).
 # Per address: a full lecture hall behind one campus NAT logging in within a minute, twice.
-LOGIN = Rule("login", parse("3000/minute"))
-PLACE = Rule("place", parse("1200/minute"))
-ANSWER = Rule("answer", parse("120/minute"))
-VOTE = Rule("vote", parse("120/minute"))
+LOGIN = Rule("login", parse("3000/minute"), ADDRESS)
+# Looking a session up by keyword (REST, `setSession`, `/events` subscriptions). Students
+# type the keyword on the projector, so only wrong keywords count, per caller and per
+# address (a hall's typos); joins with the right one only against a NAT-sized limit
+# (1,000 students a minute joining by REST and both socket namespaces, twice).
+KEYWORD_MISS = Rule("keyword-miss", parse("10/10 seconds"))
+KEYWORD_MISS_ADDRESS = Rule("keyword-miss-address", parse("600/minute"), ADDRESS)
+JOIN = Rule("join", parse("6000/minute"), ADDRESS)
+PLACE = (Rule("place", parse("1200/minute")),)
+ANSWER = (Rule("answer", parse("120/minute")),)
+VOTE = (Rule("vote", parse("120/minute")),)
+# Audience questions: a login asks a few; a session's lecturer reads a few a second at
+# most; one address (a hall behind NAT) asks in several sessions.
+ASK = (
+    Rule("ask", parse("20/minute")),
+    Rule("ask-session", parse("300/minute"), SESSION),
+    Rule("ask-address", parse("600/minute"), ADDRESS),
+)
 QUESTION = "/lecturerquestion/{question_id}"
-HTTP_RULES: dict[tuple[str, str], Rule] = {
-    ("GET", "/auth/login"): LOGIN,
-    ("POST", "/socket/token"): Rule("socket-token", parse("60/minute")),
-    ("POST", "/session/"): Rule("session", parse("60/minute")),
+# (method, route) → the rules its requests count against; routes are the app's own patterns.
+HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
+    ("GET", "/auth/login"): (LOGIN,),
+    ("POST", "/socket/token"): (Rule("socket-token", parse("60/minute")),),
+    ("POST", "/session/"): (Rule("session", parse("60/minute")),),
     ("GET", "/integration/session/{keyword}/request/"): PLACE,
     ("POST", "/integration/session/{keyword}/request/"): PLACE,
-    ("POST", "/session/{keyword}/interposed/"): Rule("ask", parse("20/minute")),
+    ("POST", "/session/{keyword}/interposed/"): ASK,
     ("POST", "/session/{keyword}/feedback"): VOTE,
     **{
         (method, prefix + QUESTION + path): ANSWER
@@ -75,6 +95,15 @@ HTTP_RULES: dict[tuple[str, str], Rule] = {
 }
 # Any socket event (both namespaces), per socket; votes also count per login as over REST.
 SOCKET_EVENTS = Rule("socket-event", parse("100/10 seconds"))
+
+
+def by_user(username: str) -> str:
+    """The key of a verified caller: its user name (a login's or a token's service account)."""
+    return "u:" + username
+
+
+def by_address(address: str | None) -> str:
+    return "a:" + (address or "")
 
 
 class RateLimiter:
@@ -107,19 +136,25 @@ class RateLimiter:
         elif isinstance(self.storage, RedisStorage):
             await self.storage.bridge.storage.aclose()
 
-    async def hit(self, rule: Rule, caller: str) -> None:
-        """Counts one hit of `caller`; raises TooManyRequests past the limit.
+    async def hit(self, rule: Rule, key: str) -> None:
+        """Counts one hit of `key`; raises TooManyRequests past the limit.
 
         If the storage fails (Redis down), the request goes through.
         """
+        await self._count(rule, key, hit=True)
+
+    async def check(self, rule: Rule, key: str) -> None:
+        """Raises TooManyRequests if `key` has no hit left, without counting one."""
+        await self._count(rule, key, hit=False)
+
+    async def _count(self, rule: Rule, key: str, *, hit: bool) -> None:
         if self.strategy is None:
             return
         try:
-            if await self.strategy.hit(rule.limit, rule.name, caller):
+            count = self.strategy.hit if hit else self.strategy.test
+            if await count(rule.limit, rule.name, key):
                 return
-            reset_at, _remaining = await self.strategy.get_window_stats(
-                rule.limit, rule.name, caller
-            )
+            reset_at, _remaining = await self.strategy.get_window_stats(rule.limit, rule.name, key)
         except (StorageError, RedisError, OSError):
             return
         retry_after = max(1, math.ceil(reset_at - time.time()))
@@ -127,23 +162,45 @@ class RateLimiter:
             f"Too many {rule.name} requests; try again in {retry_after} s.", retry_after
         )
 
+    @contextlib.asynccontextmanager
+    async def keyword_lookup(
+        self, caller: str, address: str, *, join: bool = False
+    ) -> AsyncIterator[None]:
+        """Around a lookup of a session by keyword: a wrong keyword counts (see KEYWORD_MISS).
 
-def caller_of(request: web.Request) -> str:
-    """Whose requests count together: the login or token (hashed), else the address."""
-    credential = request.cookies.get(COOKIE_NAME) or request.headers.get("Authorization")
-    if credential:
-        return "c:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
-    return "a:" + (request.remote or "")
+        Once the caller's or the address's misses are used up, lookups are
+        refused before they are made, so a prober cannot tell a hit from a
+        miss. `join`: the lookup joins the session (counted per address).
+        """
+        misses = ((KEYWORD_MISS, caller), (KEYWORD_MISS_ADDRESS, address))
+        for rule, key in misses:
+            await self.check(rule, key)
+        if join:
+            await self.hit(JOIN, address)
+        try:
+            yield
+        except SessionNotFound:
+            for rule, key in misses:
+                await self.hit(rule, key)
+            raise
 
 
-def rate_limit_middleware(limiter: RateLimiter) -> Callable:
+def rate_limit_middleware(
+    limiter: RateLimiter, caller_of: Callable[[web.Request], Awaitable[str]]
+) -> Callable:
+    """Counts requests against the HTTP_RULES of their route; `caller_of` gives the caller key."""
+
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
         resource = request.match_info.route.resource
-        rule = HTTP_RULES.get((request.method, resource.canonical if resource else ""))
-        if rule is not None:
-            caller = "a:" + (request.remote or "") if rule is LOGIN else caller_of(request)
-            await limiter.hit(rule, caller)
+        for rule in HTTP_RULES.get((request.method, resource.canonical if resource else ""), ()):
+            if rule.per == ADDRESS:
+                key = by_address(request.remote)
+            elif rule.per == SESSION:
+                key = "k:" + request.match_info["keyword"]
+            else:
+                key = await caller_of(request)
+            await limiter.hit(rule, key)
         return await handler(request)
 
     return limit

@@ -19,7 +19,16 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.api.sessions import session_of
-from arsnova.auth import current_user, hash_token, require_scope, require_user, start_login
+from arsnova.auth import (
+    PLATFORM_SCOPE,
+    SERVICE_PREFIX,
+    current_user,
+    hash_token,
+    manages,
+    require_scope,
+    require_user,
+    start_login,
+)
 from arsnova.errors import BadRequest, Conflict, InvalidToken, NotFound
 from arsnova.identity import Identity, User
 from arsnova.keys import settings_key, store_key
@@ -34,6 +43,7 @@ from arsnova.schemas.integration import (
     UserPlaceSchema,
 )
 from arsnova.store.common import Page, now
+from arsnova.store.sessions import SessionNotFound
 
 routes = web.RouteTableDef()
 request_query_schema = PlaceRequestQuerySchema()
@@ -45,7 +55,6 @@ user_places_schema = UserPlaceSchema(many=True)
 catalog_query_schema = CatalogQuerySchema()
 catalog_schema = CatalogSessionSchema(many=True)
 
-SCOPE = "integration"
 USER_TYPE = "integration"
 USER_PREFIX = "user-"
 STUDENT_PAGE = "/join/{keyword}"
@@ -106,8 +115,28 @@ async def integration(request: web.Request) -> User:
     user = await current_user(request)
     if user is None:
         raise InvalidToken()
-    require_scope(request, SCOPE)
+    require_scope(request, PLATFORM_SCOPE)
     return user
+
+
+def seen_by(user: User) -> str | None:
+    """Whose users and places `user` sees: a platform its own, an admin everyone's (None)."""
+    return None if user.is_admin else user.username
+
+
+def may_seat(service: User, session: dict[str, Any]) -> bool:
+    """A platform seats users in its own and in lecturers' sessions, not another platform's."""
+    creator = session["creator"]
+    return manages(service, session) or not creator.startswith(SERVICE_PREFIX)
+
+
+async def seen_user(request: web.Request, user: User) -> dict[str, Any]:
+    """The `{user}` of the path; 404 also for another platform's user (its existence is its own)."""
+    places = request.app[store_key].places
+    found = await places.user_by_id(request.match_info["user"], seen_by(user))
+    if found is None:
+        raise NotFound("No such user.", code="user-not-found")
+    return found
 
 
 @routes.get("/integration/session/{keyword}/request/")
@@ -116,9 +145,11 @@ async def integration(request: web.Request) -> User:
 async def request_place(request: web.Request) -> web.Response:
     """A place for a user (new without `user`), with a single-use activation link.
 
-    A user who holds a place in the session gets it back with a fresh link;
-    409 `session-unavailable` when the session is full, `session-closed`
-    while it is locked; 400 `index-url-not-allowed` for a host not in
+    A user who holds a place in the session gets it back with a fresh link
+    (another platform's user is unknown here: a new one); 404
+    `session-not-found` also for another platform's session; 409
+    `session-unavailable` when the session is full, `session-closed` while
+    it is locked; 400 `index-url-not-allowed` for a host not in
     `ARSNOVA_INDEX_URL_ALLOWED`.
     """
     service = await integration(request)
@@ -130,12 +161,16 @@ async def request_place(request: web.Request) -> web.Response:
             code="index-url-not-allowed",
         )
     session = await session_of(request)
+    if not may_seat(service, session):
+        raise SessionNotFound()
     if not session["active"]:
         raise Conflict("The lecture session is locked.", code="session-closed")
     store = request.app[store_key]
     settings = request.app[settings_key]
     profile = {field: query[field] for field in PROFILE_FIELDS if field in query}
-    user, created = await store.places.user(query.get("user"), profile, service.username)
+    user, created = await store.places.user(
+        query.get("user"), profile, service.username, seen_by(service)
+    )
     token = secrets.token_urlsafe(32)
     await store.places.clear_stale_of(session["id"], user["_id"])
     place = await store.places.live_of(session["id"], user["_id"])
@@ -229,25 +264,23 @@ async def rejoin(request: web.Request) -> web.StreamResponse:
 @routes.get("/integration/user/{user}/")
 @operation(responses={200: profile_schema}, errors=(403, 404))
 async def user_profile(request: web.Request) -> web.Response:
-    """What the platform told about a user (email, names): for platforms and admins."""
+    """What the platform told about one of its users (email, names); admins see all."""
     user = await require_user(request)
     if not user.is_admin:
-        require_scope(request, SCOPE)
-    found = await request.app[store_key].places.user_by_id(request.match_info["user"])
-    if found is None:
-        raise NotFound("No such user.", code="user-not-found")
+        require_scope(request, PLATFORM_SCOPE)
+    found = await seen_user(request, user)
     return web.json_response(profile_schema.dump({**found, "user": found["_id"]}))
 
 
 @routes.get("/integration/user/{user}/sessions/")
-@operation(responses={200: user_places_schema}, errors=(403,))
+@operation(responses={200: user_places_schema}, errors=(403, 404))
 async def user_places(request: web.Request) -> web.Response:
-    """The user's places that have not expired, across lecture sessions."""
-    await integration(request)
+    """The places of one of the platform's users that have not expired, across sessions."""
+    user = await seen_user(request, await integration(request))
     store = request.app[store_key]
     moment = now()
     rows = []
-    for place in await store.places.of_user(request.match_info["user"]):
+    for place in await store.places.of_user(user["_id"]):
         session = await session_of_place(request, place)
         if session is None:
             continue
@@ -264,11 +297,11 @@ async def user_places(request: web.Request) -> web.Response:
 @routes.post("/integration/place/{place}/extend/")
 @operation(responses={200: user_places_schema}, errors=(403, 404, 409))
 async def extend_place(request: web.Request) -> web.Response:
-    """Restarts an active place's lifetime (sessions with a `placeDuration` only)."""
-    await integration(request)
+    """Restarts an active place of the platform's users (sessions with a `placeDuration` only)."""
+    service = await integration(request)
     store = request.app[store_key]
     place = await store.places.get(request.match_info["place"])
-    if place is None:
+    if place is None or await store.places.user_by_id(place["user_id"], seen_by(service)) is None:
         raise NotFound("No such place.", code="place-not-found")
     session = await session_of_place(request, place)
     duration = None if session is None else session.get("place_duration")

@@ -22,6 +22,7 @@ from marshmallow import Schema
 
 from arsnova import __version__
 from arsnova.keys import openapi_key
+from arsnova.ratelimit import HTTP_RULES
 from arsnova.schemas.common import ErrorSchema, Millis
 from arsnova.web import PAGE_PREFIXES
 
@@ -42,6 +43,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with the current state",
     413: "Body larger than ARSNOVA_MAX_BODY (`body-too-large`)",
     415: "Body is not application/json (`unsupported-media-type`)",
+    429: "Rate limit reached (`too-many-requests`); try again after `Retry-After` seconds",
     501: "Not supported",
     503: "Database unavailable",
 }
@@ -149,14 +151,14 @@ def build_spec(app: web.Application) -> dict[str, Any]:
                 UNDOCUMENTED: True,
             }
         else:
-            document = _operation_object(path, meta)
+            document = _operation_object(method, path, meta)
         paths.setdefault(path, {})[method.lower()] = document
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation_object(path: str, meta: Operation) -> dict[str, Any]:
+def _operation_object(method: str, path: str, meta: Operation) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
         for name in PATH_PARAMETER.findall(path)
@@ -168,7 +170,10 @@ def _operation_object(path: str, meta: Operation) -> dict[str, Any]:
         responses[str(status)] = {"description": "Success"}
         if schema is not None:
             responses[str(status)]["content"] = _content(schema)
-    for status in meta.errors:
+    errors = set(meta.errors)
+    if "{keyword}" in path or (method, path) in HTTP_RULES:
+        errors.add(429)  # keyword lookups are limited too (ratelimit.KEYWORD_MISS)
+    for status in sorted(errors):
         responses[str(status)] = {
             "description": ERROR_DESCRIPTIONS.get(status, "Error"),
             "content": {"application/json": {"schema": "Error"}},

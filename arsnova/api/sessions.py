@@ -9,7 +9,10 @@ from aiohttp import web
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import (
+    PLATFORM_SCOPE,
     SERVICE_PREFIX,
+    caller_of,
+    has_scope,
     manages,
     require_list_user,
     require_owner,
@@ -17,7 +20,8 @@ from arsnova.auth import (
     require_user,
 )
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
+from arsnova.ratelimit import by_address
 from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
     LockQuerySchema,
@@ -42,9 +46,14 @@ lock_query_schema = LockQuerySchema()
 logged_in_schema = LoggedInSchema()
 
 
-async def session_of(request: web.Request) -> dict[str, Any]:
-    """The lecture session named by the `{keyword}` of the path (404 if none)."""
-    return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+async def session_of(request: web.Request, *, join: bool = False) -> dict[str, Any]:
+    """The lecture session named by the `{keyword}` of the path (404 if none; probing is limited).
+
+    `join`: the caller joins it.
+    """
+    lookup = request.app[rate_limiter_key].keyword_lookup
+    async with lookup(await caller_of(request), by_address(request.remote), join=join):
+        return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
 
 
 async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:
@@ -109,11 +118,12 @@ async def list_sessions(request: web.Request) -> web.Response:
 async def create_session(request: web.Request) -> web.Response:
     """Creates a session under a new random keyword; the caller owns it.
 
-    With an access token it is a course session (`courseType` defaults to the
-    token's name) and may set `courseId` and a participant `capacity`.
+    With a platform's access token it is a course session (`courseType`
+    defaults to the token's name) and may set `courseId` and a participant
+    `capacity`; the platform's students (logged in through a link) may not.
     """
     user = await require_user(request)
-    if user.type == "integration":
+    if has_scope(request, PLATFORM_SCOPE):
         fields = await load_body(request, integration_create_schema)
         fields["course_session"] = True
         fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
@@ -129,7 +139,7 @@ async def create_session(request: web.Request) -> web.Response:
 async def get_session(request: web.Request) -> web.Response:
     """Returns the session and records the visit (joining it as a participant)."""
     user = await require_user(request)
-    session = await session_of(request)
+    session = await session_of(request, join=True)
     await request.app[store_key].sessions.record_visit(user.username, session)
     return web.json_response(session_view(user, session))
 
@@ -139,10 +149,10 @@ async def get_session(request: web.Request) -> web.Response:
 async def update_session(request: web.Request) -> web.Response:
     """Changes name, shortName or active (owner); whole legacy objects are accepted.
 
-    With an access token also `courseId`, `courseType` and `capacity`.
+    With a platform's access token also `courseId`, `courseType` and `capacity`.
     """
-    user, session = await owned_session(request)
-    schema = integration_update_schema if user.type == "integration" else update_schema
+    _user, session = await owned_session(request)
+    schema = integration_update_schema if has_scope(request, PLATFORM_SCOPE) else update_schema
     fields = await load_body(request, schema)
     updated = await request.app[store_key].sessions.update(session["keyword"], fields)
     await announce_active(request, session, updated)
@@ -167,7 +177,7 @@ async def delete_session(request: web.Request) -> web.Response:
 async def join_session_online(request: web.Request) -> web.Response:
     """Deprecated (use Socket.IO): joins the session and returns login details."""
     user = await require_user(request)
-    session = await session_of(request)
+    session = await session_of(request, join=True)
     sessions = request.app[store_key].sessions
     await sessions.record_visit(user.username, session)
     visited = await sessions.visited(user.username, page_of({}, list_query_schema))

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body
-from arsnova.auth import current_login, hash_token, require_user
+from arsnova.auth import browser_login, current_login, hash_token, require_user
 from arsnova.identity import Identity
 from arsnova.keys import settings_key, store_key
 from arsnova.schemas.events import SocketTokenSchema
@@ -28,14 +28,14 @@ async def socket_url(request: web.Request) -> web.Response:
 
 
 @routes.post("/socket/token")
-@operation(responses={201: token_schema})
+@operation(responses={201: token_schema}, errors=(403,))
 async def create_socket_token(request: web.Request) -> web.Response:
     """A single-use token for one `/events` connection, valid `ARSNOVA_SOCKET_TOKEN_TTL` s.
 
-    Only its hash is stored; it works only while the caller's login does.
+    Only its hash is stored; it works only while the caller's login does (so
+    access tokens get 403 `browser-login-required`).
     """
-    await require_user(request)
-    login = await current_login(request)
+    _user, login = await browser_login(request)
     ttl = request.app[settings_key].socket_token_ttl
     token = secrets.token_urlsafe(32)
     await request.app[store_key].socket_tokens.issue(hash_token(token), login, ttl)

@@ -7,7 +7,7 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body
 from arsnova.api.sessions import owned_session
-from arsnova.auth import current_login, require_user
+from arsnova.auth import browser_login, require_user
 from arsnova.errors import Forbidden
 from arsnova.keys import broadcaster_key, store_key, task_runner_key
 from arsnova.schemas.task import AnnouncementSchema, TaskSchema
@@ -22,7 +22,7 @@ announcement_schema = AnnouncementSchema()
 async def export_session(request: web.Request) -> web.Response:
     """Starts an export of the session (owner); progress arrives as TaskEvents on `/events`."""
     user, session = await owned_session(request)
-    login = await current_login(request)
+    _user, login = await browser_login(request)
     task = await request.app[store_key].tasks.create(
         "export", user.username, login["id"], session["keyword"]
     )

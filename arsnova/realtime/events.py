@@ -28,7 +28,7 @@ from arsnova.auth import extend_login, hash_token, manages, user_of
 from arsnova.errors import ArsnovaError, BadRequest
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
-from arsnova.ratelimit import SOCKET_EVENTS
+from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
 from arsnova.realtime.broadcaster import STAFF
 from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
@@ -76,6 +76,7 @@ class Connection:
     login_id: str
     user: User
     positions: dict[str, int]
+    address: str  # the client's, for rate limits
     staff: set[str] = field(default_factory=set)
     in_flight: InFlight | None = None
     gaps: dict[str, float] = field(default_factory=dict)
@@ -173,7 +174,8 @@ class EventsNamespace(socketio.AsyncNamespace):
                 subscriptions = previous["subscriptions"]
                 if previous.get("sid") and previous.get("node"):
                     await self.server.disconnect(previous["sid"], namespace=self.namespace)
-        connection = Connection(sid, token_hash, login["id"], user, positions)
+        address = environ["aiohttp.request"].remote or ""
+        connection = Connection(sid, token_hash, login["id"], user, positions, address)
         connection.gaps_reported = gaps
         for keyword in subscriptions:
             with contextlib.suppress(ArsnovaError):
@@ -287,7 +289,10 @@ class EventsNamespace(socketio.AsyncNamespace):
                 code="too-many-subscriptions",
             )
         store = self.app[store_key]
-        session = await store.sessions.by_keyword(keyword)
+        lookup = self.app[rate_limiter_key].keyword_lookup
+        caller = by_user(connection.user.username)
+        async with lookup(caller, by_address(connection.address), join=True):
+            session = await store.sessions.by_keyword(keyword)
         await store.sessions.record_visit(connection.user.username, session)
         if manages(connection.user, session):
             connection.staff.add(keyword)

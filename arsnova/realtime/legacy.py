@@ -24,7 +24,7 @@ from arsnova.auth import COOKIE_NAME, login_of_token, manages, released_for, use
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
-from arsnova.ratelimit import SOCKET_EVENTS
+from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
 from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
 from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.realtime.payloads import connection_refused, error_body, load
@@ -142,7 +142,9 @@ class LegacyNamespace(socketio.AsyncNamespace):
         user = await self.bound_user(sid)
         keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
-        session = await store.sessions.by_keyword(keyword)
+        lookup = self.app[rate_limiter_key].keyword_lookup
+        async with lookup(by_user(user.username), by_address(self.sockets[sid].address), join=True):
+            session = await store.sessions.by_keyword(keyword)
         # Independent round trips run together: a lecture hall joins at once.
         await asyncio.gather(
             store.sessions.record_visit(user.username, session), store.sockets.join(sid, keyword)

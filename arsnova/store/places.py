@@ -40,14 +40,14 @@ class PlaceRepo:
     # Users
 
     async def user(
-        self, user_id: str | None, profile: dict[str, Any], created_by: str
+        self, user_id: str | None, profile: dict[str, Any], created_by: str, seen_by: str | None
     ) -> tuple[dict[str, Any], bool]:
-        """The known user `user_id`, or a new one (also for an id this server does not know).
+        """The known user `user_id`, or a new one (also for an id `seen_by` may not see).
 
         The flag says whether the user was created now.
         """
         if user_id is not None:
-            found = await self.users.find_one({"_id": user_id})
+            found = await self.user_by_id(user_id, seen_by)
             if found is not None:
                 return found, False
         document = {
@@ -59,8 +59,10 @@ class PlaceRepo:
         await self.users.insert_one(document)
         return document, True
 
-    async def user_by_id(self, user_id: str) -> dict[str, Any] | None:
-        return await self.users.find_one({"_id": user_id})
+    async def user_by_id(self, user_id: str, seen_by: str | None) -> dict[str, Any] | None:
+        """The user if the platform `seen_by` created it; None sees every platform's users."""
+        mine = {} if seen_by is None else {"created_by": seen_by}
+        return await self.users.find_one({"_id": user_id, **mine})
 
     # Places
 

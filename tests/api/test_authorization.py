@@ -28,6 +28,7 @@ OK = "ok"
 # Policies: the expected outcome per role.
 PUBLIC = dict.fromkeys(ROLES, OK)
 LOGIN = {**PUBLIC, "anonymous": 401}
+BROWSER = {**LOGIN, "platform": 403, "unscoped": 403}  # acts for a cookie login, not a token
 PARTICIPANT = {**LOGIN, "stranger": 403, "platform": 403, "unscoped": 403}
 OWNER = {**PARTICIPANT, "participant": 403}
 AUTHOR = {**OWNER, "participant": OK, "owner": 403, "admin": 403}  # only the answer's author
@@ -96,7 +97,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
         PUBLIC, "/integration/place/{place}/activate/?token=wrong", None),
     ("GET", "/integration/session/{keyword}/join/"): (
         PUBLIC, "/integration/session/{course}/join/", None),
-    ("POST", "/socket/token"): (LOGIN, "/socket/token", None),
+    ("POST", "/socket/token"): (BROWSER, "/socket/token", None),
     ("POST", "/socket/assign"): (LOGIN, "/socket/assign", {"session": "nosuchsocket"}),
     ("POST", "/session/"): (LOGIN, "/session/", {"name": "Mine"}),
     ("POST", "/session/{keyword}/feedback"): (
@@ -219,6 +220,29 @@ async def test_each_role_gets_exactly_what_its_policy_says(
         if refused if expected == OK else response.status != expected:
             wrong.append((method, url, expected, response.status, await response.text()))
     assert wrong == [], "\n".join(map(str, wrong))
+
+
+@pytest.mark.parametrize("scopes", [["integration"], ["admin"]])
+async def test_an_access_token_never_gets_a_server_error(
+    scopes, app, owner, participant, anonymous, db
+):
+    """Every route, with a valid token of each scope: on its own course, then on another session."""
+    assert {(method, path) for method, path, _handler in documented_routes(app)} == set(TABLE)
+    platform_token = await add_token(db, "moodle", ["integration"])
+    anonymous.headers = bearer(platform_token)
+    world = await build_world(owner, participant, anonymous)
+    token = platform_token if scopes == ["integration"] else await add_token(db, "ops", scopes)
+    failed = []
+    for keyword in (world.ids["course"], world.ids["keyword"]):
+        ids = {**world.ids, "keyword": keyword}
+        for (method, _route), (_policy, path, body) in TABLE.items():
+            url = path.format(**ids)
+            response = await anonymous.request(
+                method, url, json=body, headers=bearer(token), allow_redirects=False
+            )
+            if response.status >= 500:
+                failed.append((method, url, response.status, await response.text()))
+    assert failed == [], "\n".join(map(str, failed))
 
 
 # Socket events: an unbound socket is refused; every login may join and vote.

@@ -65,3 +65,17 @@ async def test_cors_preflight_routes_stay_out_of_the_document(aiohttp_client, se
     operations = [op for path in spec["paths"].values() for op in path.values()]
     assert not any(UNDOCUMENTED in op for op in operations)
     assert not any("options" in path for path in spec["paths"].values())
+
+
+async def test_rate_limited_routes_document_429(client):
+    paths = (await spec_of(client))["paths"]
+    limited = [
+        ("/auth/login", "get"),
+        ("/session/{keyword}", "get"),
+        ("/session/{keyword}/interposed/", "post"),
+        ("/session/{keyword}/feedback", "get"),
+    ]
+    for path, method in limited:
+        assert "429" in paths[path][method]["responses"], (method, path)
+    assert "429" not in paths["/auth/"]["get"]["responses"]
+    assert "404" in paths["/integration/user/{user}/sessions/"]["get"]["responses"]

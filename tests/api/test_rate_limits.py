@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from limits import parse
 
 from arsnova import ratelimit
 from arsnova.app import create_app
+from arsnova.auth import hash_token
+from arsnova.identity import COOKIE_NAME
 from arsnova.keys import rate_limiter_key
 from tests.conftest import expect_error
+from tests.events.conftest import events_client  # noqa: F401 (a fixture)
 from tests.realtime.conftest import Socket, connect_socket  # noqa: F401 (a fixture)
 
 LOGINS = 8  # the role fixtures log in a few users from one address first
 
 
+SMALL = {"login": f"{LOGINS}/minute", "ask-session": "5/minute", "ask-address": "7/minute"}
+
+
+def smaller(rule: ratelimit.Rule, limit: str) -> ratelimit.Rule:
+    return replace(rule, limit=parse(limit))
+
+
 @pytest.fixture
 def small_limits(monkeypatch):
     """Small limits, so a test reaches them in a few requests (same rules, same routes)."""
-    for key, rule in list(ratelimit.HTTP_RULES.items()):
-        limit = f"{LOGINS}/minute" if rule is ratelimit.LOGIN else "3/minute"
-        monkeypatch.setitem(ratelimit.HTTP_RULES, key, ratelimit.Rule(rule.name, parse(limit)))
-    monkeypatch.setattr(ratelimit, "LOGIN", ratelimit.HTTP_RULES[("GET", "/auth/login")])
+    for key, rules in list(ratelimit.HTTP_RULES.items()):
+        small = tuple(smaller(rule, SMALL.get(rule.name, "3/minute")) for rule in rules)
+        monkeypatch.setitem(ratelimit.HTTP_RULES, key, small)
+    for name, limit in (("KEYWORD_MISS", "4/minute"), ("KEYWORD_MISS_ADDRESS", "6/minute")):
+        monkeypatch.setattr(ratelimit, name, smaller(getattr(ratelimit, name), limit))
     flood = ratelimit.Rule("socket-event", parse("5/minute"))
     monkeypatch.setattr("arsnova.realtime.legacy.SOCKET_EVENTS", flood)
     monkeypatch.setattr("arsnova.realtime.events.SOCKET_EVENTS", flood)
@@ -61,6 +77,23 @@ async def test_audience_questions_are_limited_per_login(participant, login, keyw
     assert (await other.post(path, json={"subject": "s", "text": "y"})).status == 201
 
 
+async def test_audience_questions_are_limited_per_session_and_per_address(owner, login, keyword):
+    """Many logins from one address: 5 questions a session, 7 from the address (small limits)."""
+    second = (await (await owner.post("/session/", json={"name": "Second"})).json())["keyword"]
+
+    async def ask(session: str, n: int) -> int:
+        asker = await login()
+        assert (await asker.get(f"/session/{session}")).status == 200
+        path = f"/session/{session}/interposed/"
+        return [(await asker.post(path, json={"subject": "s", "text": "t"})).status
+                for _ in range(n)]  # fmt: skip
+
+    # Three per login would be allowed; the session's fifth question is its last.
+    assert [await ask(keyword, n) for n in (2, 2, 2)] == [[201, 201], [201, 201], [201, 429]]
+    # Another session, but the same address: two more, then the address is refused.
+    assert await ask(second, 3) == [201, 201, 429]
+
+
 async def test_answers_and_votes_are_limited(participant, owner, keyword):
     question = await (await owner.post(f"/session/{keyword}/lecturerquestion/", json={
         "questionType": "yesno", "subject": "s", "text": "t", "active": True})).json()  # fmt: skip
@@ -90,3 +123,99 @@ async def test_limits_can_be_switched_off(aiohttp_client, settings_with, small_l
     client = await aiohttp_client(create_app(settings_with(rate_limits=False)))
     for _ in range(5):
         assert (await client.get("/auth/login", params={"type": "guest"})).status == 200
+
+
+async def test_made_up_credentials_do_not_escape_the_per_caller_limits(client):
+    """Without a valid login or token the caller is the address, whatever cookie it sends."""
+    for n in range(3):
+        made_up = {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"} if n % 2 else {}
+        response = await client.post(
+            "/session/", json={"name": "x"}, headers=made_up,
+            cookies={COOKIE_NAME: secrets.token_urlsafe(32)},
+        )  # fmt: skip
+        assert response.status == 401
+    response = await client.post(
+        "/session/", json={"name": "x"}, cookies={COOKIE_NAME: secrets.token_urlsafe(32)}
+    )
+    await expect_error(response, 429, "too-many-requests")
+
+
+def unknown_keyword() -> str:
+    return str(secrets.randbelow(10**8)).zfill(8)
+
+
+async def test_keyword_probing_is_limited_per_caller_and_per_address(login, keyword):
+    prober = await login()
+    for _ in range(4):
+        await expect_error(await prober.get(f"/session/{unknown_keyword()}"), 404,
+                           "session-not-found")  # fmt: skip
+    # Refused before the lookup: a hit looks like a miss.
+    for path in (f"/session/{unknown_keyword()}", f"/session/{keyword}"):
+        await expect_error(await prober.get(path), 429, "too-many-requests")
+    student = await login()  # another caller at the same address still joins
+    assert (await student.get(f"/session/{keyword}")).status == 200
+    for _ in range(2):
+        await expect_error(await student.get(f"/session/{unknown_keyword()}"), 404,
+                           "session-not-found")  # fmt: skip
+    # Six misses from the address: its other callers' lookups wait too.
+    await expect_error(await student.get(f"/session/{unknown_keyword()}"), 429,
+                       "too-many-requests")  # fmt: skip
+    other = await login()
+    await expect_error(await other.get(f"/integration/session/{unknown_keyword()}/join/"), 429,
+                       "too-many-requests")  # fmt: skip
+
+
+async def test_keyword_probing_over_sockets_is_limited(
+    participant,
+    keyword,
+    connect_socket,  # noqa: F811 (the fixture imported above)
+    events_client,  # noqa: F811 (the fixture imported above)
+):
+    socket: Socket = await connect_socket(participant)
+    codes = [
+        (await socket.call("setSession", {"keyword": unknown_keyword()}))["error"]["code"]
+        for _ in range(5)
+    ]
+    assert codes == ["session-not-found"] * 4 + ["too-many-requests"]
+    # The same caller on /events (and its right keyword) is refused as well.
+    events = await events_client(participant)
+    for wanted in (unknown_keyword(), keyword):
+        ack = await events.request("SessionSubscriptionMessage", keyword=wanted)
+        assert ack["errorInfo"]["code"] == "too-many-requests", ack
+
+
+async def test_keyword_probing_on_events_is_limited(login, events_client):  # noqa: F811
+    events = await events_client(await login())
+    codes = []
+    for _ in range(5):
+        ack = await events.request("SessionSubscriptionMessage", keyword=unknown_keyword())
+        codes.append(ack["errorInfo"]["code"])
+    assert codes == ["session-not-found"] * 4 + ["too-many-requests"]
+
+
+async def test_a_lecture_hall_behind_one_address_joins_within_the_limits(
+    aiohttp_client, settings_with, db
+):
+    """1,000 logins join the right keyword from one address at once; real limits, all 200."""
+    app = create_app(settings_with(rate_limits=True))
+    lecturer = await aiohttp_client(app)
+    await lecturer.get("/auth/login", params={"type": "guest"})
+    keyword = (await (await lecturer.post("/session/", json={"name": "Hall"})).json())["keyword"]
+    tokens = [secrets.token_urlsafe(32) for _ in range(1000)]
+    moment = datetime.now(UTC)
+    await db.logins.insert_many([
+        {"token_hash": hash_token(token), "username": f"Guest{n:020x}", "type": "guest",
+         "created_at": moment, "last_seen": moment, "expires_at": moment + timedelta(hours=1)}
+        for n, token in enumerate(tokens)
+    ])  # fmt: skip
+    hall = await aiohttp_client(lecturer.server)  # no cookie jar of its own: one per request
+
+    async def join(token: str) -> int:
+        response = await hall.get(f"/session/{keyword}", cookies={COOKIE_NAME: token})
+        return response.status
+
+    statuses = []
+    for start in range(0, len(tokens), 100):
+        statuses += await asyncio.gather(*map(join, tokens[start : start + 100]))
+    assert statuses == [200] * len(tokens)
+    assert await db.session_visits.count_documents({"keyword": keyword}) == len(tokens)
