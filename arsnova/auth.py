@@ -142,8 +142,10 @@ async def start_login(
     return user
 
 
-async def end_login(request: web.Request, response: web.StreamResponse) -> None:
+async def end_login(request: web.Request, response: web.StreamResponse) -> str | None:
+    """Deletes the cookie's login and clears the cookie; returns the id of the login it ended."""
     token = request.cookies.get(COOKIE_NAME)
+    login = None
     if token and len(token) <= MAX_TOKEN_LENGTH:
         store = request.app[store_key]
         login = await store.logins.active(hash_token(token))
@@ -151,6 +153,7 @@ async def end_login(request: web.Request, response: web.StreamResponse) -> None:
             await store.socket_tokens.revoke_login(login["id"])
         await store.logins.delete(hash_token(token))
     response.del_cookie(COOKIE_NAME, path="/")
+    return None if login is None else login["id"]
 
 
 def user_of(settings: Settings, identity: Identity) -> User:

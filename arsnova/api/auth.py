@@ -20,6 +20,7 @@ from arsnova.auth import (
 )
 from arsnova.errors import ArsnovaError, BadRequest, NotFound
 from arsnova.keys import store_key
+from arsnova.realtime.maintenance import disconnect_login
 from arsnova.schemas.auth import LoginLinkQuerySchema, LoginQuerySchema, WhoAmISchema
 
 routes = web.RouteTableDef()
@@ -79,7 +80,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     """Ends the login; redirects back to the referring page of this server, else 204.
 
-    The browser keeps its guest key, so logging in again resumes the same guest.
+    The login's sockets (both namespaces, on every node) are disconnected at
+    once. The browser keeps its guest key, so logging in again resumes the
+    same guest.
     """
     require_own_site(request)
     referer = request.headers.get("Referer")
@@ -87,7 +90,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
         response: web.StreamResponse = web.HTTPFound(referer)
     else:
         response = web.Response(status=204)
-    await end_login(request, response)
+    ended = await end_login(request, response)
+    if ended is not None:
+        await disconnect_login(request.app, ended)
     if isinstance(response, web.HTTPFound):
         raise response
     return response

@@ -68,6 +68,21 @@ async def release_places(app: web.Application) -> None:
     await app[store_key].places.release_stale()
 
 
+async def disconnect_login(app: web.Application, login_id: str) -> None:
+    """Drops a logged-out login's sockets of both namespaces at once.
+
+    python-socketio's Redis manager carries a disconnect to the node that
+    holds the socket, in order with the emits after it, so the login hears
+    nothing more; `check_logins` is the safety net (and handles expiry).
+    """
+    sio = app[sio_key]
+    store = app[store_key]
+    for sid in await store.sockets.of_login(login_id):
+        await sio.disconnect(sid, namespace="/")
+    for sid in await store.event_connections.connected_sids(login_id):
+        await sio.disconnect(sid, namespace="/events")
+
+
 async def check_logins(app: web.Application) -> None:
     """Warns logins about to expire, and disconnects the sockets of ended ones.
 

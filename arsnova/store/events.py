@@ -154,6 +154,11 @@ class EventConnectionRepo:
             {"_id": token_hash}, {"$set": {**fields, "updated_at": now()}}
         )
 
+    async def connected_sids(self, login_id: str) -> list[str]:
+        """The socket ids of a login's open connections, on every node."""
+        query = {"login_id": object_id(login_id), "connected": True}
+        return await self.collection.distinct("sid", query)
+
     async def login_is_idle(self, login_id: str) -> bool:
         """Idle only when the login has connections and every one of them reported idle."""
         query = {"login_id": object_id(login_id), "connected": True}

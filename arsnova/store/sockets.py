@@ -46,6 +46,10 @@ class SocketRepo:
             "seen_at": now(),
         })  # fmt: skip
 
+    async def of_login(self, login_id: str) -> list[str]:
+        """The sockets bound to a login, on every node."""
+        return await self.collection.distinct("_id", {"login_id": login_id})
+
     async def bind(self, sid: str, identity: Identity, login_id: str | None) -> None:
         """Binds an unbound socket to a login (None: an access token's); rebinding to the
         same user is a no-op.

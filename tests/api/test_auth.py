@@ -86,7 +86,7 @@ async def test_guests_known_before_keys_are_not_free_to_take(client, db):
 
     await db.sessions.insert_one({"creator": "GuestOld01", "keyword": "00000001"})
     await db.answers.insert_one({"user": "GuestOld02"})
-    await import_module("migrations.0007_guest_keys").up(db)
+    await import_module("migrations.0007_identity").up(db)
     for name in ("GuestOld01", "GuestOld02"):
         response = await client.get("/auth/login", params={"type": "guest", "user": name})
         await expect_error(response, 409, "guest-name-taken")

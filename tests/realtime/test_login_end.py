@@ -16,9 +16,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
+from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import sio_key
 from arsnova.realtime.broadcaster import staff_room
-from tests.conftest import ADMIN_NAME
+from tests.conftest import ADMIN_NAME, guest_key
+from tests.events.conftest import EventsClient, socket_token
 from tests.realtime.conftest import WAIT_TIMEOUT, Socket
 from tests.realtime.test_binding import assign, error_code
 
@@ -123,3 +125,54 @@ async def test_logout_on_one_node_drops_the_logins_sockets_on_every_node(
     finally:
         for socket in (*sockets, bystander, not_picked_up):
             await socket.disconnect()
+
+
+async def test_logout_drops_the_sockets_before_the_next_owner_event(
+    aiohttp_server, aiohttp_client, settings_with, redis_url
+):
+    """At once, not at the next sweep: an owner-only event right after the logout misses them.
+
+    The lecturer has a second login that stays: its socket getting the event
+    is the marker that the logged-out ones would have had it by then.
+    """
+    settings = settings_with(redis_url=redis_url)  # the sweep every 5 s, far behind the marker
+    nodes = [await aiohttp_server(create_app(settings)) for _ in range(2)]
+    leaving = await login_on(aiohttp_client, nodes[0])
+    keyword = (await (await leaving.post("/session/", json={"name": "P"})).json())["keyword"]
+    staying = await aiohttp_client(nodes[1])
+    staying.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(leaving)})
+    assert (await staying.get("/auth/login")).status == 200
+    student = await login_on(aiohttp_client, nodes[1])
+    assert (await student.get(f"/session/{keyword}")).status == 200
+    gone_sockets = [await socket_on(node, cookie_of(leaving)) for node in nodes]
+    marker = await socket_on(nodes[1], cookie_of(staying))
+    try:
+        for socket in (*gone_sockets, marker):
+            assert "error" not in await socket.call("setSession", {"keyword": keyword})
+        events = EventsClient()
+        await events.connect(nodes[0], token=await socket_token(leaving))
+        gone = [on_disconnect(socket) for socket in gone_sockets]
+        gone.append(on_disconnect_events(events))
+
+        assert (await leaving.post("/auth/logout")).status == 204
+        asked = await student.post(
+            f"/session/{keyword}/interposed/", json={"subject": "s", "text": "t"}
+        )
+        question_id = (await asked.json())["_id"]
+        assert await marker.wait_for("audQuestionAvail") == question_id
+        assert all(socket.events("audQuestionAvail") == [] for socket in gone_sockets)
+        await disconnected(*gone)
+    finally:
+        for socket in (*gone_sockets, marker):
+            await socket.disconnect()
+        await events.close()
+
+
+def cookie_of(http: TestClient) -> str:
+    return http.session.cookie_jar.filter_cookies(http.make_url("/"))[COOKIE_NAME].value
+
+
+def on_disconnect_events(client: EventsClient) -> asyncio.Event:
+    gone = asyncio.Event()
+    client.client.on("disconnect", lambda *_: gone.set(), namespace="/events")
+    return gone

@@ -1,4 +1,4 @@
-"""Guest identities bound to browser keys, and single-use login links.
+"""Guest identities bound to browser keys, single-use login links, sockets by login.
 
 Every guest name already in the data is registered without a key, so that
 from now on it can be resumed only by a login that is still valid (which
@@ -24,6 +24,7 @@ async def up(db):
     await db.guest_keys.create_index([("key_hash", 1)], unique=True, name="key_hash_unique")
     await db.login_links.create_index([("token_hash", 1)], unique=True, name="token_hash_unique")
     await db.login_links.create_index([("expires_at", 1)], expireAfterSeconds=0, name="expiry")
+    await db.sockets.create_index([("login_id", 1)], name="login")  # a logout drops them
     names: set[str] = set()
     for collection, field, query in GUEST_SOURCES:
         if collection in existing:
