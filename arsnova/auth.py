@@ -65,7 +65,8 @@ class GuestProvider:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: header bytes that are not UTF-8 arrive as lone surrogates; they match nothing.
+    return hashlib.sha256(token.encode(errors="surrogatepass")).hexdigest()
 
 
 def login_provider(request: web.Request, login_type: str) -> LoginProvider:
