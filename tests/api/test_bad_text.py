@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 import socketio
+from bson import ObjectId
 from yarl import URL
 
 from arsnova.schemas.common import UNSTORABLE
+from tests.api.test_answers import answers_of, ask
 from tests.api.test_authorization import OK, TABLE, build_world
+from tests.conftest import expect_error
 from tests.events.conftest import EventsClient, events_client, socket_token  # noqa: F401
 from tests.integration.conftest import add_token, bearer
 from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
@@ -192,3 +195,24 @@ async def test_an_undecodable_events_token_is_refused(server, owner):
         assert client.refusal["code"] == "token-unknown", client.refusal
     finally:
         await client.close()
+
+
+async def test_bad_answers_in_a_burst_fail_alone(owner, keyword, login, db):
+    """40 honest students and 4 senders of bad text answer at once: one group commit's worth."""
+    question = await ask(owner, "freetext")
+    students = await asyncio.gather(*(login() for _ in range(44)))
+    for student in students:
+        assert (await student.get(f"/session/{keyword}")).status == 200
+    texts = [BAD if i % 11 == 0 else f"answer {i}" for i in range(44)]
+    responses = await asyncio.gather(*(
+        student.post(answers_of(question), json={"answerText": text})
+        for student, text in zip(students, texts, strict=True)
+    ))  # fmt: skip
+    for response, text in zip(responses, texts, strict=True):
+        if text == BAD:
+            body = await expect_error(response, 400, "validation-failed")
+            assert body["errors"] == {"answerText": [UNSTORABLE]}
+        else:
+            assert response.status == 201, await response.text()
+    stored = await db.answers.distinct("answer_text", {"question_id": ObjectId(question["_id"])})
+    assert sorted(stored) == sorted(text for text in texts if text != BAD)

@@ -236,3 +236,26 @@ async def test_an_answer_burst_is_stored_once_per_user_in_few_inserts(counted):
     found = await asyncio.gather(*(sessions.by_id(session["id"]) for _ in range(50)))
     assert {item["keyword"] for item in found} == {session["keyword"]}
     assert counted.commands["find", "sessions"] < 5
+
+
+async def test_an_answer_the_driver_cannot_encode_fails_alone(counted):
+    """Past the schemas (which refuse such text): the others of its bulk insert are stored."""
+    session = await SessionRepo(counted).create("lecturer", {"name": "Physics"})
+    question = await QuestionRepo(counted).create(
+        session,
+        {"subject": "Q", "active": True, "question_type": "freetext", "possible_answers": []},
+    )
+    answers = AnswerRepo(counted)
+    texts = {f"user{i}": "\ud800" if i % 10 == 0 else f"answer {i}" for i in range(40)}
+    outcomes = await asyncio.gather(
+        *(answers.create(question, user, {"answer_text": text}) for user, text in texts.items()),
+        return_exceptions=True,
+    )
+    failed = {
+        user
+        for user, outcome in zip(texts, outcomes, strict=True)
+        if isinstance(outcome, Exception)
+    }
+    assert failed == {"user0", "user10", "user20", "user30"}, outcomes
+    stored = {doc["user"]: doc["answer_text"] async for doc in counted.answers.find()}
+    assert stored == {user: text for user, text in texts.items() if user not in failed}
