@@ -14,7 +14,6 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -31,6 +30,7 @@ from arsnova.keys import (
 )
 from arsnova.settings import Settings
 from arsnova.store.common import now
+from arsnova.urls import split_url
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 MAX_TOKEN_LENGTH = 128
@@ -252,7 +252,7 @@ def require_list_user(user: User, requested: str | None) -> str:
 
 def is_safe_redirect(request: web.Request, url: str) -> bool:
     """Relative paths, this server, or a configured CORS origin: never an open redirect."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     if not parts.scheme and not parts.netloc:
         return url.startswith("/") and not url.startswith("//") and "\\" not in url
     if parts.scheme not in ("http", "https"):

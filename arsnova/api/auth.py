@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from aiohttp import web
 
@@ -11,6 +11,7 @@ from arsnova.api.params import load_query
 from arsnova.auth import end_login, is_safe_redirect, login_provider, require_user, start_login
 from arsnova.errors import ArsnovaError, BadRequest
 from arsnova.schemas.auth import LoginQuerySchema, WhoAmISchema
+from arsnova.urls import split_url
 
 routes = web.RouteTableDef()
 login_query_schema = LoginQuerySchema()
@@ -26,7 +27,7 @@ def checked_redirect(request: web.Request, url: str | None, name: str) -> str | 
 
 
 def with_error(url: str, code: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     query = urlencode([*parse_qsl(parts.query), ("error", code)])
     return urlunsplit(parts._replace(query=query))
 

@@ -90,6 +90,7 @@ async def callers(owner, participant, admin, anonymous, db):
         "participant": (participant, {}),
         "admin": (admin, {}),
         "platform": (anonymous, bearer(token)),
+        "anonymous": (anonymous, {}),
     }
     return clients, world
 
@@ -216,3 +217,31 @@ async def test_bad_answers_in_a_burst_fail_alone(owner, keyword, login, db):
             assert response.status == 201, await response.text()
     stored = await db.answers.distinct("answer_text", {"question_id": ObjectId(question["_id"])})
     assert sorted(stored) == sorted(text for text in texts if text != BAD)
+
+
+MALFORMED = "http://["  # urlsplit raises ValueError on it
+OWN = {"Content-Type": "application/json"}
+ACTIVATE = "/integration/place/{place}/activate/"
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "headers"),
+    [
+        ("anonymous", "GET", f"/auth/login?successurl={MALFORMED}", {}),
+        ("anonymous", "GET", f"/auth/login?failureurl={MALFORMED}", {}),
+        ("platform", "GET", f"/integration/session/{{course}}/request/?index_url={MALFORMED}", {}),
+        ("anonymous", "GET", f"/integration/session/{{course}}/join/?index_url={MALFORMED}", {}),
+        ("anonymous", "GET", f"{ACTIVATE}?token=t&index_url={MALFORMED}", {}),
+        ("owner", "POST", "/session/", {**OWN, "Origin": MALFORMED}),
+        ("owner", "POST", "/session/", {**OWN, "Referer": MALFORMED + "/page"}),
+        ("owner", "POST", "/auth/logout", {"Referer": MALFORMED}),
+    ],
+)  # fmt: skip
+async def test_malformed_urls_are_the_senders_400(callers, role, method, path, headers):
+    clients, world = callers
+    client, role_headers = clients[role]
+    url = URL(path.format(**world.ids), encoded=True)
+    response = await client.request(
+        method, url, headers={**role_headers, **headers}, json={"name": "N"}, allow_redirects=False
+    )
+    await expect_error(response, 400, "invalid-url")
