@@ -163,13 +163,13 @@ async def test_callers_are_told_when_the_writer_is_cancelled():
 
 async def test_a_burst_of_votes_is_stored_exactly_in_few_bulk_writes(counted):
     repo = FeedbackRepo(counted)
-    session = {"id": "64b7f0c2a1b2c3d4e5f60718", "keyword": "12345678"}
+    session = await SessionRepo(counted).create("lecturer", {"name": "Physics"})  # votes need it
     # 100 users vote three times each, all at once; each one's last vote stands.
     votes = [(f"user{i}", (i + round_) % 4) for round_ in range(3) for i in range(100)]
     await asyncio.gather(*(repo.vote(session, user, value, 60) for user, value in votes))
     stored = {doc["user"]: doc["value"] async for doc in counted.feedback.find()}
     assert stored == {f"user{i}": (i + 2) % 4 for i in range(100)}
-    assert await repo.counts("12345678") == [25, 25, 25, 25]
+    assert await repo.counts(session["keyword"]) == [25, 25, 25, 25]
     assert counted.commands["update", "feedback"] < 10  # not 300
 
 
