@@ -14,7 +14,6 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -32,6 +31,7 @@ from arsnova.keys import (
 from arsnova.ratelimit import by_address, by_user
 from arsnova.settings import Settings
 from arsnova.store.common import now
+from arsnova.urls import split_url
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 PLATFORM_SCOPE = "integration"  # a learning platform's token: course sessions, /integration/
@@ -107,7 +107,8 @@ async def guest_of_key(request: web.Request) -> str | None:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: header bytes that are not UTF-8 arrive as lone surrogates; they match nothing.
+    return hashlib.sha256(token.encode(errors="surrogatepass")).hexdigest()
 
 
 def login_provider(request: web.Request, login_type: str) -> LoginProvider:
@@ -332,7 +333,7 @@ def require_list_user(user: User, requested: str | None) -> str:
 
 def is_safe_redirect(request: web.Request, url: str) -> bool:
     """Relative paths, this server, or a configured CORS origin: never an open redirect."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     if not parts.scheme and not parts.netloc:
         return url.startswith("/") and not url.startswith("//") and "\\" not in url
     if parts.scheme not in ("http", "https"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from aiohttp import web
 
@@ -22,6 +22,7 @@ from arsnova.errors import ArsnovaError, BadRequest, NotFound
 from arsnova.keys import store_key
 from arsnova.realtime.maintenance import disconnect_login
 from arsnova.schemas.auth import LoginLinkQuerySchema, LoginQuerySchema, WhoAmISchema
+from arsnova.urls import split_url
 
 routes = web.RouteTableDef()
 login_query_schema = LoginQuerySchema()
@@ -38,7 +39,7 @@ def checked_redirect(request: web.Request, url: str | None, name: str) -> str | 
 
 
 def with_error(url: str, code: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     query = urlencode([*parse_qsl(parts.query), ("error", code)])
     return urlunsplit(parts._replace(query=query))
 

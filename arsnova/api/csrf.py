@@ -13,7 +13,6 @@ authenticated by it, which another site cannot set without CORS.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -21,6 +20,7 @@ from arsnova.api.middlewares import SOCKETIO_PATH
 from arsnova.auth import COOKIE_NAME
 from arsnova.errors import Forbidden
 from arsnova.keys import settings_key
+from arsnova.urls import split_url
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -33,7 +33,7 @@ def request_origin(request: web.Request) -> str | None:
         return origin.strip()
     referer = request.headers.get("Referer")
     if referer:
-        parts = urlsplit(referer)
+        parts = split_url(referer)
         return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "null"
     return None
 
@@ -41,7 +41,7 @@ def request_origin(request: web.Request) -> str | None:
 def is_own_origin(request: web.Request, origin: str) -> bool:
     if origin in request.app[settings_key].cors_origins:
         return True
-    parts = urlsplit(origin)
+    parts = split_url(origin)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlunsplit
 
 from aiohttp import web
 
@@ -44,6 +44,7 @@ from arsnova.schemas.integration import (
 )
 from arsnova.store.common import Page, now
 from arsnova.store.sessions import SessionNotFound
+from arsnova.urls import split_url
 
 routes = web.RouteTableDef()
 request_query_schema = PlaceRequestQuerySchema()
@@ -71,12 +72,12 @@ def allowed_index_url(request: web.Request, url: str | None) -> str | None:
     if not url or not url.isprintable() or any(char in url for char in "\\ "):
         return None  # browsers read a backslash as a slash: never let one through
     settings = request.app[settings_key]
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     allowed = set(settings.index_url_allowed)
     if settings.default_index_url:
-        allowed.add((urlsplit(settings.default_index_url).hostname or "").lower())
+        allowed.add((split_url(settings.default_index_url).hostname or "").lower())
     return url if parts.hostname.lower() in allowed else None
 
 
@@ -88,7 +89,7 @@ def back_to_index(request: web.Request, index_url: str | None, notification: str
             f"The link cannot be used ({notification}) and no index_url is known.",
             code=notification,
         )
-    parts = urlsplit(target)
+    parts = split_url(target)
     query = "&".join(filter(None, [parts.query, urlencode({"notification": notification})]))
     return web.HTTPFound(urlunsplit(parts._replace(query=query)))
 

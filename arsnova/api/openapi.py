@@ -24,7 +24,7 @@ from arsnova import __version__
 from arsnova.keys import openapi_key
 from arsnova.ratelimit import HTTP_RULES
 from arsnova.schemas.common import ErrorSchema, Millis
-from arsnova.web import PAGE_PREFIXES
+from arsnova.web import PAGE_PREFIXES, page_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TEXT = "text/plain"
@@ -216,7 +216,7 @@ async def get_openapi(request: web.Request) -> web.Response:
 @routes.get("/docs")
 async def get_docs(request: web.Request) -> web.FileResponse:
     """Swagger UI for /openapi.json, served from the packaged swagger-ui-bundle."""
-    return web.FileResponse(STATIC / "index.html")
+    return page_response(request, STATIC / "index.html")
 
 
 def setup_openapi(app: web.Application) -> None:

@@ -33,11 +33,54 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+UNSTORABLE = "Not storable: text with an unpaired surrogate, or an integer beyond 64 bits."
+INT64 = range(-(2**63), 2**63)
+
+
+def storable(value: Any) -> bool:
+    """Whether the database can encode `value` and everything in it (keys included).
+
+    Iterative, so a deeply nested payload cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode()
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if item not in INT64:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return True
+
+
 class BaseSchema(Schema):
-    """Inputs reject unknown fields (400 naming the field)."""
+    """Inputs reject unknown fields (400 naming the field) and anything the database can't store.
+
+    The check runs on the raw input before any field, so it covers every text
+    field of every body, query and socket payload in this one place.
+    """
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def refuse_unstorable(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            bad = [str(key) for key, value in data.items() if not storable([key, value])]
+            if bad:
+                raise ValidationError({key: [UNSTORABLE] for key in bad})
+        elif not storable(data):
+            raise ValidationError([UNSTORABLE])
+        return data
 
 
 class LegacyInputSchema(BaseSchema):

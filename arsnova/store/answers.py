@@ -10,7 +10,15 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import GroupCommit
-from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
+from arsnova.store.common import (
+    Page,
+    find_by_id,
+    now,
+    object_id,
+    paged_list,
+    plain,
+    undo_if_session_deleted,
+)
 
 DUPLICATE_KEY = 11000
 
@@ -58,6 +66,10 @@ class AnswerRepo:
             for error in failed.details["writeErrors"]:
                 kind = DuplicateKeyError if error["code"] == DUPLICATE_KEY else WriteError
                 errors[error["index"]] = kind(error["errmsg"], error["code"], error)
+        await undo_if_session_deleted(
+            self.collection,
+            [{"_id": doc["_id"], "session_id": doc["session_id"]} for doc in documents],
+        )
         return errors
 
     async def by_id(self, answer_id: str, question_id: str) -> dict[str, Any]:

@@ -13,9 +13,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
+from bson.errors import InvalidDocument, InvalidStringData
+
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 Item = TypeVar("Item")
+# The driver refusing to encode one item (bad text, a huge integer, a bad key) fails the whole
+# bulk write before it is sent (one message holds 48 MB, far more than a burst), so none of it
+# was stored and each item can be written again alone.
+UNENCODABLE = (InvalidDocument, InvalidStringData, UnicodeEncodeError, OverflowError)
 
 
 class SharedLookups(Generic[Key, Value]):
@@ -76,8 +82,11 @@ class GroupCommit(Generic[Item]):
     async def _write_queued(self) -> None:
         while self.queued:
             self.writing, self.queued = self.queued, []
+            items = [item for item, _ in self.writing]
             try:
-                errors = await self.write([item for item, _ in self.writing])
+                errors = await self.write(items)
+            except UNENCODABLE:
+                errors = await asyncio.gather(*(self._write_alone(item) for item in items))
             except Exception as exc:  # the whole batch failed (the database is down, say)
                 errors = [exc] * len(self.writing)
             for (_, stored), error in zip(self.writing, errors, strict=True):
@@ -86,6 +95,13 @@ class GroupCommit(Generic[Item]):
                 else:
                     stored.set_exception(error)
         self.writing, self.writer = [], None
+
+    async def _write_alone(self, item: Item) -> BaseException | None:
+        """One item of a batch the driver could not encode: the bad one fails alone."""
+        try:
+            return (await self.write([item]))[0]
+        except Exception as exc:
+            return exc
 
     def _stopped(self, writer: asyncio.Task[None]) -> None:
         """A writer cancelled (the server stops) tells the callers it leaves waiting."""

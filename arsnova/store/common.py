@@ -73,6 +73,24 @@ async def shared_by_id(
     return plain(document)
 
 
+async def undo_if_session_deleted(
+    collection: AsyncCollection, written: list[dict[str, Any]]
+) -> None:
+    """Removes what was just written (each selector has its `session_id`) to a deleted session.
+
+    Every write tied to a session calls this after writing, and
+    `SessionRepo.delete` removes the session before its documents. So a write
+    that still saw its session here finished before that sweep, which removes
+    it; one that did not removes itself. Nothing outlives its session, without
+    a lock and at the cost of one read per write (per group commit).
+    """
+    ids = list({selector["session_id"] for selector in written})
+    alive = set(await collection.database["sessions"].distinct("_id", {"_id": {"$in": ids}}))
+    orphans = [selector for selector in written if selector["session_id"] not in alive]
+    if orphans:
+        await collection.delete_many({"$or": orphans})
+
+
 def paged(cursor: AsyncCursor, page: Page, default_sort: str) -> AsyncCursor:
     direction = DESCENDING if page.descending else ASCENDING
     cursor = cursor.sort([(page.sort or default_sort, direction), ("_id", direction)])

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from arsnova.store.batching import GroupCommit
-from arsnova.store.common import now, object_id
+from arsnova.store.common import now, object_id, undo_if_session_deleted
 
 VALUES = 4
 AWAY = 3
@@ -69,6 +69,7 @@ class FeedbackRepo:
                     await self.collection.update_one(vote.key, {"$set": vote.fields}, upsert=True)
                 except PyMongoError as exc:
                     errors[vote.session_id, vote.user] = exc
+        await undo_if_session_deleted(self.collection, [vote.key for vote in batch])
         return [errors.get((vote.session_id, vote.user)) for vote in votes]
 
     async def counts(self, keyword: str) -> list[int]:

@@ -12,7 +12,15 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import NotFound
-from arsnova.store.common import Page, find_by_id, now, object_id, paged_list, plain
+from arsnova.store.common import (
+    Page,
+    find_by_id,
+    now,
+    object_id,
+    paged_list,
+    plain,
+    undo_if_session_deleted,
+)
 
 
 class AudienceQuestionNotFound(NotFound):
@@ -37,6 +45,9 @@ class AudienceQuestionRepo:
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
+        await undo_if_session_deleted(
+            self.collection, [{"_id": result.inserted_id, "session_id": document["session_id"]}]
+        )
         return plain(document)
 
     def _selector(self, session_id: str, question_id: str) -> dict[str, Any]:

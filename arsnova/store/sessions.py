@@ -12,7 +12,15 @@ from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id
+from arsnova.store.common import (
+    Page,
+    now,
+    object_id,
+    paged_list,
+    plain,
+    shared_by_id,
+    undo_if_session_deleted,
+)
 
 KEYWORD_ATTEMPTS = 20
 
@@ -90,23 +98,29 @@ class SessionRepo:
         return plain(document)
 
     async def delete(self, session: dict[str, Any]) -> None:
-        """Deletes a session with its questions, answers, interposed questions, visits, votes."""
+        """Deletes a session, then its questions, answers, interposed questions, visits, votes.
+
+        The session goes first: see `undo_if_session_deleted` for the writes racing this.
+        """
         oid = object_id(session["id"])
+        await self.collection.delete_one({"_id": oid})
+        self.lookups.forget(session["keyword"])
+        self.lookups_by_id.forget(oid)
         collections = (
             "answers", "questions", "question_bin", "interposed_questions", "session_visits",
             "feedback",
         )  # fmt: skip
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})
-        await self.collection.delete_one({"_id": oid})
-        self.lookups.forget(session["keyword"])
-        self.lookups_by_id.forget(oid)
 
     async def record_visit(self, user: str, session: dict[str, Any]) -> None:
         await self.visits.update_one(
             {"user": user, "session_id": object_id(session["id"])},
             {"$set": {"visited_at": now(), "keyword": session["keyword"]}},
             upsert=True,
+        )
+        await undo_if_session_deleted(
+            self.visits, [{"user": user, "session_id": object_id(session["id"])}]
         )
 
     async def has_visited(self, user: str, session_id: str) -> bool:

@@ -163,13 +163,13 @@ async def test_callers_are_told_when_the_writer_is_cancelled():
 
 async def test_a_burst_of_votes_is_stored_exactly_in_few_bulk_writes(counted):
     repo = FeedbackRepo(counted)
-    session = {"id": "64b7f0c2a1b2c3d4e5f60718", "keyword": "12345678"}
+    session = await SessionRepo(counted).create("lecturer", {"name": "Physics"})  # votes need it
     # 100 users vote three times each, all at once; each one's last vote stands.
     votes = [(f"user{i}", (i + round_) % 4) for round_ in range(3) for i in range(100)]
     await asyncio.gather(*(repo.vote(session, user, value, 60) for user, value in votes))
     stored = {doc["user"]: doc["value"] async for doc in counted.feedback.find()}
     assert stored == {f"user{i}": (i + 2) % 4 for i in range(100)}
-    assert await repo.counts("12345678") == [25, 25, 25, 25]
+    assert await repo.counts(session["keyword"]) == [25, 25, 25, 25]
     assert counted.commands["update", "feedback"] < 10  # not 300
 
 
@@ -236,3 +236,26 @@ async def test_an_answer_burst_is_stored_once_per_user_in_few_inserts(counted):
     found = await asyncio.gather(*(sessions.by_id(session["id"]) for _ in range(50)))
     assert {item["keyword"] for item in found} == {session["keyword"]}
     assert counted.commands["find", "sessions"] < 5
+
+
+async def test_an_answer_the_driver_cannot_encode_fails_alone(counted):
+    """Past the schemas (which refuse such text): the others of its bulk insert are stored."""
+    session = await SessionRepo(counted).create("lecturer", {"name": "Physics"})
+    question = await QuestionRepo(counted).create(
+        session,
+        {"subject": "Q", "active": True, "question_type": "freetext", "possible_answers": []},
+    )
+    answers = AnswerRepo(counted)
+    texts = {f"user{i}": "\ud800" if i % 10 == 0 else f"answer {i}" for i in range(40)}
+    outcomes = await asyncio.gather(
+        *(answers.create(question, user, {"answer_text": text}) for user, text in texts.items()),
+        return_exceptions=True,
+    )
+    failed = {
+        user
+        for user, outcome in zip(texts, outcomes, strict=True)
+        if isinstance(outcome, Exception)
+    }
+    assert failed == {"user0", "user10", "user20", "user30"}, outcomes
+    stored = {doc["user"]: doc["answer_text"] async for doc in counted.answers.find()}
+    assert stored == {user: text for user, text in texts.items() if user not in failed}

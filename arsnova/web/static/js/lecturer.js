@@ -23,14 +23,17 @@ const $ = (id) => document.getElementById(id);
 const TYPES = ["abcd", "sc", "mc", "yesno", "freetext", "vote", "school"];
 const MAX_OPTIONS = { abcd: 4, sc: 26, mc: 26 };
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
+const AUDIENCE_PAGE = 50; // audience questions shown at first and per "load more"
+const NEWEST_PAGE = 10; // looked through per request for live arrivals
 
 const state = {
   session: null,
   questions: [],
   statistics: new Map(), // question id → {answerCounts, total, abstentions}
   freetext: new Map(), // question id → answers
-  audience: [],
-  audienceShown: false, // later arrivals are announced to screen readers
+  audience: null, // newest first; null until loaded
+  audienceMore: false, // older ones are left to load
+  audienceWork: Promise.resolve(), // loads and live arrivals, one after the other
   editing: null, // the question being edited, or null for a new one
 };
 
@@ -131,7 +134,7 @@ async function openSession() {
       setSessionActive: (active) => drawLock({ active }),
       lockFeedback: (feedbackLock) => drawLock({ feedbackLock }),
       answersToLecQuestionAvail: (id) => refreshResults(id),
-      audQuestionAvail: () => loadAudience(),
+      audQuestionAvail: (id) => queueAudience(() => addAudience(id)),
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
     },
@@ -146,7 +149,7 @@ async function joined(socket) {
     drawFeedback({ counts: live.feedbackData, average: live.feedbackDataRoundedAverage });
     $("active-users").textContent = t("feedback.active", { count: live.activeUserCountData });
     drawLock({ active: live.active, feedbackLock: live.feedbackLock });
-    await Promise.all([loadQuestions(), loadAudience()]);
+    await Promise.all([loadQuestions(), queueAudience(loadAudience)]);
   } catch (error) {
     showError(error);
   }
@@ -175,8 +178,9 @@ function wireControls() {
   $("question-type").addEventListener("change", () => drawOptionEditor());
   $("add-option").addEventListener("click", () => addOptionRow({ text: "", correct: false }, true));
   $("cancel-edit").addEventListener("click", resetQuestionForm);
+  $("more-audience").addEventListener("click", () => queueAudience(loadMoreAudience));
   $("delete-all-audience").addEventListener("click", () => {
-    if (confirm(t("audience.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), loadAudience);
+    if (confirm(t("audience.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), () => queueAudience(loadAudience));
   });
 }
 
@@ -407,15 +411,65 @@ async function saveQuestion(event) {
 
 // ---- audience questions ----
 
+/** Audience work runs in order, so an arrival is added to the list loaded before it, once. */
+function queueAudience(work) {
+  state.audienceWork = state.audienceWork.then(work).catch(showError);
+  return state.audienceWork;
+}
+
+function audiencePage(offset, limit) {
+  return api("GET", `/session/${state.session.keyword}/interposed/?sort=timestamp&order=desc&limit=${limit}&offset=${offset}`);
+}
+
+/** The newest page of audience questions (on joining, and after deletions). */
 async function loadAudience() {
-  const known = new Set(state.audience.map((q) => q._id));
-  state.audience = await api("GET", `/session/${state.session.keyword}/interposed/`);
-  const arrived = state.audience.find((q) => !q.read && !known.has(q._id));
-  if (state.audienceShown && arrived) $("announcer").textContent = t("audience.announce", { subject: arrived.subject });
-  state.audienceShown = true;
-  drawUnread();
-  $("no-audience").hidden = state.audience.length > 0;
+  state.audience = await audiencePage(0, AUDIENCE_PAGE);
+  state.audienceMore = state.audience.length === AUDIENCE_PAGE;
   $("audience-list").replaceChildren(...state.audience.map(audienceCard));
+  drawAudience();
+}
+
+async function loadMoreAudience() {
+  const known = new Set(state.audience.map((q) => q._id));
+  const older = (await audiencePage(state.audience.length, AUDIENCE_PAGE)).filter((q) => !known.has(q._id));
+  state.audienceMore = older.length === AUDIENCE_PAGE;
+  state.audience.push(...older);
+  $("audience-list").append(...older.map(audienceCard));
+  drawAudience();
+}
+
+/**
+ * A question just asked (`audQuestionAvail` carries its id): the newest ones are read, a few at a
+ * time, down to the first already shown, and put on top; the list itself is not reloaded. (Reading
+ * the question by its id would mark it read.)
+ */
+async function addAudience(id) {
+  if (!state.audience) return; // the first load, still to come, brings it
+  const known = new Set(state.audience.map((q) => q._id));
+  if (known.has(id)) return;
+  const arrived = [];
+  for (let offset = 0; ; offset += NEWEST_PAGE) {
+    const unseen = (await audiencePage(offset, NEWEST_PAGE)).filter((q) => !known.has(q._id));
+    arrived.push(...unseen);
+    if (unseen.length < NEWEST_PAGE) break;
+  }
+  if (!arrived.length) return;
+  state.audience.unshift(...arrived);
+  $("audience-list").prepend(...arrived.map(audienceCard));
+  $("announcer").textContent = t("audience.announce", { subject: arrived[0].subject });
+  drawAudience();
+}
+
+function drawAudience() {
+  $("no-audience").hidden = state.audience.length > 0;
+  $("more-audience").hidden = !state.audienceMore;
+  drawUnread();
+}
+
+function forget(question) {
+  state.audience = state.audience.filter((q) => q !== question);
+  document.querySelector(`[data-audience="${question._id}"]`)?.remove();
+  drawAudience();
 }
 
 function drawUnread() {
@@ -451,7 +505,7 @@ function audienceCard(question) {
       el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: open }, question.subject),
       !question.read && el("span", { class: "pill new" }, t("audience.new")),
       el("time", { datetime: new Date(question.timestamp).toISOString(), class: "muted" }, new Date(question.timestamp).toLocaleTimeString()),
-      el("button", { type: "button", class: "danger small", onclick: () => act(() => api("DELETE", base), loadAudience) }, t("audience.delete")),
+      el("button", { type: "button", class: "danger small", onclick: () => act(() => api("DELETE", base), () => forget(question)) }, t("audience.delete")),
     ),
     body,
   );
