@@ -18,14 +18,20 @@ delivery throughput.
 
 Client garbage is the client's problem, not the server's: python-engineio and
 python-socketio log every frame they cannot parse as an ERROR with a
-traceback. Here it is one warning line per client per minute.
+traceback. Here it is one warning line per client per minute, over WebSocket
+and over long polling alike; a polling POST whose body does not decode is
+answered 400 (python-engineio answers 200) and its session goes on. Such a body
+is also read whole first: python-engineio decodes whatever part of it has
+arrived when it reads.
 
 Nothing in this product sends binary Socket.IO packets, while one packet may
 announce any number of attachments, which python-socketio buffers until they
-all arrived: a binary frame or packet drops its client.
+all arrived: a binary frame or packet drops its client (a polling client's
+waiting GET gets the Engine.IO CLOSE at once).
 
-The hooks (`EngineServer`, `WebSocket.wait`, `SocketServer._handle_eio_message`)
-are written against python-engineio 4.15.1 and python-socketio 5.18.1.
+The hooks (`EngineServer` with its `_translate_request` and `_make_response`,
+`PollingBody`, `WebSocket.wait`, `SocketServer._handle_eio_message`) are written
+against python-engineio 4.15.1 and python-socketio 5.18.1.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from typing import Any
 
 import engineio
 import socketio
-from aiohttp.web import WebSocketResponse
-from engineio import packet
+from aiohttp.web import Request, WebSocketResponse
+from engineio import packet, payload
 from engineio.async_drivers import aiohttp as aiohttp_driver
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,7 @@ log = logging.getLogger(__name__)
 WARNING_INTERVAL = 60.0  # seconds between two malformed-frame warnings for one client
 ENGINEIO_TYPES = frozenset("0123456b")  # first character of a text Engine.IO packet
 SOCKETIO_BINARY = frozenset("56")  # BINARY_EVENT, BINARY_ACK
+MALFORMED_BODY = "arsnova.malformed_body"  # in the environ of a polling POST that did not decode
 
 
 class EngineServer(engineio.AsyncServer):
@@ -54,7 +61,11 @@ class EngineServer(engineio.AsyncServer):
         self.ws_compression = ws_compression
         self.tcp_transports: dict[str, asyncio.BaseTransport] = {}
         self.warned: dict[str, float] = {}  # client -> time of its last malformed-frame warning
-        self._async = {**self._async, "websocket": WebSocket}
+        self._async = {
+            **self._async,
+            "websocket": WebSocket,
+            "translate_request": self._translate_request,
+        }
 
     async def send_packet(self, sid: str, pkt: packet.Packet) -> None:
         socket = self.sockets.get(sid)
@@ -73,9 +84,23 @@ class EngineServer(engineio.AsyncServer):
         socket = self.sockets.get(sid)
         if socket is not None and not socket.closed:
             await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
+            if not socket.upgraded:  # long polling: its pending GET answers at once, not in 45 s
+                socket.queue.put_nowait(packet.Packet(packet.CLOSE))
         transport = self.tcp_transports.pop(sid, None)
         if transport is not None:
             transport.abort()
+
+    def _translate_request(self, request: Request) -> dict[str, Any]:
+        environ = aiohttp_driver.translate_request(request)
+        if request.method == "POST":
+            environ["wsgi.input"] = PollingBody(self, request, environ)
+        return environ
+
+    async def _make_response(self, response_dict: dict[str, Any], environ: dict[str, Any]) -> Any:
+        """A polling POST whose body did not decode (read as empty by `PollingBody`) is a 400."""
+        if MALFORMED_BODY in environ:
+            response_dict = self._bad_request("Malformed payload")
+        return await super()._make_response(response_dict, environ)
 
     def warn_malformed(self, sid: str, problem: object) -> None:
         """One warning line per client per `WARNING_INTERVAL`; the ones before it are forgotten."""
@@ -88,6 +113,45 @@ class EngineServer(engineio.AsyncServer):
                 sid,
                 problem,
             )
+
+
+class PollingBody:
+    """A long-polling POST's body as python-engineio reads it: whole, and checked first.
+
+    python-engineio takes what aiohttp's `read(length)` returns for the whole body, which
+    is what has arrived so far, and logs a body it cannot decode (not UTF-8, an unknown
+    packet type, garbled base64, ...) as an ERROR with a traceback, then answers 200. A body
+    that does not decode, or that the client does not send in full, is read as empty
+    instead and answered 400 (`EngineServer._make_response`).
+    """
+
+    def __init__(self, server: EngineServer, request: Request, environ: dict[str, Any]) -> None:
+        self.server = server
+        self.request = request
+        self.environ = environ
+
+    async def read(self, length: int) -> bytes:
+        try:
+            body = await self.request.content.readexactly(length)
+        except asyncio.CancelledError:
+            # python-engineio's bare `except:` would swallow it, with an ERROR traceback:
+            # it is passed on to the handler's next await instead.
+            asyncio.current_task().cancel()
+            return self.refuse()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return self.refuse()  # the client went away: nothing to log
+        try:
+            for pkt in payload.Payload(encoded_payload=body.decode("utf-8")).packets:
+                if not 0 <= pkt.packet_type < len(packet.packet_names):
+                    raise ValueError(f"unknown Engine.IO packet type {pkt.packet_type}")
+        except (ValueError, LookupError) as exc:
+            self.server.warn_malformed(self.request.query["sid"], exc)
+            return self.refuse()
+        return body
+
+    def refuse(self) -> bytes:
+        self.environ[MALFORMED_BODY] = True
+        return b""
 
 
 class WebSocket(aiohttp_driver.WebSocket):
