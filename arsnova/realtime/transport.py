@@ -179,9 +179,15 @@ class WebSocket(aiohttp_driver.WebSocket):
         on any other (an empty one, say) with an ERROR traceback."""
         while True:
             frame = await super().wait()
-            if not isinstance(frame, str) or frame[:1] in ENGINEIO_TYPES:
+            if isinstance(frame, str) and frame[:1] == "b":
+                # Engine.IO's base64 form of binary: dropped like any binary, before python-engineio
+                # decodes it (bad base64 failed the whole request with an ERROR).
+                log.warning("disconnecting client %s: it sent a binary packet", self.sid)
+                await self.server.drop(self.sid)
+            elif not isinstance(frame, str) or frame[:1] in ENGINEIO_TYPES:
                 return frame
-            self.server.warn_malformed(self.sid, "not an Engine.IO packet")
+            else:
+                self.server.warn_malformed(self.sid, "not an Engine.IO packet")
 
 
 class SocketServer(socketio.AsyncServer):

@@ -13,6 +13,7 @@ import json
 import logging
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient
 
 from arsnova.keys import sio_key
@@ -51,6 +52,18 @@ async def test_many_announced_attachments_drop_the_socket_before_anything_is_hel
     socket = sio.eio.sockets.get(eio_sid)
     assert socket is None or socket.closed
     assert not sio._binary_packet  # python-socketio's buffer of incomplete binary packets
+
+
+@pytest.mark.parametrize("frame", ["bAAE=", "bA", "b!!"])
+async def test_a_base64_binary_frame_drops_the_socket_without_an_error(client, caplog, frame):
+    """Engine.IO's base64 form of binary (valid or not): dropped like any binary, never an ERROR."""
+    caplog.set_level(logging.INFO)
+    ws, eio_sid = await open_socket(client)
+    await ws.send_str(frame)
+    closed = await next_frame(ws)
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closed
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any(eio_sid in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
 async def test_a_bound_socket_sending_an_attachment_is_dropped_too(
