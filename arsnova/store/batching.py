@@ -104,8 +104,16 @@ class GroupCommit(Generic[Item]):
             return exc
 
     def _stopped(self, writer: asyncio.Task[None]) -> None:
-        """A writer cancelled (the server stops) tells the callers it leaves waiting."""
-        if writer.cancelled():
-            for _, stored in [*self.writing, *self.queued]:
+        """A writer that ends early tells the callers it leaves waiting: cancelled (the server
+        stops) or with the error it died of, so none waits forever."""
+        error = None if writer.cancelled() else writer.exception()
+        if not writer.cancelled() and error is None:
+            return
+        for _, stored in [*self.writing, *self.queued]:
+            if stored.done():
+                continue
+            if error is None:
                 stored.cancel()
-            self.writing, self.queued, self.writer = [], [], None
+            else:
+                stored.set_exception(error)
+        self.writing, self.queued, self.writer = [], [], None

@@ -161,6 +161,20 @@ async def test_callers_are_told_when_the_writer_is_cancelled():
     assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
 
 
+async def test_callers_get_the_error_when_the_writer_dies():
+    """A writer that dies of anything but cancellation fails its callers instead of leaving them."""
+
+    async def wrong_count(items: list[str]) -> list[BaseException | None]:
+        return []  # a bug in a batch writer: no outcome per item
+
+    commit = GroupCommit(wrong_count)
+    waiting = [asyncio.create_task(commit.submit(item)) for item in ("a", "b")]
+    async with asyncio.timeout(5):
+        outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(outcome, ValueError) for outcome in outcomes), outcomes
+    assert commit.writer is None  # the next submit starts a new writer
+
+
 async def test_a_burst_of_votes_is_stored_exactly_in_few_bulk_writes(counted):
     repo = FeedbackRepo(counted)
     session = await SessionRepo(counted).create("lecturer", {"name": "Physics"})  # votes need it
