@@ -91,3 +91,11 @@ class NotImplementedHere(ArsnovaError):
     status = 501
     code = "not-implemented"
     default_message = "This request is not supported."
+
+
+class InternalError(ArsnovaError):
+    """A failure of ours, not the client's: logged with its traceback, answered without it."""
+
+    status = 500
+    code = "internal-error"
+    default_message = "The request failed on the server."

@@ -25,7 +25,7 @@ import socketio
 from aiohttp import web
 
 from arsnova.auth import extend_login, hash_token, manages, user_of
-from arsnova.errors import ArsnovaError, BadRequest
+from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
@@ -125,14 +125,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         connection = self.connections.get(sid)
         if connection is None:
             return None
-        data = args[1] if len(args) > 1 else None
-        try:
-            with translate_errors():
-                await self.receive(connection, event, data)
-        except ArsnovaError as exc:
-            log.warning("/events message %s from %s failed: %s", event, sid, exc.message)
-        except Exception:
-            log.exception("/events message %s from %s failed", event, sid)
+        await self.receive(connection, event, args[1] if len(args) > 1 else None)
         return None
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
@@ -215,21 +208,27 @@ class EventsNamespace(socketio.AsyncNamespace):
     # Receiving
 
     async def receive(self, connection: Connection, event: str, data: Any) -> None:
-        if event == ACK:
-            await self.on_acknowledgement(connection, data)
-            return
         message_id = data.get("id") if isinstance(data, dict) else None
         try:
-            await self.app[rate_limiter_key].hit(SOCKET_EVENTS, "s:" + connection.sid)
-            handler = self.handlers.get(event)
-            if handler is None or not isinstance(data, dict) or data.get("type") != event:
-                raise BadRequest(
-                    f"There is no message type {event!r} (the event name is the message's type).",
-                    code="unknown-message-type",
-                )
-            await handler(connection, data)
+            with translate_errors():
+                if event == ACK:
+                    await self.on_acknowledgement(connection, data)
+                    return
+                await self.app[rate_limiter_key].hit(SOCKET_EVENTS, "s:" + connection.sid)
+                handler = self.handlers.get(event)
+                if handler is None or not isinstance(data, dict) or data.get("type") != event:
+                    raise BadRequest(
+                        f"There is no message type {event!r} (the event name is the message's "
+                        "type).",
+                        code="unknown-message-type",
+                    )
+                await handler(connection, data)
         except ArsnovaError as exc:
             await self.acknowledge(connection, message_id, exc)
+            return
+        except Exception:  # every message gets its acknowledgement, a failure of ours too
+            log.exception("/events message %s from %s failed", event, connection.sid)
+            await self.acknowledge(connection, message_id, InternalError())
             return
         await self.acknowledge(connection, message_id)
 

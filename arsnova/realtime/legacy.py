@@ -21,7 +21,7 @@ import socketio
 from aiohttp import web
 
 from arsnova.auth import COOKIE_NAME, login_of_token, manages, released_for, user_of
-from arsnova.errors import ArsnovaError, BadRequest, Forbidden, Unauthorized
+from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
@@ -80,7 +80,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             return error_ack(exc)
         except Exception:
             log.exception("socket event %r from %s failed", event, sid)
-            return {"error": {"code": "internal-error", "message": "The event failed."}}
+            return error_ack(InternalError())
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         """Registers the socket, bound to the login of its cookie if it has one.

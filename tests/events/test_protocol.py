@@ -13,6 +13,7 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestClient, TestServer
 from bson import ObjectId
+from pymongo.errors import ServerSelectionTimeoutError
 
 from arsnova.app import create_app
 from arsnova.keys import broadcaster_key, sio_key
@@ -748,3 +749,25 @@ async def test_concurrent_first_events_of_new_streams(server, owner, events_clie
     events = client.events()
     assert sorted(event["data"]["message"] for event in events) == sorted(map(str, range(30)))
     assert [event["sequence"] for event in events] == list(range(1, 31))
+
+
+async def test_every_message_is_acknowledged_even_when_the_server_fails(
+    server, participant, events_client, monkeypatch, caplog
+):
+    """A failure of ours (a bug, the database gone) still answers the message, with a code."""
+    client = await events_client(participant)
+    namespace = server.app[sio_key].namespace_handlers[NAMESPACE]
+    failures = {
+        "internal-error": RuntimeError("a bug"),
+        "database-unavailable": ServerSelectionTimeoutError("the database is down"),
+    }
+    for code, failure in failures.items():
+
+        async def failing(connection: Any, data: Any, failure: Exception = failure) -> None:
+            raise failure
+
+        monkeypatch.setitem(namespace.handlers, "HeartbeatMessage", failing)
+        ack = await client.request("HeartbeatMessage")
+        assert ack["errorInfo"]["code"] == code, ack
+    assert "a bug" not in str(client.messages)  # the traceback is logged, not sent
+    assert any(record.exc_info for record in caplog.records)
