@@ -203,8 +203,8 @@ class EmbeddedServer:
     def _claim(self) -> None:
         """Takes the folder's lock, waiting while a dying previous owner's database lets go.
 
-        A database whose owner died should stop by itself (parent-death
-        SIGTERM); one still holding the folder after `ORPHAN_GRACE` seconds is
+        A database whose owner died stops by itself (parent-death SIGKILL,
+        on Linux); one still holding the folder after `ORPHAN_GRACE` seconds is
         killed, which `--sync-on-commit` makes safe for acknowledged writes.
         """
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -93,7 +93,7 @@ HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         for method, path in (("POST", "/answer/"), ("PUT", "/answer/{answer_id}"))
     },
 }
-# Any socket event (both namespaces), per socket; votes also count per login as over REST.
+# Any socket event (both namespaces), per socket; a vote also counts per login as over REST.
 SOCKET_EVENTS = Rule("socket-event", parse("100/10 seconds"))
 
 
@@ -161,6 +161,11 @@ class RateLimiter:
         raise TooManyRequests(
             f"Too many {rule.name} requests; try again in {retry_after} s.", retry_after
         )
+
+    async def vote(self, username: str) -> None:
+        """A vote over a socket counts per login, together with the login's REST votes."""
+        for rule in VOTE:
+            await self.hit(rule, by_user(username))
 
     @contextlib.asynccontextmanager
     async def keyword_lookup(

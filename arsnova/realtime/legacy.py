@@ -204,6 +204,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
     async def set_feedback(self, sid: str, data: Any) -> dict[str, Any]:
         """Records the user's vote in the session this socket joined."""
         user = await self.bound_user(sid)
+        await self.app[rate_limiter_key].vote(user.username)
         vote = load(set_feedback_schema, data)
         keyword = vote["sessionkey"]
         if self.sockets[sid].keyword != keyword:

@@ -37,6 +37,9 @@ def small_limits(monkeypatch):
         monkeypatch.setitem(ratelimit.HTTP_RULES, key, small)
     for name, limit in (("KEYWORD_MISS", "4/minute"), ("KEYWORD_MISS_ADDRESS", "6/minute")):
         monkeypatch.setattr(ratelimit, name, smaller(getattr(ratelimit, name), limit))
+    monkeypatch.setattr(
+        ratelimit, "VOTE", ratelimit.HTTP_RULES[("POST", "/session/{keyword}/feedback")]
+    )
     flood = ratelimit.Rule("socket-event", parse("5/minute"))
     monkeypatch.setattr("arsnova.realtime.legacy.SOCKET_EVENTS", flood)
     monkeypatch.setattr("arsnova.realtime.events.SOCKET_EVENTS", flood)
@@ -219,3 +222,23 @@ async def test_a_lecture_hall_behind_one_address_joins_within_the_limits(
         statuses += await asyncio.gather(*map(join, tokens[start : start + 100]))
     assert statuses == [200] * len(tokens)
     assert await db.session_visits.count_documents({"keyword": keyword}) == len(tokens)
+
+
+async def test_socket_votes_count_per_login_with_the_rest_votes(
+    participant,
+    keyword,
+    connect_socket,  # noqa: F811 (the fixture imported above)
+):
+    """Two sockets of one login share its vote limit (3 here), and so does a REST vote."""
+    first, second = [await connect_socket(participant) for _ in range(2)]
+    for socket in (first, second):
+        assert "error" not in await socket.call("setSession", {"keyword": keyword})
+    assert (await participant.post(f"/session/{keyword}/feedback", json=1)).status == 201
+    assert await first.call("setFeedback", {"sessionkey": keyword, "feedback": 2}) == {
+        "feedback": 2
+    }
+    assert await second.call("setFeedback", {"sessionkey": keyword, "feedback": 3}) == {
+        "feedback": 3
+    }
+    refused = await second.call("setFeedback", {"sessionkey": keyword, "feedback": 0})
+    assert refused["error"]["code"] == "too-many-requests"
