@@ -86,14 +86,14 @@ HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("GET", "/integration/session/{keyword}/request/"): PLACE,
     ("POST", "/integration/session/{keyword}/request/"): PLACE,
     ("POST", "/session/{keyword}/interposed/"): ASK,
-    ("POST", "/session/{keyword}/feedback"): VOTE,
     **{
         (method, prefix + QUESTION + path): ANSWER
         for prefix in ("", "/session/{keyword}")
         for method, path in (("POST", "/answer/"), ("PUT", "/answer/{answer_id}"))
     },
 }
-# Any socket event (both namespaces), per socket; a vote also counts per login as over REST.
+# Any socket event (both namespaces), per socket. Votes (VOTE) count per login, over REST and
+# sockets together, in the feedback service.
 SOCKET_EVENTS = Rule("socket-event", parse("100/10 seconds"))
 
 
@@ -163,7 +163,7 @@ class RateLimiter:
         )
 
     async def vote(self, username: str) -> None:
-        """A vote over a socket counts per login, together with the login's REST votes."""
+        """A vote counts per login, whether it came over REST or a socket."""
         for rule in VOTE:
             await self.hit(rule, by_user(username))
 

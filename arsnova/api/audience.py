@@ -13,11 +13,6 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import owned_session, participant_session
-from arsnova.auth import (
-    manages,
-    require_list_user,
-    require_open,
-)
 from arsnova.errors import Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
@@ -27,6 +22,7 @@ from arsnova.schemas.interposed import (
     AudienceQuestionSchema,
     AudienceQuestionSummarySchema,
 )
+from arsnova.services.policy import manages, require_list_user, require_open
 
 routes = web.RouteTableDef()
 question_schema = AudienceQuestionSchema()

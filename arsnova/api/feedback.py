@@ -8,7 +8,6 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query
 from arsnova.api.sessions import owned_session, participant_session
 from arsnova.keys import broadcaster_key, store_key
-from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.schemas.feedback import (
     FeedbackLockQuerySchema,
     FeedbackSchema,
@@ -16,6 +15,7 @@ from arsnova.schemas.feedback import (
     MyFeedbackSchema,
 )
 from arsnova.schemas.session import SessionSchema
+from arsnova.services.feedback import feedback_summary, give_feedback
 
 routes = web.RouteTableDef()
 feedback_schema = FeedbackSchema()

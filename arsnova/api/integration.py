@@ -24,7 +24,6 @@ from arsnova.auth import (
     SERVICE_PREFIX,
     current_user,
     hash_token,
-    manages,
     require_scope,
     require_user,
     start_login,
@@ -42,6 +41,7 @@ from arsnova.schemas.integration import (
     PlaceSchema,
     UserPlaceSchema,
 )
+from arsnova.services.policy import manages
 from arsnova.store.common import Page, now
 from arsnova.store.sessions import SessionNotFound
 from arsnova.urls import split_url

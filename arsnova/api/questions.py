@@ -15,15 +15,7 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import owned_session, participant_session, session_of
-from arsnova.auth import (
-    manages,
-    released_for,
-    require_list_user,
-    require_open,
-    require_owner,
-    require_participant,
-    require_user,
-)
+from arsnova.auth import require_user
 from arsnova.errors import Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
@@ -43,6 +35,14 @@ from arsnova.schemas.question import (
     QuestionSchema,
     QuestionStatisticsSchema,
     settle_changes,
+)
+from arsnova.services.policy import (
+    manages,
+    released_for,
+    require_list_user,
+    require_open,
+    require_owner,
+    require_participant,
 )
 
 routes = web.RouteTableDef()
@@ -172,7 +172,7 @@ async def get_question(request: web.Request) -> web.Response:
     """One question; participants only a published one released for them."""
     user = await require_user(request)
     session, question = await question_of(request)
-    await require_participant(request, user, session)
+    await require_participant(request.app, user, session)
     require_visible(user, session, question)
     return web.json_response(dump_question(user, session, question))
 
@@ -233,7 +233,7 @@ async def list_answers(request: web.Request) -> web.Response:
     """
     user = await require_user(request)
     session, question = await question_of(request)
-    await require_participant(request, user, session)
+    await require_participant(request.app, user, session)
     query = load_query(request, answer_query_schema)
     username = require_list_user(user, query.get("user"))
     answers = request.app[store_key].answers
@@ -256,7 +256,7 @@ async def create_answer(request: web.Request) -> web.Response:
     """
     user = await require_user(request)
     session, question = await question_of(request)
-    await require_participant(request, user, session)
+    await require_participant(request.app, user, session)
     require_answerable(user, session, question)
     fields = settle_answer(question, await load_body(request, answer_body_schema))
     answer = await request.app[store_key].answers.create(question, user.username, fields)

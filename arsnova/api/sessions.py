@@ -8,17 +8,7 @@ from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.auth import (
-    PLATFORM_SCOPE,
-    SERVICE_PREFIX,
-    caller_of,
-    has_scope,
-    manages,
-    require_list_user,
-    require_owner,
-    require_participant,
-    require_user,
-)
+from arsnova.auth import PLATFORM_SCOPE, SERVICE_PREFIX, caller_of, has_scope, require_user
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import by_address
@@ -31,6 +21,7 @@ from arsnova.schemas.session import (
     SessionListQuerySchema,
     SessionSchema,
 )
+from arsnova.services.policy import manages, require_list_user, require_owner, require_participant
 from arsnova.store.common import now
 
 routes = web.RouteTableDef()
@@ -68,7 +59,7 @@ async def participant_session(request: web.Request) -> tuple[User, dict[str, Any
     """The caller and the session of the path, if the caller takes part in it."""
     user = await require_user(request)
     session = await session_of(request)
-    await require_participant(request, user, session)
+    await require_participant(request.app, user, session)
     return user, session
 
 

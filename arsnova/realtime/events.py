@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import socketio
 from aiohttp import web
 
-from arsnova.auth import extend_login, hash_token, manages, user_of
+from arsnova.auth import extend_login, hash_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
@@ -39,6 +39,7 @@ from arsnova.schemas.events import (
     ServerAcknowledgementSchema,
     SessionSubscriptionMessageSchema,
 )
+from arsnova.services.policy import manages
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream

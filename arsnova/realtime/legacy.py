@@ -20,15 +20,16 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from arsnova.auth import COOKIE_NAME, login_of_token, manages, released_for, user_of
+from arsnova.auth import COOKIE_NAME, login_of_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
 from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
-from arsnova.realtime.feedback import feedback_summary, give_feedback
 from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
+from arsnova.services.feedback import feedback_summary, give_feedback
+from arsnova.services.policy import manages, released_for
 from arsnova.store import translate_errors
 from arsnova.store.common import Page
 
@@ -204,7 +205,6 @@ class LegacyNamespace(socketio.AsyncNamespace):
     async def set_feedback(self, sid: str, data: Any) -> dict[str, Any]:
         """Records the user's vote in the session this socket joined."""
         user = await self.bound_user(sid)
-        await self.app[rate_limiter_key].vote(user.username)
         vote = load(set_feedback_schema, data)
         keyword = vote["sessionkey"]
         if self.sockets[sid].keyword != keyword:

@@ -37,9 +37,7 @@ def small_limits(monkeypatch):
         monkeypatch.setitem(ratelimit.HTTP_RULES, key, small)
     for name, limit in (("KEYWORD_MISS", "4/minute"), ("KEYWORD_MISS_ADDRESS", "6/minute")):
         monkeypatch.setattr(ratelimit, name, smaller(getattr(ratelimit, name), limit))
-    monkeypatch.setattr(
-        ratelimit, "VOTE", ratelimit.HTTP_RULES[("POST", "/session/{keyword}/feedback")]
-    )
+    monkeypatch.setattr(ratelimit, "VOTE", (smaller(ratelimit.VOTE[0], "3/minute"),))
     flood = ratelimit.Rule("socket-event", parse("5/minute"))
     monkeypatch.setattr("arsnova.realtime.legacy.SOCKET_EVENTS", flood)
     monkeypatch.setattr("arsnova.realtime.events.SOCKET_EVENTS", flood)

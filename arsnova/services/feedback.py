@@ -1,4 +1,4 @@
-"""Giving and reading live feedback: the same rules for sockets and REST."""
+"""Live feedback: what a vote does and what the counts are, for REST and sockets alike."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from typing import Any
 
 from aiohttp import web
 
-from arsnova.auth import require_feedback_open
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
+from arsnova.services.policy import require_feedback_open
 from arsnova.store.feedback import rounded_average
 
 
 async def give_feedback(
     app: web.Application, session: dict[str, Any], user: User, value: int
 ) -> None:
-    """Records the user's vote (refused while the session or its feedback is locked)."""
+    """Records the user's vote and tells the session (coalesced), counting it against the
+    login's vote limit; refused while the session or its feedback is locked.
+
+    One current vote per user and session; it expires after `ARSNOVA_FEEDBACK_TTL`
+    unless renewed (the store's sweep sends `feedbackReset`).
+    """
+    await app[rate_limiter_key].vote(user.username)
     require_feedback_open(session)
     ttl = app[settings_key].feedback_ttl
     await app[store_key].feedback.vote(session, user.username, value, ttl)

@@ -1,0 +1,65 @@
+"""Who may do what in a lecture session: the roles' rules, for REST and both socket namespaces.
+
+The owner (the session's creator) and admins manage a session; users who
+joined it take part; everybody else is a stranger to it. Participants act
+only while the session is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from arsnova.errors import Conflict, Forbidden
+from arsnova.identity import User
+from arsnova.keys import store_key
+
+
+def manages(user: User, session: Mapping[str, Any]) -> bool:
+    """The session's owner or an admin: may change it and sees everything in it."""
+    return user.username == session["creator"] or user.is_admin
+
+
+def require_owner(user: User, session: Mapping[str, Any]) -> None:
+    """Only the session's creator (or an admin) may change it."""
+    if not manages(user, session):
+        raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
+
+
+async def require_participant(app: web.Application, user: User, session: Mapping[str, Any]) -> None:
+    """Owner, admin, or a user who joined the session (visited it)."""
+    if manages(user, session):
+        return
+    if not await app[store_key].sessions.has_visited(user.username, session["id"]):
+        raise Forbidden(
+            "Join this lecture session first (GET /session/{keyword}).", code="not-a-participant"
+        )
+
+
+def require_open(session: Mapping[str, Any]) -> None:
+    """Participants may answer, ask and vote only while the session is not locked."""
+    if not session["active"]:
+        raise Conflict("This lecture session is locked.", code="session-locked")
+
+
+def require_feedback_open(session: Mapping[str, Any]) -> None:
+    """Votes are refused while the session is locked or its feedback input is."""
+    require_open(session)
+    if session.get("feedback_lock", False):
+        raise Conflict("Feedback is locked in this lecture session.", code="feedback-locked")
+
+
+def released_for(user: User) -> list[str]:
+    """`courses` questions are for users of a course login, not for guests."""
+    return ["all"] if user.type == "guest" else ["all", "courses"]
+
+
+def require_list_user(user: User, requested: str | None) -> str:
+    """The seed's `user` list parameter: your own name, or anyone's for admins."""
+    if requested is None or requested == user.username:
+        return user.username
+    if not user.is_admin:
+        raise Forbidden("You may only list your own data.", code="user-mismatch")
+    return requested
