@@ -25,7 +25,6 @@ from arsnova.schemas.answer import (
     AnswerCreateSchema,
     AnswerListQuerySchema,
     AnswerSchema,
-    settle_answer,
 )
 from arsnova.schemas.question import (
     BinnedQuestionSchema,
@@ -36,13 +35,14 @@ from arsnova.schemas.question import (
     QuestionStatisticsSchema,
     settle_changes,
 )
+from arsnova.services.answers import change_answer, give_answer, remove_answer
 from arsnova.services.policy import (
     manages,
     released_for,
     require_list_user,
-    require_open,
     require_owner,
     require_participant,
+    require_visible,
 )
 
 routes = web.RouteTableDef()
@@ -65,28 +65,6 @@ COLLECTION = "/session/{keyword}/lecturerquestion/"
 ONE = "/lecturerquestion/{question_id}"
 # Not "statistics" there: that is GET /session/{keyword}/lecturerquestion/statistics.
 PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
-
-
-def require_published(question: dict[str, Any]) -> None:
-    if not question["active"]:
-        raise Forbidden(
-            "The lecturer has not published this question.", code="question-not-published"
-        )
-
-
-def require_visible(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
-    if manages(user, session):
-        return
-    require_published(question)
-    if question["released_for"] not in released_for(user):
-        raise Forbidden("This question is not released for you.", code="question-not-released")
-
-
-def require_answerable(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
-    """Published (for the owner too), released for the user, and the session not locked."""
-    require_published(question)
-    require_visible(user, session, question)
-    require_open(session)
 
 
 def dump_question(user: User, session: dict[str, Any], question: dict[str, Any]) -> dict:
@@ -256,11 +234,8 @@ async def create_answer(request: web.Request) -> web.Response:
     """
     user = await require_user(request)
     session, question = await question_of(request)
-    await require_participant(request.app, user, session)
-    require_answerable(user, session, question)
-    fields = settle_answer(question, await load_body(request, answer_body_schema))
-    answer = await request.app[store_key].answers.create(question, user.username, fields)
-    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+    body = await load_body(request, answer_body_schema)
+    answer = await give_answer(request.app, user, session, question, body)
     return web.json_response(answer_schema.dump(answer), status=201)
 
 
@@ -271,14 +246,9 @@ async def update_answer(request: web.Request) -> web.Response:
     """Changes one's own answer; answers `[Answer]`, the seed's quirk."""
     user = await require_user(request)
     session, question = await question_of(request)
-    answers = request.app[store_key].answers
-    answer = await answers.by_id(request.match_info["answer_id"], question["id"])
-    if answer["user"] != user.username:
-        raise Forbidden("Only the author may change an answer.", code="author-only")
-    require_answerable(user, session, question)
-    fields = settle_answer(question, await load_body(request, answer_body_schema))
-    updated = await answers.update(answer["id"], fields)
-    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+    body = await load_body(request, answer_body_schema)
+    answer_id = request.match_info["answer_id"]
+    updated = await change_answer(request.app, user, session, question, answer_id, body)
     return web.json_response(answers_schema.dump([updated]))
 
 
@@ -289,17 +259,7 @@ async def delete_answer(request: web.Request) -> web.Response:
     """The author (while the session is open) or the owner deletes an answer."""
     user = await require_user(request)
     session, question = await question_of(request)
-    answers = request.app[store_key].answers
-    answer = await answers.by_id(request.match_info["answer_id"], question["id"])
-    if not manages(user, session):
-        if answer["user"] != user.username:
-            raise Forbidden(
-                "Only the author or the session's owner may delete an answer.",
-                code="owner-or-author-only",
-            )
-        require_open(session)
-    await answers.delete(answer["id"])
-    request.app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+    await remove_answer(request.app, user, session, question, request.match_info["answer_id"])
     return web.Response(status=204)
 
 

@@ -63,3 +63,20 @@ def require_list_user(user: User, requested: str | None) -> str:
     if not user.is_admin:
         raise Forbidden("You may only list your own data.", code="user-mismatch")
     return requested
+
+
+def require_published(question: dict[str, Any]) -> None:
+    """Answers go to published questions only, the owner's too."""
+    if not question["active"]:
+        raise Forbidden(
+            "The lecturer has not published this question.", code="question-not-published"
+        )
+
+
+def require_visible(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
+    """The owner sees every question; others the published ones released for them."""
+    if manages(user, session):
+        return
+    require_published(question)
+    if question["released_for"] not in released_for(user):
+        raise Forbidden("This question is not released for you.", code="question-not-released")
