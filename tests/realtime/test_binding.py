@@ -431,8 +431,8 @@ async def test_a_user_with_several_tabs_counts_once(
 
 async def test_unbound_sockets_are_never_counted(app, owner, keyword, joined, connect_socket, db):
     lecturer = await joined(owner, keyword)
-    # The lecturer's own join is counted (at most once a second): wait for it, not a fixed time.
-    await lecturer.wait_for("activeUserCountData", lambda count: count == 1)
+    # The lecturer's own join is counted: wait for the count's legacy alias, sent last.
+    await lecturer.wait_for("updateActiveUserCount", lambda count: count == 1)
     lecturer.received.clear()
     unbound = [await connect_socket() for _ in range(3)]
     for socket in unbound:
