@@ -42,6 +42,7 @@ from arsnova.schemas.integration import (
     UserPlaceSchema,
 )
 from arsnova.services.policy import manages
+from arsnova.services.sessions import join_session
 from arsnova.store.common import Page, now
 from arsnova.store.sessions import SessionNotFound
 from arsnova.urls import split_url
@@ -232,7 +233,7 @@ async def activate_place(request: web.Request) -> web.StreamResponse:
     response = web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))
     identity = Identity(username_of(place["user_id"]), USER_TYPE)
     await start_login(request, response, identity)
-    await store.sessions.record_visit(identity.username, session)
+    await join_session(request.app, identity.username, session)
     raise response
 
 

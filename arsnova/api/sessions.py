@@ -8,9 +8,9 @@ from aiohttp import web
 
 from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
-from arsnova.auth import PLATFORM_SCOPE, SERVICE_PREFIX, caller_of, has_scope, require_user
+from arsnova.auth import PLATFORM_SCOPE, caller_of, has_scope, require_user
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
+from arsnova.keys import rate_limiter_key, store_key
 from arsnova.ratelimit import by_address
 from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
@@ -21,6 +21,7 @@ from arsnova.schemas.session import (
     SessionListQuerySchema,
     SessionSchema,
 )
+from arsnova.services import sessions as service
 from arsnova.services.policy import manages, require_list_user, require_owner, require_participant
 from arsnova.store.common import now
 
@@ -68,18 +69,6 @@ def session_view(user: User, session: dict[str, Any]) -> dict[str, Any]:
     return (session_schema if manages(user, session) else participant_session_schema).dump(session)
 
 
-async def announce_active(request: web.Request, before: dict, after: dict) -> None:
-    """When the session was locked or unlocked: tell its sockets, start or stop place expiry."""
-    if before["active"] == after["active"]:
-        return
-    places = request.app[store_key].places
-    if after["active"]:
-        await places.session_unlocked(after["id"], after.get("place_duration"))
-    else:
-        await places.session_locked(after["id"], request.app[settings_key].place_grace)
-    await request.app[broadcaster_key].session_active_changed(after["keyword"], after["active"])
-
-
 @routes.get("/session/")
 @operation(query=list_query_schema, responses={200: sessions_schema, 501: TEXT}, errors=(403,))
 async def list_sessions(request: web.Request) -> web.Response:
@@ -114,14 +103,9 @@ async def create_session(request: web.Request) -> web.Response:
     `capacity`; the platform's students (logged in through a link) may not.
     """
     user = await require_user(request)
-    if has_scope(request, PLATFORM_SCOPE):
-        fields = await load_body(request, integration_create_schema)
-        fields["course_session"] = True
-        fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
-    else:
-        fields = await load_body(request, create_schema)
-    fields.setdefault("short_name", fields["name"][:12])
-    session = await request.app[store_key].sessions.create(user.username, fields)
+    course = has_scope(request, PLATFORM_SCOPE)
+    fields = await load_body(request, integration_create_schema if course else create_schema)
+    session = await service.create_session(request.app, user, fields, course=course)
     return web.json_response(session_schema.dump(session), status=201)
 
 
@@ -131,7 +115,7 @@ async def get_session(request: web.Request) -> web.Response:
     """Returns the session and records the visit (joining it as a participant)."""
     user = await require_user(request)
     session = await session_of(request, join=True)
-    await request.app[store_key].sessions.record_visit(user.username, session)
+    await service.join_session(request.app, user.username, session)
     return web.json_response(session_view(user, session))
 
 
@@ -144,9 +128,7 @@ async def update_session(request: web.Request) -> web.Response:
     """
     _user, session = await owned_session(request)
     schema = integration_update_schema if has_scope(request, PLATFORM_SCOPE) else update_schema
-    fields = await load_body(request, schema)
-    updated = await request.app[store_key].sessions.update(session["keyword"], fields)
-    await announce_active(request, session, updated)
+    updated = await service.change_session(request.app, session, await load_body(request, schema))
     return web.json_response(session_schema.dump(updated))
 
 
@@ -155,11 +137,7 @@ async def update_session(request: web.Request) -> web.Response:
 async def delete_session(request: web.Request) -> web.Response:
     """Deletes the session with its questions, answers and interposed questions."""
     _user, session = await owned_session(request)
-    store = request.app[store_key]
-    await store.sessions.delete(session)
-    # Places stay a while, so their links can still say `session-deleted`.
-    await store.places.session_locked(session["id"], request.app[settings_key].place_grace)
-    await request.app[broadcaster_key].session_deleted(session["keyword"])
+    await service.delete_session(request.app, session)
     return web.Response(status=204)
 
 
@@ -169,9 +147,10 @@ async def join_session_online(request: web.Request) -> web.Response:
     """Deprecated (use Socket.IO): joins the session and returns login details."""
     user = await require_user(request)
     session = await session_of(request, join=True)
-    sessions = request.app[store_key].sessions
-    await sessions.record_visit(user.username, session)
-    visited = await sessions.visited(user.username, page_of({}, list_query_schema))
+    await service.join_session(request.app, user.username, session)
+    visited = await request.app[store_key].sessions.visited(
+        user.username, page_of({}, list_query_schema)
+    )
     body = {
         "user": user.username,
         "session_id": session["id"],
@@ -187,8 +166,5 @@ async def lock_session(request: web.Request) -> web.Response:
     """`lock=true` (default) closes the session to answers, questions and votes; 204."""
     _user, session = await owned_session(request)
     query = load_query(request, lock_query_schema)
-    updated = await request.app[store_key].sessions.update(
-        session["keyword"], {"active": not query["lock"]}
-    )
-    await announce_active(request, session, updated)
+    await service.change_session(request.app, session, {"active": not query["lock"]})
     return web.Response(status=204)

@@ -40,6 +40,7 @@ from arsnova.schemas.events import (
     SessionSubscriptionMessageSchema,
 )
 from arsnova.services.policy import manages
+from arsnova.services.sessions import join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
@@ -293,7 +294,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         caller = by_user(connection.user.username)
         async with lookup(caller, by_address(connection.address), join=True):
             session = await store.sessions.by_keyword(keyword)
-        await store.sessions.record_visit(connection.user.username, session)
+        await join_session(self.app, connection.user.username, session)
         if manages(connection.user, session):
             connection.staff.add(keyword)
         connection.positions[stream] = (await store.events.heads([stream]))[stream]

@@ -30,6 +30,7 @@ from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.services.feedback import feedback_summary, give_feedback
 from arsnova.services.policy import manages, released_for
+from arsnova.services.sessions import join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import Page
 
@@ -148,7 +149,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             session = await store.sessions.by_keyword(keyword)
         # Independent round trips run together: a lecture hall joins at once.
         await asyncio.gather(
-            store.sessions.record_visit(user.username, session), store.sockets.join(sid, keyword)
+            join_session(self.app, user.username, session), store.sockets.join(sid, keyword)
         )
         await self.move(sid, user, self.sockets[sid].keyword, session)
         broadcaster = self.app[broadcaster_key]

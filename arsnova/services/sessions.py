@@ -1,0 +1,58 @@
+"""Lecture sessions: creating, joining, changing, locking and deleting them, and what follows.
+
+A session's owner is its creator. A platform's access token creates course
+sessions (a course type and id, a participant capacity); anybody else plain
+ones. Joining records a visit, which makes the user a participant. Locking
+closes the session to answers, questions and votes, tells its sockets, and
+starts its places' expiry; deleting removes everything of it, while its
+places stay a while so their links can still say `session-deleted`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from arsnova.auth import SERVICE_PREFIX
+from arsnova.identity import User
+from arsnova.keys import broadcaster_key, settings_key, store_key
+
+
+async def create_session(
+    app: web.Application, user: User, fields: dict[str, Any], *, course: bool
+) -> dict[str, Any]:
+    """A new session under a random keyword, owned by `user`; `course`: a platform's."""
+    if course:
+        fields = {"course_session": True, **fields}
+        fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
+    fields.setdefault("short_name", fields["name"][:12])
+    return await app[store_key].sessions.create(user.username, fields)
+
+
+async def join_session(app: web.Application, username: str, session: dict[str, Any]) -> None:
+    """The user takes part in the session from now on (REST, `/`, `/events` or a place)."""
+    await app[store_key].sessions.record_visit(username, session)
+
+
+async def change_session(
+    app: web.Application, session: dict[str, Any], fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Stores the owner's changes; a lock or unlock is announced and moves place expiry."""
+    updated = await app[store_key].sessions.update(session["keyword"], fields)
+    if session["active"] != updated["active"]:
+        places = app[store_key].places
+        if updated["active"]:
+            await places.session_unlocked(updated["id"], updated.get("place_duration"))
+        else:
+            await places.session_locked(updated["id"], app[settings_key].place_grace)
+        await app[broadcaster_key].session_active_changed(updated["keyword"], updated["active"])
+    return updated
+
+
+async def delete_session(app: web.Application, session: dict[str, Any]) -> None:
+    """Removes the session with everything in it; its places stay for the grace period."""
+    store = app[store_key]
+    await store.sessions.delete(session)
+    await store.places.session_locked(session["id"], app[settings_key].place_grace)
+    await app[broadcaster_key].session_deleted(session["keyword"])
