@@ -6,23 +6,18 @@ Anonymous to the owner: no response carries the author. Lists leave out
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import owned_session, participant_session
-from arsnova.errors import Forbidden
-from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
 from arsnova.schemas.interposed import (
     AudienceQuestionCreateSchema,
     AudienceQuestionListQuerySchema,
     AudienceQuestionSchema,
     AudienceQuestionSummarySchema,
 )
-from arsnova.services.policy import manages, require_list_user, require_open
+from arsnova.services import audience as service
 
 routes = web.RouteTableDef()
 question_schema = AudienceQuestionSchema()
@@ -31,25 +26,14 @@ create_schema = AudienceQuestionCreateSchema()
 list_query_schema = AudienceQuestionListQuerySchema()
 
 
-def require_owner_or_author(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
-    if not (manages(user, session) or question["author"] == user.username):
-        raise Forbidden(
-            "Only the owner of the session or the question's author may do this.",
-            code="owner-or-author-only",
-        )
-
-
 @routes.get("/session/{keyword}/interposed/")
 @operation(query=list_query_schema, responses={200: questions_schema}, errors=(403, 404))
 async def list_audience_questions(request: web.Request) -> web.Response:
     """All questions for the owner (admin: those `user` may see), the caller's own otherwise."""
     user, session = await participant_session(request)
     query = load_query(request, list_query_schema)
-    username = require_list_user(user, query.get("user"))
-    sees_all = username == session["creator"] or (username == user.username and user.is_admin)
-    questions = await request.app[store_key].interposed.of_session(
-        session["id"], page_of(query, list_query_schema), author=None if sees_all else username
-    )
+    page = page_of(query, list_query_schema)
+    questions = await service.questions_for(request.app, user, session, query.get("user"), page)
     return web.json_response(questions_schema.dump(questions))
 
 
@@ -58,10 +42,9 @@ async def list_audience_questions(request: web.Request) -> web.Response:
 async def create_audience_question(request: web.Request) -> web.Response:
     """Any participant asks; 409 `session-locked` once the owner locked the session."""
     user, session = await participant_session(request)
-    require_open(session)
-    fields = await load_body(request, create_schema)
-    question = await request.app[store_key].interposed.create(session, user.username, fields)
-    await request.app[broadcaster_key].audience_question_created(session["keyword"], question["id"])
+    question = await service.ask(
+        request.app, user, session, await load_body(request, create_schema)
+    )
     return web.json_response(question_schema.dump(question), status=201)
 
 
@@ -70,30 +53,17 @@ async def create_audience_question(request: web.Request) -> web.Response:
 async def delete_audience_questions(request: web.Request) -> web.Response:
     """Deletes every interposed question of the session (owner only)."""
     _user, session = await owned_session(request)
-    deleted = await request.app[store_key].interposed.delete_all(session["id"])
-    await request.app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
+    await service.clear(request.app, session)
     return web.Response(status=204)
-
-
-async def own_or_authored_question(request: web.Request) -> tuple[User, dict, dict]:
-    """The `{question_id}` of the path, if the caller owns the session or wrote it."""
-    user, session = await participant_session(request)
-    question_id = request.match_info["question_id"]
-    question = await request.app[store_key].interposed.get(session["id"], question_id)
-    require_owner_or_author(user, session, question)
-    return user, session, question
 
 
 @routes.get("/session/{keyword}/interposed/{question_id}")
 @operation(responses={200: question_schema}, errors=(403, 404))
 async def get_audience_question(request: web.Request) -> web.Response:
     """With `text`; the owner's (or an admin's) read sets `read`, the author's does not."""
-    user, session, question = await own_or_authored_question(request)
-    if manages(user, session) and not question["read"]:
-        question = await request.app[store_key].interposed.mark_read(session["id"], question["id"])
-        await request.app[broadcaster_key].audience_question_read(
-            session["keyword"], question["id"]
-        )
+    user, session = await participant_session(request)
+    question_id = request.match_info["question_id"]
+    question = await service.question_for(request.app, user, session, question_id)
     return web.json_response(question_schema.dump(question))
 
 
@@ -101,9 +71,6 @@ async def get_audience_question(request: web.Request) -> web.Response:
 @operation(responses={204: None}, errors=(403, 404))
 async def delete_audience_question(request: web.Request) -> web.Response:
     """Deletes one question (the owner, an admin or its author)."""
-    _user, session, question = await own_or_authored_question(request)
-    await request.app[store_key].interposed.delete(session["id"], question["id"])
-    await request.app[broadcaster_key].audience_questions_deleted(
-        session["keyword"], [question["id"]]
-    )
+    user, session = await participant_session(request)
+    await service.withdraw(request.app, user, session, request.match_info["question_id"])
     return web.Response(status=204)

@@ -1,0 +1,78 @@
+"""Audience questions: participants ask the lecturer, anonymously.
+
+Any participant asks while the session is open; the owner (and admins) see
+every question, an author their own. The owner's first read of a question
+marks it read; the owner or its author deletes it. The author is stored for
+that, and never shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from arsnova.errors import Forbidden
+from arsnova.identity import User
+from arsnova.keys import broadcaster_key, store_key
+from arsnova.services.policy import manages, require_list_user, require_open
+from arsnova.store.common import Page
+
+
+async def ask(
+    app: web.Application, user: User, session: dict[str, Any], fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Stores a participant's question and tells the lecturer."""
+    require_open(session)
+    question = await app[store_key].interposed.create(session, user.username, fields)
+    await app[broadcaster_key].audience_question_created(session["keyword"], question["id"])
+    return question
+
+
+async def questions_for(
+    app: web.Application, user: User, session: dict[str, Any], requested: str | None, page: Page
+) -> list[dict[str, Any]]:
+    """Every question for the owner (an admin: those `requested` may see), else one's own."""
+    username = require_list_user(user, requested)
+    sees_all = username == session["creator"] or (username == user.username and user.is_admin)
+    return await app[store_key].interposed.of_session(
+        session["id"], page, author=None if sees_all else username
+    )
+
+
+async def question_for(
+    app: web.Application, user: User, session: dict[str, Any], question_id: str
+) -> dict[str, Any]:
+    """One question with its text, for the owner or its author; the owner's read marks it read."""
+    question = await owned_or_authored(app, user, session, question_id)
+    if manages(user, session) and not question["read"]:
+        question = await app[store_key].interposed.mark_read(session["id"], question["id"])
+        await app[broadcaster_key].audience_question_read(session["keyword"], question["id"])
+    return question
+
+
+async def withdraw(
+    app: web.Application, user: User, session: dict[str, Any], question_id: str
+) -> None:
+    """Deletes one question: the owner's or its author's call."""
+    question = await owned_or_authored(app, user, session, question_id)
+    await app[store_key].interposed.delete(session["id"], question["id"])
+    await app[broadcaster_key].audience_questions_deleted(session["keyword"], [question["id"]])
+
+
+async def clear(app: web.Application, session: dict[str, Any]) -> None:
+    """Deletes every question of the session (the owner's call, checked by the caller)."""
+    deleted = await app[store_key].interposed.delete_all(session["id"])
+    await app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
+
+
+async def owned_or_authored(
+    app: web.Application, user: User, session: dict[str, Any], question_id: str
+) -> dict[str, Any]:
+    question = await app[store_key].interposed.get(session["id"], question_id)
+    if not (manages(user, session) or question["author"] == user.username):
+        raise Forbidden(
+            "Only the owner of the session or the question's author may do this.",
+            code="owner-or-author-only",
+        )
+    return question
