@@ -29,6 +29,8 @@ from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import store_key
 from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
+from arsnova.store.common import Clock
+from arsnova.store.common import clock as app_clock
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
 pytest_plugins = ["tests.serve"]
@@ -134,6 +136,17 @@ async def db(mongo_uri: str, db_name: str) -> AsyncIterator:
                 await client.drop_database(db_name)
         finally:
             await client.close()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The application's clock: `clock.advance(seconds)` instead of waiting an expiry out.
+
+    One clock for the process (`arsnova.store.common.clock`), so only servers in
+    this process see it, not `serve`'s subprocess; set back after the test.
+    """
+    yield app_clock
+    app_clock.reset()
 
 
 def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> Settings:

@@ -226,16 +226,18 @@ async def test_an_activated_browser_is_a_logged_in_participant(
 
 
 async def test_a_place_not_activated_in_time_is_released(
-    aiohttp_server, aiohttp_client, settings_with, db
+    aiohttp_server, aiohttp_client, settings_with, db, clock
 ):
-    app = create_app(settings_with(index_url_allowed=("lms.example",), activation_timeout=1))
+    app = create_app(settings_with(index_url_allowed=("lms.example",), activation_timeout=60))
     server = await aiohttp_server(app)
     platform = await aiohttp_client(server)
     platform.headers = bearer(await add_token(db, "moodle", ["integration"]))
     keyword = (await new_session(platform, capacity=3))["keyword"]
     place = await place_for(platform, keyword)
     assert await allocated(db, keyword) == 1
-    await asyncio.sleep(1.2)
+    await release_places(app)
+    assert await allocated(db, keyword) == 1  # not yet
+    clock.advance(61)
     await release_places(app)
     assert await allocated(db, keyword) == 0
     assert await db.places.count_documents({"_id": place["name"]}) == 0
