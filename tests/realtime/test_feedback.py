@@ -50,16 +50,6 @@ def error_code(ack: Any) -> str:
     return ack["error"]["code"]
 
 
-async def settle(socket: Socket, event: str = "feedbackData", rest: float = 0.4) -> None:
-    """Waits until `event` stopped arriving for `rest` seconds (at most 5 s)."""
-    async with asyncio.timeout(5):
-        while True:
-            seen = len(socket.events(event))
-            await asyncio.sleep(rest)
-            if len(socket.events(event)) == seen:
-                return
-
-
 class Node:
     """An app of our own settings, served, with logins and sockets of its own."""
 
@@ -82,7 +72,7 @@ class Node:
     async def connect(self, http: TestClient) -> Socket:
         cookie = http.session.cookie_jar.filter_cookies(self.server.make_url("/"))[COOKIE_NAME]
         client = socketio.AsyncClient(reconnection=False)
-        socket = Socket(client)
+        socket = Socket(client, self.server.app)
         await client.connect(
             str(self.server.make_url("/")),
             transports=["websocket"],
@@ -130,7 +120,7 @@ async def test_vote_is_acked_and_every_socket_of_the_session_gets_the_counts(
         assert await socket.wait_for("feedbackData") == [0, 0, 1, 0]
         assert await socket.wait_for("updateFeedback") == [0, 0, 1, 0]
         assert await socket.wait_for("feedbackDataRoundedAverage") == 2
-    await elsewhere.quiet(0.3)
+    await elsewhere.caught_up()
     assert not any(elsewhere.events(name) for name in FEEDBACK_EVENTS)
 
 
@@ -176,7 +166,7 @@ async def test_rounded_average_rounds_half_up(owner, keyword, login, joined):
     await vote(first, keyword, 0)
     await vote(second, keyword, 1)
     assert await lecturer.wait_for("feedbackData", lambda d: d == [1, 1, 0, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackDataRoundedAverage")[-1] == 1  # 0.5 rounds up
     assert (await summary(owner, keyword))["roundedAverage"] == 1
 
@@ -191,7 +181,7 @@ async def test_a_flooding_user_counts_once_and_the_last_vote_wins(
         assert await vote(student, keyword, value) == {"feedback": value}
 
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 1, 0, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData")[-1] == [0, 1, 0, 0]
     assert all(sum(counts) == 1 for counts in lecturer.events("feedbackData"))
     assert len(lecturer.events("feedbackData")) < len(values)
@@ -205,7 +195,7 @@ async def test_concurrent_flood_from_one_user_counts_once(owner, participant, ke
     acks = await asyncio.gather(*(vote(student, keyword, 2) for _ in range(30)))
     assert acks == [{"feedback": 2}] * 30
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 0, 1, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert all(counts == [0, 0, 1, 0] for counts in lecturer.events("feedbackData"))
     assert await db.feedback.count_documents({"keyword": keyword}) == 1
 
@@ -219,7 +209,7 @@ async def test_two_tabs_of_one_user_count_once(owner, participant, keyword, join
     assert await vote(tab2, keyword, 2) == {"feedback": 2}
     for socket in (lecturer, tab1, tab2):
         assert await socket.wait_for("feedbackData", lambda d: d == [0, 0, 1, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData")[-1] == [0, 0, 1, 0]
     assert await my_feedback(participant, keyword) == 2
     assert (await summary(owner, keyword))["count"] == 1
@@ -259,7 +249,7 @@ async def test_a_socket_must_have_joined_the_session_it_votes_in(
     assert "error" not in await moved.call("setSession", {"keyword": other_keyword})
     assert error_code(await vote(moved, keyword, 1)) == "not-in-session"
 
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData") == []
     assert (await summary(owner, keyword))["values"] == [0, 0, 0, 0]
     assert await db.feedback.count_documents({}) == 0
@@ -404,7 +394,7 @@ async def test_owner_resets_the_feedback(owner, participant, login, keyword, joi
     assert await vote(student, keyword, 2) == {"feedback": 2}
     assert await vote(other_socket, keyword, 3) == {"feedback": 3}
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 0, 1, 1])
-    await settle(lecturer)
+    await lecturer.caught_up()
 
     response = await participant.delete(f"/session/{keyword}/feedback")
     await expect_error(response, 403, "owner-only")
@@ -435,7 +425,7 @@ async def test_reset_leaves_other_sessions_alone(owner, keyword, stranger, joine
     assert (await owner.delete(f"/session/{keyword}/feedback")).status == 204
     assert (await summary(stranger, other_keyword))["values"] == [1, 0, 0, 0]
     assert await db.feedback.count_documents({"keyword": other_keyword}) == 1
-    await bystander.quiet(0.3)
+    await bystander.caught_up()
     assert bystander.events("feedbackReset") == []
 
 
@@ -561,7 +551,7 @@ async def test_a_burst_of_votes_is_coalesced_and_ends_with_the_exact_counts(
     sockets = await asyncio.gather(*(connect_socket(user, wait_timeout=10) for user in users))
     acks = await asyncio.gather(*(s.call("setSession", {"keyword": keyword}) for s in sockets))
     assert all(ack["keyword"] == keyword for ack in acks), acks
-    await settle(lecturer, "activeUserCountData", rest=0.3)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData") == []
 
     async def flood(index: int, socket: Socket) -> None:
@@ -572,7 +562,7 @@ async def test_a_burst_of_votes_is_coalesced_and_ends_with_the_exact_counts(
     started = time.monotonic()
     await asyncio.gather(*(flood(index, socket) for index, socket in enumerate(sockets)))
     duration = time.monotonic() - started
-    await settle(lecturer)
+    await lecturer.caught_up()
 
     expected = [0] * 4
     for index in range(50):
