@@ -13,6 +13,7 @@ from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
 from arsnova.realtime.maintenance import release_places
 from tests.conftest import expect_error
+from tests.helpers import assert_joined
 from tests.integration.conftest import INDEX_URL, add_token, bearer
 
 REQUEST = "/integration/session/{}/request/"
@@ -713,7 +714,7 @@ async def test_a_student_socket_hears_that_its_session_was_deleted(
     )
     try:
         joined = await socket.call("setSession", {"keyword": keyword}, timeout=SOCKET_TIMEOUT)
-        assert "error" not in (joined or {}), joined
+        assert_joined(joined, keyword)
         response = await platform.delete(f"/session/{keyword}", headers=platform.headers)
         assert response.status == 204
         data = await asyncio.wait_for(notified, SOCKET_TIMEOUT)

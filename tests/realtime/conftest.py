@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.auth import COOKIE_NAME
 from arsnova.keys import broadcaster_key
+from tests.helpers import assert_joined
 
 SOCKET_TIMEOUT = 10
 WAIT_TIMEOUT = 5
@@ -120,7 +121,7 @@ def joined(connect_socket) -> Callable:
     async def join(http: TestClient, keyword: str) -> Socket:
         socket = await connect_socket(http)
         socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert "error" not in socket.joined, socket.joined
+        assert_joined(socket.joined, keyword)
         return socket
 
     return join

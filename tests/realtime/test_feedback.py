@@ -16,6 +16,7 @@ from arsnova.auth import COOKIE_NAME
 from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import settings_key
 from tests.conftest import ADMIN_NAME, expect_error, guest_key
+from tests.helpers import assert_joined
 from tests.realtime.conftest import Socket
 
 FEEDBACK_EVENTS = ("feedbackData", "updateFeedback", "feedbackDataRoundedAverage")
@@ -84,7 +85,7 @@ class Node:
     async def joined(self, http: TestClient, keyword: str) -> Socket:
         socket = await self.connect(http)
         socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert "error" not in socket.joined, socket.joined
+        assert_joined(socket.joined, keyword)
         return socket
 
 
@@ -246,7 +247,7 @@ async def test_a_socket_must_have_joined_the_session_it_votes_in(
     assert error_code(await vote(not_bound, keyword, 1)) == "socket-not-bound"
 
     moved = await joined(participant, keyword)
-    assert "error" not in await moved.call("setSession", {"keyword": other_keyword})
+    assert_joined(await moved.call("setSession", {"keyword": other_keyword}), other_keyword)
     assert error_code(await vote(moved, keyword, 1)) == "not-in-session"
 
     await lecturer.caught_up()
