@@ -211,6 +211,19 @@ async def open_login_link(client: TestClient, name: str) -> None:
     client.username = name
 
 
+async def guest_login(
+    client: TestClient, name: str | None = None, *, like: TestClient | None = None
+) -> TestClient:
+    """Logs a fresh HTTP client in as a guest (`name`'s, or `like`'s with its guest key)."""
+    if like is not None:
+        client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
+    params = {"type": "guest", **({"user": name} if name else {})}
+    response = await client.get("/auth/login", params=params)
+    assert response.status == 200, await response.text()
+    client.username = (await response.json())["username"]
+    return client
+
+
 @pytest.fixture
 def login(aiohttp_client, server: TestServer):
     """Logs a guest in on a client of its own; `client.username` is the guest's name.
@@ -220,14 +233,7 @@ def login(aiohttp_client, server: TestServer):
     """
 
     async def log_in(name: str | None = None, *, like: TestClient | None = None) -> TestClient:
-        client = await aiohttp_client(server)
-        if like is not None:
-            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
-        params = {"type": "guest", **({"user": name} if name else {})}
-        response = await client.get("/auth/login", params=params)
-        assert response.status == 200, await response.text()
-        client.username = (await response.json())["username"]
-        return client
+        return await guest_login(await aiohttp_client(server), name, like=like)
 
     return log_in
 

@@ -91,21 +91,35 @@ class Socket:
             await self.client.disconnect()
 
 
+async def connect_to(server: TestServer, http: TestClient | None = None, **kwargs: Any) -> Socket:
+    """A socket connected to `server`; with an HTTP client, it sends that client's cookie.
+
+    The caller disconnects it (the fixtures below do for theirs).
+    """
+    headers = dict(kwargs.pop("headers", {}))
+    if http is not None:
+        cookie = http.session.cookie_jar.filter_cookies(server.make_url("/")).get(COOKIE_NAME)
+        headers["Cookie"] = f"{COOKIE_NAME}={cookie.value}"
+    socket = Socket(socketio.AsyncClient(reconnection=False), server.app)
+    await socket.client.connect(
+        str(server.make_url("/")), transports=["websocket"], headers=headers, **kwargs
+    )
+    return socket
+
+
+async def join_session(socket: Socket, keyword: str) -> Socket:
+    """`socket` after joining `keyword` (the ack is `socket.joined`)."""
+    socket.joined = assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
+    return socket
+
+
 @pytest.fixture
 async def connect_socket(server: TestServer) -> AsyncIterator:
     """Connects a socket; with an HTTP client, it sends that client's `JSESSIONID` cookie."""
     sockets: list[Socket] = []
 
     async def connect(http: TestClient | None = None, **kwargs: Any) -> Socket:
-        headers = dict(kwargs.pop("headers", {}))
-        if http is not None:
-            cookie = http.session.cookie_jar.filter_cookies(server.make_url("/")).get(COOKIE_NAME)
-            headers["Cookie"] = f"{COOKIE_NAME}={cookie.value}"
-        client = socketio.AsyncClient(reconnection=False)
-        socket = Socket(client, server.app)
-        await client.connect(
-            str(server.make_url("/")), transports=["websocket"], headers=headers, **kwargs
-        )
+        socket = await connect_to(server, http, **kwargs)
         sockets.append(socket)
         return socket
 
@@ -119,9 +133,6 @@ def joined(connect_socket) -> Callable:
     """A socket of `http`'s login that joined the session `keyword` (the ack is `.joined`)."""
 
     async def join(http: TestClient, keyword: str) -> Socket:
-        socket = await connect_socket(http)
-        socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert_joined(socket.joined, keyword)
-        return socket
+        return await join_session(await connect_socket(http), keyword)
 
     return join

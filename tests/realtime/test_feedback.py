@@ -8,16 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.app import create_app
-from arsnova.auth import COOKIE_NAME
-from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import settings_key
-from tests.conftest import ADMIN_NAME, expect_error, guest_key
+from tests.conftest import ADMIN_NAME, expect_error, guest_login
 from tests.helpers import assert_joined
-from tests.realtime.conftest import Socket
+from tests.realtime.conftest import Socket, connect_to, join_session
 
 FEEDBACK_EVENTS = ("feedbackData", "updateFeedback", "feedbackDataRoundedAverage")
 
@@ -61,32 +58,15 @@ class Node:
 
     async def login(self, like: TestClient | None = None) -> TestClient:
         """A new guest, or `like`'s guest resumed with the key its browser holds."""
-        client = await self.aiohttp_client(self.server)
-        if like is not None:
-            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
-        params = {"type": "guest"}
-        response = await client.get("/auth/login", params=params)
-        assert response.status == 200, await response.text()
-        client.username = (await response.json())["username"]
-        return client
+        return await guest_login(await self.aiohttp_client(self.server), like=like)
 
     async def connect(self, http: TestClient) -> Socket:
-        cookie = http.session.cookie_jar.filter_cookies(self.server.make_url("/"))[COOKIE_NAME]
-        client = socketio.AsyncClient(reconnection=False)
-        socket = Socket(client, self.server.app)
-        await client.connect(
-            str(self.server.make_url("/")),
-            transports=["websocket"],
-            headers={"Cookie": f"{COOKIE_NAME}={cookie.value}"},
-        )
+        socket = await connect_to(self.server, http)
         self.sockets.append(socket)
         return socket
 
     async def joined(self, http: TestClient, keyword: str) -> Socket:
-        socket = await self.connect(http)
-        socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert_joined(socket.joined, keyword)
-        return socket
+        return await join_session(await self.connect(http), keyword)
 
 
 @pytest.fixture
