@@ -29,6 +29,8 @@ from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import store_key
 from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
+from arsnova.store.common import Clock
+from arsnova.store.common import clock as app_clock
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
 pytest_plugins = ["tests.serve"]
@@ -136,6 +138,17 @@ async def db(mongo_uri: str, db_name: str) -> AsyncIterator:
             await client.close()
 
 
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The application's clock: `clock.advance(seconds)` instead of waiting an expiry out.
+
+    One clock for the process (`arsnova.store.common.clock`), so only servers in
+    this process see it, not `serve`'s subprocess; set back after the test.
+    """
+    yield app_clock
+    app_clock.reset()
+
+
 def make_settings(mongo_uri: str, db_name: str, data_dir: Path, **overrides) -> Settings:
     values = {
         "mongodb_uri": mongo_uri,
@@ -198,6 +211,19 @@ async def open_login_link(client: TestClient, name: str) -> None:
     client.username = name
 
 
+async def guest_login(
+    client: TestClient, name: str | None = None, *, like: TestClient | None = None
+) -> TestClient:
+    """Logs a fresh HTTP client in as a guest (`name`'s, or `like`'s with its guest key)."""
+    if like is not None:
+        client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
+    params = {"type": "guest", **({"user": name} if name else {})}
+    response = await client.get("/auth/login", params=params)
+    assert response.status == 200, await response.text()
+    client.username = (await response.json())["username"]
+    return client
+
+
 @pytest.fixture
 def login(aiohttp_client, server: TestServer):
     """Logs a guest in on a client of its own; `client.username` is the guest's name.
@@ -207,14 +233,7 @@ def login(aiohttp_client, server: TestServer):
     """
 
     async def log_in(name: str | None = None, *, like: TestClient | None = None) -> TestClient:
-        client = await aiohttp_client(server)
-        if like is not None:
-            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
-        params = {"type": "guest", **({"user": name} if name else {})}
-        response = await client.get("/auth/login", params=params)
-        assert response.status == 200, await response.text()
-        client.username = (await response.json())["username"]
-        return client
+        return await guest_login(await aiohttp_client(server), name, like=like)
 
     return log_in
 

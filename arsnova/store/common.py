@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -26,8 +26,42 @@ class Page:
     offset: int = 0
 
 
+class Clock:
+    """The one clock the application reads its time from: UTC wall-clock time plus an offset.
+
+    Every time the server stores or compares (vote, login, token and place expiry,
+    the bin's retention, the event log's age, ...) comes from `now()`, which reads
+    the process's `clock`. Tests move it forward with `clock.advance(seconds)`
+    instead of waiting an expiry out, and `clock.reset()` afterwards; the real
+    database still stores and compares those times. The one thing that does not
+    see the offset is a TTL index, which the database server runs on its own
+    clock: it deletes such documents later than the application deems them
+    expired, never earlier, so every query also filters on the expiry itself.
+    Intervals of background work (sweeps, heartbeats, broadcasts) are real time.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Moves the time forward (never back: what is stored stays in the past)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.offset += timedelta(seconds=seconds)
+
+    def reset(self) -> None:
+        self.offset = timedelta()
+
+
+clock = Clock()
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The application's current time (`clock`'s), timezone-aware UTC."""
+    return clock.now()
 
 
 def object_id(value: str) -> ObjectId | None:

@@ -23,6 +23,7 @@ from tests.api.test_answers import answers_of, ask
 from tests.api.test_authorization import OK, TABLE, build_world
 from tests.conftest import expect_error
 from tests.events.conftest import EventsClient, events_client, socket_token  # noqa: F401
+from tests.helpers import assert_joined
 from tests.integration.conftest import add_token, bearer
 from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
 
@@ -173,7 +174,7 @@ async def test_socket_events_refuse_unstorable_text(
     ]:
         error = (await socket.call(event, payload))["error"]
         assert (error["code"], error["errors"]) == ("validation-failed", {field: [UNSTORABLE]})
-    assert "error" not in await socket.call("setSession", {"keyword": keyword})
+    assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
 
 
 async def test_events_messages_refuse_unstorable_text(owner, keyword, events_client):  # noqa: F811

@@ -448,8 +448,8 @@ async def test_binning_an_unpublished_question_is_staff_only(
     assert student.event_types() == ["SessionLockedEvent"]
 
 
-async def test_housekeeping_purges_the_bin_after_its_retention(start_server, login_to, db):
-    server = await start_server(bin_retention=1)
+async def test_housekeeping_purges_the_bin_after_its_retention(start_server, login_to, db, clock):
+    server = await start_server(bin_retention=3600)
     owner = await login_to(server)
     student = await login_to(server)
     response = await owner.post("/session/", json={"name": "Bin", "shortName": "BIN"})
@@ -458,7 +458,7 @@ async def test_housekeeping_purges_the_bin_after_its_retention(start_server, log
     old = await ask(owner, keyword)
     await answer(student, old, "Newton")
     assert (await owner.delete(f"/lecturerquestion/{old['_id']}")).status == 204
-    await asyncio.sleep(1.2)  # past the retention of 1 s
+    clock.advance(3601)  # past the retention of an hour
     fresh = await ask(owner, keyword)
     await answer(student, fresh, "Joule")
     assert (await owner.delete(f"/lecturerquestion/{fresh['_id']}")).status == 204
@@ -524,12 +524,12 @@ async def test_heartbeat_after_a_warning_reactivates(server, owner, events_clien
     assert extended["warned"] is False
 
 
-async def test_warning_with_short_idle_timeout(start_server, login_to, events_to, db):
+async def test_warning_with_short_idle_timeout(start_server, login_to, events_to, db, clock):
     server = await start_server(login_idle_timeout=60, inactivity_warning=59)
     http = await login_to(server)
     tab = await events_to(server, http)
     await check_logins(server.app)  # 60 s left: not yet within the 59 s
-    await asyncio.sleep(1.1)  # now it is
+    clock.advance(2)  # now it is
     await check_logins(server.app)
     warning = await tab.wait_for_event("InactivityUserEvent")
     assert 0 < warning["data"]["expiresIn"] <= 59

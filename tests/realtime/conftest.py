@@ -8,19 +8,39 @@ from typing import Any
 
 import pytest
 import socketio
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.auth import COOKIE_NAME
+from arsnova.keys import broadcaster_key
+from tests.helpers import assert_joined
 
 SOCKET_TIMEOUT = 10
 WAIT_TIMEOUT = 5
 
 
-class Socket:
-    """A connected client that records every event it receives, in order."""
+# No such event: the server answers it with an `unknown-event` error ack and does nothing else.
+MARKER_EVENT = "testMarker"
 
-    def __init__(self, client: socketio.AsyncClient) -> None:
+
+async def broadcasts_done(app: web.Application) -> None:
+    """Returns once the server's coalescing broadcasts (feedback, user counts, answers)
+    have sent everything requested so far: their send tasks have ended."""
+    broadcaster = app[broadcaster_key]
+    throttles = (broadcaster.feedback, broadcaster.active_users, broadcaster.answers)
+    while tasks := [task for throttle in throttles for task in throttle.running.values()]:
+        await asyncio.gather(*tasks)
+
+
+class Socket:
+    """A connected client that records every event it receives, in order.
+
+    `app` is the application it is connected to (in this process), for `caught_up`.
+    """
+
+    def __init__(self, client: socketio.AsyncClient, app: web.Application | None = None) -> None:
         self.client = client
+        self.app = app
         self.received: list[tuple[str, Any]] = []
         self.arrived = asyncio.Event()
         client.on("*", self._record)
@@ -50,13 +70,47 @@ class Socket:
                 self.arrived.clear()
                 await self.arrived.wait()
 
-    async def quiet(self, seconds: float = 0.5) -> None:
-        """Lets pending broadcasts arrive (for asserting that something did *not* come)."""
-        await asyncio.sleep(seconds)
+    async def caught_up(self) -> None:
+        """Returns once every event the server sent this socket so far has arrived.
+
+        The positive end of a check that something did *not* come, instead of
+        sleeping: the server's pending coalesced broadcasts are awaited to their
+        end, then the ack of a later call on this socket is the marker. Socket.IO
+        delivers one socket's packets in order, and the client records an event
+        before it handles the next packet (each packet's handler is a task,
+        started in order), so whatever the server emitted to this socket before
+        it answered the call is in `received` by now.
+        """
+        if self.app is not None:
+            await broadcasts_done(self.app)
+        ack = await self.call(MARKER_EVENT)
+        assert ack["error"]["code"] == "unknown-event", ack
 
     async def disconnect(self) -> None:
         if self.client.connected:
             await self.client.disconnect()
+
+
+async def connect_to(server: TestServer, http: TestClient | None = None, **kwargs: Any) -> Socket:
+    """A socket connected to `server`; with an HTTP client, it sends that client's cookie.
+
+    The caller disconnects it (the fixtures below do for theirs).
+    """
+    headers = dict(kwargs.pop("headers", {}))
+    if http is not None:
+        cookie = http.session.cookie_jar.filter_cookies(server.make_url("/")).get(COOKIE_NAME)
+        headers["Cookie"] = f"{COOKIE_NAME}={cookie.value}"
+    socket = Socket(socketio.AsyncClient(reconnection=False), server.app)
+    await socket.client.connect(
+        str(server.make_url("/")), transports=["websocket"], headers=headers, **kwargs
+    )
+    return socket
+
+
+async def join_session(socket: Socket, keyword: str) -> Socket:
+    """`socket` after joining `keyword` (the ack is `socket.joined`)."""
+    socket.joined = assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
+    return socket
 
 
 @pytest.fixture
@@ -65,15 +119,7 @@ async def connect_socket(server: TestServer) -> AsyncIterator:
     sockets: list[Socket] = []
 
     async def connect(http: TestClient | None = None, **kwargs: Any) -> Socket:
-        headers = dict(kwargs.pop("headers", {}))
-        if http is not None:
-            cookie = http.session.cookie_jar.filter_cookies(server.make_url("/")).get(COOKIE_NAME)
-            headers["Cookie"] = f"{COOKIE_NAME}={cookie.value}"
-        client = socketio.AsyncClient(reconnection=False)
-        socket = Socket(client)
-        await client.connect(
-            str(server.make_url("/")), transports=["websocket"], headers=headers, **kwargs
-        )
+        socket = await connect_to(server, http, **kwargs)
         sockets.append(socket)
         return socket
 
@@ -87,9 +133,6 @@ def joined(connect_socket) -> Callable:
     """A socket of `http`'s login that joined the session `keyword` (the ack is `.joined`)."""
 
     async def join(http: TestClient, keyword: str) -> Socket:
-        socket = await connect_socket(http)
-        socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert "error" not in socket.joined, socket.joined
-        return socket
+        return await join_session(await connect_socket(http), keyword)
 
     return join

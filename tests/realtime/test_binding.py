@@ -244,7 +244,7 @@ async def test_events_of_an_unbound_socket_are_refused_and_change_nothing(
     owner, keyword, joined, connect_socket, db
 ):
     lecturer = await joined(owner, keyword)
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     lecturer.received.clear()
     socket = await connect_socket()
     for event, data in (
@@ -255,7 +255,8 @@ async def test_events_of_an_unbound_socket_are_refused_and_change_nothing(
         ack = await socket.call(event, data)
         assert error_code(ack) == "socket-not-bound", (event, ack)
         assert set(ack) == {"error"}
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
+    await socket.caught_up()
     assert lecturer.received == []
     assert socket.received == []
     assert (await stored(db, socket.sid))["keyword"] is None
@@ -349,7 +350,7 @@ async def test_switching_sessions_leaves_the_previous_one(
     mover = await joined(participant, keyword)
     assert mover.joined["activeUserCountData"] == 3
     assert await watcher_a.wait_for("activeUserCountData", lambda count: count == 3)
-    await watcher_a.quiet(0.3)
+    await watcher_a.caught_up()
     for socket in (watcher_a, watcher_b, mover):
         socket.received.clear()
 
@@ -366,7 +367,8 @@ async def test_switching_sessions_leaves_the_previous_one(
     ack = await voter_socket.call("setFeedback", {"sessionkey": keyword, "feedback": 3})
     assert ack == {"feedback": 3}
     assert await watcher_a.wait_for("feedbackData", lambda data: data == [0, 0, 0, 1])
-    await mover.quiet(0.3)
+    await mover.caught_up()
+    await watcher_b.caught_up()
     assert mover.events("feedbackData") == []
     assert mover.events("updateFeedback") == []
     assert watcher_b.events("feedbackData") == []
@@ -405,7 +407,7 @@ async def test_a_user_with_several_tabs_counts_once(
     assert [tab.joined["activeUserCountData"] for tab in tabs] == [2, 2, 2]
     assert await lecturer.wait_for("activeUserCountData", lambda count: count == 2)
     assert await lecturer.wait_for("updateActiveUserCount", lambda count: count == 2)
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     assert set(lecturer.events("activeUserCountData")) <= {1, 2}
     assert await db.sockets.count_documents({"keyword": keyword}) == 4
 
@@ -415,7 +417,7 @@ async def test_a_user_with_several_tabs_counts_once(
         sid = tab.sid
         await tab.disconnect()
         await until_removed(db, sid)
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     assert 1 not in lecturer.events("activeUserCountData")
     assert 1 not in lecturer.events("updateActiveUserCount")
     assert (await lecturer.call("setSession", {"keyword": keyword}))["activeUserCountData"] == 2
@@ -431,8 +433,7 @@ async def test_a_user_with_several_tabs_counts_once(
 
 async def test_unbound_sockets_are_never_counted(app, owner, keyword, joined, connect_socket, db):
     lecturer = await joined(owner, keyword)
-    # The lecturer's own join is counted: wait for the count's legacy alias, sent last.
-    await lecturer.wait_for("updateActiveUserCount", lambda count: count == 1)
+    await lecturer.caught_up()
     lecturer.received.clear()
     unbound = [await connect_socket() for _ in range(3)]
     for socket in unbound:
@@ -448,7 +449,7 @@ async def test_unbound_sockets_are_never_counted(app, owner, keyword, joined, co
         sid = socket.sid
         await socket.disconnect()
         await until_removed(db, sid)
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     assert lecturer.events("activeUserCountData") == []
     assert lecturer.events("updateActiveUserCount") == []
     assert (await lecturer.call("setSession", {"keyword": keyword}))["activeUserCountData"] == 1
@@ -551,7 +552,7 @@ async def test_garbage_payloads_get_a_validation_error(
     assert await db.feedback.count_documents({}) == 0
     assert (await stored(db, student.sid))["keyword"] == keyword
     assert (await stored(db, unbound.sid))["keyword"] is None
-    await lecturer.quiet(0.2)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData") == []
     # The same sockets and a fresh one still work.
     await still_works(student, keyword)
@@ -606,7 +607,7 @@ async def test_forged_lifecycle_events_do_not_disconnect_the_socket(
     lecturer = await joined(owner, keyword)
     student = await joined(participant, keyword)
     unbound = await connect_socket()
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     lecturer.received.clear()
     for socket in (student, unbound):
         for data in ({"keyword": keyword}, "x", None):
@@ -617,7 +618,7 @@ async def test_forged_lifecycle_events_do_not_disconnect_the_socket(
             socketio.packet.Packet(socketio.packet.EVENT, data=[name, "x"], namespace="/")
         )
         await socket.client.emit(name, "transport close")
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     for socket in (student, unbound):
         assert socket.client.connected
         assert await stored(db, socket.sid) is not None

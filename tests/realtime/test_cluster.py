@@ -17,6 +17,7 @@ import socketio
 
 from arsnova.auth import COOKIE_NAME
 from tests.events.conftest import EventsClient
+from tests.helpers import assert_joined
 from tests.realtime.conftest import Socket
 from tests.serve import Serve, serve_env
 
@@ -78,7 +79,7 @@ class User:
             node.url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={self.cookie}"}
         )
         state = await socket.call("setSession", {"keyword": keyword})
-        assert "error" not in state, state
+        assert_joined(state, keyword)
         return socket
 
     async def events(self, node: Serve, keyword: str | None = None, **auth: str) -> EventsClient:

@@ -32,7 +32,6 @@ SC = {
     "possibleAnswers": [{"text": "Newton", "correct": True}, {"text": "Joule"}, {"text": "Watt"}],
 }
 BROADCAST_INTERVAL = 0.1  # the default ARSNOVA_BROADCAST_INTERVAL_MS
-QUIET = 0.3  # three broadcast intervals: long enough for an event that should not come
 
 
 @dataclass
@@ -73,8 +72,8 @@ def data_events(socket: Socket) -> list[tuple[str, Any]]:
 
 
 async def assert_outsiders_heard_nothing(room: Room) -> None:
-    await room.outsiders[0].quiet(QUIET)
     for socket in room.outsiders:
+        await socket.caught_up()
         assert data_events(socket) == []
 
 
@@ -160,7 +159,7 @@ async def test_question_created_unpublished_is_not_announced(owner, room):
     marker = await create_question(owner, active=True)
     # Emits reach a socket in order: had the first been announced, it would be here already.
     assert await arrivals(room.student, "lecQuestionAvail", 1) == [marker]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     assert data_events(room.student) == [("lecQuestionAvail", marker)]
     assert hidden != marker
     await assert_outsiders_heard_nothing(room)
@@ -206,7 +205,7 @@ async def test_changing_an_unpublished_question_sends_nothing_to_participants(ow
     await change_question(owner, question_id, {"text": "Which unit?", "active": False})
     await publish(owner, question_id)  # the first event the participant may hear
     assert await arrivals(room.student, "lecQuestionAvail", 1) == [question_id]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     assert data_events(room.student) == [("lecQuestionAvail", question_id)]
     await assert_outsiders_heard_nothing(room)
 
@@ -227,7 +226,7 @@ async def test_withdrawing_a_published_question_locks_it_for_everyone(owner, roo
         await delete_question(owner, question_id)
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "lecQuestionLocked", 1) == [question_id]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     for socket in (room.lecturer, room.student):
         assert data_events(socket) == [
             ("lecQuestionAvail", question_id),
@@ -244,7 +243,7 @@ async def test_withdrawing_an_unpublished_question_sends_nothing(owner, room):
     marker = await create_question(owner, active=True)
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "lecQuestionAvail", 1) == [marker]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     for socket in (room.lecturer, room.student):
         assert data_events(socket) == [("lecQuestionAvail", marker)]
     await assert_outsiders_heard_nothing(room)
@@ -262,7 +261,8 @@ async def test_interposed_question_reaches_only_the_owners_sockets(
     question_id = await ask_lecturer(participant, keyword)
     for socket in (room.lecturer, second_tab):
         assert await arrivals(socket, "audQuestionAvail", 1) == [question_id]
-    await room.student.quiet(QUIET)
+    for socket in (room.student, onlooker):
+        await socket.caught_up()
     for socket in (room.student, onlooker):  # the author's own socket and another participant
         assert socket.events("audQuestionAvail") == []
     assert room.lecturer.events("audQuestionAvail") == [question_id]
@@ -275,7 +275,7 @@ async def test_admin_in_the_session_is_staff(admin, participant, keyword, room, 
     question_id = await ask_lecturer(participant, keyword)
     assert await arrivals(admin_socket, "audQuestionAvail", 1) == [question_id]
     assert await arrivals(room.lecturer, "audQuestionAvail", 1) == [question_id]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     assert room.student.events("audQuestionAvail") == []
     await assert_outsiders_heard_nothing(room)
 
@@ -298,7 +298,7 @@ async def test_a_socket_that_moved_to_another_session_hears_only_the_new_one(
     other_owner.lecture = {"keyword": other_keyword}
     there = await create_question(other_owner, active=True)
     assert await arrivals(room.lecturer, "lecQuestionAvail", 1) == [there]
-    await room.lecturer.quiet(QUIET)
+    await room.lecturer.caught_up()
     assert data_events(room.lecturer) == [("lecQuestionAvail", there)]
     await assert_outsiders_heard_nothing(room)
 
@@ -314,7 +314,7 @@ async def test_answers_reach_only_the_owner_without_statistics(owner, participan
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 2) == [question_id] * 2
     await delete_answer(participant, question_id, answer_id)
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 3) == [question_id] * 3
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     assert room.student.events("answersToLecQuestionAvail") == []
     await assert_outsiders_heard_nothing(room)
 
@@ -413,7 +413,7 @@ async def test_answer_events_are_coalesced_per_question_without_dropping_the_las
     await heard_after(max(stamps), question_id)
     await answer(students[0], other_id)  # another question is not folded into the first's
     await heard_after(max(stamps), other_id)
-    await room.lecturer.quiet(QUIET)
+    await room.lecturer.caught_up()
 
     sent = [data for _, data in heard]
     assert sent.count(other_id) == 1
@@ -456,7 +456,7 @@ async def test_session_active_is_not_sent_when_it_does_not_change(owner, room):
     await set_lock(owner, lock="false")  # the second change
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "setSessionActive", 2) == [False, True]
-    await room.student.quiet(QUIET)
+    await room.student.caught_up()
     for socket in (room.lecturer, room.student):
         assert socket.events("setSessionActive") == [False, True]
     await assert_outsiders_heard_nothing(room)

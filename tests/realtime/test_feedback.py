@@ -8,15 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.app import create_app
-from arsnova.auth import COOKIE_NAME
-from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import settings_key
-from tests.conftest import ADMIN_NAME, expect_error, guest_key
-from tests.realtime.conftest import Socket
+from tests.conftest import ADMIN_NAME, expect_error, guest_login
+from tests.helpers import assert_joined
+from tests.realtime.conftest import Socket, connect_to, join_session
 
 FEEDBACK_EVENTS = ("feedbackData", "updateFeedback", "feedbackDataRoundedAverage")
 
@@ -50,16 +48,6 @@ def error_code(ack: Any) -> str:
     return ack["error"]["code"]
 
 
-async def settle(socket: Socket, event: str = "feedbackData", rest: float = 0.4) -> None:
-    """Waits until `event` stopped arriving for `rest` seconds (at most 5 s)."""
-    async with asyncio.timeout(5):
-        while True:
-            seen = len(socket.events(event))
-            await asyncio.sleep(rest)
-            if len(socket.events(event)) == seen:
-                return
-
-
 class Node:
     """An app of our own settings, served, with logins and sockets of its own."""
 
@@ -70,32 +58,15 @@ class Node:
 
     async def login(self, like: TestClient | None = None) -> TestClient:
         """A new guest, or `like`'s guest resumed with the key its browser holds."""
-        client = await self.aiohttp_client(self.server)
-        if like is not None:
-            client.session.cookie_jar.update_cookies({GUEST_KEY_COOKIE: guest_key(like)})
-        params = {"type": "guest"}
-        response = await client.get("/auth/login", params=params)
-        assert response.status == 200, await response.text()
-        client.username = (await response.json())["username"]
-        return client
+        return await guest_login(await self.aiohttp_client(self.server), like=like)
 
     async def connect(self, http: TestClient) -> Socket:
-        cookie = http.session.cookie_jar.filter_cookies(self.server.make_url("/"))[COOKIE_NAME]
-        client = socketio.AsyncClient(reconnection=False)
-        socket = Socket(client)
-        await client.connect(
-            str(self.server.make_url("/")),
-            transports=["websocket"],
-            headers={"Cookie": f"{COOKIE_NAME}={cookie.value}"},
-        )
+        socket = await connect_to(self.server, http)
         self.sockets.append(socket)
         return socket
 
     async def joined(self, http: TestClient, keyword: str) -> Socket:
-        socket = await self.connect(http)
-        socket.joined = await socket.call("setSession", {"keyword": keyword})
-        assert "error" not in socket.joined, socket.joined
-        return socket
+        return await join_session(await self.connect(http), keyword)
 
 
 @pytest.fixture
@@ -130,7 +101,7 @@ async def test_vote_is_acked_and_every_socket_of_the_session_gets_the_counts(
         assert await socket.wait_for("feedbackData") == [0, 0, 1, 0]
         assert await socket.wait_for("updateFeedback") == [0, 0, 1, 0]
         assert await socket.wait_for("feedbackDataRoundedAverage") == 2
-    await elsewhere.quiet(0.3)
+    await elsewhere.caught_up()
     assert not any(elsewhere.events(name) for name in FEEDBACK_EVENTS)
 
 
@@ -176,7 +147,7 @@ async def test_rounded_average_rounds_half_up(owner, keyword, login, joined):
     await vote(first, keyword, 0)
     await vote(second, keyword, 1)
     assert await lecturer.wait_for("feedbackData", lambda d: d == [1, 1, 0, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackDataRoundedAverage")[-1] == 1  # 0.5 rounds up
     assert (await summary(owner, keyword))["roundedAverage"] == 1
 
@@ -191,7 +162,7 @@ async def test_a_flooding_user_counts_once_and_the_last_vote_wins(
         assert await vote(student, keyword, value) == {"feedback": value}
 
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 1, 0, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData")[-1] == [0, 1, 0, 0]
     assert all(sum(counts) == 1 for counts in lecturer.events("feedbackData"))
     assert len(lecturer.events("feedbackData")) < len(values)
@@ -205,7 +176,7 @@ async def test_concurrent_flood_from_one_user_counts_once(owner, participant, ke
     acks = await asyncio.gather(*(vote(student, keyword, 2) for _ in range(30)))
     assert acks == [{"feedback": 2}] * 30
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 0, 1, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert all(counts == [0, 0, 1, 0] for counts in lecturer.events("feedbackData"))
     assert await db.feedback.count_documents({"keyword": keyword}) == 1
 
@@ -219,7 +190,7 @@ async def test_two_tabs_of_one_user_count_once(owner, participant, keyword, join
     assert await vote(tab2, keyword, 2) == {"feedback": 2}
     for socket in (lecturer, tab1, tab2):
         assert await socket.wait_for("feedbackData", lambda d: d == [0, 0, 1, 0])
-    await settle(lecturer)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData")[-1] == [0, 0, 1, 0]
     assert await my_feedback(participant, keyword) == 2
     assert (await summary(owner, keyword))["count"] == 1
@@ -256,10 +227,10 @@ async def test_a_socket_must_have_joined_the_session_it_votes_in(
     assert error_code(await vote(not_bound, keyword, 1)) == "socket-not-bound"
 
     moved = await joined(participant, keyword)
-    assert "error" not in await moved.call("setSession", {"keyword": other_keyword})
+    assert_joined(await moved.call("setSession", {"keyword": other_keyword}), other_keyword)
     assert error_code(await vote(moved, keyword, 1)) == "not-in-session"
 
-    await lecturer.quiet(0.3)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData") == []
     assert (await summary(owner, keyword))["values"] == [0, 0, 0, 0]
     assert await db.feedback.count_documents({}) == 0
@@ -404,7 +375,7 @@ async def test_owner_resets_the_feedback(owner, participant, login, keyword, joi
     assert await vote(student, keyword, 2) == {"feedback": 2}
     assert await vote(other_socket, keyword, 3) == {"feedback": 3}
     await lecturer.wait_for("feedbackData", lambda d: d == [0, 0, 1, 1])
-    await settle(lecturer)
+    await lecturer.caught_up()
 
     response = await participant.delete(f"/session/{keyword}/feedback")
     await expect_error(response, 403, "owner-only")
@@ -435,7 +406,7 @@ async def test_reset_leaves_other_sessions_alone(owner, keyword, stranger, joine
     assert (await owner.delete(f"/session/{keyword}/feedback")).status == 204
     assert (await summary(stranger, other_keyword))["values"] == [1, 0, 0, 0]
     assert await db.feedback.count_documents({"keyword": other_keyword}) == 1
-    await bystander.quiet(0.3)
+    await bystander.caught_up()
     assert bystander.events("feedbackReset") == []
 
 
@@ -486,9 +457,9 @@ async def test_votes_survive_a_restart(server, settings, owner, participant, key
 # Expiry
 
 
-async def test_expired_votes_reset_only_their_voter(settings_with, serve, db):
+async def test_expired_votes_reset_only_their_voter(settings_with, serve, db, clock):
     node = await serve(
-        settings_with(feedback_ttl=1, feedback_sweep_interval=0.2, admins=frozenset({ADMIN_NAME}))
+        settings_with(feedback_ttl=60, feedback_sweep_interval=0.1, admins=frozenset({ADMIN_NAME}))
     )
     owner = await node.login()
     keyword = await new_session(owner, "Physics")
@@ -505,45 +476,42 @@ async def test_expired_votes_reset_only_their_voter(settings_with, serve, db):
     assert await my_feedback(fleeting, keyword) == 0
     assert await lecturer.wait_for("feedbackData", lambda d: d == [1, 1, 0, 1])
 
-    async def keep_renewing() -> None:
-        while True:
-            assert await vote(renewing_socket, keyword, 1) == {"feedback": 1}
-            await asyncio.sleep(0.2)
+    clock.advance(40)
+    assert await vote(renewing_socket, keyword, 1) == {"feedback": 1}  # renewed: 60 s from now
+    clock.advance(30)  # past the first votes' lifetime, within the renewed one's
+    for tab in fleeting_tabs:
+        assert await tab.wait_for("feedbackReset") == keyword
+    # The reset's new counts reach the whole session after any other reset of that sweep.
+    for socket in (lecturer, renewing_socket, away_socket):
+        assert await socket.wait_for("feedbackData", lambda d: d == [0, 1, 0, 1])
+    assert await my_feedback(fleeting, keyword) is None
+    assert renewing_socket.events("feedbackReset") == []
+    assert away_socket.events("feedbackReset") == []
+    assert lecturer.events("feedbackReset") == []
 
-    renewal = asyncio.create_task(keep_renewing())
-    try:
-        for tab in fleeting_tabs:
-            assert await tab.wait_for("feedbackReset") == keyword
-        assert await lecturer.wait_for("feedbackData", lambda d: d == [0, 1, 0, 1])
-        assert await my_feedback(fleeting, keyword) is None
-        assert renewing_socket.events("feedbackReset") == []
-        assert away_socket.events("feedbackReset") == []
-        assert lecturer.events("feedbackReset") == []
-    finally:
-        renewal.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await renewal
-
+    clock.advance(40)  # past the renewed vote's lifetime
     assert await renewing_socket.wait_for("feedbackReset") == keyword
-    assert await lecturer.wait_for("feedbackData", lambda d: d == [0, 0, 0, 1])
+    for socket in (lecturer, away_socket):
+        assert await socket.wait_for("feedbackData", lambda d: d == [0, 0, 0, 1])
     assert await my_feedback(renewing, keyword) is None
     assert len(fleeting_tabs[0].events("feedbackReset")) == 1
 
     # "away" (3) never expires: by now it is older than the lifetime.
-    await away_socket.quiet(0.5)
     assert away_socket.events("feedbackReset") == []
     assert await my_feedback(away, keyword) == 3
     assert (await summary(owner, keyword))["values"] == [0, 0, 0, 1]
     assert await db.feedback.count_documents({"keyword": keyword}) == 1
 
 
-async def test_an_expired_voter_can_vote_again(settings_with, serve):
-    node = await serve(settings_with(feedback_ttl=1, feedback_sweep_interval=0.2))
+async def test_an_expired_voter_can_vote_again(settings_with, serve, clock):
+    node = await serve(settings_with(feedback_ttl=60, feedback_sweep_interval=0.1))
     owner = await node.login()
     keyword = await new_session(owner, "Physics")
     student = await node.login()
     socket = await node.joined(student, keyword)
     assert await vote(socket, keyword, 2) == {"feedback": 2}
+    assert await socket.wait_for("feedbackData", lambda d: d == [0, 0, 1, 0])
+    clock.advance(61)
     assert await socket.wait_for("feedbackReset") == keyword
     assert await socket.wait_for("feedbackData", lambda d: d == [0, 0, 0, 0])
 
@@ -564,7 +532,7 @@ async def test_a_burst_of_votes_is_coalesced_and_ends_with_the_exact_counts(
     sockets = await asyncio.gather(*(connect_socket(user, wait_timeout=10) for user in users))
     acks = await asyncio.gather(*(s.call("setSession", {"keyword": keyword}) for s in sockets))
     assert all(ack["keyword"] == keyword for ack in acks), acks
-    await settle(lecturer, "activeUserCountData", rest=0.3)
+    await lecturer.caught_up()
     assert lecturer.events("feedbackData") == []
 
     async def flood(index: int, socket: Socket) -> None:
@@ -575,7 +543,7 @@ async def test_a_burst_of_votes_is_coalesced_and_ends_with_the_exact_counts(
     started = time.monotonic()
     await asyncio.gather(*(flood(index, socket) for index, socket in enumerate(sockets)))
     duration = time.monotonic() - started
-    await settle(lecturer)
+    await lecturer.caught_up()
 
     expected = [0] * 4
     for index in range(50):

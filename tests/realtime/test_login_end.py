@@ -21,6 +21,7 @@ from arsnova.keys import sio_key
 from arsnova.realtime.broadcaster import staff_room
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
+from tests.helpers import assert_joined
 from tests.realtime.conftest import WAIT_TIMEOUT, Socket
 from tests.realtime.test_binding import assign, error_code
 
@@ -109,7 +110,7 @@ async def test_logout_on_one_node_drops_the_logins_sockets_on_every_node(
     assert (await assign(lecturer, not_picked_up.sid)).status == 204
     try:
         for socket in (*sockets, bystander):
-            assert "error" not in await socket.call("setSession", {"keyword": keyword})
+            assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
         for node, socket in zip(nodes, sockets, strict=True):
             assert staff_sids(node, keyword) == {socket.sid}
         sids = [socket.sid for socket in sockets]
@@ -146,7 +147,7 @@ async def test_logout_drops_the_sockets_before_the_next_owner_event(
     marker = await socket_on(nodes[1], cookie_of(staying))
     try:
         for socket in (*gone_sockets, marker):
-            assert "error" not in await socket.call("setSession", {"keyword": keyword})
+            assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
         events = EventsClient()
         await events.connect(nodes[0], token=await socket_token(leaving))
         gone = [on_disconnect(socket) for socket in gone_sockets]

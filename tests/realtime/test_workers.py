@@ -14,6 +14,7 @@ import pytest
 import socketio
 
 from arsnova.auth import COOKIE_NAME
+from tests.helpers import assert_joined
 from tests.realtime.conftest import Socket
 from tests.serve import Serve, serve_env
 
@@ -60,7 +61,7 @@ async def test_workers_share_the_port_and_reach_each_others_sockets(workers, db)
                 await socket.client.connect(
                     url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
                 )
-                assert "error" not in await socket.call("setSession", {"keyword": keyword})
+                assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
             nodes = await db.sockets.distinct("node")
             assert len(nodes) == WORKERS  # the kernel spread the connections
 
