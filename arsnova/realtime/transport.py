@@ -97,6 +97,22 @@ class EngineServer(engineio.AsyncServer):
         if transport is not None:
             transport.abort()
 
+    async def close_all(self) -> None:
+        """At shutdown, before the database closes: every client gets an Engine.IO CLOSE.
+
+        Clients see the disconnect at once and reconnect (to another node, or
+        here once it is back) instead of hanging on until aiohttp's shutdown
+        timeout cuts them off; their disconnect handlers run now, concurrently,
+        while the database is still there. Each writer then ends its WebSocket
+        itself: aiohttp ignores what clients send once it is shutting down, so
+        their closing handshake would never arrive.
+        """
+        sockets = list(self.sockets.values())
+        closing = [socket.close(wait=False) for socket in sockets]
+        await asyncio.gather(*closing, *self.dropping.values())
+        for socket in sockets:
+            socket.queue.put_nowait(None)  # the writer's end, after the CLOSE
+
     def _translate_request(self, request: Request) -> dict[str, Any]:
         environ = aiohttp_driver.translate_request(request)
         if request.method == "POST":
