@@ -88,14 +88,16 @@ class EngineServer(engineio.AsyncServer):
         """
         socket = self.sockets.get(sid)
         if socket is not None and not socket.closed and sid not in self.dropping:
-            if not socket.upgraded:  # long polling: its pending GET answers at once, not in 45 s
-                socket.queue.put_nowait(packet.Packet(packet.CLOSE))
-            close = socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
-            self.dropping[sid] = asyncio.create_task(close)
+            self.dropping[sid] = asyncio.create_task(self._close_dropped(socket))
             self.dropping[sid].add_done_callback(lambda _: self.dropping.pop(sid, None))
         transport = self.tcp_transports.pop(sid, None)
         if transport is not None:
             transport.abort()
+
+    async def _close_dropped(self, socket: Any) -> None:
+        await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
+        if not socket.upgraded:  # long polling: its pending GET answers at once, not in 45 s
+            socket.queue.put_nowait(packet.Packet(packet.CLOSE))
 
     async def close_all(self) -> None:
         """At shutdown, before the database closes: every client gets an Engine.IO CLOSE.
