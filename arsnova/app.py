@@ -119,7 +119,7 @@ async def watch_embedded(server: EmbeddedServer) -> None:
             server.log_path,
         )
         try:
-            server.restart()
+            await server.restart()
         except EmbeddedError as exc:
             log.critical("%s; shutting down", exc)
             server.failed = True

@@ -16,6 +16,7 @@ opening the storage a second time.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import errno
@@ -160,11 +161,18 @@ class EmbeddedServer:
             self.stop()
             raise
 
-    def restart(self) -> None:
-        """Starts the server again on the same port after it exited."""
+    async def restart(self) -> None:
+        """Starts the server again on the same port after it exited.
+
+        The wait for it (up to `start_timeout`) runs in a thread, so the server
+        goes on answering meanwhile; the child itself is spawned from the
+        caller's thread, the event loop's, whose end its parent-death signal
+        follows.
+        """
         if self.port is None or self._lock_fd is None:
             raise EmbeddedError("the embedded database was never started")
-        if not self._spawn_and_wait(self.port):
+        started = self._spawn(self.port)
+        if not await asyncio.to_thread(self._wait_started, *started, self.port):
             raise EmbeddedError(
                 f"the embedded database did not restart: {self._last_log_line()} "
                 f"(see {self.log_path})"
@@ -231,6 +239,10 @@ class EmbeddedServer:
             time.sleep(0.1)
 
     def _spawn_and_wait(self, port: int) -> bool:
+        return self._wait_started(*self._spawn(port), port)
+
+    def _spawn(self, port: int) -> tuple[subprocess.Popen, int]:
+        """Starts the child: it and the offset in the log where its output begins."""
         args = [
             *self.command,
             "--host", HOST,
@@ -255,16 +267,20 @@ class EmbeddedServer:
                     f"cannot run the embedded database command {self.command[0]!r}: "
                     f"{exc.strerror or exc} (set ARSNOVA_EMBEDDED_COMMAND)"
                 ) from None
+        return self.process, offset
+
+    def _wait_started(self, process: subprocess.Popen, offset: int, port: int) -> bool:
+        """True once the child listens; False if it exits or does not start in time (killed)."""
         ready_line = f"listening on {HOST}:{port}".encode()
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 return False
             if ready_line in self._log_since(offset) and _port_open(port):
                 return True
             time.sleep(0.05)
-        self.process.kill()
-        self.process.wait()
+        process.kill()
+        process.wait()
         return False
 
     def _log_since(self, offset: int) -> bytes:

@@ -55,6 +55,10 @@ class Serve:
                 stdout=log,
                 stderr=log,
             )
+        await self.wait_ready()
+
+    async def wait_ready(self) -> None:
+        """Until `/readyz` answers 200 (the database answers)."""
         async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
             while True:
                 assert self.process.returncode is None, self.log.read_text()

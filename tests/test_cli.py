@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
@@ -14,11 +15,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import aiohttp
 import pytest
+import socketio
 from pymongo import MongoClient
 
 from arsnova.embedded import pid_alive
 from tests.conftest import free_port
+from tests.serve import Serve
 from tests.test_embedded import wait_gone
 
 START_TIMEOUT = 60.0
@@ -153,6 +157,44 @@ def test_crashed_database_is_reported_and_restarted(serve):
     assert server.state()["pid"] != crashed
     assert "embedded database exited unexpectedly with code -9" in server.output()
     assert server.stop() == 0
+
+
+async def test_the_server_answers_while_its_database_restarts(data_dir, tmp_path):
+    """The restart waits for the database off the event loop: probes and sockets go on."""
+    # The database command, held at its restart until the test lets it go on.
+    wrapper = tmp_path / "database.sh"
+    wrapper.write_text(
+        f'if [ -e "{tmp_path}/hold" ]; then touch "{tmp_path}/held"; '
+        f'while [ ! -e "{tmp_path}/go" ]; do sleep 0.05; done; fi\n'
+        f'exec {sys.executable} -m secantus "$@"\n'
+    )
+    env = cli_env(data_dir, free_port(), ARSNOVA_EMBEDDED_COMMAND=f"sh {wrapper}")
+    server = Serve(env, tmp_path / "serve.log")
+    await server.start()
+    socket = socketio.AsyncClient(reconnection=False)
+    try:
+        await socket.connect(server.url, transports=["websocket"])
+        (tmp_path / "hold").touch()
+        os.kill(json.loads((data_dir / "embedded.json").read_text())["pid"], signal.SIGKILL)
+        while True:
+            if (tmp_path / "held").exists():
+                break
+            await asyncio.sleep(0.05)
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            async with http.get(server.url + "/healthz") as response:
+                assert response.status == 200
+            answer = await socket.call("noSuchEvent", {}, timeout=10)  # answered without a database
+            assert answer["error"]["code"] == "unknown-event"
+            assert socket.connected
+            assert not (tmp_path / "go").exists()  # all that while the restart was held
+            (tmp_path / "go").touch()
+            await server.wait_ready()
+    finally:
+        (tmp_path / "go").touch()
+        await socket.disconnect()
+        await server.kill()
+    assert "embedded database restarted" in server.log.read_text()
 
 
 def test_killed_server_leaves_no_orphan_and_restarts(serve):

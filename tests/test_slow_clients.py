@@ -20,13 +20,19 @@ def settings(settings_with):
     return settings_with(socket_queue_limit=QUEUE_LIMIT, body_timeout=BODY_TIMEOUT)
 
 
-async def test_a_socket_that_stops_reading_is_dropped_and_holds_up_no_one(server, client):
-    sio = server.app[sio_key]
+async def stalled_socket(client):
+    """A socket in the namespace "/" that reads nothing from now on."""
     stalled = await client.ws_connect("/socket.io/?EIO=4&transport=websocket")
     assert (await stalled.receive_str()).startswith("0{")
     await stalled.send_str("40")  # join the namespace "/"
     assert (await stalled.receive_str()).startswith("40")
-    stalled._conn.transport.pause_reading()  # from now on it reads nothing
+    stalled._conn.transport.pause_reading()
+    return stalled
+
+
+async def test_a_socket_that_stops_reading_is_dropped_and_holds_up_no_one(server, client):
+    sio = server.app[sio_key]
+    stalled = await stalled_socket(client)
 
     received: list[int] = []
     caught_up = asyncio.Condition()
@@ -61,6 +67,31 @@ async def test_a_socket_that_stops_reading_is_dropped_and_holds_up_no_one(server
         stalled._conn.transport.resume_reading()
     while not stalled.closed:
         await asyncio.wait_for(stalled.receive(), 10)
+
+
+async def test_a_dropped_socket_disconnects_after_the_broadcast_not_inside_it(
+    server, client, monkeypatch
+):
+    sio = server.app[sio_key]
+    await stalled_socket(client)
+    (stalled_sid,) = {sid for sid, _ in sio.manager.get_participants("/", None)}
+    await sio.enter_room(stalled_sid, "hall")
+    legacy = sio.namespace_handlers["/"]
+    broadcast_done = asyncio.Event()
+    disconnected = asyncio.Event()
+    real_disconnect = legacy.on_disconnect
+
+    async def slow_disconnect(sid: str, reason: str | None = None) -> None:
+        await broadcast_done.wait()  # its database work finishes only after the broadcasts
+        await real_disconnect(sid, reason)
+        disconnected.set()
+
+    monkeypatch.setattr(legacy, "on_disconnect", slow_disconnect)
+    for n in range(BROADCASTS):  # one of them drops the stalled socket
+        await asyncio.wait_for(sio.emit("bulk", {"n": n, "filler": PAYLOAD}, to="hall"), 10)
+    broadcast_done.set()
+    await asyncio.wait_for(disconnected.wait(), 10)
+    assert not sio.manager.is_connected(stalled_sid, "/")
 
 
 async def test_a_body_trickling_in_gets_408_and_holds_up_no_one(server, login):

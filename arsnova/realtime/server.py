@@ -82,7 +82,18 @@ def setup_realtime(app: web.Application) -> None:
     sio.attach(app)
     app[sio_key] = sio
     app[node_key] = uuid.uuid4().hex
+    app.on_shutdown.append(close_sockets)
     app.cleanup_ctx.append(realtime_ctx)
+
+
+async def close_sockets(app: web.Application) -> None:
+    """Closes every socket when the server stops, before aiohttp drains the open requests.
+
+    A socket is an open request too: left open, aiohttp waits its whole shutdown
+    timeout for it, then cancels it and the database may already be closed when
+    its disconnect handler runs (and pages show nothing while every tap fails).
+    """
+    await app[sio_key].eio.close_all()
 
 
 async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:

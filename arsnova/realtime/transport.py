@@ -61,6 +61,7 @@ class EngineServer(engineio.AsyncServer):
         self.ws_compression = ws_compression
         self.tcp_transports: dict[str, asyncio.BaseTransport] = {}
         self.warned: dict[str, float] = {}  # client -> time of its last malformed-frame warning
+        self.dropping: dict[str, asyncio.Task] = {}  # client -> its disconnect, running
         self._async = {
             **self._async,
             "websocket": WebSocket,
@@ -70,25 +71,49 @@ class EngineServer(engineio.AsyncServer):
     async def send_packet(self, sid: str, pkt: packet.Packet) -> None:
         socket = self.sockets.get(sid)
         if socket is not None and socket.queue.qsize() >= self.queue_limit:
-            if not socket.closed:
+            if not socket.closed and sid not in self.dropping:
                 log.warning(
                     "disconnecting a client that stopped reading: %d packets queued",
                     socket.queue.qsize(),
                 )
-                await self.drop(sid)
+                self.drop(sid)
             return
         await super().send_packet(sid, pkt)
 
-    async def drop(self, sid: str) -> None:
-        """Disconnects a client at once and aborts its TCP connection (and a writer stuck on it)."""
+    def drop(self, sid: str) -> None:
+        """Disconnects a client at once and aborts its TCP connection (and a writer stuck on it).
+
+        Its disconnect handlers (database and Redis calls) run in a task of their
+        own: a broadcast that drops a client goes on to the next one at once.
+        """
         socket = self.sockets.get(sid)
-        if socket is not None and not socket.closed:
-            await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
-            if not socket.upgraded:  # long polling: its pending GET answers at once, not in 45 s
-                socket.queue.put_nowait(packet.Packet(packet.CLOSE))
+        if socket is not None and not socket.closed and sid not in self.dropping:
+            self.dropping[sid] = asyncio.create_task(self._close_dropped(socket))
+            self.dropping[sid].add_done_callback(lambda _: self.dropping.pop(sid, None))
         transport = self.tcp_transports.pop(sid, None)
         if transport is not None:
             transport.abort()
+
+    async def _close_dropped(self, socket: Any) -> None:
+        await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
+        if not socket.upgraded:  # long polling: its pending GET answers at once, not in 45 s
+            socket.queue.put_nowait(packet.Packet(packet.CLOSE))
+
+    async def close_all(self) -> None:
+        """At shutdown, before the database closes: every client gets an Engine.IO CLOSE.
+
+        Clients see the disconnect at once and reconnect (to another node, or
+        here once it is back) instead of hanging on until aiohttp's shutdown
+        timeout cuts them off; their disconnect handlers run now, concurrently,
+        while the database is still there. Each writer then ends its WebSocket
+        itself: aiohttp ignores what clients send once it is shutting down, so
+        their closing handshake would never arrive.
+        """
+        sockets = list(self.sockets.values())
+        closing = [socket.close(wait=False) for socket in sockets]
+        await asyncio.gather(*closing, *self.dropping.values())
+        for socket in sockets:
+            socket.queue.put_nowait(None)  # the writer's end, after the CLOSE
 
     def _translate_request(self, request: Request) -> dict[str, Any]:
         environ = aiohttp_driver.translate_request(request)
@@ -183,7 +208,7 @@ class WebSocket(aiohttp_driver.WebSocket):
                 # Engine.IO's base64 form of binary: dropped like any binary, before python-engineio
                 # decodes it (bad base64 failed the whole request with an ERROR).
                 log.warning("disconnecting client %s: it sent a binary packet", self.sid)
-                await self.server.drop(self.sid)
+                self.server.drop(self.sid)
             elif not isinstance(frame, str) or frame[:1] in ENGINEIO_TYPES:
                 return frame
             else:
@@ -203,7 +228,7 @@ class SocketServer(socketio.AsyncServer):
         a packet that does not parse gets a warning instead of an ERROR traceback."""
         if not isinstance(data, str) or data[:1] in SOCKETIO_BINARY:
             log.warning("disconnecting client %s: it sent a binary packet", eio_sid)
-            await self.eio.drop(eio_sid)
+            self.eio.drop(eio_sid)
             return
         try:
             await super()._handle_eio_message(eio_sid, data)

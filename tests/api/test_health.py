@@ -45,7 +45,7 @@ async def test_readyz_follows_the_database_without_app_restart(
     assert body["code"] == "database-unavailable"
     assert (await client.get("/healthz")).status == 200
 
-    own_database.restart()
+    await own_database.restart()
     for _ in range(50):
         response = await client.get("/readyz")
         if response.status == 200:

@@ -49,6 +49,7 @@ async def test_many_announced_attachments_drop_the_socket_before_anything_is_hel
     await ws.send_str('421["setSession",{"keyword":"12345678"}]')
     frame = await next_frame(ws)
     assert frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), frame
+    await asyncio.gather(*sio.eio.dropping.values())  # its disconnect, run in the background
     socket = sio.eio.sockets.get(eio_sid)
     assert socket is None or socket.closed
     assert not sio._binary_packet  # python-socketio's buffer of incomplete binary packets

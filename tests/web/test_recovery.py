@@ -1,15 +1,20 @@
 """An open student page survives a server crash: it says it is offline, comes back by itself
-and shows what changed; a deleted session is explained in words."""
+and shows what changed; a deleted session is explained in words. When the server is stopped
+(SIGTERM) the pages say they are offline at once, not once it is gone."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from playwright.async_api import expect
 
+from arsnova.auth import COOKIE_NAME
 from tests.serve import Serve
+from tests.web.conftest import LAPTOP
+from tests.web.test_lecture import start_session
 
 OFFLINE = "Offline: reconnecting"
 
@@ -103,4 +108,38 @@ async def test_a_deleted_session_is_explained_in_words(serve, lecturer, open_pag
     await expect(student.locator("#banner")).to_contain_text(
         "Zu diesem Schlüssel gibt es keine Vorlesungs-Session"
     )
+    assert page_errors == []
+
+
+async def test_the_pages_say_offline_while_the_server_stops_and_not_once_it_is_back(
+    serve, lecturer, open_page, page_errors, screenshot
+):
+    teacher = await open_page(f"{serve.url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(teacher)
+    student = await open_page(f"{serve.url}/join/{keyword}")
+    await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+    # A request in flight, its body still coming: the stopping server waits for it.
+    cookie = next(c.value for c in lecturer.cookie_jar if c.key == COOKIE_NAME)
+    reader, writer = await asyncio.open_connection("127.0.0.1", serve.port)
+    writer.write(
+        b"POST /session/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: 100\r\nCookie: {COOKIE_NAME}={cookie}\r\n\r\n{{".encode()
+    )
+    await writer.drain()
+    await call(lecturer, "GET", "/healthz")  # the server has taken that request in by now
+
+    serve.process.terminate()
+    for page in (teacher, student):
+        await expect(page.locator("#banner")).to_contain_text(OFFLINE)
+    await screenshot(student, "student-offline")
+    await screenshot(teacher, "lecturer-offline")
+    # ... while the server still drains that request: the pages did not wait for the end.
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(reader.read(1), 0.2)
+    writer.close()
+    assert await asyncio.wait_for(serve.process.wait(), 30) == 0
+
+    await serve.start()
+    for page in (teacher, student):
+        await expect(page.locator("#banner")).to_be_hidden()
     assert page_errors == []
