@@ -2,8 +2,9 @@
 
 A socket belongs to a login either from the `JSESSIONID` cookie of its
 handshake or through `POST /socket/assign`. Events from a socket that is
-not bound are refused; a socket whose login ended (logout, expiry) is
-disconnected by the sweep that drops `/events` connections (`check_logins`).
+not bound are refused; a socket whose login ended is disconnected: at once
+on logout (`disconnect_login`), on expiry by the sweep that also drops
+`/events` connections (`check_logins`).
 Every event gets an acknowledgement: the result, or `{"error": {"code",
 "message"}}`; nothing a client sends can crash the server or leak a traceback.
 """
