@@ -18,8 +18,7 @@ from arsnova.api.sessions import owned_session, participant_session, session_of
 from arsnova.auth import require_user
 from arsnova.errors import Forbidden
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
-from arsnova.realtime.broadcaster import statistics_shown
+from arsnova.keys import store_key
 from arsnova.schemas.answer import (
     AnonymousAnswerSchema,
     AnswerCreateSchema,
@@ -33,12 +32,11 @@ from arsnova.schemas.question import (
     QuestionListQuerySchema,
     QuestionSchema,
     QuestionStatisticsSchema,
-    settle_changes,
 )
+from arsnova.services import questions as service
 from arsnova.services.answers import change_answer, give_answer, remove_answer
 from arsnova.services.policy import (
     manages,
-    released_for,
     require_list_user,
     require_owner,
     require_participant,
@@ -102,12 +100,9 @@ async def list_questions(request: web.Request) -> web.Response:
     user, session = await participant_session(request)
     query = load_query(request, list_query_schema)
     username = require_list_user(user, query.get("user"))
-    questions = await request.app[store_key].questions.of_session(
-        session["id"],
-        page_of(query, list_query_schema),
-        released_for=None if manages(user, session) else released_for(user),
-        unanswered_by=username if query["unansweredonly"] else None,
-    )
+    page = page_of(query, list_query_schema)
+    unanswered_by = username if query["unansweredonly"] else None
+    questions = await service.questions_for(request.app, user, session, page, unanswered_by)
     return web.json_response([dump_question(user, session, q) for q in questions])
 
 
@@ -116,9 +111,9 @@ async def list_questions(request: web.Request) -> web.Response:
 async def create_question(request: web.Request) -> web.Response:
     """Adds a question (owner); unpublished (`active` false) unless sent otherwise."""
     _user, session = await owned_session(request)
-    fields = await load_body(request, create_schema)
-    question = await request.app[store_key].questions.create(session, fields)
-    await request.app[broadcaster_key].question_created(session["keyword"], question)
+    question = await service.add_question(
+        request.app, session, await load_body(request, create_schema)
+    )
     return web.json_response(question_schema.dump(question), status=201)
 
 
@@ -132,15 +127,8 @@ async def get_question_statistics(request: web.Request) -> web.Response:
     for each option it selects.
     """
     user, session = await participant_session(request)
-    store = request.app[store_key]
-    if manages(user, session):
-        questions = await store.questions.of_session(session["id"], page_of({}, list_query_schema))
-    else:
-        visible = await store.questions.of_session(
-            session["id"], page_of({}, list_query_schema), released_for=released_for(user)
-        )
-        questions = [question for question in visible if statistics_shown(question)]
-    return web.json_response(statistics_schema.dump(await store.answers.statistics(questions)))
+    statistics = await service.statistics_for(request.app, user, session)
+    return web.json_response(statistics_schema.dump(statistics))
 
 
 @routes.get(PREFIXED)
@@ -164,11 +152,8 @@ async def update_question(request: web.Request) -> web.Response:
     409 `question-has-answers` for a new type or number of options once answered.
     """
     session, question = await owned_question(request)
-    changes = settle_changes(question, await load_body(request, update_schema))
-    updated = await request.app[store_key].questions.update(question, changes)
-    await request.app[broadcaster_key].question_updated(
-        session["keyword"], question["active"], updated
-    )
+    changes = await load_body(request, update_schema)
+    await service.change_question(request.app, session, question, changes)
     return web.Response(status=204)
 
 
@@ -178,8 +163,7 @@ async def update_question(request: web.Request) -> web.Response:
 async def delete_question(request: web.Request) -> web.Response:
     """Moves the question, with its answers, to the session's bin (owner); see `…/bin/`."""
     session, question = await owned_question(request)
-    await request.app[store_key].questions.delete(question)
-    await request.app[broadcaster_key].question_binned(session["keyword"], question)
+    await service.bin_question(request.app, session, question)
     return web.Response(status=204)
 
 
@@ -190,10 +174,7 @@ async def publish_question(request: web.Request) -> web.Response:
     """`publish=true` (default) shows the question to the audience, `false` hides it; 204."""
     session, question = await owned_question(request)
     query = load_query(request, publish_query_schema)
-    updated = await request.app[store_key].questions.update(question, {"active": query["publish"]})
-    await request.app[broadcaster_key].question_updated(
-        session["keyword"], question["active"], updated
-    )
+    await service.change_question(request.app, session, question, {"active": query["publish"]})
     return web.Response(status=204)
 
 
@@ -279,6 +260,5 @@ async def restore_question(request: web.Request) -> web.Response:
     """Puts a deleted question back, with its answers (owner)."""
     _user, session = await owned_session(request)
     question_id = request.match_info["question_id"]
-    question = await request.app[store_key].questions.restore(session["id"], question_id)
-    await request.app[broadcaster_key].question_restored(session["keyword"], question)
+    question = await service.restore_question(request.app, session, question_id)
     return web.json_response(question_schema.dump(question))
