@@ -36,6 +36,19 @@ async def open_socket(client: TestClient) -> tuple[aiohttp.ClientWebSocketRespon
     return ws, json.loads(opening[1:])["sid"]
 
 
+def assert_one_warning_no_error(caplog: pytest.LogCaptureFixture, eio_sid: str) -> None:
+    """Nothing at ERROR, and exactly one warning line (without a traceback) for the client."""
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == [], [record.getMessage() for record in errors]
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING and eio_sid in record.getMessage()
+    ]
+    assert len(warnings) == 1, [record.getMessage() for record in warnings]
+    assert warnings[0].exc_info is None
+
+
 async def next_frame(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:
     async with asyncio.timeout(WAIT_TIMEOUT):
         return await ws.receive()
@@ -91,15 +104,7 @@ async def test_malformed_frames_log_one_warning_per_socket_and_no_error(client, 
     assert frame.type == aiohttp.WSMsgType.TEXT and frame.data.startswith("437["), frame
     assert json.loads(frame.data[3:])[0]["error"]["code"] == "unknown-event"
 
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert errors == [], [record.getMessage() for record in errors]
-    warnings = [
-        record
-        for record in caplog.records
-        if record.levelno == logging.WARNING and eio_sid in record.getMessage()
-    ]
-    assert len(warnings) == 1, [record.getMessage() for record in warnings]
-    assert warnings[0].exc_info is None
+    assert_one_warning_no_error(caplog, eio_sid)
     await ws.close()
 
 
@@ -171,15 +176,7 @@ async def test_undecodable_polling_bodies_get_400_and_one_warning_and_no_error(c
     assert answer.startswith("437["), answer
     assert json.loads(answer[3:])[0]["error"]["code"] == "unknown-event"
 
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert errors == [], [record.getMessage() for record in errors]
-    warnings = [
-        record
-        for record in caplog.records
-        if record.levelno == logging.WARNING and eio_sid in record.getMessage()
-    ]
-    assert len(warnings) == 1, [record.getMessage() for record in warnings]
-    assert warnings[0].exc_info is None
+    assert_one_warning_no_error(caplog, eio_sid)
 
     other = await open_polling(client)  # a well-behaved client is served as before
     assert await post(client, other, '421["nonsense"]') == 200
