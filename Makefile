@@ -20,8 +20,8 @@ LOCK := requirements/ci.lock
 # `make lowest`: the floors of setup.cfg, in a venv of their own, on a fast subset.
 LOWEST := requirements/lowest.txt
 LOWEST_VENV ?= .venv-lowest
-LOWEST_TESTS ?= tests/api/test_sessions.py tests/api/test_auth.py tests/realtime/test_binding.py \
-	tests/events/test_protocol.py tests/store
+LOWEST_TESTS ?= tests/api/test_sessions.py tests/api/test_auth.py tests/api/test_rate_limits.py \
+	tests/realtime/test_binding.py tests/events/test_protocol.py tests/store
 
 .PHONY: serve test lint audit install assets screenshots bench ci-install lock lowest
 
