@@ -12,7 +12,7 @@ import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 NAMESPACE = "/events"
-WAIT = 5
+WAIT = 10  # seconds a wait for something that must come may take (a loaded CI machine)
 
 
 async def socket_token(http: TestClient) -> str:

@@ -16,7 +16,7 @@ from arsnova.keys import broadcaster_key
 from tests.helpers import assert_joined
 
 SOCKET_TIMEOUT = 10
-WAIT_TIMEOUT = 5
+WAIT_TIMEOUT = 10  # seconds a wait for an event that must come may take (a loaded machine)
 
 
 # No such event: the server answers it with an `unknown-event` error ack and does nothing else.

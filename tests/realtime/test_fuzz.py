@@ -103,7 +103,7 @@ async def test_a_flood_of_events_is_answered_in_order_and_others_go_on(
     await flooder_login.get(f"/session/{keyword}")
     flooder = await joined(flooder_login, keyword)
     flood = [
-        flooder.client.call("setFeedback", {"sessionkey": keyword, "feedback": n % 4}, timeout=30)
+        flooder.client.call("setFeedback", {"sessionkey": keyword, "feedback": n % 4}, timeout=60)
         for n in range(500)
     ]
     results = asyncio.gather(*flood)
