@@ -113,7 +113,7 @@ async def test_killing_the_database_during_an_answer_burst_loses_nothing_acknowl
         database_down.set()
         await asyncio.to_thread(killed.wait)
         await asyncio.sleep(OUTAGE)
-        await asyncio.to_thread(database.restart)  # same port, same files
+        await database.restart()  # same port, same files
         database_down.clear()
         await asyncio.wait_for(asyncio.gather(*workers), 180)
     finally:
