@@ -10,8 +10,7 @@ from arsnova.api.openapi import TEXT, operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.auth import PLATFORM_SCOPE, caller_of, has_scope, require_user
 from arsnova.identity import User
-from arsnova.keys import rate_limiter_key, store_key
-from arsnova.ratelimit import by_address
+from arsnova.keys import store_key
 from arsnova.schemas.session import (
     IntegrationSessionCreateSchema,
     LockQuerySchema,
@@ -43,9 +42,9 @@ async def session_of(request: web.Request, *, join: bool = False) -> dict[str, A
 
     `join`: the caller joins it.
     """
-    lookup = request.app[rate_limiter_key].keyword_lookup
-    async with lookup(await caller_of(request), by_address(request.remote), join=join):
-        return await request.app[store_key].sessions.by_keyword(request.match_info["keyword"])
+    keyword = request.match_info["keyword"]
+    caller = await caller_of(request)
+    return await service.find_session(request.app, keyword, caller, request.remote, join=join)
 
 
 async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:

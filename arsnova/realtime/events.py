@@ -28,7 +28,7 @@ from arsnova.auth import extend_login, hash_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
-from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
+from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.broadcaster import STAFF
 from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
@@ -40,7 +40,7 @@ from arsnova.schemas.events import (
     SessionSubscriptionMessageSchema,
 )
 from arsnova.services.policy import manages
-from arsnova.services.sessions import join_session
+from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
@@ -290,10 +290,8 @@ class EventsNamespace(socketio.AsyncNamespace):
                 code="too-many-subscriptions",
             )
         store = self.app[store_key]
-        lookup = self.app[rate_limiter_key].keyword_lookup
         caller = by_user(connection.user.username)
-        async with lookup(caller, by_address(connection.address), join=True):
-            session = await store.sessions.by_keyword(keyword)
+        session = await find_session(self.app, keyword, caller, connection.address, join=True)
         await join_session(self.app, connection.user.username, session)
         if manages(connection.user, session):
             connection.staff.add(keyword)

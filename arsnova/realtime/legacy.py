@@ -25,13 +25,13 @@ from arsnova.auth import COOKIE_NAME, login_of_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
-from arsnova.ratelimit import SOCKET_EVENTS, by_address, by_user
+from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
 from arsnova.realtime.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.services.feedback import feedback_summary, give_feedback
 from arsnova.services.policy import manages, released_for
-from arsnova.services.sessions import join_session
+from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import Page
 
@@ -145,9 +145,8 @@ class LegacyNamespace(socketio.AsyncNamespace):
         user = await self.bound_user(sid)
         keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
-        lookup = self.app[rate_limiter_key].keyword_lookup
-        async with lookup(by_user(user.username), by_address(self.sockets[sid].address), join=True):
-            session = await store.sessions.by_keyword(keyword)
+        caller, address = by_user(user.username), self.sockets[sid].address
+        session = await find_session(self.app, keyword, caller, address, join=True)
         # Independent round trips run together: a lecture hall joins at once.
         await asyncio.gather(
             join_session(self.app, user.username, session), store.sockets.join(sid, keyword)

@@ -16,7 +16,8 @@ from aiohttp import web
 
 from arsnova.auth import SERVICE_PREFIX
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, settings_key, store_key
+from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
+from arsnova.ratelimit import by_address
 
 
 async def create_session(
@@ -28,6 +29,18 @@ async def create_session(
         fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))
     fields.setdefault("short_name", fields["name"][:12])
     return await app[store_key].sessions.create(user.username, fields)
+
+
+async def find_session(
+    app: web.Application, keyword: str, caller: str, address: str | None, *, join: bool = False
+) -> dict[str, Any]:
+    """The session of a keyword a client sent (404 if none), under the limits on probing.
+
+    A wrong keyword counts against the caller (a rate-limit key) and its
+    address; `join`: the lookup joins the session (counted per address).
+    """
+    async with app[rate_limiter_key].keyword_lookup(caller, by_address(address), join=join):
+        return await app[store_key].sessions.by_keyword(keyword)
 
 
 async def join_session(app: web.Application, username: str, session: dict[str, Any]) -> None:
