@@ -49,7 +49,7 @@ from engineio.async_drivers import aiohttp as aiohttp_driver
 log = logging.getLogger(__name__)
 
 WARNING_INTERVAL = 60.0  # seconds between two malformed-frame warnings for one client
-ENGINEIO_TYPES = frozenset("0123456b")  # first character of a text Engine.IO packet
+ENGINEIO_TYPES = frozenset("0123456")  # first character of a text Engine.IO packet ("b": binary)
 SOCKETIO_BINARY = frozenset("56")  # BINARY_EVENT, BINARY_ACK
 MALFORMED_BODY = "arsnova.malformed_body"  # in the environ of a polling POST that did not decode
 
@@ -93,6 +93,12 @@ class EngineServer(engineio.AsyncServer):
         transport = self.tcp_transports.pop(sid, None)
         if transport is not None:
             transport.abort()
+
+    def drop_binary_sender(self, sid: str) -> None:
+        """Nothing here sends binary, while one binary packet may announce any number of
+        attachments to buffer: its sender is dropped before anything is held."""
+        log.warning("disconnecting client %s: it sent a binary packet", sid)
+        self.drop(sid)
 
     async def _close_dropped(self, socket: Any) -> None:
         await socket.close(wait=False, abort=True, reason=self.reason.TRANSPORT_ERROR)
@@ -207,8 +213,7 @@ class WebSocket(aiohttp_driver.WebSocket):
             if isinstance(frame, str) and frame[:1] == "b":
                 # Engine.IO's base64 form of binary: dropped like any binary, before python-engineio
                 # decodes it (bad base64 failed the whole request with an ERROR).
-                log.warning("disconnecting client %s: it sent a binary packet", self.sid)
-                self.server.drop(self.sid)
+                self.server.drop_binary_sender(self.sid)
             elif not isinstance(frame, str) or frame[:1] in ENGINEIO_TYPES:
                 return frame
             else:
@@ -227,8 +232,7 @@ class SocketServer(socketio.AsyncServer):
         """Drops a client that sends a binary frame or packet (before anything is buffered);
         a packet that does not parse gets a warning instead of an ERROR traceback."""
         if not isinstance(data, str) or data[:1] in SOCKETIO_BINARY:
-            log.warning("disconnecting client %s: it sent a binary packet", eio_sid)
-            self.eio.drop(eio_sid)
+            self.eio.drop_binary_sender(eio_sid)
             return
         try:
             await super()._handle_eio_message(eio_sid, data)
