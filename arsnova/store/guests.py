@@ -33,7 +33,7 @@ class GuestRepo:
             await self.guests.insert_one({"_id": name, "created_at": now()})
         except DuplicateKeyError:
             return False
-        await self.keys.insert_one({"key_hash": key_hash, "name": name, "created_at": now()})
+        await self._keep_key(name, key_hash)
         return True
 
     async def name_of_key(self, key_hash: str) -> str | None:
@@ -48,6 +48,9 @@ class GuestRepo:
         await self.guests.update_one(
             {"_id": name}, {"$setOnInsert": {"created_at": now()}}, upsert=True
         )
+        await self._keep_key(name, key_hash)
+
+    async def _keep_key(self, name: str, key_hash: str) -> None:
         await self.keys.insert_one({"key_hash": key_hash, "name": name, "created_at": now()})
 
     async def create_link(self, token_hash: str, name: str, expires_at: datetime) -> None:
