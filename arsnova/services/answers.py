@@ -20,6 +20,7 @@ from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
     manages,
     require_open,
+    require_owner_or_author,
     require_participant,
     require_published,
     require_visible,
@@ -66,12 +67,8 @@ async def remove_answer(
     """Deletes an answer: its author while the session is open, or the owner."""
     answers = app[store_key].answers
     answer = await answers.by_id(answer_id, question["id"])
+    require_owner_or_author(user, session, answer["user"])
     if not manages(user, session):
-        if answer["user"] != user.username:
-            raise Forbidden(
-                "Only the author or the session's owner may delete an answer.",
-                code="owner-or-author-only",
-            )
         require_open(session)
     await answers.delete(answer["id"])
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])

@@ -12,10 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
-from arsnova.errors import Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
-from arsnova.services.policy import manages, require_list_user, require_open
+from arsnova.services.policy import (
+    manages,
+    require_list_user,
+    require_open,
+    require_owner_or_author,
+)
 from arsnova.store.common import Page
 
 
@@ -70,9 +74,5 @@ async def owned_or_authored(
     app: web.Application, user: User, session: dict[str, Any], question_id: str
 ) -> dict[str, Any]:
     question = await app[store_key].interposed.get(session["id"], question_id)
-    if not (manages(user, session) or question["author"] == user.username):
-        raise Forbidden(
-            "Only the owner of the session or the question's author may do this.",
-            code="owner-or-author-only",
-        )
+    require_owner_or_author(user, session, question["author"])
     return question

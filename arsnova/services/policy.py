@@ -28,6 +28,14 @@ def require_owner(user: User, session: Mapping[str, Any]) -> None:
         raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
 
 
+def require_owner_or_author(user: User, session: Mapping[str, Any], author: str) -> None:
+    """What a participant wrote (an answer, an audience question): its author or the owner."""
+    if not (manages(user, session) or author == user.username):
+        raise Forbidden(
+            "Only the session's owner or the author may do this.", code="owner-or-author-only"
+        )
+
+
 async def require_participant(app: web.Application, user: User, session: Mapping[str, Any]) -> None:
     """Owner, admin, or a user who joined the session (visited it)."""
     if manages(user, session):
