@@ -9,9 +9,9 @@ that cannot get in is sent back to the platform's `index_url` with
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from urllib.parse import urlencode, urlunsplit
 
 from aiohttp import web
@@ -19,18 +19,10 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_query
 from arsnova.api.sessions import session_of
-from arsnova.auth import (
-    PLATFORM_SCOPE,
-    SERVICE_PREFIX,
-    current_user,
-    hash_token,
-    require_scope,
-    require_user,
-    start_login,
-)
-from arsnova.errors import BadRequest, Conflict, InvalidToken, NotFound
-from arsnova.identity import Identity, User
-from arsnova.keys import settings_key, store_key
+from arsnova.auth import PLATFORM_SCOPE, current_user, require_scope, require_user, start_login
+from arsnova.errors import InvalidToken
+from arsnova.identity import User
+from arsnova.keys import settings_key
 from arsnova.schemas.integration import (
     ActivationQuerySchema,
     CatalogQuerySchema,
@@ -41,10 +33,9 @@ from arsnova.schemas.integration import (
     PlaceSchema,
     UserPlaceSchema,
 )
-from arsnova.services.policy import manages
+from arsnova.services import places as service
+from arsnova.services.places import LinkRefused
 from arsnova.services.sessions import join_session
-from arsnova.store.common import Page, now
-from arsnova.store.sessions import SessionNotFound
 from arsnova.urls import split_url
 
 routes = web.RouteTableDef()
@@ -57,59 +48,22 @@ user_places_schema = UserPlaceSchema(many=True)
 catalog_query_schema = CatalogQuerySchema()
 catalog_schema = CatalogSessionSchema(many=True)
 
-USER_TYPE = "integration"
-USER_PREFIX = "user-"
 STUDENT_PAGE = "/join/{keyword}"
-PROFILE_FIELDS = ("email", "first_name", "last_name")
 
 
-def username_of(user_id: str) -> str:
-    """The login name of an integration user (what answers and questions record)."""
-    return USER_PREFIX + user_id
-
-
-def allowed_index_url(request: web.Request, url: str | None) -> str | None:
-    """`url` if it is absolute http(s) on an allowed host, else None."""
-    if not url or not url.isprintable() or any(char in url for char in "\\ "):
-        return None  # browsers read a backslash as a slash: never let one through
-    settings = request.app[settings_key]
-    parts = split_url(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    allowed = set(settings.index_url_allowed)
-    if settings.default_index_url:
-        allowed.add((split_url(settings.default_index_url).hostname or "").lower())
-    return url if parts.hostname.lower() in allowed else None
-
-
-def back_to_index(request: web.Request, index_url: str | None, notification: str) -> web.HTTPFound:
-    """The redirect to the platform with `notification=…` (400 JSON if there is nowhere to go)."""
-    target = index_url or request.app[settings_key].default_index_url
-    if target is None:
-        raise BadRequest(
-            f"The link cannot be used ({notification}) and no index_url is known.",
-            code=notification,
-        )
-    parts = split_url(target)
-    query = "&".join(filter(None, [parts.query, urlencode({"notification": notification})]))
-    return web.HTTPFound(urlunsplit(parts._replace(query=query)))
-
-
-def timing(place: dict[str, Any], moment: datetime) -> dict[str, Any]:
-    expires = place["expires_at"]
-    return {
-        "name": place["_id"],
-        "started": place["activated_at"] or place["created_at"],
-        "expires": expires,
-        "countdown": None if expires is None else max(0, int((expires - moment).total_seconds())),
-    }
-
-
-async def session_of_place(request: web.Request, place: dict[str, Any]) -> dict[str, Any] | None:
+@contextmanager
+def back_to_index() -> Iterator[None]:
+    """A refused link redirects to the platform's index_url with `notification=…`
+    (400 JSON if there is nowhere to go)."""
     try:
-        return await request.app[store_key].sessions.by_id(str(place["session_id"]))
-    except NotFound:
-        return None
+        yield
+    except LinkRefused as refused:
+        if refused.index_url is None:
+            raise
+        parts = split_url(refused.index_url)
+        notification = urlencode({"notification": refused.code})
+        query = "&".join(filter(None, [parts.query, notification]))
+        raise web.HTTPFound(urlunsplit(parts._replace(query=query))) from None
 
 
 async def integration(request: web.Request) -> User:
@@ -119,26 +73,6 @@ async def integration(request: web.Request) -> User:
         raise InvalidToken()
     require_scope(request, PLATFORM_SCOPE)
     return user
-
-
-def seen_by(user: User) -> str | None:
-    """Whose users and places `user` sees: a platform its own, an admin everyone's (None)."""
-    return None if user.is_admin else user.username
-
-
-def may_seat(service: User, session: dict[str, Any]) -> bool:
-    """A platform seats users in its own and in lecturers' sessions, not another platform's."""
-    creator = session["creator"]
-    return manages(service, session) or not creator.startswith(SERVICE_PREFIX)
-
-
-async def seen_user(request: web.Request, user: User) -> dict[str, Any]:
-    """The `{user}` of the path; 404 also for another platform's user (its existence is its own)."""
-    places = request.app[store_key].places
-    found = await places.user_by_id(request.match_info["user"], seen_by(user))
-    if found is None:
-        raise NotFound("No such user.", code="user-not-found")
-    return found
 
 
 @routes.get("/integration/session/{keyword}/request/")
@@ -154,52 +88,12 @@ async def request_place(request: web.Request) -> web.Response:
     it is locked; 400 `index-url-not-allowed` for a host not in
     `ARSNOVA_INDEX_URL_ALLOWED`.
     """
-    service = await integration(request)
+    platform = await integration(request)
     query = load_query(request, request_query_schema)
-    index_url = query.get("index_url")
-    if index_url is not None and allowed_index_url(request, index_url) is None:
-        raise BadRequest(
-            "index_url must be an absolute http(s) URL on an allowed host.",
-            code="index-url-not-allowed",
-        )
+    index_url = service.require_index_url(request.app[settings_key], query.get("index_url"))
     session = await session_of(request)
-    if not may_seat(service, session):
-        raise SessionNotFound()
-    if not session["active"]:
-        raise Conflict("The lecture session is locked.", code="session-closed")
-    store = request.app[store_key]
-    settings = request.app[settings_key]
-    profile = {field: query[field] for field in PROFILE_FIELDS if field in query}
-    user, created = await store.places.user(
-        query.get("user"), profile, service.username, seen_by(service)
-    )
-    token = secrets.token_urlsafe(32)
-    await store.places.clear_stale_of(session["id"], user["_id"])
-    place = await store.places.live_of(session["id"], user["_id"])
-    if place is None:
-        # The place first: the unique index settles a race of the same user's requests.
-        place = await store.places.create(
-            session, user, hash_token(token), settings.activation_timeout, index_url
-        )
-        if place is None:
-            place = await store.places.live_of(session["id"], user["_id"])
-        elif not await store.places.take_seat(session["id"]):
-            await store.places.discard(place, forget_user=created)
-            raise Conflict("The lecture session is full.", code="session-unavailable")
-    if place is None:
-        raise Conflict("The place could not be kept; try again.", code="place-conflict")
-    place = await store.places.renew_activation(
-        place["_id"], hash_token(token), settings.activation_timeout, index_url
-    )
-    link = {"token": token, **({"index_url": index_url} if index_url else {})}
-    body = {
-        "name": place["_id"],
-        "user": user["_id"],
-        "url": f"/integration/place/{place['_id']}/activate/?{urlencode(link)}",
-        "keyword": session["keyword"],
-        "session_name": session["name"],
-    }
-    return web.json_response(place_schema.dump(body))
+    place = await service.request_place(request.app, platform, session, query, index_url)
+    return web.json_response(place_schema.dump(place))
 
 
 @routes.get("/integration/place/{place}/activate/")
@@ -211,27 +105,14 @@ async def activate_place(request: web.Request) -> web.StreamResponse:
     (unknown, expired or used link), `session-deleted` (session gone or
     locked) or `session-unavailable` (the session filled up meanwhile).
     """
-    store = request.app[store_key]
-    index_url = allowed_index_url(request, request.query.get("index_url"))
-    place = await store.places.get(request.match_info["place"])
-    if place is not None:
-        index_url = index_url or allowed_index_url(request, place["index_url"])
-    token = request.query.get("token")
-    token_hash = hash_token(token) if token and len(token) <= 200 else ""
-    if place is None or not store.places.activatable(place, token_hash):
-        raise back_to_index(request, index_url, "session-invalid")
-    session = await session_of_place(request, place)
-    if session is None or not session["active"]:
-        raise back_to_index(request, index_url, "session-deleted")
-    capacity = session.get("capacity")
-    if capacity is not None and session.get("allocated", 0) > capacity:
-        await store.places.release(place)
-        raise back_to_index(request, index_url, "session-unavailable")
-    activated = await store.places.activate(place, token_hash, session.get("place_duration"))
-    if activated is None:
-        raise back_to_index(request, index_url, "session-invalid")
+    with back_to_index():
+        identity, session = await service.activate(
+            request.app,
+            request.match_info["place"],
+            request.query.get("token"),
+            request.query.get("index_url"),
+        )
     response = web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))
-    identity = Identity(username_of(place["user_id"]), USER_TYPE)
     await start_login(request, response, identity)
     await join_session(request.app, identity.username, session)
     raise response
@@ -246,20 +127,13 @@ async def rejoin(request: web.Request) -> web.StreamResponse:
     `keyword-invalid` (no such session), `session-deleted` (locked) or
     `session-invalid` (no place, or not logged in as a platform user).
     """
-    index_url = allowed_index_url(request, request.query.get("index_url"))
-    store = request.app[store_key]
-    try:
-        session = await session_of(request)
-    except NotFound:
-        raise back_to_index(request, index_url, "keyword-invalid") from None
-    if not session["active"]:
-        raise back_to_index(request, index_url, "session-deleted")
-    user = await current_user(request)
-    if user is None or user.type != USER_TYPE:
-        raise back_to_index(request, index_url, "session-invalid")
-    place = await store.places.live_of(session["id"], user.username.removeprefix(USER_PREFIX))
-    if place is None or place["status"] != "active":
-        raise back_to_index(request, index_url, "session-invalid")
+    with back_to_index():
+        session = await service.rejoin(
+            request.app,
+            request.query.get("index_url"),
+            partial(session_of, request),
+            partial(current_user, request),
+        )
     raise web.HTTPFound(STUDENT_PAGE.format(keyword=session["keyword"]))
 
 
@@ -270,29 +144,16 @@ async def user_profile(request: web.Request) -> web.Response:
     user = await require_user(request)
     if not user.is_admin:
         require_scope(request, PLATFORM_SCOPE)
-    found = await seen_user(request, user)
-    return web.json_response(profile_schema.dump({**found, "user": found["_id"]}))
+    profile = await service.profile_of(request.app, user, request.match_info["user"])
+    return web.json_response(profile_schema.dump(profile))
 
 
 @routes.get("/integration/user/{user}/sessions/")
 @operation(responses={200: user_places_schema}, errors=(403, 404))
 async def user_places(request: web.Request) -> web.Response:
     """The places of one of the platform's users that have not expired, across sessions."""
-    user = await seen_user(request, await integration(request))
-    store = request.app[store_key]
-    moment = now()
-    rows = []
-    for place in await store.places.of_user(user["_id"]):
-        session = await session_of_place(request, place)
-        if session is None:
-            continue
-        extendable = bool(session.get("place_duration")) and session["active"]
-        rows.append({
-            **timing(place, moment),
-            "keyword": session["keyword"],
-            "session_name": session["name"],
-            "extendable": extendable and place["status"] == "active",
-        })  # fmt: skip
+    platform = await integration(request)
+    rows = await service.places_of_user(request.app, platform, request.match_info["user"])
     return web.json_response(user_places_schema.dump(rows))
 
 
@@ -300,20 +161,8 @@ async def user_places(request: web.Request) -> web.Response:
 @operation(responses={200: user_places_schema}, errors=(403, 404, 409))
 async def extend_place(request: web.Request) -> web.Response:
     """Restarts an active place of the platform's users (sessions with a `placeDuration` only)."""
-    service = await integration(request)
-    store = request.app[store_key]
-    place = await store.places.get(request.match_info["place"])
-    if place is None or await store.places.user_by_id(place["user_id"], seen_by(service)) is None:
-        raise NotFound("No such place.", code="place-not-found")
-    session = await session_of_place(request, place)
-    duration = None if session is None else session.get("place_duration")
-    if not duration or not session["active"] or place["status"] != "active":
-        raise Conflict("This place cannot be extended.", code="place-not-extendable")
-    extended = await store.places.extend(place["_id"], duration)
-    if extended is None:
-        raise NotFound("No such place.", code="place-not-found")
-    row = {**timing(extended, now()), "keyword": session["keyword"],
-           "session_name": session["name"], "extendable": True}  # fmt: skip
+    platform = await integration(request)
+    row = await service.extend_place(request.app, platform, request.match_info["place"])
     return web.json_response(user_places_schema.dump([row]))
 
 
@@ -325,37 +174,10 @@ async def catalog(request: web.Request) -> web.Response:
     `state` (repeatable): RUNNING (open), STOPPING (locked, places still
     active), STOPPED (locked, no places); default RUNNING.
     """
-    service = await integration(request)
-    raw = {"state": request.query.getall("state", [])}
+    platform = await integration(request)
+    raw: dict[str, object] = {"state": request.query.getall("state", [])}
     if "sessions" in request.query:
         raw["sessions"] = request.query["sessions"]
     query = catalog_query_schema.load(raw)
-    states = set(query["state"] or ["RUNNING"])
-    store = request.app[store_key]
-    everything = Page()
-    if service.is_admin:
-        sessions = await store.sessions.everything(everything)
-    else:
-        sessions = await store.sessions.owned(service.username, everything)
-    places = await store.places.of_sessions([session["id"] for session in sessions])
-    moment = now()
-    rows = []
-    for session in sessions:
-        own = [place for place in places if str(place["session_id"]) == session["id"]]
-        state = "RUNNING" if session["active"] else ("STOPPING" if own else "STOPPED")
-        if state not in states:
-            continue
-        capacity = session.get("capacity")
-        allocated = session.get("allocated", 0)
-        row = {
-            "keyword": session["keyword"],
-            "name": session["name"],
-            "state": state,
-            "capacity": capacity,
-            "allocated": allocated,
-            "available": None if capacity is None else max(0, capacity - allocated),
-        }
-        if query["sessions"]:
-            row["sessions"] = [{**timing(place, moment), "user": place["user_id"]} for place in own]
-        rows.append(row)
+    rows = await service.catalog(request.app, platform, query["state"], query["sessions"])
     return web.json_response(catalog_schema.dump(rows))

@@ -11,14 +11,54 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
+from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from arsnova.store.common import now, object_id
+from arsnova.store.common import now, object_id, plain
+
+
+class PlatformUser(TypedDict):
+    """A user a learning platform sent in; the profile fields are what the platform told."""
+
+    id: str
+    created_by: str  # the platform's service account
+    created_at: datetime
+    email: NotRequired[str]
+    first_name: NotRequired[str]
+    last_name: NotRequired[str]
+
+
+class Place(TypedDict):
+    """A user's seat in a session: `pending` until its link is opened, then `active`."""
+
+    id: str
+    session_id: str
+    keyword: str
+    user_id: str
+    status: Literal["pending", "active"]
+    activation_hash: str | None
+    activation_expires_at: datetime
+    index_url: str | None
+    created_at: datetime
+    activated_at: datetime | None
+    expires_at: datetime | None
+
+
+def as_user(document: dict[str, Any]) -> PlatformUser:
+    """A stored user with its `_id` as `id`."""
+    return cast(PlatformUser, plain(document))
+
+
+def as_place(document: dict[str, Any]) -> Place:
+    """A stored place with its `_id` as `id` and `session_id` as a string."""
+    return cast(Place, plain(document))
+
 
 HAS_SEAT = {"$expr": {"$or": [
     {"$eq": [{"$ifNull": ["$capacity", None]}, None]},
@@ -40,8 +80,8 @@ class PlaceRepo:
     # Users
 
     async def user(
-        self, user_id: str | None, profile: dict[str, Any], created_by: str, seen_by: str | None
-    ) -> tuple[dict[str, Any], bool]:
+        self, user_id: str | None, profile: dict[str, str], created_by: str, seen_by: str | None
+    ) -> tuple[PlatformUser, bool]:
         """The known user `user_id`, or a new one (also for an id `seen_by` may not see).
 
         The flag says whether the user was created now.
@@ -57,19 +97,21 @@ class PlaceRepo:
             "created_at": now(),
         }
         await self.users.insert_one(document)
-        return document, True
+        return as_user(document), True
 
-    async def user_by_id(self, user_id: str, seen_by: str | None) -> dict[str, Any] | None:
+    async def user_by_id(self, user_id: str, seen_by: str | None) -> PlatformUser | None:
         """The user if the platform `seen_by` created it; None sees every platform's users."""
         mine = {} if seen_by is None else {"created_by": seen_by}
-        return await self.users.find_one({"_id": user_id, **mine})
+        found = await self.users.find_one({"_id": user_id, **mine})
+        return None if found is None else as_user(found)
 
     # Places
 
-    async def live_of(self, session_id: str, user_id: str) -> dict[str, Any] | None:
-        return await self.places.find_one(
+    async def live_of(self, session_id: str, user_id: str) -> Place | None:
+        found = await self.places.find_one(
             {"session_id": object_id(session_id), "user_id": user_id, **alive(now())}
         )
+        return None if found is None else as_place(found)
 
     async def clear_stale_of(self, session_id: str, user_id: str) -> None:
         """Releases the user's place in the session if it expired but was not swept yet."""
@@ -91,26 +133,24 @@ class PlaceRepo:
         )
         return result.modified_count == 1
 
-    async def give_seat(self, session_id: Any) -> None:
-        await self.sessions.update_one(
-            {"_id": object_id(str(session_id))}, {"$inc": {"allocated": -1}}
-        )
+    async def give_seat(self, session_id: ObjectId) -> None:
+        await self.sessions.update_one({"_id": session_id}, {"$inc": {"allocated": -1}})
 
     async def create(
         self,
-        session: dict[str, Any],
-        user: dict[str, Any],
+        session: Mapping[str, Any],
+        user: PlatformUser,
         activation_hash: str,
         activation_timeout: int,
         index_url: str | None,
-    ) -> dict[str, Any] | None:
+    ) -> Place | None:
         """A pending place; None if the user got one concurrently (the caller reuses that)."""
         moment = now()
         document = {
             "_id": secrets.token_hex(12),
             "session_id": object_id(session["id"]),
             "keyword": session["keyword"],
-            "user_id": user["_id"],
+            "user_id": user["id"],
             "status": "pending",
             "activation_hash": activation_hash,
             "activation_expires_at": moment + timedelta(seconds=activation_timeout),
@@ -123,12 +163,12 @@ class PlaceRepo:
             await self.places.insert_one(document)
         except DuplicateKeyError:
             return None
-        return document
+        return as_place(document)
 
     async def renew_activation(
         self, place_id: str, activation_hash: str, activation_timeout: int, index_url: str | None
-    ) -> dict[str, Any] | None:
-        return await self.places.find_one_and_update(
+    ) -> Place | None:
+        renewed = await self.places.find_one_and_update(
             {"_id": place_id},
             {"$set": {
                 "activation_hash": activation_hash,
@@ -137,20 +177,22 @@ class PlaceRepo:
             }},
             return_document=ReturnDocument.AFTER,
         )  # fmt: skip
+        return None if renewed is None else as_place(renewed)
 
-    async def get(self, place_id: str) -> dict[str, Any] | None:
-        return await self.places.find_one({"_id": place_id, **alive(now())})
+    async def get(self, place_id: str) -> Place | None:
+        found = await self.places.find_one({"_id": place_id, **alive(now())})
+        return None if found is None else as_place(found)
 
     @staticmethod
-    def activatable(place: dict[str, Any], activation_hash: str) -> bool:
+    def activatable(place: Place, activation_hash: str) -> bool:
         """The link's token is this place's current one (constant time) and not expired."""
-        stored = place.get("activation_hash") or ""
+        stored = place["activation_hash"] or ""
         matches = hmac.compare_digest(stored, activation_hash) and bool(activation_hash)
         return matches and place["activation_expires_at"] > now()
 
     async def activate(
-        self, place: dict[str, Any], activation_hash: str, duration: int | None
-    ) -> dict[str, Any] | None:
+        self, place: Place, activation_hash: str, duration: int | None
+    ) -> Place | None:
         """Consumes the activation token (checked with `activatable`) atomically."""
         if not self.activatable(place, activation_hash):
             return None
@@ -160,22 +202,23 @@ class PlaceRepo:
             changes["activated_at"] = moment
             if duration is not None:
                 changes["expires_at"] = moment + timedelta(seconds=duration)
-        return await self.places.find_one_and_update(
-            {"_id": place["_id"], "activation_hash": activation_hash,
+        activated = await self.places.find_one_and_update(
+            {"_id": place["id"], "activation_hash": activation_hash,
              "activation_expires_at": {"$gt": moment}},
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )  # fmt: skip
+        return None if activated is None else as_place(activated)
 
-    async def discard(self, place: dict[str, Any], *, forget_user: bool) -> None:
+    async def discard(self, place: Place, *, forget_user: bool) -> None:
         """Deletes a place that never got a seat (and the user made for it, if asked)."""
-        await self.places.delete_one({"_id": place["_id"]})
+        await self.places.delete_one({"_id": place["id"]})
         if forget_user:
             await self.users.delete_one({"_id": place["user_id"]})
 
-    async def release(self, place: dict[str, Any]) -> None:
+    async def release(self, place: Place) -> None:
         """Deletes the place and gives its seat back (once, even if called twice)."""
-        deleted = await self.places.find_one_and_delete({"_id": place["_id"]})
+        deleted = await self.places.find_one_and_delete({"_id": place["id"]})
         if deleted is not None:
             await self.give_seat(deleted["session_id"])
 
@@ -208,17 +251,22 @@ class PlaceRepo:
                 {"session_id": object_id(session_id)}, {"$set": {"expires_at": None}}
             )
 
-    async def extend(self, place_id: str, duration: int) -> dict[str, Any] | None:
-        return await self.places.find_one_and_update(
+    async def extend(self, place_id: str, duration: int) -> Place | None:
+        extended = await self.places.find_one_and_update(
             {"_id": place_id, "status": "active", **alive(now())},
             {"$set": {"expires_at": now() + timedelta(seconds=duration)}},
             return_document=ReturnDocument.AFTER,
         )
+        return None if extended is None else as_place(extended)
 
-    async def of_user(self, user_id: str) -> list[dict[str, Any]]:
+    async def of_user(self, user_id: str) -> list[Place]:
         query = {"user_id": user_id, **alive(now())}
-        return await self.places.find(query).sort("created_at", 1).to_list(None)
+        return await self.oldest_first(query)
 
-    async def of_sessions(self, session_ids: list[str]) -> list[dict[str, Any]]:
+    async def of_sessions(self, session_ids: list[str]) -> list[Place]:
         query = {"session_id": {"$in": [object_id(s) for s in session_ids]}, **alive(now())}
-        return await self.places.find(query).sort("created_at", 1).to_list(None)
+        return await self.oldest_first(query)
+
+    async def oldest_first(self, query: dict[str, Any]) -> list[Place]:
+        found = await self.places.find(query).sort("created_at", 1).to_list(None)
+        return [as_place(place) for place in found]
