@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import fields, validate
 
 from arsnova.schemas.common import (
     BaseSchema,
@@ -16,15 +16,8 @@ from arsnova.schemas.common import (
 )
 
 QUESTION_TYPES = ("abcd", "sc", "mc", "yesno", "freetext", "vote", "school")
-CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
 RELEASED_FOR = ("all", "courses")
 MAX_POSSIBLE_ANSWERS = 26
-# Types whose options are fixed when omitted: (default texts, the one allowed count).
-DEFAULT_TEXTS: dict[str, tuple[str, ...]] = {
-    "yesno": ("yes", "no"),
-    "vote": tuple(str(grade) for grade in range(1, 6)),
-    "school": tuple(str(grade) for grade in range(1, 7)),
-}
 MAX_DURATION = 24 * 60 * 60
 
 
@@ -58,68 +51,12 @@ class QuestionSchema(BaseSchema):
     show_answer = fields.Boolean(data_key="showAnswer")
 
 
-def settle_possible_answers(question_type: str, given: list[dict[str, Any]] | None) -> list[dict]:
-    """The options a question of `question_type` gets: checked, defaults filled, ids assigned.
-
-    Raises a `ValidationError` naming `possibleAnswers`. Used on create and,
-    with the stored values merged in, on update (where the type may come from
-    the stored question), so it works on loaded data, not on the wire format.
-    """
-
-    def refuse(message: str) -> ValidationError:
-        return ValidationError({"possibleAnswers": [message]})
-
-    if question_type == "freetext":
-        if given:
-            raise refuse("A freetext question takes no possible answers.")
-        return []
-    if given is None:
-        if question_type in CHOICE_TYPES:
-            raise refuse(f"A {question_type} question needs 2 to {choice_limit(question_type)}.")
-        return [
-            {"id": str(index), "text": text, "correct": False}
-            for index, text in enumerate(DEFAULT_TEXTS[question_type])
-        ]
-    if question_type in CHOICE_TYPES:
-        limit = choice_limit(question_type)
-        if not 2 <= len(given) <= limit:
-            raise refuse(f"A {question_type} question needs 2 to {limit} possible answers.")
-    elif len(given) != len(DEFAULT_TEXTS[question_type]):
-        count = len(DEFAULT_TEXTS[question_type])
-        raise refuse(f"A {question_type} question has exactly {count} possible answers.")
-    settled = [
-        {"correct": False, **option, "id": option.get("id", str(index))}
-        for index, option in enumerate(given)
-    ]
-    if len({option["id"] for option in settled}) != len(settled):
-        raise refuse("The ids of the possible answers must be unique.")
-    if len({option["text"] for option in settled}) != len(settled):
-        raise refuse("The texts of the possible answers must be unique.")
-    return settled
-
-
-def choice_limit(question_type: str) -> int:
-    return 4 if question_type == "abcd" else MAX_POSSIBLE_ANSWERS
-
-
-def settle_changes(question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """The changes of a PUT, with possibleAnswers settled against the resulting type.
-
-    A type change without new options keeps the stored ones for choice types
-    and takes the type's defaults otherwise.
-    """
-    question_type = changes.get("question_type", question["question_type"])
-    if "possible_answers" in changes:
-        given = changes["possible_answers"]
-    elif question_type == question["question_type"]:
-        return changes
-    else:
-        given = question["possible_answers"] if question_type in CHOICE_TYPES else None
-    return {**changes, "possible_answers": settle_possible_answers(question_type, given)}
-
-
 class QuestionCreateSchema(LegacyInputSchema):
-    """A new question, or with `partial=True` the changes of a PUT (no defaults then)."""
+    """A new question, or with `partial=True` the changes of a PUT (no defaults then).
+
+    The possible answers are settled against the question's type by
+    `services.questions` (`settle_question`, `settle_changes`).
+    """
 
     read_only = (
         *LegacyInputSchema.read_only, "sessionKeyword", "sessionId", "timestamp",
@@ -147,24 +84,6 @@ class QuestionCreateSchema(LegacyInputSchema):
     )
     show_statistic = StrictBoolean(data_key="showStatistic", load_default=False)
     show_answer = StrictBoolean(data_key="showAnswer", load_default=False)
-
-    @staticmethod
-    def settles_here(data: dict[str, Any], partial: Any) -> bool:
-        """Whether the body alone decides the options; else `settle_changes` does, on PUT."""
-        return "question_type" in data and ("possible_answers" in data or not partial)
-
-    @validates_schema
-    def check_possible_answers(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if self.settles_here(data, kwargs.get("partial")):
-            settle_possible_answers(data["question_type"], data.get("possible_answers"))
-
-    @post_load
-    def fill_possible_answers(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if self.settles_here(data, kwargs.get("partial")):
-            data["possible_answers"] = settle_possible_answers(
-                data["question_type"], data.get("possible_answers")
-            )
-        return data
 
 
 class QuestionListQuerySchema(ListQuerySchema):

@@ -13,13 +13,22 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from marshmallow import ValidationError
 
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.realtime.broadcaster import statistics_shown
-from arsnova.schemas.question import settle_changes
+from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
 from arsnova.services.policy import manages, released_for
 from arsnova.store.common import Page
+
+CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
+# Types whose options are fixed when omitted: (default texts, the one allowed count).
+DEFAULT_TEXTS: dict[str, tuple[str, ...]] = {
+    "yesno": ("yes", "no"),
+    "vote": tuple(str(grade) for grade in range(1, 6)),
+    "school": tuple(str(grade) for grade in range(1, 7)),
+}
 
 
 async def questions_for(
@@ -51,7 +60,8 @@ async def statistics_for(
 async def add_question(
     app: web.Application, session: dict[str, Any], fields: dict[str, Any]
 ) -> dict[str, Any]:
-    question = await app[store_key].questions.create(session, fields)
+    """Stores a new question (the loaded body, its options settled) and announces it."""
+    question = await app[store_key].questions.create(session, settle_question(fields))
     await app[broadcaster_key].question_created(session["keyword"], question)
     return question
 
@@ -78,3 +88,71 @@ async def restore_question(
     question = await app[store_key].questions.restore(session["id"], question_id)
     await app[broadcaster_key].question_restored(session["keyword"], question)
     return question
+
+
+def settle_question(fields: dict[str, Any]) -> dict[str, Any]:
+    """A new question's fields with its possible answers settled against its type."""
+    given = fields.get("possible_answers")
+    return {**fields, "possible_answers": settle_possible_answers(fields["question_type"], given)}
+
+
+def settle_possible_answers(
+    question_type: str, given: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The options a question of `question_type` gets: checked, defaults filled, ids assigned.
+
+    Raises a `ValidationError` naming `possibleAnswers` (400 `validation-failed`,
+    as the schema's own refusals). Used on create and, with the stored values
+    merged in, on update (where the type may come from the stored question).
+    """
+
+    def refuse(message: str) -> ValidationError:
+        return ValidationError({"possibleAnswers": [message]})
+
+    if question_type == "freetext":
+        if given:
+            raise refuse("A freetext question takes no possible answers.")
+        return []
+    if given is None:
+        if question_type in CHOICE_TYPES:
+            raise refuse(f"A {question_type} question needs 2 to {choice_limit(question_type)}.")
+        return [
+            {"id": str(index), "text": text, "correct": False}
+            for index, text in enumerate(DEFAULT_TEXTS[question_type])
+        ]
+    if question_type in CHOICE_TYPES:
+        limit = choice_limit(question_type)
+        if not 2 <= len(given) <= limit:
+            raise refuse(f"A {question_type} question needs 2 to {limit} possible answers.")
+    elif len(given) != len(DEFAULT_TEXTS[question_type]):
+        count = len(DEFAULT_TEXTS[question_type])
+        raise refuse(f"A {question_type} question has exactly {count} possible answers.")
+    settled = [
+        {"correct": False, **option, "id": option.get("id", str(index))}
+        for index, option in enumerate(given)
+    ]
+    if len({option["id"] for option in settled}) != len(settled):
+        raise refuse("The ids of the possible answers must be unique.")
+    if len({option["text"] for option in settled}) != len(settled):
+        raise refuse("The texts of the possible answers must be unique.")
+    return settled
+
+
+def choice_limit(question_type: str) -> int:
+    return 4 if question_type == "abcd" else MAX_POSSIBLE_ANSWERS
+
+
+def settle_changes(question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of a PUT, with possibleAnswers settled against the resulting type.
+
+    A type change without new options keeps the stored ones for choice types
+    and takes the type's defaults otherwise.
+    """
+    question_type = changes.get("question_type", question["question_type"])
+    if "possible_answers" in changes:
+        given = changes["possible_answers"]
+    elif question_type == question["question_type"]:
+        return changes
+    else:
+        given = question["possible_answers"] if question_type in CHOICE_TYPES else None
+    return {**changes, "possible_answers": settle_possible_answers(question_type, given)}

@@ -21,7 +21,8 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Locator, Page, expect
 
 from arsnova.auth import COOKIE_NAME
-from arsnova.schemas.question import DEFAULT_TEXTS, QUESTION_TYPES
+from arsnova.schemas.question import QUESTION_TYPES
+from arsnova.services.questions import DEFAULT_TEXTS
 from tests.web.conftest import LAPTOP, PROJECTOR
 
 ROOT = Path(__file__).resolve().parents[2]
