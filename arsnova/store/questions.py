@@ -11,16 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import (
-    Page,
-    Raw,
-    now,
-    object_id,
-    paged_list,
-    plain,
-    shared_by_id,
-    stored_id,
-)
+from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id, stored_id
 from arsnova.store.sessions import Session
 
 
@@ -73,7 +64,7 @@ class QuestionRepo:
         self.answers = db["answers"]
         self.bin = db["question_bin"]
         # An answer burst looks the same question up a thousand times: they share the reads.
-        self.lookups: SharedLookups[ObjectId, Raw | None] = SharedLookups(
+        self.lookups: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
             lambda oid: self.collection.find_one({"_id": oid})
         )
 

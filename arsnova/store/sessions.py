@@ -15,7 +15,6 @@ from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
 from arsnova.store.common import (
     Page,
-    Raw,
     now,
     object_id,
     paged_list,
@@ -66,10 +65,10 @@ class SessionRepo:
         self.visits = db["session_visits"]
         # Every vote, answer and join looks its session up: a lecture hall at once shares the
         # reads, by keyword (socket events, the REST paths) or by id (an answer to a question).
-        self.lookups: SharedLookups[str, Raw | None] = SharedLookups(
+        self.lookups: SharedLookups[str, dict[str, Any] | None] = SharedLookups(
             lambda keyword: self.collection.find_one({"keyword": keyword})
         )
-        self.lookups_by_id: SharedLookups[ObjectId, Raw | None] = SharedLookups(
+        self.lookups_by_id: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
             lambda oid: self.collection.find_one({"_id": oid})
         )
 
