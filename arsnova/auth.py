@@ -13,7 +13,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any
 
 from aiohttp import web
 
@@ -31,6 +30,7 @@ from arsnova.keys import (
 from arsnova.ratelimit import by_address, by_user
 from arsnova.settings import Settings
 from arsnova.store.common import now
+from arsnova.store.logins import Login
 from arsnova.urls import split_url
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
@@ -163,7 +163,7 @@ def user_of(settings: Settings, identity: Identity) -> User:
 
 async def login_of_token(
     app: web.Application, token: str | None, *, touch: bool = True
-) -> dict[str, Any] | None:
+) -> Login | None:
     """The active login of a `JSESSIONID` value, or None.
 
     With `touch` (REST requests) the login is extended, at most once a minute,
@@ -199,7 +199,7 @@ async def user_of_token(
     return user_of(app[settings_key], Identity(login["username"], login["type"]))
 
 
-async def current_login(request: web.Request) -> dict[str, Any] | None:
+async def current_login(request: web.Request) -> Login | None:
     """The login record of this request's cookie, or None (extending it: a REST request)."""
     if login_key not in request:
         request[login_key] = await login_of_token(request.app, request.cookies.get(COOKIE_NAME))
@@ -257,7 +257,7 @@ def has_scope(request: web.Request, scope: str) -> bool:
     return scope in request.get(scopes_key, ())
 
 
-async def browser_login(request: web.Request) -> tuple[User, dict[str, Any]]:
+async def browser_login(request: web.Request) -> tuple[User, Login]:
     """The caller and its cookie login, for what acts for a browser (sockets, exports).
 
     An access token has no login behind it: 403 `browser-login-required`.
@@ -268,7 +268,10 @@ async def browser_login(request: web.Request) -> tuple[User, dict[str, Any]]:
             "This route needs a browser login (the JSESSIONID cookie), not an access token.",
             code="browser-login-required",
         )
-    return user, await current_login(request)
+    login = await current_login(request)
+    if login is None:  # without a token, the user is its cookie login's: not reached
+        raise Unauthorized()
+    return user, login
 
 
 async def caller_of(request: web.Request) -> str:

@@ -6,14 +6,12 @@ The data layer and the handlers raise these; one middleware turns them into
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 
 class ArsnovaError(Exception):
     status = 400
     code = "bad-request"
     default_message = "The request is invalid."
-    headers: ClassVar[dict[str, str] | None] = None  # extra response headers
+    headers: dict[str, str] | None = None  # extra response headers (a class's, or one error's)
 
     def __init__(
         self, message: str | None = None, *, code: str | None = None, errors: dict | None = None
@@ -76,9 +74,12 @@ class InvalidToken(Unauthorized):
 
     code = "invalid-token"
     default_message = "The bearer token is missing, malformed, unknown, expired or revoked."
-    headers: ClassVar[dict[str, str] | None] = {
-        "WWW-Authenticate": 'Bearer realm="arsnova", error="invalid_token"'
-    }
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, errors: dict | None = None
+    ) -> None:
+        super().__init__(message, code=code, errors=errors)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="arsnova", error="invalid_token"'}
 
 
 class Forbidden(ArsnovaError):

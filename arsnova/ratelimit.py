@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 from redis.exceptions import RedisError
@@ -133,7 +134,10 @@ class RateLimiter:
             self.storage.timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.storage.timer
-        elif isinstance(self.storage, RedisStorage):
+        elif isinstance(self.storage, RedisStorage) and isinstance(
+            self.storage.bridge,
+            RedispyBridge,  # the implementation `from_settings` asks for
+        ):
             await self.storage.bridge.storage.aclose()
 
     async def hit(self, rule: Rule, key: str) -> None:

@@ -19,6 +19,8 @@ from arsnova.schemas.question import QuestionSchema, QuestionStatisticsSchema
 from arsnova.schemas.session import SessionSchema
 from arsnova.store import Store, translate_errors
 from arsnova.store.common import Page
+from arsnova.store.sessions import Session
+from arsnova.store.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,12 @@ class TaskRunner:
         self.broadcaster = broadcaster
         self.running: set[asyncio.Task] = set()
 
-    def start_export(self, task: dict[str, Any], session: dict[str, Any]) -> None:
+    def start_export(self, task: Task, session: Session) -> None:
         job = asyncio.create_task(self.run(task, self.export(session)))
         self.running.add(job)
         job.add_done_callback(self.running.discard)
 
-    async def run(self, task: dict[str, Any], steps: AsyncIterator[tuple[int, Any]]) -> None:
+    async def run(self, task: Task, steps: AsyncIterator[tuple[int, Any]]) -> None:
         """Drives a job, storing and announcing its progress; the last step carries the result."""
         outcome = None
         try:
@@ -56,7 +58,7 @@ class TaskRunner:
             with contextlib.suppress(Exception), translate_errors():
                 await self.report(task, status="failed", error=str(exc) or type(exc).__name__)
 
-    async def report(self, task: dict[str, Any], **fields: Any) -> None:
+    async def report(self, task: Task, **fields: Any) -> None:
         stored = await self.store.tasks.update(task["id"], **fields)
         data = {
             "taskId": task["id"],
@@ -66,7 +68,7 @@ class TaskRunner:
         }
         await self.broadcaster.login_event(task["login_id"], "TaskEvent", data)
 
-    async def export(self, session: dict[str, Any]) -> AsyncIterator[tuple[int, Any]]:
+    async def export(self, session: Session) -> AsyncIterator[tuple[int, Any]]:
         store = self.store
         everything = Page(limit=None)
         questions = await store.questions.of_session(session["id"], everything)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from marshmallow import ValidationError
@@ -53,7 +54,7 @@ def error_response(
     request_id: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    body = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": message}
     if errors is not None:
         body["errors"] = errors
     if request_id is not None:

@@ -78,7 +78,7 @@ def operation(
     def document(handler: Handler) -> Handler:
         doc = (handler.__doc__ or handler.__name__.replace("_", " ")).strip()
         summary, _, description = doc.partition("\n")
-        implied = (401,) if login else ()
+        implied: tuple[int, ...] = (401,) if login else ()
         if body is not None:
             implied += (400, 408, 413, 415)
         elif query is not None:

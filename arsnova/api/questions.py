@@ -42,6 +42,8 @@ from arsnova.services.policy import (
     require_participant,
     require_visible,
 )
+from arsnova.store.questions import Question
+from arsnova.store.sessions import Session
 
 routes = web.RouteTableDef()
 question_schema = QuestionSchema()
@@ -65,13 +67,13 @@ ONE = "/lecturerquestion/{question_id}"
 PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
 
 
-def dump_question(user: User, session: dict[str, Any], question: dict[str, Any]) -> dict:
+def dump_question(user: User, session: Session, question: Question) -> dict[str, Any]:
     """The question as `user` may see it: `correct` only for the owner or once shown."""
     shown = manages(user, session) or question["show_answer"]
     return (question_schema if shown else without_correct_schema).dump(question)
 
 
-async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+async def question_of(request: web.Request) -> tuple[Session, Question]:
     """The session and question of the path; with the keyword prefix they must match."""
     store = request.app[store_key]
     question_id = request.match_info["question_id"]
@@ -82,7 +84,7 @@ async def question_of(request: web.Request) -> tuple[dict[str, Any], dict[str, A
     return await store.sessions.by_id(question["session_id"]), question
 
 
-async def owned_question(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+async def owned_question(request: web.Request) -> tuple[Session, Question]:
     """The session and question of the path, if the caller owns the session (or is an admin)."""
     user = await require_user(request)
     session, question = await question_of(request)

@@ -23,6 +23,7 @@ from arsnova.schemas.session import (
 from arsnova.services import sessions as service
 from arsnova.services.policy import manages, require_list_user, require_owner, require_participant
 from arsnova.store.common import now
+from arsnova.store.sessions import Session
 
 routes = web.RouteTableDef()
 session_schema = SessionSchema()
@@ -37,7 +38,7 @@ lock_query_schema = LockQuerySchema()
 logged_in_schema = LoggedInSchema()
 
 
-async def session_of(request: web.Request, *, join: bool = False) -> dict[str, Any]:
+async def session_of(request: web.Request, *, join: bool = False) -> Session:
     """The lecture session named by the `{keyword}` of the path (404 if none; probing is limited).
 
     `join`: the caller joins it.
@@ -47,7 +48,7 @@ async def session_of(request: web.Request, *, join: bool = False) -> dict[str, A
     return await service.find_session(request.app, keyword, caller, request.remote, join=join)
 
 
-async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:
+async def owned_session(request: web.Request) -> tuple[User, Session]:
     """The caller and the session of the path, if the caller owns it (or is an admin)."""
     user = await require_user(request)
     session = await session_of(request)
@@ -55,7 +56,7 @@ async def owned_session(request: web.Request) -> tuple[User, dict[str, Any]]:
     return user, session
 
 
-async def participant_session(request: web.Request) -> tuple[User, dict[str, Any]]:
+async def participant_session(request: web.Request) -> tuple[User, Session]:
     """The caller and the session of the path, if the caller takes part in it."""
     user = await require_user(request)
     session = await session_of(request)
@@ -63,7 +64,7 @@ async def participant_session(request: web.Request) -> tuple[User, dict[str, Any
     return user, session
 
 
-def session_view(user: User, session: dict[str, Any]) -> dict[str, Any]:
+def session_view(user: User, session: Session) -> dict[str, Any]:
     """The session on the wire: with its owner's name only for the owner and admins."""
     return (session_schema if manages(user, session) else participant_session_schema).dump(session)
 

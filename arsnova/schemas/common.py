@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
@@ -15,11 +16,18 @@ class FullMatch(validate.Regexp):
     which means the same in JSON Schema (ECMA-262) as here.
     """
 
+    regex: re.Pattern[str]  # compiled from the str pattern that __init__ passes
+
     def __init__(self, pattern: str, *, error: str) -> None:
         super().__init__(f"^(?:{pattern})$", error=error)
 
-    def __call__(self, value: str) -> str:
-        if self.regex.fullmatch(value) is None:
+    @overload
+    def __call__(self, value: str) -> str: ...
+    @overload
+    def __call__(self, value: bytes) -> bytes: ...
+    def __call__(self, value: str | bytes) -> str | bytes:
+        # Only String fields use it, so `value` is text; bytes would not match a text pattern.
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
 

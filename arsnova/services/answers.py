@@ -25,9 +25,12 @@ from arsnova.services.policy import (
     require_published,
     require_visible,
 )
+from arsnova.store.answers import Answer
+from arsnova.store.questions import Question
+from arsnova.store.sessions import Session
 
 
-def require_answerable(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
+def require_answerable(user: User, session: Session, question: Question) -> None:
     """Published (for the owner too), released for the user, and the session not locked."""
     require_published(question)
     require_visible(user, session, question)
@@ -35,8 +38,8 @@ def require_answerable(user: User, session: dict[str, Any], question: dict[str, 
 
 
 async def give_answer(
-    app: web.Application, user: User, session: dict, question: dict, body: dict
-) -> dict[str, Any]:
+    app: web.Application, user: User, session: Session, question: Question, body: dict[str, Any]
+) -> Answer:
     """Stores the user's answer to the question (the loaded body) and announces it."""
     await require_participant(app, user, session)
     require_answerable(user, session, question)
@@ -48,8 +51,13 @@ async def give_answer(
 
 
 async def change_answer(
-    app: web.Application, user: User, session: dict, question: dict, answer_id: str, body: dict
-) -> dict[str, Any]:
+    app: web.Application,
+    user: User,
+    session: Session,
+    question: Question,
+    answer_id: str,
+    body: dict[str, Any],
+) -> Answer:
     """Replaces the author's own answer (the loaded body) and announces it."""
     answers = app[store_key].answers
     answer = await answers.by_id(answer_id, question["id"])
@@ -62,7 +70,7 @@ async def change_answer(
 
 
 async def remove_answer(
-    app: web.Application, user: User, session: dict, question: dict, answer_id: str
+    app: web.Application, user: User, session: Session, question: Question, answer_id: str
 ) -> None:
     """Deletes an answer: its author while the session is open, or the owner."""
     answers = app[store_key].answers
@@ -74,7 +82,7 @@ async def remove_answer(
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
 
 
-def settle_answer(question: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
     """The stored form of a loaded answer to `question`: normalized text and chosen indices.
 
     Single-choice types take an option's exact text or, when no option text is

@@ -21,11 +21,13 @@ from arsnova.services.policy import (
     require_owner_or_author,
 )
 from arsnova.store.common import Page
+from arsnova.store.interposed import AudienceQuestion
+from arsnova.store.sessions import Session
 
 
 async def ask(
-    app: web.Application, user: User, session: dict[str, Any], fields: dict[str, Any]
-) -> dict[str, Any]:
+    app: web.Application, user: User, session: Session, fields: dict[str, Any]
+) -> AudienceQuestion:
     """Stores a participant's question and tells the lecturer."""
     require_open(session)
     question = await app[store_key].interposed.create(session, user.username, fields)
@@ -34,8 +36,8 @@ async def ask(
 
 
 async def questions_for(
-    app: web.Application, user: User, session: dict[str, Any], requested: str | None, page: Page
-) -> list[dict[str, Any]]:
+    app: web.Application, user: User, session: Session, requested: str | None, page: Page
+) -> list[AudienceQuestion]:
     """Every question for the owner (an admin: those `requested` may see), else one's own."""
     username = require_list_user(user, requested)
     sees_all = username == session["creator"] or (username == user.username and user.is_admin)
@@ -45,8 +47,8 @@ async def questions_for(
 
 
 async def question_for(
-    app: web.Application, user: User, session: dict[str, Any], question_id: str
-) -> dict[str, Any]:
+    app: web.Application, user: User, session: Session, question_id: str
+) -> AudienceQuestion:
     """One question with its text, for the owner or its author; the owner's read marks it read."""
     question = await owned_or_authored(app, user, session, question_id)
     if manages(user, session) and not question["read"]:
@@ -55,24 +57,22 @@ async def question_for(
     return question
 
 
-async def withdraw(
-    app: web.Application, user: User, session: dict[str, Any], question_id: str
-) -> None:
+async def withdraw(app: web.Application, user: User, session: Session, question_id: str) -> None:
     """Deletes one question: the owner's or its author's call."""
     question = await owned_or_authored(app, user, session, question_id)
     await app[store_key].interposed.delete(session["id"], question["id"])
     await app[broadcaster_key].audience_questions_deleted(session["keyword"], [question["id"]])
 
 
-async def clear(app: web.Application, session: dict[str, Any]) -> None:
+async def clear(app: web.Application, session: Session) -> None:
     """Deletes every question of the session (the owner's call, checked by the caller)."""
     deleted = await app[store_key].interposed.delete_all(session["id"])
     await app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
 
 
 async def owned_or_authored(
-    app: web.Application, user: User, session: dict[str, Any], question_id: str
-) -> dict[str, Any]:
+    app: web.Application, user: User, session: Session, question_id: str
+) -> AudienceQuestion:
     question = await app[store_key].interposed.get(session["id"], question_id)
     require_owner_or_author(user, session, question["author"])
     return question

@@ -10,11 +10,10 @@ from arsnova.identity import User
 from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
 from arsnova.services.policy import require_feedback_open
 from arsnova.store.feedback import rounded_average
+from arsnova.store.sessions import Session
 
 
-async def give_feedback(
-    app: web.Application, session: dict[str, Any], user: User, value: int
-) -> None:
+async def give_feedback(app: web.Application, session: Session, user: User, value: int) -> None:
     """Records the user's vote and tells the session (coalesced), counting it against the
     login's vote limit; refused while the session or its feedback is locked.
 
@@ -28,7 +27,7 @@ async def give_feedback(
     app[broadcaster_key].feedback_changed(session["keyword"])
 
 
-async def feedback_summary(app: web.Application, session: dict[str, Any]) -> dict[str, Any]:
+async def feedback_summary(app: web.Application, session: Session) -> dict[str, Any]:
     counts = await app[store_key].feedback.counts(session["keyword"])
     return {
         "values": counts,

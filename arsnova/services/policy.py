@@ -15,6 +15,7 @@ from aiohttp import web
 from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
 from arsnova.keys import store_key
+from arsnova.store.questions import Question
 
 
 def manages(user: User, session: Mapping[str, Any]) -> bool:
@@ -73,7 +74,7 @@ def require_list_user(user: User, requested: str | None) -> str:
     return requested
 
 
-def require_published(question: dict[str, Any]) -> None:
+def require_published(question: Question) -> None:
     """Answers go to published questions only, the owner's too."""
     if not question["active"]:
         raise Forbidden(
@@ -81,7 +82,7 @@ def require_published(question: dict[str, Any]) -> None:
         )
 
 
-def require_visible(user: User, session: dict[str, Any], question: dict[str, Any]) -> None:
+def require_visible(user: User, session: Mapping[str, Any], question: Question) -> None:
     """The owner sees every question; others the published ones released for them."""
     if manages(user, session):
         return

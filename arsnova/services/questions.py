@@ -20,7 +20,10 @@ from arsnova.keys import broadcaster_key, store_key
 from arsnova.realtime.broadcaster import statistics_shown
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
 from arsnova.services.policy import manages, released_for
+from arsnova.store.answers import AnswerStatistics
 from arsnova.store.common import Page
+from arsnova.store.questions import Question
+from arsnova.store.sessions import Session
 
 CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
 # Types whose options are fixed when omitted: (default texts, the one allowed count).
@@ -34,10 +37,10 @@ DEFAULT_TEXTS: dict[str, tuple[str, ...]] = {
 async def questions_for(
     app: web.Application,
     user: User,
-    session: dict[str, Any],
+    session: Session,
     page: Page,
     unanswered_by: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Question]:
     """The session's questions `user` may see, less those `unanswered_by` answered."""
     return await app[store_key].questions.of_session(
         session["id"],
@@ -48,8 +51,8 @@ async def questions_for(
 
 
 async def statistics_for(
-    app: web.Application, user: User, session: dict[str, Any]
-) -> list[dict[str, Any]]:
+    app: web.Application, user: User, session: Session
+) -> list[AnswerStatistics]:
     """Statistics of every question for the owner; of those shown, for participants."""
     questions = await questions_for(app, user, session, Page())
     if not manages(user, session):
@@ -57,9 +60,7 @@ async def statistics_for(
     return await app[store_key].answers.statistics(questions)
 
 
-async def add_question(
-    app: web.Application, session: dict[str, Any], fields: dict[str, Any]
-) -> dict[str, Any]:
+async def add_question(app: web.Application, session: Session, fields: dict[str, Any]) -> Question:
     """Stores a new question (the loaded body, its options settled) and announces it."""
     question = await app[store_key].questions.create(session, settle_question(fields))
     await app[broadcaster_key].question_created(session["keyword"], question)
@@ -67,24 +68,20 @@ async def add_question(
 
 
 async def change_question(
-    app: web.Application, session: dict[str, Any], question: dict[str, Any], changes: dict
-) -> dict[str, Any]:
+    app: web.Application, session: Session, question: Question, changes: dict
+) -> Question:
     """Applies the owner's changes (publishing too: `{"active": …}`) and announces them."""
     updated = await app[store_key].questions.update(question, settle_changes(question, changes))
     await app[broadcaster_key].question_updated(session["keyword"], question["active"], updated)
     return updated
 
 
-async def bin_question(
-    app: web.Application, session: dict[str, Any], question: dict[str, Any]
-) -> None:
+async def bin_question(app: web.Application, session: Session, question: Question) -> None:
     await app[store_key].questions.delete(question)
     await app[broadcaster_key].question_binned(session["keyword"], question)
 
 
-async def restore_question(
-    app: web.Application, session: dict[str, Any], question_id: str
-) -> dict[str, Any]:
+async def restore_question(app: web.Application, session: Session, question_id: str) -> Question:
     question = await app[store_key].questions.restore(session["id"], question_id)
     await app[broadcaster_key].question_restored(session["keyword"], question)
     return question

@@ -18,11 +18,12 @@ from arsnova.auth import SERVICE_PREFIX
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import by_address
+from arsnova.store.sessions import Session
 
 
 async def create_session(
     app: web.Application, user: User, fields: dict[str, Any], *, course: bool
-) -> dict[str, Any]:
+) -> Session:
     """A new session under a random keyword, owned by `user`; `course`: a platform's."""
     if course:
         fields = {"course_session": True, **fields}
@@ -33,7 +34,7 @@ async def create_session(
 
 async def find_session(
     app: web.Application, keyword: str, caller: str, address: str | None, *, join: bool = False
-) -> dict[str, Any]:
+) -> Session:
     """The session of a keyword a client sent (404 if none), under the limits on probing.
 
     A wrong keyword counts against the caller (a rate-limit key) and its
@@ -43,14 +44,12 @@ async def find_session(
         return await app[store_key].sessions.by_keyword(keyword)
 
 
-async def join_session(app: web.Application, username: str, session: dict[str, Any]) -> None:
+async def join_session(app: web.Application, username: str, session: Session) -> None:
     """The user takes part in the session from now on (REST, `/`, `/events` or a place)."""
     await app[store_key].sessions.record_visit(username, session)
 
 
-async def change_session(
-    app: web.Application, session: dict[str, Any], fields: dict[str, Any]
-) -> dict[str, Any]:
+async def change_session(app: web.Application, session: Session, fields: dict[str, Any]) -> Session:
     """Stores the owner's changes; a lock or unlock is announced and moves place expiry."""
     updated = await app[store_key].sessions.update(session["keyword"], fields)
     if session["active"] != updated["active"]:
@@ -63,7 +62,7 @@ async def change_session(
     return updated
 
 
-async def delete_session(app: web.Application, session: dict[str, Any]) -> None:
+async def delete_session(app: web.Application, session: Session) -> None:
     """Removes the session with everything in it; its places stay for the grace period."""
     store = app[store_key]
     await store.sessions.delete(session)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,13 +18,37 @@ from arsnova.store.common import (
     object_id,
     paged_list,
     plain,
+    stored_id,
     undo_if_session_deleted,
 )
+from arsnova.store.questions import Question
 
 DUPLICATE_KEY = 11000
 
 # What an answer's content is; an update replaces all of it.
 CONTENT = ("answer_text", "answer_subject", "abstention", "choices")
+
+
+class Answer(TypedDict):
+    """An answer to a lecturer question as the repository returns it."""
+
+    id: str
+    question_id: str
+    session_id: str
+    user: str
+    timestamp: datetime
+    abstention: bool
+    choices: list[int]  # the indices of the selected options
+    # An abstention has no text; the subject is optional.
+    answer_text: NotRequired[str]
+    answer_subject: NotRequired[str]
+
+
+class AnswerStatistics(TypedDict):
+    question_id: str
+    answer_counts: list[int]  # one per option
+    total: int  # abstentions included
+    abstentions: int
 
 
 class AnswerNotFound(NotFound):
@@ -37,14 +62,12 @@ class AnswerRepo:
         # An answer burst: answers that come while others are being stored go in one bulk insert.
         self.inserts: GroupCommit[dict[str, Any]] = GroupCommit(self._insert)
 
-    async def create(
-        self, question: dict[str, Any], user: str, fields: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def create(self, question: Question, user: str, fields: dict[str, Any]) -> Answer:
         """Stores the user's answer; the unique (question_id, user) index refuses a second one."""
         document = {
             **fields,
-            "question_id": object_id(question["id"]),
-            "session_id": object_id(question["session_id"]),
+            "question_id": stored_id(question["id"]),
+            "session_id": stored_id(question["session_id"]),
             "user": user,
             "timestamp": now(),
         }
@@ -55,7 +78,7 @@ class AnswerRepo:
                 "You already answered this question; change your answer instead.",
                 code="already-answered",
             ) from None
-        return plain(document)
+        return plain(document, Answer)
 
     async def _insert(self, documents: list[dict[str, Any]]) -> list[BaseException | None]:
         """One unordered bulk insert; a document's own error (a second answer) is its alone."""
@@ -72,24 +95,24 @@ class AnswerRepo:
         )
         return errors
 
-    async def by_id(self, answer_id: str, question_id: str) -> dict[str, Any]:
+    async def by_id(self, answer_id: str, question_id: str) -> Answer:
         return await find_by_id(
-            self.collection, answer_id, AnswerNotFound, question_id=object_id(question_id)
+            self.collection, answer_id, Answer, AnswerNotFound, question_id=object_id(question_id)
         )
 
-    async def by_user(self, question_id: str, user: str) -> dict[str, Any]:
+    async def by_user(self, question_id: str, user: str) -> Answer:
         document = await self.collection.find_one(
             {"question_id": object_id(question_id), "user": user}
         )
         if document is None:
             raise AnswerNotFound("You have not answered this question.")
-        return plain(document)
+        return plain(document, Answer)
 
-    async def of_question(self, question_id: str, page: Page) -> list[dict[str, Any]]:
+    async def of_question(self, question_id: str, page: Page) -> list[Answer]:
         cursor = self.collection.find({"question_id": object_id(question_id)})
-        return await paged_list(cursor, page, "timestamp")
+        return await paged_list(cursor, page, "timestamp", Answer)
 
-    async def update(self, answer_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, answer_id: str, fields: dict[str, Any]) -> Answer:
         """Replaces the answer's content (text, subject, abstention, choices)."""
         update: dict[str, Any] = {"$set": {key: fields[key] for key in CONTENT if key in fields}}
         missing = {key: "" for key in CONTENT if key not in fields}
@@ -100,19 +123,19 @@ class AnswerRepo:
         )
         if document is None:
             raise AnswerNotFound()
-        return plain(document)
+        return plain(document, Answer)
 
     async def delete(self, answer_id: str) -> None:
         result = await self.collection.delete_one({"_id": object_id(answer_id)})
         if result.deleted_count == 0:
             raise AnswerNotFound()
 
-    async def statistics(self, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def statistics(self, questions: list[Question]) -> list[AnswerStatistics]:
         """Per question: a count per option (mc counts each selected one), total, abstentions.
 
         `total` counts every answer, abstentions included.
         """
-        ids = [object_id(question["id"]) for question in questions]
+        ids = [stored_id(question["id"]) for question in questions]
         match = {"$match": {"question_id": {"$in": ids}}}
         totals_cursor = await self.collection.aggregate([
             match,
@@ -135,7 +158,7 @@ class AnswerRepo:
             (row["_id"]["question"], row["_id"]["choice"]): row["n"]
             for row in await choices_cursor.to_list(None)
         }
-        result = []
+        result: list[AnswerStatistics] = []
         for question, oid in zip(questions, ids, strict=True):
             row = totals.get(oid, {})
             options = range(len(question["possible_answers"]))

@@ -5,16 +5,31 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.common import now
+from arsnova.store.common import now, plain
 
 SCOPES = ("integration", "admin")
 TOKEN_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class AccessTokenInfo(TypedDict):
+    """An access token as listed: everything but its hash."""
+
+    id: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class AccessToken(AccessTokenInfo):
+    token_hash: str
 
 
 class AccessTokenNotFound(NotFound):
@@ -41,7 +56,7 @@ class AccessTokenRepo:
         except DuplicateKeyError:
             raise Conflict(f"A token named {name!r} exists already.", code="token-exists") from None
 
-    async def valid(self, token_hash: str) -> dict[str, Any] | None:
+    async def valid(self, token_hash: str) -> AccessToken | None:
         """The unrevoked, unexpired token with this hash, compared in constant time."""
         found = await self.collection.find_one({"token_hash": token_hash})
         if found is None or not hmac.compare_digest(found["token_hash"], token_hash):
@@ -50,10 +65,11 @@ class AccessTokenRepo:
             return None
         if found["expires_at"] is not None and found["expires_at"] <= now():
             return None
-        return found
+        return plain(found, AccessToken)
 
-    async def all(self) -> list[dict[str, Any]]:
-        return await self.collection.find({}, {"token_hash": 0}).sort("created_at", 1).to_list(None)
+    async def all(self) -> list[AccessTokenInfo]:
+        cursor = self.collection.find({}, {"token_hash": 0}).sort("created_at", 1)
+        return [plain(document, AccessTokenInfo) for document in await cursor.to_list(None)]
 
     async def revoke(self, name: str) -> None:
         result = await self.collection.update_one(

@@ -1,10 +1,16 @@
-"""Helpers shared by the repositories: ids, paging, documents to plain dicts."""
+"""Helpers shared by the repositories: ids, paging, documents to typed plain dicts.
+
+Nothing of the driver's leaves `store/`: each repository returns its documents
+as the `TypedDict` declared at the top of its module, with `_id` as the string
+`id` and every other ObjectId as a string.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast, overload
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -14,6 +20,11 @@ from pymongo.asynchronous.cursor import AsyncCursor
 
 from arsnova.errors import NotFound
 from arsnova.store.batching import SharedLookups
+
+# A repository's document type (a TypedDict), which `plain` declares the stored document to be.
+Document = TypeVar("Document")
+# A stored document as the driver reads it, before `plain`.
+Raw = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -72,43 +83,61 @@ def object_id(value: str) -> ObjectId | None:
         return None
 
 
-def plain(document: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A stored document with `_id` as the string `id` and other ObjectIds as strings."""
+def stored_id(value: str) -> ObjectId:
+    """The ObjectId of an `id` this store handed out (always well-formed, unlike a wire id)."""
+    return ObjectId(value)
+
+
+@overload
+def plain(document: Mapping[str, Any], kind: type[Document]) -> Document: ...
+@overload
+def plain(document: Mapping[str, Any] | None, kind: type[Document]) -> Document | None: ...
+def plain(document: Mapping[str, Any] | None, kind: type[Document]) -> Document | None:
+    """A stored document as `kind`: `_id` as the string `id`, other ObjectIds as strings.
+
+    The driver's documents are untyped; `kind` is the shape the calling
+    repository writes, which this cast declares rather than checks.
+    """
     if document is None:
         return None
     result = {key: str(value) if isinstance(value, ObjectId) else value
               for key, value in document.items() if key != "_id"}  # fmt: skip
     result["id"] = str(document["_id"])
-    return result
+    return cast(Document, result)
 
 
 async def find_by_id(
-    collection: AsyncCollection, raw_id: str, missing: type[NotFound], **scope: Any
-) -> dict[str, Any]:
+    collection: AsyncCollection[Raw],
+    raw_id: str,
+    kind: type[Document],
+    missing: type[NotFound],
+    **scope: Any,
+) -> Document:
     """The document with this wire id (and `scope`'s fields); `missing` if malformed or absent."""
     oid = object_id(raw_id)
     document = None if oid is None else await collection.find_one({"_id": oid, **scope})
     if document is None:
         raise missing()
-    return plain(document)
+    return plain(document, kind)
 
 
 async def shared_by_id(
-    lookups: SharedLookups[ObjectId, dict[str, Any] | None],
+    lookups: SharedLookups[ObjectId, Raw | None],
     raw_id: str,
+    kind: type[Document],
     missing: type[NotFound],
     **scope: Any,
-) -> dict[str, Any]:
+) -> Document:
     """`find_by_id` through lookups shared by concurrent callers; `scope` is checked here."""
     oid = object_id(raw_id)
     document = None if oid is None else await lookups.get(oid)
     if document is None or any(document.get(key) != value for key, value in scope.items()):
         raise missing()
-    return plain(document)
+    return plain(document, kind)
 
 
 async def undo_if_session_deleted(
-    collection: AsyncCollection, written: list[dict[str, Any]]
+    collection: AsyncCollection[Raw], written: list[dict[str, Any]]
 ) -> None:
     """Removes what was just written (each selector has its `session_id`) to a deleted session.
 
@@ -125,7 +154,7 @@ async def undo_if_session_deleted(
         await collection.delete_many({"$or": orphans})
 
 
-def paged(cursor: AsyncCursor, page: Page, default_sort: str) -> AsyncCursor:
+def paged(cursor: AsyncCursor[Raw], page: Page, default_sort: str) -> AsyncCursor[Raw]:
     direction = DESCENDING if page.descending else ASCENDING
     cursor = cursor.sort([(page.sort or default_sort, direction), ("_id", direction)])
     if page.offset:
@@ -135,5 +164,7 @@ def paged(cursor: AsyncCursor, page: Page, default_sort: str) -> AsyncCursor:
     return cursor
 
 
-async def paged_list(cursor: AsyncCursor, page: Page, default_sort: str) -> list[dict[str, Any]]:
-    return [plain(doc) for doc in await paged(cursor, page, default_sort).to_list(None)]
+async def paged_list(
+    cursor: AsyncCursor[Raw], page: Page, default_sort: str, kind: type[Document]
+) -> list[Document]:
+    return [plain(doc, kind) for doc in await paged(cursor, page, default_sort).to_list(None)]

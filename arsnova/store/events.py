@@ -11,16 +11,44 @@ a thousand writes per event).
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NotRequired, TypedDict
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from arsnova.store.common import now, object_id, plain
+from arsnova.store.common import Raw, now, object_id, plain
 
 GLOBAL_STREAM = "global"
+
+
+class Event(TypedDict):
+    """One event of a stream's log."""
+
+    id: str
+    stream: str
+    sequence: int  # gap-free and increasing within its stream
+    type: str
+    scope: str
+    time: datetime
+    data: Any  # the event's body, as the broadcaster gave it
+    audience: str  # all, or staff (the session's owner and admins)
+
+
+class EventConnection(TypedDict):
+    """An `/events` connection's state; `id` is the hash of the token it used."""
+
+    id: str
+    login_id: str
+    node: str
+    sid: str
+    positions: dict[str, int]  # the acknowledged sequence per stream
+    subscriptions: list[str]  # the keywords of the sessions it subscribed to
+    connected: bool
+    idle: bool
+    updated_at: datetime
+    superseded: NotRequired[bool]  # taken over by a reconnect
 
 
 def login_stream(login_id: str) -> str:
@@ -38,7 +66,7 @@ class EventLog:
 
     async def append(
         self, stream: str, event_type: str, scope: str, data: Any, audience: str = "all"
-    ) -> dict[str, Any]:
+    ) -> Event:
         """Stores one event under the stream's next sequence number.
 
         `audience` is `all` or `staff` (the session's owner and admins only).
@@ -50,6 +78,8 @@ class EventLog:
             with contextlib.suppress(DuplicateKeyError):
                 await self.streams.insert_one({"_id": stream, "head": 0, "pruned_below": 1})
             counter = await self._next(stream)
+            if counter is None:  # the stream was forgotten in between: it starts afresh
+                raise RuntimeError(f"the event stream {stream!r} has no counter")
         event = {
             "stream": stream,
             "sequence": counter["head"],
@@ -60,9 +90,9 @@ class EventLog:
             "audience": audience,
         }
         await self.events.insert_one(event)
-        return plain(event)
+        return plain(event, Event)
 
-    async def _next(self, stream: str) -> dict[str, Any] | None:
+    async def _next(self, stream: str) -> Raw | None:
         return await self.streams.find_one_and_update(
             {"_id": stream}, {"$inc": {"head": 1}}, return_document=ReturnDocument.AFTER
         )
@@ -79,10 +109,10 @@ class EventLog:
         found = await self.streams.find_one({"_id": stream}, {"pruned_below": 1})
         return 1 if found is None else found["pruned_below"]
 
-    async def after(self, stream: str, sequence: int, limit: int) -> list[dict[str, Any]]:
+    async def after(self, stream: str, sequence: int, limit: int) -> list[Event]:
         cursor = self.events.find({"stream": stream, "sequence": {"$gt": sequence}})
         documents = await cursor.sort("sequence", 1).limit(limit).to_list(None)
-        return [plain(document) for document in documents]
+        return [plain(document, Event) for document in documents]
 
     async def prune(self, max_age: int, max_events: int) -> None:
         """Keeps at most `max_events` per stream, none older than `max_age` seconds."""
@@ -139,15 +169,16 @@ class EventConnectionRepo:
             "updated_at": now(),
         })  # fmt: skip
 
-    async def get(self, token_hash: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": token_hash})
+    async def get(self, token_hash: str) -> EventConnection | None:
+        return plain(await self.collection.find_one({"_id": token_hash}), EventConnection)
 
-    async def take_over(self, token_hash: str, login_id: str) -> dict[str, Any] | None:
+    async def take_over(self, token_hash: str, login_id: str) -> EventConnection | None:
         """Claims a previous connection of the same login for a reconnect, once."""
-        return await self.collection.find_one_and_update(
+        previous = await self.collection.find_one_and_update(
             {"_id": token_hash, "login_id": object_id(login_id), "superseded": {"$ne": True}},
             {"$set": {"superseded": True, "connected": False}},
         )
+        return plain(previous, EventConnection)
 
     async def save(self, token_hash: str, **fields: Any) -> None:
         await self.collection.update_one(

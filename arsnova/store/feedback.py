@@ -16,7 +16,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from arsnova.store.batching import GroupCommit
-from arsnova.store.common import now, object_id, undo_if_session_deleted
+from arsnova.store.common import now, object_id, stored_id, undo_if_session_deleted
+from arsnova.store.sessions import Session
 
 VALUES = 4
 AWAY = 3
@@ -39,12 +40,12 @@ class FeedbackRepo:
         # stored are stored together, one bulk write (a third of the database's time).
         self.votes: GroupCommit[Vote] = GroupCommit(self._store_votes)
 
-    async def vote(self, session: dict[str, Any], user: str, value: int, ttl: int) -> None:
+    async def vote(self, session: Session, user: str, value: int, ttl: int) -> None:
         """Records `user`'s current value (the last one wins) and renews its lifetime."""
         moment = now()
         expires_at = None if value == AWAY else moment + timedelta(seconds=ttl)
         await self.votes.submit(Vote(
-            object_id(session["id"]),
+            stored_id(session["id"]),
             user,
             {"keyword": session["keyword"], "value": value, "updated_at": moment,
              "expires_at": expires_at},
@@ -75,7 +76,7 @@ class FeedbackRepo:
     async def counts(self, keyword: str) -> list[int]:
         """`[faster, ok, slower, away]`: how many users currently hold each value."""
         counts = [0] * VALUES
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {"keyword": keyword}},
             {"$group": {"_id": "$value", "count": {"$sum": 1}}},
         ]

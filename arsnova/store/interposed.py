@@ -6,7 +6,8 @@ questions; the API never shows it, so questions stay anonymous to the owner.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,8 +20,23 @@ from arsnova.store.common import (
     object_id,
     paged_list,
     plain,
+    stored_id,
     undo_if_session_deleted,
 )
+from arsnova.store.sessions import Session
+
+
+class AudienceQuestion(TypedDict):
+    """An interposed question as the repository returns it; `author` is never shown."""
+
+    id: str
+    session_id: str
+    session_keyword: str
+    author: str
+    timestamp: datetime
+    subject: str
+    text: str
+    read: bool
 
 
 class AudienceQuestionNotFound(NotFound):
@@ -33,11 +49,11 @@ class AudienceQuestionRepo:
         self.collection = db["interposed_questions"]
 
     async def create(
-        self, session: dict[str, Any], author: str, fields: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, session: Session, author: str, fields: dict[str, Any]
+    ) -> AudienceQuestion:
         document = {
             **fields,
-            "session_id": object_id(session["id"]),
+            "session_id": stored_id(session["id"]),
             "session_keyword": session["keyword"],
             "author": author,
             "timestamp": now(),
@@ -48,7 +64,7 @@ class AudienceQuestionRepo:
         await undo_if_session_deleted(
             self.collection, [{"_id": result.inserted_id, "session_id": document["session_id"]}]
         )
-        return plain(document)
+        return plain(document, AudienceQuestion)
 
     def _selector(self, session_id: str, question_id: str) -> dict[str, Any]:
         """Matches one question of one session; a malformed id matches nothing (404)."""
@@ -57,15 +73,16 @@ class AudienceQuestionRepo:
             raise AudienceQuestionNotFound()
         return {"_id": oid, "session_id": object_id(session_id)}
 
-    async def get(self, session_id: str, question_id: str) -> dict[str, Any]:
+    async def get(self, session_id: str, question_id: str) -> AudienceQuestion:
         return await find_by_id(
             self.collection,
             question_id,
+            AudienceQuestion,
             AudienceQuestionNotFound,
             session_id=object_id(session_id),
         )
 
-    async def mark_read(self, session_id: str, question_id: str) -> dict[str, Any]:
+    async def mark_read(self, session_id: str, question_id: str) -> AudienceQuestion:
         """Sets `read` and returns the question as it is now stored."""
         document = await self.collection.find_one_and_update(
             self._selector(session_id, question_id),
@@ -74,16 +91,17 @@ class AudienceQuestionRepo:
         )
         if document is None:
             raise AudienceQuestionNotFound()
-        return plain(document)
+        return plain(document, AudienceQuestion)
 
     async def of_session(
         self, session_id: str, page: Page, author: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[AudienceQuestion]:
         """The session's questions, or only those of `author`."""
         selector: dict[str, Any] = {"session_id": object_id(session_id)}
         if author is not None:
             selector["author"] = author
-        return await paged_list(self.collection.find(selector), page, "timestamp")
+        cursor = self.collection.find(selector)
+        return await paged_list(cursor, page, "timestamp", AudienceQuestion)
 
     async def delete(self, session_id: str, question_id: str) -> None:
         result = await self.collection.delete_one(self._selector(session_id, question_id))

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.store.common import now, object_id, plain
 
 
+class Login(TypedDict):
+    """A login as the repository returns it (the cookie's token only as its hash)."""
+
+    id: str
+    token_hash: str
+    username: str
+    type: str
+    created_at: datetime
+    last_seen: datetime
+    expires_at: datetime
+    # Set once its expiry was announced (`warn`), or all its sockets reported idle.
+    warned: NotRequired[bool]
+    idle: NotRequired[bool]
+
+
 class LoginRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["logins"]
 
-    async def create(self, token_hash: str, username: str, login_type: str, idle: int) -> dict:
+    async def create(self, token_hash: str, username: str, login_type: str, idle: int) -> Login:
         moment = now()
-        document = {
+        document: dict[str, object] = {
             "token_hash": token_hash,
             "username": username,
             "type": login_type,
@@ -26,23 +41,24 @@ class LoginRepo:
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
-        return plain(document)
+        return plain(document, Login)
 
-    async def active(self, token_hash: str) -> dict[str, Any] | None:
+    async def active(self, token_hash: str) -> Login | None:
         """The unexpired login of a token (the TTL index removes expired ones lazily)."""
         document = await self.collection.find_one(
             {"token_hash": token_hash, "expires_at": {"$gt": now()}}
         )
-        return plain(document)
+        return plain(document, Login)
 
-    async def by_id(self, login_id: str) -> dict[str, Any] | None:
+    async def by_id(self, login_id: str) -> Login | None:
         """The unexpired login with this id."""
         oid = object_id(login_id)
         if oid is None:
             return None
-        return plain(await self.collection.find_one({"_id": oid, "expires_at": {"$gt": now()}}))
+        found = await self.collection.find_one({"_id": oid, "expires_at": {"$gt": now()}})
+        return plain(found, Login)
 
-    async def touch(self, login_id: str, idle: int) -> dict[str, Any] | None:
+    async def touch(self, login_id: str, idle: int) -> Login | None:
         """Extends an unexpired login by `idle` seconds from now; returns it as it was before.
 
         Clears the inactivity warning: a caller that finds `warned` in the
@@ -57,7 +73,7 @@ class LoginRepo:
                 "warned": False,
             }},
         )  # fmt: skip
-        return plain(document)
+        return plain(document, Login)
 
     async def set_idle(self, login_id: str, idle: bool) -> None:
         """An idle login is no longer extended by REST requests (all its sockets said so)."""
@@ -77,7 +93,7 @@ class LoginRepo:
         query = {"_id": {"$in": ids}, "expires_at": {"$gt": now()}}
         return [str(oid) for oid in await self.collection.distinct("_id", query)]
 
-    async def expiring(self, login_ids: list[str], within: int) -> list[dict[str, Any]]:
+    async def expiring(self, login_ids: list[str], within: int) -> list[Login]:
         """Those of `login_ids` that expire within `within` seconds and were not warned yet."""
         moment = now()
         cursor = self.collection.find({
@@ -85,7 +101,7 @@ class LoginRepo:
             "expires_at": {"$gt": moment, "$lte": moment + timedelta(seconds=within)},
             "warned": {"$ne": True},
         })  # fmt: skip
-        return [plain(document) async for document in cursor]
+        return [plain(document, Login) async for document in cursor]
 
     async def delete(self, token_hash: str) -> None:
         await self.collection.delete_one({"token_hash": token_hash})

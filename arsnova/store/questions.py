@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -11,7 +11,41 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import SharedLookups
-from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id
+from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id, stored_id
+from arsnova.store.sessions import Session
+
+
+class PossibleAnswer(TypedDict):
+    id: str
+    text: str
+    correct: bool
+
+
+class Question(TypedDict):
+    """A lecturer question as the repository returns it."""
+
+    id: str
+    session_id: str
+    session_keyword: str
+    timestamp: datetime
+    question_type: str
+    subject: str
+    text: str
+    active: bool
+    released_for: str
+    possible_answers: list[PossibleAnswer]
+    no_correct: bool
+    show_statistic: bool
+    show_answer: bool
+    # Optional in a new question's body, so stored only when given.
+    number: NotRequired[int | None]
+    duration: NotRequired[int | None]
+
+
+class BinnedQuestion(Question):
+    """A question in its session's bin."""
+
+    deleted_at: datetime
 
 
 class QuestionNotFound(NotFound):
@@ -34,21 +68,21 @@ class QuestionRepo:
             lambda oid: self.collection.find_one({"_id": oid})
         )
 
-    async def create(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, session: Session, fields: dict[str, Any]) -> Question:
         document = {
             **fields,
-            "session_id": object_id(session["id"]),
+            "session_id": stored_id(session["id"]),
             "session_keyword": session["keyword"],
             "timestamp": now(),
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
-        return plain(document)
+        return plain(document, Question)
 
-    async def by_id(self, question_id: str, session_id: str | None = None) -> dict[str, Any]:
+    async def by_id(self, question_id: str, session_id: str | None = None) -> Question:
         """The question; with `session_id`, only if it belongs to that session."""
         scope = {} if session_id is None else {"session_id": object_id(session_id)}
-        return await shared_by_id(self.lookups, question_id, QuestionNotFound, **scope)
+        return await shared_by_id(self.lookups, question_id, Question, QuestionNotFound, **scope)
 
     async def of_session(
         self,
@@ -57,7 +91,7 @@ class QuestionRepo:
         *,
         released_for: list[str] | None = None,
         unanswered_by: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Question]:
         """The session's questions; with `released_for`, only published ones released so.
 
         `unanswered_by` leaves out the questions that user answered.
@@ -72,15 +106,15 @@ class QuestionRepo:
                 "question_id", {"session_id": oid, "user": unanswered_by}
             )
             query["_id"] = {"$nin": answered}
-        return await paged_list(self.collection.find(query), page, "timestamp")
+        return await paged_list(self.collection.find(query), page, "timestamp", Question)
 
-    async def update(self, question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, question: Question, changes: dict[str, Any]) -> Question:
         """Applies `changes`; the type and the number of options stay once it has answers.
 
         Stored answers refer to options by index, so changing either would
         silently falsify the statistics (409 `question-has-answers`).
         """
-        oid = object_id(question["id"])
+        oid = stored_id(question["id"])
         new_type = changes.get("question_type", question["question_type"])
         new_options = changes.get("possible_answers", question["possible_answers"])
         reshaped = new_type != question["question_type"] or len(new_options) != len(
@@ -99,15 +133,15 @@ class QuestionRepo:
         self.lookups.forget(oid)  # a lookup from before the change is not shared on
         if document is None:
             raise QuestionNotFound()
-        return plain(document)
+        return plain(document, Question)
 
-    async def delete(self, question: dict[str, Any]) -> None:
+    async def delete(self, question: Question) -> None:
         """Moves the question to the session's bin; its answers wait there with it.
 
         Written to the bin first, so a failure in between leaves a copy in
         both places (restore tolerates that), never in neither.
         """
-        oid = object_id(question["id"])
+        oid = stored_id(question["id"])
         document = await self.collection.find_one({"_id": oid})
         if document is None:
             raise QuestionNotFound()
@@ -115,13 +149,15 @@ class QuestionRepo:
         await self.collection.delete_one({"_id": oid})
         self.lookups.forget(oid)
 
-    async def binned(self, session_id: str, page: Page) -> list[dict[str, Any]]:
+    async def binned(self, session_id: str, page: Page) -> list[BinnedQuestion]:
         query = self.bin.find({"session_id": object_id(session_id)})
-        return await paged_list(query, page, "deleted_at")
+        return await paged_list(query, page, "deleted_at", BinnedQuestion)
 
-    async def restore(self, session_id: str, question_id: str) -> dict[str, Any]:
+    async def restore(self, session_id: str, question_id: str) -> Question:
         """Puts a binned question back, with its answers."""
         oid = object_id(question_id)
+        if oid is None:
+            raise BinnedQuestionNotFound()
         document = await self.bin.find_one({"_id": oid, "session_id": object_id(session_id)})
         if document is None:
             raise BinnedQuestionNotFound()
@@ -129,7 +165,7 @@ class QuestionRepo:
         await self.collection.replace_one({"_id": oid}, document, upsert=True)
         self.lookups.forget(oid)
         await self.bin.delete_one({"_id": oid})
-        return plain(document)
+        return plain(document, Question)
 
     async def purge_bin(self, older_than: timedelta) -> int:
         """Deletes binned questions (and their answers) kept longer than `older_than`."""

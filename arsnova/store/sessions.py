@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -19,10 +20,32 @@ from arsnova.store.common import (
     paged_list,
     plain,
     shared_by_id,
+    stored_id,
     undo_if_session_deleted,
 )
 
 KEYWORD_ATTEMPTS = 20
+
+
+class Session(TypedDict):
+    """A lecture session as the repository returns it."""
+
+    id: str
+    keyword: str
+    name: str
+    short_name: str
+    creator: str
+    active: bool
+    created_at: datetime
+    last_owner_activity: datetime
+    course_type: str
+    course_id: str
+    course_session: bool
+    # Not in sessions stored before live feedback locks and places (read with a default).
+    feedback_lock: NotRequired[bool]
+    capacity: NotRequired[int | None]
+    place_duration: NotRequired[int | None]
+    allocated: NotRequired[int]
 
 
 def new_keyword() -> str:
@@ -49,7 +72,7 @@ class SessionRepo:
             lambda oid: self.collection.find_one({"_id": oid})
         )
 
-    async def create(self, creator: str, fields: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, creator: str, fields: dict[str, Any]) -> Session:
         """Inserts a session under a fresh unique keyword (retried on collision)."""
         moment = now()
         for _attempt in range(KEYWORD_ATTEMPTS):
@@ -73,19 +96,19 @@ class SessionRepo:
             except DuplicateKeyError:
                 continue
             document["_id"] = result.inserted_id
-            return plain(document)
+            return plain(document, Session)
         raise Conflict("No free keyword was found; try again.", code="keyword-exhausted")
 
-    async def by_keyword(self, keyword: str) -> dict[str, Any]:
+    async def by_keyword(self, keyword: str) -> Session:
         document = await self.lookups.get(keyword)
         if document is None:
             raise SessionNotFound()
-        return plain(document)
+        return plain(document, Session)
 
-    async def by_id(self, session_id: str) -> dict[str, Any]:
-        return await shared_by_id(self.lookups_by_id, session_id, SessionNotFound)
+    async def by_id(self, session_id: str) -> Session:
+        return await shared_by_id(self.lookups_by_id, session_id, Session, SessionNotFound)
 
-    async def update(self, keyword: str, fields: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, keyword: str, fields: dict[str, Any]) -> Session:
         document = await self.collection.find_one_and_update(
             {"keyword": keyword},
             {"$set": {**fields, "last_owner_activity": now()}},
@@ -95,14 +118,14 @@ class SessionRepo:
         if document is None:
             raise SessionNotFound()
         self.lookups_by_id.forget(document["_id"])
-        return plain(document)
+        return plain(document, Session)
 
-    async def delete(self, session: dict[str, Any]) -> None:
+    async def delete(self, session: Session) -> None:
         """Deletes a session, then its questions, answers, interposed questions, visits, votes.
 
         The session goes first: see `undo_if_session_deleted` for the writes racing this.
         """
-        oid = object_id(session["id"])
+        oid = stored_id(session["id"])
         await self.collection.delete_one({"_id": oid})
         self.lookups.forget(session["keyword"])
         self.lookups_by_id.forget(oid)
@@ -113,14 +136,14 @@ class SessionRepo:
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})
 
-    async def record_visit(self, user: str, session: dict[str, Any]) -> None:
+    async def record_visit(self, user: str, session: Session) -> None:
         await self.visits.update_one(
-            {"user": user, "session_id": object_id(session["id"])},
+            {"user": user, "session_id": stored_id(session["id"])},
             {"$set": {"visited_at": now(), "keyword": session["keyword"]}},
             upsert=True,
         )
         await undo_if_session_deleted(
-            self.visits, [{"user": user, "session_id": object_id(session["id"])}]
+            self.visits, [{"user": user, "session_id": stored_id(session["id"])}]
         )
 
     async def has_visited(self, user: str, session_id: str) -> bool:
@@ -129,15 +152,17 @@ class SessionRepo:
         )
         return found is not None
 
-    async def owned(self, user: str, page: Page) -> list[dict[str, Any]]:
-        return await paged_list(self.collection.find({"creator": user}), page, "created_at")
+    async def owned(self, user: str, page: Page) -> list[Session]:
+        cursor = self.collection.find({"creator": user})
+        return await paged_list(cursor, page, "created_at", Session)
 
-    async def visited(self, user: str, page: Page) -> list[dict[str, Any]]:
+    async def visited(self, user: str, page: Page) -> list[Session]:
         ids = await self.visits.distinct("session_id", {"user": user})
-        return await paged_list(self.collection.find({"_id": {"$in": ids}}), page, "created_at")
+        cursor = self.collection.find({"_id": {"$in": ids}})
+        return await paged_list(cursor, page, "created_at", Session)
 
-    async def everything(self, page: Page) -> list[dict[str, Any]]:
-        return await paged_list(self.collection.find({}), page, "created_at")
+    async def everything(self, page: Page) -> list[Session]:
+        return await paged_list(self.collection.find({}), page, "created_at", Session)
 
     async def count(self, active: bool) -> int:
         return await self.collection.count_documents({"active": active})

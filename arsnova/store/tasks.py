@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import NotFound
 from arsnova.store.common import find_by_id, now, object_id, plain
+
+
+class Task(TypedDict):
+    """A long-running job as the repository returns it."""
+
+    id: str
+    kind: str
+    owner: str
+    login_id: str
+    keyword: str
+    status: str  # queued, running, finished or failed
+    progress: int  # percent
+    created_at: datetime
+    result: Any  # the job's outcome (an export's JSON document), once finished
+    error: str | None
+    updated_at: NotRequired[datetime]  # from its first progress report
 
 
 class TaskNotFound(NotFound):
@@ -20,8 +37,8 @@ class TaskRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["tasks"]
 
-    async def create(self, kind: str, owner: str, login_id: str, keyword: str) -> dict[str, Any]:
-        document = {
+    async def create(self, kind: str, owner: str, login_id: str, keyword: str) -> Task:
+        document: dict[str, Any] = {
             "kind": kind,
             "owner": owner,
             "login_id": object_id(login_id),
@@ -34,12 +51,12 @@ class TaskRepo:
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
-        return plain(document)
+        return plain(document, Task)
 
-    async def get(self, task_id: str, owner: str) -> dict[str, Any]:
-        return await find_by_id(self.collection, task_id, TaskNotFound, owner=owner)
+    async def get(self, task_id: str, owner: str) -> Task:
+        return await find_by_id(self.collection, task_id, Task, TaskNotFound, owner=owner)
 
-    async def update(self, task_id: str, **fields: Any) -> dict[str, Any]:
+    async def update(self, task_id: str, **fields: Any) -> Task:
         document = await self.collection.find_one_and_update(
             {"_id": object_id(task_id)},
             {"$set": {**fields, "updated_at": now()}},
@@ -47,4 +64,4 @@ class TaskRepo:
         )
         if document is None:
             raise TaskNotFound()
-        return plain(document)
+        return plain(document, Task)
