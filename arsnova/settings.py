@@ -335,9 +335,8 @@ def _origin(raw: str) -> str:
         or "?" in origin
         or "#" in origin
     ):
-        raise ValueError(
-            f"{origin!r} is not an http(s) origin (scheme://host[:port], no path, query or fragment)"
-        )
+        shape = "scheme://host[:port], no path, query or fragment"
+        raise ValueError(f"{origin!r} is not an http(s) origin ({shape})")
     return origin
 
 
