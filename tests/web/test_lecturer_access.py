@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from tests.web.conftest import LAPTOP
 from tests.web.test_lecture import start_session
 
 
-async def test_a_student_who_opens_the_lecturer_url_lands_on_the_student_page(
-    open_page, base_url, page_errors
-):
+@pytest.fixture
+async def lecture(open_page, base_url):
+    """A lecturer's page (a laptop) and the keyword of the session they just created."""
     lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
-    keyword = await start_session(lecturer)
+    return lecturer, await start_session(lecturer)
+
+
+async def test_a_student_who_opens_the_lecturer_url_lands_on_the_student_page(
+    open_page, base_url, page_errors, lecture
+):
+    lecturer, keyword = lecture
     student = await open_page(f"{base_url}/join/{keyword}")
     await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
 
@@ -29,10 +36,9 @@ async def test_a_student_who_opens_the_lecturer_url_lands_on_the_student_page(
 
 
 async def test_an_unknown_keyword_lands_on_the_landing_page_with_a_notice(
-    open_page, base_url, page_errors
+    base_url, page_errors, lecture
 ):
-    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
-    await start_session(lecturer)
+    lecturer, _keyword = lecture
     await lecturer.goto(f"{base_url}/lecturer/00000000")
     await lecturer.wait_for_url(f"{base_url}/?notification=keyword-invalid")
     banner = lecturer.locator("#banner")
@@ -41,10 +47,9 @@ async def test_an_unknown_keyword_lands_on_the_landing_page_with_a_notice(
 
 
 async def test_without_a_login_the_lecturer_url_offers_one_then_shows_whose_it_is(
-    open_page, base_url, page_errors
+    open_page, base_url, page_errors, lecture
 ):
-    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
-    keyword = await start_session(lecturer)
+    _lecturer, keyword = lecture
     visitor = await open_page(f"{base_url}/lecturer/{keyword}")
     await expect(visitor.get_by_role("button", name="Continue as guest lecturer")).to_be_visible()
     await visitor.get_by_role("button", name="Continue as guest lecturer").click()
