@@ -31,7 +31,7 @@ from arsnova.ratelimit import by_address, by_user
 from arsnova.settings import Settings
 from arsnova.store.common import now
 from arsnova.store.logins import Login
-from arsnova.urls import split_url
+from arsnova.urls import own_origin, split_url
 
 SERVICE_PREFIX = "integration:"  # user names of access-token service accounts
 PLATFORM_SCOPE = "integration"  # a learning platform's token: course sessions, /integration/
@@ -294,5 +294,4 @@ def is_safe_redirect(request: web.Request, url: str) -> bool:
     if parts.scheme not in ("http", "https"):
         return False
     origin = f"{parts.scheme}://{parts.netloc}"
-    own = f"{request.scheme}://{request.host}"
-    return origin == own or origin in request.app[settings_key].cors_origins
+    return origin == own_origin(request) or origin in request.app[settings_key].cors_origins

@@ -60,6 +60,7 @@ class Settings:
     login_idle_timeout: int = 3 * 3600
     active_user_window: int = 300
     socket_url: str | None = None
+    public_url: str | None = None
     feedback_ttl: int = 600
     feedback_sweep_interval: float = 5.0
     broadcast_interval: float = 0.1
@@ -128,6 +129,7 @@ class Settings:
         read("ARSNOVA_ADMINS", "admins", _names)
         read("ARSNOVA_LOGIN_IDLE_TIMEOUT", "login_idle_timeout", _int_between(60, 30 * 86400))
         read("ARSNOVA_SOCKET_URL", "socket_url", _http_url)
+        read("ARSNOVA_PUBLIC_URL", "public_url", _origin)
         read("ARSNOVA_FEEDBACK_TTL", "feedback_ttl", _int_between(1, 7 * 86400))
         read(
             "ARSNOVA_FEEDBACK_SWEEP_INTERVAL", "feedback_sweep_interval", _float_between(0.1, 3600)
@@ -313,12 +315,29 @@ def _secret(raw: str) -> str:
 
 
 def _origins(raw: str) -> tuple[str, ...]:
-    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
-    for origin in origins:
+    return tuple(_origin(part) for part in raw.split(",") if part.strip())
+
+
+def _origin(raw: str) -> str:
+    """`scheme://host[:port]`, as browsers send it in `Origin` (a trailing slash is dropped)."""
+    origin = raw.strip().rstrip("/")
+    try:
         parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-            raise ValueError(f"{origin!r} is not an http(s) origin")
-    return origins
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path
+        or "?" in origin
+        or "#" in origin
+    ):
+        shape = "scheme://host[:port], no path, query or fragment"
+        raise ValueError(f"{origin!r} is not an http(s) origin ({shape})")
+    return origin
 
 
 def _names(raw: str) -> frozenset[str]:

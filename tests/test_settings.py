@@ -23,6 +23,7 @@ def test_defaults(tmp_path):
     assert settings.max_body == 1024 * 1024
     assert settings.log_level == "INFO"
     assert settings.cors_origins == ()
+    assert settings.public_url is None
     assert settings.db_name == "arsnova"
 
 
@@ -39,6 +40,7 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_MAX_BODY="2048",
         ARSNOVA_EMBEDDED_COMMAND="/opt/venv/bin/python -m secantus",
         ARSNOVA_SOCKET_URL="https://rt.example/",
+        ARSNOVA_PUBLIC_URL="http://192.168.1.20:8080/",
         ARSNOVA_FEEDBACK_TTL="120",
         ARSNOVA_FEEDBACK_SWEEP_INTERVAL="0.5",
         ARSNOVA_BROADCAST_INTERVAL_MS="250",
@@ -70,6 +72,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.embedded_command == ("/opt/venv/bin/python", "-m", "secantus")
     assert settings.secret == "s" * 40
     assert settings.socket_url == "https://rt.example"
+    assert settings.public_url == "http://192.168.1.20:8080"
     assert settings.feedback_ttl == 120 and settings.feedback_sweep_interval == 0.5
     assert settings.broadcast_interval == 0.25 and settings.user_count_interval == 2.0
     assert (settings.socket_token_ttl, settings.ack_timeout, settings.heartbeat_interval) == (
@@ -99,6 +102,14 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SECRET", "short", "at least 32"),
         ("ARSNOVA_CORS_ORIGINS", "not-an-origin", "not an http(s) origin"),
         ("ARSNOVA_CORS_ORIGINS", "https://a.example/path", "not an http(s) origin"),
+        ("ARSNOVA_CORS_ORIGINS", "https://a.example?x=1", "not an http(s) origin"),
+        ("ARSNOVA_PUBLIC_URL", "arsnova.example", "not an http(s) origin"),
+        ("ARSNOVA_PUBLIC_URL", "ftp://arsnova.example", "not an http(s) origin"),
+        ("ARSNOVA_PUBLIC_URL", "https://arsnova.example/lecture", "no path, query or fragment"),
+        ("ARSNOVA_PUBLIC_URL", "https://arsnova.example/?x=1", "no path, query or fragment"),
+        ("ARSNOVA_PUBLIC_URL", "https://arsnova.example#top", "no path, query or fragment"),
+        ("ARSNOVA_PUBLIC_URL", "https://arsnova.example:99999", "not an http(s) origin"),
+        ("ARSNOVA_PUBLIC_URL", "https://[::1", "not an http(s) origin"),
         ("ARSNOVA_LOG_LEVEL", "loud", "must be one of"),
         ("ARSNOVA_MAX_BODY", "-1", "between"),
         ("ARSNOVA_ENV", "staging", "must be one of"),

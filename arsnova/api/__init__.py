@@ -5,6 +5,7 @@ from aiohttp import web
 from arsnova.api import (
     audience,
     auth,
+    configuration,
     feedback,
     health,
     integration,
@@ -28,6 +29,7 @@ def setup_api(app: web.Application) -> None:
         audience,
         feedback,
         sockets,
+        configuration,
         statistics,
         tasks,
     ):

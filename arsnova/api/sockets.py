@@ -13,6 +13,7 @@ from arsnova.identity import Identity
 from arsnova.keys import settings_key, store_key
 from arsnova.schemas.events import SocketTokenSchema
 from arsnova.schemas.feedback import SocketAssignSchema
+from arsnova.urls import own_origin
 
 routes = web.RouteTableDef()
 assign_schema = SocketAssignSchema()
@@ -23,7 +24,7 @@ token_schema = SocketTokenSchema()
 @operation(responses={200: TEXT}, login=False)
 async def socket_url(request: web.Request) -> web.Response:
     """The Socket.IO server's URL: `ARSNOVA_SOCKET_URL`, or this server's own origin."""
-    url = request.app[settings_key].socket_url or f"{request.scheme}://{request.host}"
+    url = request.app[settings_key].socket_url or own_origin(request)
     return web.Response(text=url, content_type="text/plain")
 
 

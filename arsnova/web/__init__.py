@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from arsnova.auth import caller_of, current_user
+from arsnova.errors import ArsnovaError
 from arsnova.keys import settings_key
+from arsnova.services.policy import manages
+from arsnova.services.sessions import find_session
+from arsnova.store.sessions import SessionNotFound
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +67,33 @@ def content_security_policy(request: web.Request) -> str:
 
 routes.get("/")(page("landing"))
 routes.get("/lecturer/")(page("lecturer"))
-routes.get("/lecturer/{keyword}")(page("lecturer"))
 routes.get("/join/{keyword}")(page("student"))
+
+
+@routes.get("/lecturer/{keyword}")
+async def lecturer_page(request: web.Request) -> web.StreamResponse:
+    """The lecturer page of one session, for its owner and admins only.
+
+    Anyone else logged in is sent to the student page of the session; an
+    unknown keyword to the landing page, which says so. Without a login the
+    page offers one (and the reload comes back here). The lookup counts
+    against the probing limits like the REST one; when it cannot be made
+    (limits, database) the page comes anyway and shows the API's error.
+    """
+    user = session = None
+    try:
+        user = await current_user(request)
+        if user is not None:
+            keyword = request.match_info["keyword"]
+            caller = await caller_of(request)
+            session = await find_session(request.app, keyword, caller, request.remote)
+    except SessionNotFound:
+        raise web.HTTPFound("/?notification=keyword-invalid") from None
+    except ArsnovaError:
+        pass
+    if user is not None and session is not None and not manages(user, session):
+        raise web.HTTPFound(f"/join/{quote(session['keyword'], safe='')}")
+    return page_response(request, STATIC / "lecturer.html")
 
 
 @routes.get("/join/")

@@ -60,6 +60,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/openapi.json"): (PUBLIC, "/openapi.json", None),
     ("GET", "/statistics"): (PUBLIC, "/statistics", None),
     ("GET", "/socket/url"): (PUBLIC, "/socket/url", None),
+    ("GET", "/configuration/"): (PUBLIC, "/configuration/", None),
     ("GET", "/auth/login"): (PUBLIC, "/auth/login?type=nonsense", None),
     ("GET", "/auth/link"): (PUBLIC, "/auth/link?token=nonsense", None),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),

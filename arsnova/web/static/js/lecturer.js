@@ -25,6 +25,7 @@ const MAX_OPTIONS = { abcd: 4, sc: 26, mc: 26 };
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
 const AUDIENCE_PAGE = 50; // audience questions shown at first and per "load more"
 const NEWEST_PAGE = 10; // looked through per request for live arrivals
+const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d+){3}|\[::1\])$/i; // only this computer reaches it
 
 const state = {
   session: null,
@@ -113,9 +114,16 @@ async function createSession(event) {
 // ---- one session ----
 
 async function openSession() {
-  state.session = await api("GET", `/session/${encodeURIComponent(keyword)}`);
+  const [session, configuration] = await Promise.all([
+    api("GET", `/session/${encodeURIComponent(keyword)}`),
+    api("GET", "/configuration/"),
+  ]);
+  state.session = session;
   show("session-view");
-  const joinUrl = new URL(`/join/${state.session.keyword}`, location.origin).href;
+  // The server's public address (ARSNOVA_PUBLIC_URL), not necessarily the one this page was opened at.
+  const publicUrl = new URL(configuration.publicUrl);
+  const joinUrl = new URL(`/join/${state.session.keyword}`, publicUrl).href;
+  drawLoopbackHint(publicUrl);
   document.title = `${state.session.name} · ${t("lecturer.title")}`;
   $("session-name").textContent = state.session.name;
   $("keyword").textContent = state.session.keyword.replace(/(\d{4})(\d{4})/, "$1 $2");
@@ -153,6 +161,15 @@ async function joined(socket) {
   } catch (error) {
     showError(error);
   }
+}
+
+/** Phones cannot open a loopback address: say so, and how to start the server so they can. */
+function drawLoopbackHint(publicUrl) {
+  const hint = $("loopback-hint");
+  hint.hidden = !LOOPBACK.test(publicUrl.hostname);
+  if (hint.hidden) return;
+  const port = publicUrl.port || (publicUrl.protocol === "https:" ? "443" : "80");
+  hint.replaceChildren(t("lecturer.loopbackHint", { host: publicUrl.host }), " ", el("code", {}, t("lecturer.loopbackCommand", { port })));
 }
 
 function qrImage(url) {

@@ -1,0 +1,58 @@
+"""Only the owner (and admins) open a lecturer page; a student who opens one lands on theirs."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.web.conftest import LAPTOP
+from tests.web.test_lecture import start_session
+
+
+@pytest.fixture
+async def lecture(open_page, base_url):
+    """A lecturer's page (a laptop) and the keyword of the session they just created."""
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    return lecturer, await start_session(lecturer)
+
+
+async def test_a_student_who_opens_the_lecturer_url_lands_on_the_student_page(
+    open_page, base_url, page_errors, lecture
+):
+    lecturer, keyword = lecture
+    student = await open_page(f"{base_url}/join/{keyword}")
+    await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+
+    await student.goto(f"{base_url}/lecturer/{keyword}")
+    await student.wait_for_url(f"{base_url}/join/{keyword}")
+    await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+    await expect(student.locator("#ask-form")).to_be_visible()
+    await expect(student.locator("#toggle-lock")).to_have_count(0)
+
+    await lecturer.reload()  # the owner still gets the dashboard
+    await expect(lecturer.locator("#toggle-lock")).to_have_text("Lock session")
+    assert lecturer.url == f"{base_url}/lecturer/{keyword}"
+    assert page_errors == []
+
+
+async def test_an_unknown_keyword_lands_on_the_landing_page_with_a_notice(
+    base_url, page_errors, lecture
+):
+    lecturer, _keyword = lecture
+    await lecturer.goto(f"{base_url}/lecturer/00000000")
+    await lecturer.wait_for_url(f"{base_url}/?notification=keyword-invalid")
+    banner = lecturer.locator("#banner")
+    await expect(banner).to_contain_text("no lecture session with this keyword")
+    assert page_errors == []
+
+
+async def test_without_a_login_the_lecturer_url_offers_one_then_shows_whose_it_is(
+    open_page, base_url, page_errors, lecture
+):
+    _lecturer, keyword = lecture
+    visitor = await open_page(f"{base_url}/lecturer/{keyword}")
+    await expect(visitor.get_by_role("button", name="Continue as guest lecturer")).to_be_visible()
+    await visitor.get_by_role("button", name="Continue as guest lecturer").click()
+    await visitor.wait_for_url(f"{base_url}/join/{keyword}")  # a new guest does not own it
+    await expect(visitor.locator("#session-name")).to_have_text("Physics I: Mechanics")
+    assert page_errors == []
