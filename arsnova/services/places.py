@@ -28,7 +28,7 @@ from arsnova.services.policy import manages
 from arsnova.settings import Settings
 from arsnova.store.common import Page, now
 from arsnova.store.places import Place, PlatformUser
-from arsnova.store.sessions import SessionNotFound
+from arsnova.store.sessions import Session, SessionNotFound
 from arsnova.urls import split_url
 
 USER_TYPE = "integration"
@@ -174,7 +174,7 @@ async def request_place(
 
 async def activate(
     app: web.Application, place_id: str, token: str | None, index_url: str | None
-) -> tuple[Identity, dict[str, Any]]:
+) -> tuple[Identity, Session]:
     """Uses a place's activation link: the identity to log the browser in as, and its session.
 
     `LinkRefused` with `session-invalid` (unknown, expired or used link),
@@ -202,9 +202,9 @@ async def activate(
 async def rejoin(
     app: web.Application,
     index_url: str | None,
-    find_session: Callable[[], Awaitable[dict[str, Any]]],
+    find_session: Callable[[], Awaitable[Session]],
     caller: Callable[[], Awaitable[User | None]],
-) -> dict[str, Any]:
+) -> Session:
     """The session a returning browser goes back into, with a live, activated place of the
     platform user it is logged in as.
 
@@ -228,7 +228,7 @@ async def rejoin(
     return session
 
 
-async def session_of_place(app: web.Application, place: Place) -> dict[str, Any] | None:
+async def session_of_place(app: web.Application, place: Place) -> Session | None:
     """The place's session, or None once it is deleted."""
     try:
         return await app[store_key].sessions.by_id(place["session_id"])
@@ -274,14 +274,10 @@ async def extend_place(app: web.Application, platform: User, place_id: str) -> d
     if place is None or await places.user_by_id(place["user_id"], seen_by(platform)) is None:
         raise NotFound("No such place.", code="place-not-found")
     session = await session_of_place(app, place)
-    if (
-        session is None
-        or not session.get("place_duration")
-        or not session["active"]
-        or place["status"] != "active"
-    ):
+    duration = None if session is None else session.get("place_duration")
+    if session is None or not duration or not session["active"] or place["status"] != "active":
         raise Conflict("This place cannot be extended.", code="place-not-extendable")
-    extended = await places.extend(place["id"], session["place_duration"])
+    extended = await places.extend(place["id"], duration)
     if extended is None:
         raise NotFound("No such place.", code="place-not-found")
     return {**timing(extended, now()), "keyword": session["keyword"],
@@ -313,7 +309,7 @@ async def catalog(
             continue
         capacity = session.get("capacity")
         allocated = session.get("allocated", 0)
-        row = {
+        row: dict[str, Any] = {
             "keyword": session["keyword"],
             "name": session["name"],
             "state": state,

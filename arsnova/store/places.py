@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -48,16 +48,6 @@ class Place(TypedDict):
     created_at: datetime
     activated_at: datetime | None
     expires_at: datetime | None
-
-
-def as_user(document: dict[str, Any]) -> PlatformUser:
-    """A stored user with its `_id` as `id`."""
-    return cast(PlatformUser, plain(document))
-
-
-def as_place(document: dict[str, Any]) -> Place:
-    """A stored place with its `_id` as `id` and `session_id` as a string."""
-    return cast(Place, plain(document))
 
 
 HAS_SEAT = {"$expr": {"$or": [
@@ -97,13 +87,13 @@ class PlaceRepo:
             "created_at": now(),
         }
         await self.users.insert_one(document)
-        return as_user(document), True
+        return plain(document, PlatformUser), True
 
     async def user_by_id(self, user_id: str, seen_by: str | None) -> PlatformUser | None:
         """The user if the platform `seen_by` created it; None sees every platform's users."""
         mine = {} if seen_by is None else {"created_by": seen_by}
         found = await self.users.find_one({"_id": user_id, **mine})
-        return None if found is None else as_user(found)
+        return plain(found, PlatformUser)
 
     # Places
 
@@ -111,7 +101,7 @@ class PlaceRepo:
         found = await self.places.find_one(
             {"session_id": object_id(session_id), "user_id": user_id, **alive(now())}
         )
-        return None if found is None else as_place(found)
+        return plain(found, Place)
 
     async def clear_stale_of(self, session_id: str, user_id: str) -> None:
         """Releases the user's place in the session if it expired but was not swept yet."""
@@ -163,7 +153,7 @@ class PlaceRepo:
             await self.places.insert_one(document)
         except DuplicateKeyError:
             return None
-        return as_place(document)
+        return plain(document, Place)
 
     async def renew_activation(
         self, place_id: str, activation_hash: str, activation_timeout: int, index_url: str | None
@@ -177,11 +167,11 @@ class PlaceRepo:
             }},
             return_document=ReturnDocument.AFTER,
         )  # fmt: skip
-        return None if renewed is None else as_place(renewed)
+        return plain(renewed, Place)
 
     async def get(self, place_id: str) -> Place | None:
         found = await self.places.find_one({"_id": place_id, **alive(now())})
-        return None if found is None else as_place(found)
+        return plain(found, Place)
 
     @staticmethod
     def activatable(place: Place, activation_hash: str) -> bool:
@@ -208,7 +198,7 @@ class PlaceRepo:
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )  # fmt: skip
-        return None if activated is None else as_place(activated)
+        return plain(activated, Place)
 
     async def discard(self, place: Place, *, forget_user: bool) -> None:
         """Deletes a place that never got a seat (and the user made for it, if asked)."""
@@ -257,7 +247,7 @@ class PlaceRepo:
             {"$set": {"expires_at": now() + timedelta(seconds=duration)}},
             return_document=ReturnDocument.AFTER,
         )
-        return None if extended is None else as_place(extended)
+        return plain(extended, Place)
 
     async def of_user(self, user_id: str) -> list[Place]:
         query = {"user_id": user_id, **alive(now())}
@@ -269,4 +259,4 @@ class PlaceRepo:
 
     async def oldest_first(self, query: dict[str, Any]) -> list[Place]:
         found = await self.places.find(query).sort("created_at", 1).to_list(None)
-        return [as_place(place) for place in found]
+        return [plain(place, Place) for place in found]
