@@ -8,7 +8,7 @@ from aiohttp import web
 from arsnova.embedded import EmbeddedServer
 from arsnova.identity import LoginProvider, User
 from arsnova.ratelimit import RateLimiter
-from arsnova.realtime.broadcaster import Broadcaster
+from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.tasks import TaskRunner

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from arsnova.errors import DatabaseUnavailable
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
-from arsnova.realtime.throttle import stop_if_cancelled
+from arsnova.realtime.delivery.throttle import stop_if_cancelled
 from arsnova.store import translate_errors
 from arsnova.store.common import now
 

@@ -14,10 +14,10 @@ from aiohttp import web
 
 from arsnova.errors import ArsnovaError
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
-from arsnova.realtime.broadcaster import Broadcaster
-from arsnova.realtime.cluster import Cluster, RedisCluster
-from arsnova.realtime.events import EventsNamespace
-from arsnova.realtime.legacy import LegacyNamespace
+from arsnova.realtime.adapters.managers import LocalManager, RedisManager
+from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.delivery.broadcaster import Broadcaster
+from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
 from arsnova.realtime.maintenance import (
     HOUSEKEEPING_INTERVAL,
     PLACE_SWEEP_INTERVAL,
@@ -29,8 +29,8 @@ from arsnova.realtime.maintenance import (
     refresh_presence,
     release_places,
 )
-from arsnova.realtime.managers import LocalManager, RedisManager
-from arsnova.realtime.transport import SocketServer
+from arsnova.realtime.namespaces.events import EventsNamespace
+from arsnova.realtime.namespaces.legacy import LegacyNamespace
 from arsnova.store import translate_errors
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
-from arsnova.realtime.broadcaster import statistics_shown
+from arsnova.realtime.delivery.broadcaster import statistics_shown
 from arsnova.schemas.question import settle_changes
 from arsnova.services.policy import manages, released_for
 from arsnova.store.common import Page

@@ -26,8 +26,8 @@ from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, U
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
-from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
-from arsnova.realtime.payloads import connection_refused, error_body, load
+from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
+from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.services.feedback import feedback_summary, give_feedback
 from arsnova.services.policy import manages, released_for

@@ -17,8 +17,8 @@ from typing import Any
 import socketio
 
 from arsnova.errors import NotFound
-from arsnova.realtime.cluster import Cluster
-from arsnova.realtime.throttle import Throttle
+from arsnova.realtime.delivery.cluster import Cluster
+from arsnova.realtime.delivery.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
 from arsnova.settings import Settings
 from arsnova.store import Store

@@ -13,7 +13,7 @@ from arsnova.errors import ArsnovaError
 from arsnova.store import translate_errors
 
 if TYPE_CHECKING:
-    from arsnova.realtime.cluster import Cluster
+    from arsnova.realtime.delivery.cluster import Cluster
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
-from arsnova.realtime.broadcaster import STAFF
-from arsnova.realtime.payloads import connection_refused, error_body, load
+from arsnova.realtime.delivery.broadcaster import STAFF
+from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
     AcknowledgementMessageSchema,
     EventsMessageSchema,
