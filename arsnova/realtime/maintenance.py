@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
 
-from arsnova.errors import DatabaseUnavailable
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
-from arsnova.realtime.delivery.throttle import stop_if_cancelled
-from arsnova.store import translate_errors
 from arsnova.store.common import now
 
 log = logging.getLogger(__name__)
@@ -21,20 +16,6 @@ PRESENCE_REFRESH = 30.0  # seconds between this node's signs of life
 PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
 HOUSEKEEPING_INTERVAL = 60.0
 PLACE_SWEEP_INTERVAL = 1.0
-
-
-async def every(interval: float, work: Callable[[], Awaitable[None]]) -> None:
-    """Runs `work` every `interval` seconds until cancelled; a failed round is logged."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            with translate_errors():
-                await work()
-        except DatabaseUnavailable:
-            pass  # already logged by the store; the next round retries
-        except Exception:
-            log.exception("background work %r failed", work)
-        stop_if_cancelled()
 
 
 async def expire_feedback(app: web.Application) -> None:

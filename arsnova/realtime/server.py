@@ -16,6 +16,7 @@ from arsnova.errors import ArsnovaError
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
 from arsnova.realtime.adapters.managers import LocalManager, RedisManager
 from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.background import every
 from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
 from arsnova.realtime.maintenance import (
@@ -23,7 +24,6 @@ from arsnova.realtime.maintenance import (
     PLACE_SWEEP_INTERVAL,
     PRESENCE_REFRESH,
     check_logins,
-    every,
     expire_feedback,
     housekeeping,
     refresh_presence,
