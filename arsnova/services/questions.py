@@ -16,7 +16,6 @@ from aiohttp import web
 
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
-from arsnova.realtime.delivery.broadcaster import statistics_shown
 from arsnova.schemas.question import settle_changes
 from arsnova.services.policy import manages, released_for
 from arsnova.store.common import Page
@@ -36,6 +35,12 @@ async def questions_for(
         released_for=None if manages(user, session) else released_for(user),
         unanswered_by=unanswered_by,
     )
+
+
+def statistics_shown(question: dict[str, Any]) -> bool:
+    """Participants see a question's statistics only while it is published and shows them
+    (on every channel: REST, `/` and `/events`); the owner always."""
+    return bool(question["active"] and question["show_statistic"])
 
 
 async def statistics_for(

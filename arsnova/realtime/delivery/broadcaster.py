@@ -20,6 +20,7 @@ from arsnova.errors import NotFound
 from arsnova.realtime.delivery.cluster import Cluster
 from arsnova.realtime.delivery.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
+from arsnova.services.questions import statistics_shown
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
@@ -46,12 +47,6 @@ def staff_room(keyword: str) -> str:
 def voter_room(keyword: str, username: str) -> str:
     """One user's sockets in one session (all their tabs)."""
     return f"voter:{keyword}:{username}"
-
-
-def statistics_shown(question: dict[str, Any]) -> bool:
-    """Participants see a question's statistics only while it is published and shows them
-    (on every channel: REST, `/` and `/events`); the owner always."""
-    return bool(question["active"] and question["show_statistic"])
 
 
 class Broadcaster:
@@ -103,7 +98,8 @@ class Broadcaster:
     def answers_changed(self, keyword: str, question_id: str) -> None:
         """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
 
-        To the owner, and to everyone while the question is published and shows statistics.
+        To the owner, and to everyone while the statistics are shown
+        (`services.questions.statistics_shown`, read when the event is sent).
         """
         self.answers.request((keyword, question_id))
 
