@@ -19,18 +19,16 @@ from arsnova.realtime.adapters.transport import SocketServer
 from arsnova.realtime.background import every
 from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
-from arsnova.realtime.maintenance import (
-    HOUSEKEEPING_INTERVAL,
-    PLACE_SWEEP_INTERVAL,
-    PRESENCE_REFRESH,
-    check_logins,
-    expire_feedback,
-    housekeeping,
-    refresh_presence,
-    release_places,
-)
+from arsnova.realtime.maintenance import PRESENCE_REFRESH, check_logins, refresh_presence
 from arsnova.realtime.namespaces.events import EventsNamespace
 from arsnova.realtime.namespaces.legacy import LegacyNamespace
+from arsnova.services.feedback import expire_feedback
+from arsnova.services.housekeeping import (
+    HOUSEKEEPING_INTERVAL,
+    PLACE_SWEEP_INTERVAL,
+    housekeeping,
+    release_places,
+)
 from arsnova.store import translate_errors
 
 log = logging.getLogger(__name__)

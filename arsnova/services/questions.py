@@ -10,12 +10,13 @@ from which its owner restores it until `ARSNOVA_BIN_RETENTION` ends.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
+from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.question import settle_changes
 from arsnova.services.policy import manages, released_for
 from arsnova.store.common import Page
@@ -83,3 +84,10 @@ async def restore_question(
     question = await app[store_key].questions.restore(session["id"], question_id)
     await app[broadcaster_key].question_restored(session["keyword"], question)
     return question
+
+
+async def purge_bin(app: web.Application) -> None:
+    """Questions in the bin longer than `ARSNOVA_BIN_RETENTION` are gone for good
+    (a housekeeping job)."""
+    retention = timedelta(seconds=app[settings_key].bin_retention)
+    await app[store_key].questions.purge_bin(retention)
