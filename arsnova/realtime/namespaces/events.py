@@ -29,6 +29,7 @@ from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
+from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import STAFF
 from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
@@ -102,7 +103,7 @@ def stream_scope(stream: str) -> tuple[str, str | None]:
 
 
 def subscribed_keywords(connection: Connection) -> list[str]:
-    return [stream_scope(s)[1] for s in connection.positions if s.startswith("session:")]
+    return [s.removeprefix("session:") for s in connection.positions if s.startswith("session:")]
 
 
 class EventsNamespace(socketio.AsyncNamespace):
@@ -169,7 +170,7 @@ class EventsNamespace(socketio.AsyncNamespace):
                 subscriptions = previous["subscriptions"]
                 if previous.get("sid") and previous.get("node"):
                     await self.server.disconnect(previous["sid"], namespace=self.namespace)
-        address = environ["aiohttp.request"].remote or ""
+        address = aiohttp_request(environ).remote or ""
         connection = Connection(sid, token_hash, login["id"], user, positions, address)
         connection.gaps_reported = gaps
         for keyword in subscriptions:

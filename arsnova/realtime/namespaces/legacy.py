@@ -26,6 +26,7 @@ from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, U
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
+from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
 from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
@@ -91,7 +92,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
         The address comes from the aiohttp request: python-engineio's environ
         hard-codes REMOTE_ADDR.
         """
-        request: web.Request = environ["aiohttp.request"]
+        request = aiohttp_request(environ)
         address = request.remote or ""
         try:
             with translate_errors():
