@@ -33,6 +33,7 @@ from arsnova.services.housekeeping import (
     housekeeping,
     release_places,
 )
+from arsnova.services.questions import statistics_shown
 from arsnova.store import translate_errors
 
 
@@ -101,7 +102,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     cluster = Cluster()
     if settings.redis_url:
         cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
-    broadcaster = Broadcaster(sio, app[store_key], settings, cluster)
+    broadcaster = Broadcaster(sio, app[store_key], settings, cluster, statistics_shown)
     app[broadcaster_key] = broadcaster
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]

@@ -20,7 +20,6 @@ from arsnova.errors import NotFound
 from arsnova.realtime.delivery.cluster import Cluster
 from arsnova.realtime.delivery.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
-from arsnova.services.questions import statistics_shown
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
@@ -50,12 +49,22 @@ def voter_room(keyword: str, username: str) -> str:
 
 
 class Broadcaster:
+    """`statistics_shown` is the service rule of who sees a question's statistics
+    (`services.questions.statistics_shown`, passed in by `realtime.server`): delivery
+    imports no service."""
+
     def __init__(
-        self, sio: socketio.AsyncServer, store: Store, settings: Settings, cluster: Cluster
+        self,
+        sio: socketio.AsyncServer,
+        store: Store,
+        settings: Settings,
+        cluster: Cluster,
+        statistics_shown: Callable[[dict[str, Any]], bool],
     ) -> None:
         self.sio = sio
         self.store = store
         self.cluster = cluster
+        self.statistics_shown = statistics_shown
         interval = settings.broadcast_interval
         self.feedback = Throttle("feedback", interval, self._send_feedback, cluster)
         # Each count goes to every socket in the session, and a lecture hall joining
@@ -98,8 +107,7 @@ class Broadcaster:
     def answers_changed(self, keyword: str, question_id: str) -> None:
         """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
 
-        To the owner, and to everyone while the statistics are shown
-        (`services.questions.statistics_shown`, read when the event is sent).
+        To the owner, and to everyone while `statistics_shown` (read when the event is sent).
         """
         self.answers.request((keyword, question_id))
 
@@ -241,7 +249,7 @@ class Broadcaster:
         except NotFound:
             return
         (statistics,) = await self.store.answers.statistics([question])
-        shown = statistics_shown(question)
+        shown = self.statistics_shown(question)
         data = statistics_schema.dump(statistics)
         await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
         room = session_room(keyword) if shown else staff_room(keyword)
