@@ -103,6 +103,7 @@ screenshots: $(TESTING) $(ASSETS)
 lint: $(LINTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Known vulnerabilities in the installed dependency set (PyPI's advisory data).
 audit: $(AUDITING)

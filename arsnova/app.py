@@ -18,6 +18,7 @@ from arsnova.api.middlewares import error_middleware
 from arsnova.api.proxy import forwarded_middleware
 from arsnova.auth import GuestProvider, caller_of
 from arsnova.embedded import EmbeddedError, EmbeddedServer
+from arsnova.identity import LoginProvider
 from arsnova.keys import (
     broadcaster_key,
     embedded_key,
@@ -55,7 +56,8 @@ def create_app(settings: Settings) -> web.Application:
     app[rate_limiter_key] = limiter
     app.on_cleanup.append(close_rate_limiter)
     app[settings_key] = settings
-    app[providers_key] = {provider.name: provider for provider in (GuestProvider(),)}
+    providers: tuple[LoginProvider, ...] = (GuestProvider(),)
+    app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)
     app.cleanup_ctx.append(store_ctx)

@@ -1,31 +1,41 @@
-"""Every typed key for state on the application and on requests."""
+"""Every typed key for state on the application and on requests.
+
+Only types are imported (under TYPE_CHECKING): importing the keys imports no
+store, broadcaster or server, so any module may use them without a cycle. A
+key's type is its annotation (`web.AppKey[T]`), which is never evaluated.
+"""
 
 from __future__ import annotations
 
-import socketio
+from typing import TYPE_CHECKING, Any
+
 from aiohttp import web
 
-from arsnova.embedded import EmbeddedServer
-from arsnova.identity import LoginProvider, User
-from arsnova.ratelimit import RateLimiter
-from arsnova.realtime.broadcaster import Broadcaster
-from arsnova.settings import Settings
-from arsnova.store import Store
-from arsnova.tasks import TaskRunner
+if TYPE_CHECKING:
+    import socketio
 
-settings_key = web.AppKey("settings", Settings)
-store_key = web.AppKey("store", Store)
-sio_key = web.AppKey("sio", socketio.AsyncServer)
-embedded_key = web.AppKey("embedded", EmbeddedServer)
-broadcaster_key = web.AppKey("broadcaster", Broadcaster)
-task_runner_key = web.AppKey("task_runner", TaskRunner)
-node_key = web.AppKey("node", str)
-rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
+    from arsnova.embedded import EmbeddedServer
+    from arsnova.identity import LoginProvider, User
+    from arsnova.ratelimit import RateLimiter
+    from arsnova.realtime.delivery.broadcaster import Broadcaster
+    from arsnova.settings import Settings
+    from arsnova.store import Store
+    from arsnova.store.logins import Login
+    from arsnova.tasks import TaskRunner
 
-providers_key = web.AppKey("login_providers", dict[str, LoginProvider])
-openapi_key = web.AppKey("openapi", dict)
+settings_key: web.AppKey[Settings] = web.AppKey("settings")
+store_key: web.AppKey[Store] = web.AppKey("store")
+sio_key: web.AppKey[socketio.AsyncServer] = web.AppKey("sio")
+embedded_key: web.AppKey[EmbeddedServer] = web.AppKey("embedded")
+broadcaster_key: web.AppKey[Broadcaster] = web.AppKey("broadcaster")
+task_runner_key: web.AppKey[TaskRunner] = web.AppKey("task_runner")
+node_key: web.AppKey[str] = web.AppKey("node")
+rate_limiter_key: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
 
-request_id_key = web.RequestKey("request_id", str)
-user_key = web.RequestKey("user", User | None)
-login_key = web.RequestKey("login", dict | None)
-scopes_key = web.RequestKey("scopes", frozenset)
+providers_key: web.AppKey[dict[str, LoginProvider]] = web.AppKey("login_providers")
+openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+
+request_id_key: web.RequestKey[str] = web.RequestKey("request_id")
+user_key: web.RequestKey[User | None] = web.RequestKey("user")
+login_key: web.RequestKey[Login | None] = web.RequestKey("login")
+scopes_key: web.RequestKey[frozenset[str]] = web.RequestKey("scopes")

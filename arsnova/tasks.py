@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from arsnova.realtime.broadcaster import Broadcaster
+from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.schemas.interposed import AudienceQuestionSchema
 from arsnova.schemas.question import QuestionSchema, QuestionStatisticsSchema
 from arsnova.schemas.session import SessionSchema

@@ -1,1 +1,2 @@
-"""Socket.IO: the server, its namespaces and the broadcaster the rest of the app talks to."""
+"""Socket.IO: the server (`server`), its namespaces (`namespaces/`), the way to the clients
+(`delivery/`) and the hooks into python-socketio and python-engineio (`adapters/`)."""

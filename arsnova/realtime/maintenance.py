@@ -1,47 +1,20 @@
-"""Background work of each node: expiring feedback and logins, the socket registry, housekeeping."""
+"""Background work of each node on its sockets: presence, and the sockets of ended logins.
+
+The jobs that are not about sockets (feedback expiry, the bin, the event log,
+places) live with their services (`services/housekeeping.py`).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
 
-from arsnova.errors import DatabaseUnavailable
-from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
-from arsnova.realtime.throttle import stop_if_cancelled
-from arsnova.store import translate_errors
+from arsnova.keys import broadcaster_key, node_key, sio_key, store_key
 from arsnova.store.common import now
-
-log = logging.getLogger(__name__)
 
 PRESENCE_REFRESH = 30.0  # seconds between this node's signs of life
 PRESENCE_STALE = timedelta(seconds=3 * PRESENCE_REFRESH)
-HOUSEKEEPING_INTERVAL = 60.0
-PLACE_SWEEP_INTERVAL = 1.0
-
-
-async def every(interval: float, work: Callable[[], Awaitable[None]]) -> None:
-    """Runs `work` every `interval` seconds until cancelled; a failed round is logged."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            with translate_errors():
-                await work()
-        except DatabaseUnavailable:
-            pass  # already logged by the store; the next round retries
-        except Exception:
-            log.exception("background work %r failed", work)
-        stop_if_cancelled()
-
-
-async def expire_feedback(app: web.Application) -> None:
-    """Sends `feedbackReset` to each user whose vote expired and new counts to the session."""
-    broadcaster = app[broadcaster_key]
-    for keyword, username in await app[store_key].feedback.expire_due():
-        await broadcaster.feedback_reset(keyword, username)
 
 
 async def refresh_presence(app: web.Application) -> None:
@@ -51,21 +24,6 @@ async def refresh_presence(app: web.Application) -> None:
     await app[broadcaster_key].cluster.refresh()
     for keyword in await sockets.remove_stale(now() - PRESENCE_STALE):
         app[broadcaster_key].active_users_changed(keyword)
-
-
-async def housekeeping(app: web.Application) -> None:
-    """Purges the bin, prunes the event log, forgets used tokens and old connections."""
-    settings = app[settings_key]
-    store = app[store_key]
-    await store.questions.purge_bin(timedelta(seconds=settings.bin_retention))
-    await store.events.prune(settings.event_log_max_age, settings.event_log_max_events)
-    await store.socket_tokens.purge()
-    await store.event_connections.purge(timedelta(seconds=settings.event_log_max_age))
-
-
-async def release_places(app: web.Application) -> None:
-    """Gives back the seats of places not activated in time or past their expiry."""
-    await app[store_key].places.release_stale()
 
 
 async def disconnect_login(app: web.Application, login_id: str) -> None:

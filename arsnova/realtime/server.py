@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -14,28 +13,28 @@ from aiohttp import web
 
 from arsnova.errors import ArsnovaError
 from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
-from arsnova.realtime.broadcaster import Broadcaster
-from arsnova.realtime.cluster import Cluster, RedisCluster
-from arsnova.realtime.events import EventsNamespace
-from arsnova.realtime.legacy import LegacyNamespace
-from arsnova.realtime.maintenance import (
+from arsnova.realtime.adapters.managers import (
+    LocalManager,
+    RedisManager,
+    close_redis_manager,
+    start_manager,
+)
+from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.background import every
+from arsnova.realtime.delivery.broadcaster import Broadcaster
+from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
+from arsnova.realtime.maintenance import PRESENCE_REFRESH, check_logins, refresh_presence
+from arsnova.realtime.namespaces.events import EventsNamespace
+from arsnova.realtime.namespaces.legacy import LegacyNamespace
+from arsnova.services.feedback import expire_feedback
+from arsnova.services.housekeeping import (
     HOUSEKEEPING_INTERVAL,
     PLACE_SWEEP_INTERVAL,
-    PRESENCE_REFRESH,
-    check_logins,
-    every,
-    expire_feedback,
     housekeeping,
-    refresh_presence,
     release_places,
 )
-from arsnova.realtime.managers import LocalManager, RedisManager
-from arsnova.realtime.transport import SocketServer
+from arsnova.services.questions import statistics_shown
 from arsnova.store import translate_errors
-
-log = logging.getLogger(__name__)
-
-MANAGER_SUBSCRIBE_WAIT = 5.0
 
 
 def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
@@ -103,7 +102,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     cluster = Cluster()
     if settings.redis_url:
         cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
-    broadcaster = Broadcaster(sio, app[store_key], settings, cluster)
+    broadcaster = Broadcaster(sio, app[store_key], settings, cluster, statistics_shown)
     app[broadcaster_key] = broadcaster
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]
@@ -133,40 +132,3 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         await app[store_key].event_connections.disconnect_node(app[node_key])
     if isinstance(sio.manager, socketio.AsyncRedisManager):
         await close_redis_manager(sio.manager)
-
-
-async def start_manager(sio: socketio.AsyncServer) -> None:
-    """Subscribes to Redis now, not on the first connection (python-socketio's default).
-
-    A node would otherwise miss the emits of other nodes until its listener
-    has subscribed, after its first client arrived.
-    """
-    if sio.manager_initialized:
-        return
-    sio.manager_initialized = True
-    sio.manager.initialize()
-    if not isinstance(sio.manager, socketio.AsyncRedisManager):
-        return
-    for _ in range(int(MANAGER_SUBSCRIBE_WAIT / 0.01)):
-        pubsub = sio.manager.pubsub
-        if pubsub is not None and pubsub.subscribed:
-            return
-        await asyncio.sleep(0.01)
-    log.warning("not subscribed to Redis yet; emits of other nodes may be missed until then")
-
-
-async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
-    """Stops the manager's listener and closes its connections.
-
-    python-socketio offers no close for its Redis manager; without this the
-    pub/sub connection outlives the app.
-    """
-    listener = getattr(manager, "thread", None)
-    if listener is not None:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
-    if manager.pubsub is not None:
-        await manager.pubsub.aclose()
-    if manager.redis is not None:
-        await manager.redis.aclose()

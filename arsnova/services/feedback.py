@@ -35,3 +35,12 @@ async def feedback_summary(app: web.Application, session: Session) -> dict[str, 
         "rounded_average": rounded_average(counts),
         "feedback_lock": session.get("feedback_lock", False),
     }
+
+
+async def expire_feedback(app: web.Application) -> None:
+    """Ends the votes not renewed within `ARSNOVA_FEEDBACK_TTL` (a job every
+    `ARSNOVA_FEEDBACK_SWEEP_INTERVAL`): `feedbackReset` to each user whose vote expired,
+    and the new counts to the session."""
+    broadcaster = app[broadcaster_key]
+    for keyword, username in await app[store_key].feedback.expire_due():
+        await broadcaster.feedback_reset(keyword, username)

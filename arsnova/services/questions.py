@@ -10,14 +10,14 @@ from which its owner restores it until `ARSNOVA_BIN_RETENTION` ends.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from marshmallow import ValidationError
 
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
-from arsnova.realtime.broadcaster import statistics_shown
+from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
 from arsnova.services.policy import manages, released_for
 from arsnova.store.answers import AnswerStatistics
@@ -48,6 +48,12 @@ async def questions_for(
         released_for=None if manages(user, session) else released_for(user),
         unanswered_by=unanswered_by,
     )
+
+
+def statistics_shown(question: Question) -> bool:
+    """Participants see a question's statistics only while it is published and shows them
+    (on every channel: REST, `/` and `/events`); the owner always."""
+    return bool(question["active"] and question["show_statistic"])
 
 
 async def statistics_for(
@@ -139,7 +145,7 @@ def choice_limit(question_type: str) -> int:
     return 4 if question_type == "abcd" else MAX_POSSIBLE_ANSWERS
 
 
-def settle_changes(question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def settle_changes(question: Question, changes: dict[str, Any]) -> dict[str, Any]:
     """The changes of a PUT, with possibleAnswers settled against the resulting type.
 
     A type change without new options keeps the stored ones for choice types
@@ -153,3 +159,10 @@ def settle_changes(question: dict[str, Any], changes: dict[str, Any]) -> dict[st
     else:
         given = question["possible_answers"] if question_type in CHOICE_TYPES else None
     return {**changes, "possible_answers": settle_possible_answers(question_type, given)}
+
+
+async def purge_bin(app: web.Application) -> None:
+    """Questions in the bin longer than `ARSNOVA_BIN_RETENTION` are gone for good
+    (a housekeeping job)."""
+    retention = timedelta(seconds=app[settings_key].bin_retention)
+    await app[store_key].questions.purge_bin(retention)

@@ -40,8 +40,8 @@ def small_limits(monkeypatch):
         monkeypatch.setattr(ratelimit, name, smaller(getattr(ratelimit, name), limit))
     monkeypatch.setattr(ratelimit, "VOTE", (smaller(ratelimit.VOTE[0], "3/minute"),))
     flood = ratelimit.Rule("socket-event", parse("5/minute"))
-    monkeypatch.setattr("arsnova.realtime.legacy.SOCKET_EVENTS", flood)
-    monkeypatch.setattr("arsnova.realtime.events.SOCKET_EVENTS", flood)
+    monkeypatch.setattr("arsnova.realtime.namespaces.legacy.SOCKET_EVENTS", flood)
+    monkeypatch.setattr("arsnova.realtime.namespaces.events.SOCKET_EVENTS", flood)
 
 
 @pytest.fixture(params=["memory", "redis"])

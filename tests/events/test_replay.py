@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from arsnova.auth import hash_token
-from arsnova.realtime.maintenance import housekeeping
+from arsnova.services.housekeeping import housekeeping
 from tests.events.conftest import NAMESPACE, EventsClient
 from tests.serve import Serve, serve_env
 

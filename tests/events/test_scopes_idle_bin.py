@@ -15,7 +15,8 @@ from bson import ObjectId
 from arsnova.app import create_app
 from arsnova.auth import hash_token
 from arsnova.keys import sio_key
-from arsnova.realtime.maintenance import check_logins, housekeeping
+from arsnova.realtime.maintenance import check_logins
+from arsnova.services.housekeeping import housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
 from tests.events.conftest import NAMESPACE, WAIT, EventsClient, socket_token

@@ -11,7 +11,7 @@ import socketio
 
 from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
-from arsnova.realtime.maintenance import release_places
+from arsnova.services.housekeeping import release_places
 from tests.conftest import expect_error
 from tests.helpers import assert_joined
 from tests.integration.conftest import INDEX_URL, add_token, bearer

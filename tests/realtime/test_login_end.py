@@ -18,7 +18,7 @@ from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
 from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import sio_key
-from arsnova.realtime.broadcaster import staff_room
+from arsnova.realtime.delivery.broadcaster import staff_room
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
 from tests.helpers import assert_joined

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from arsnova.realtime import cluster as cluster_module
-from arsnova.realtime.cluster import Cluster, RedisCluster
+from arsnova.realtime.delivery import cluster as cluster_module
+from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
 from tests.conftest import free_port
 
 KEYWORD = "12345678"

@@ -3,8 +3,8 @@
 import asyncio
 import uuid
 
-from arsnova.realtime.cluster import Cluster, RedisCluster
-from arsnova.realtime.throttle import Throttle
+from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
+from arsnova.realtime.delivery.throttle import Throttle
 
 
 async def test_burst_becomes_a_leading_and_a_trailing_send():

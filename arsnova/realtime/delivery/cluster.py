@@ -40,7 +40,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from arsnova.realtime.throttle import stop_if_cancelled
+from arsnova.realtime.background import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 

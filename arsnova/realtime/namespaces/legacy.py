@@ -26,14 +26,16 @@ from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, U
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
-from arsnova.realtime.broadcaster import session_room, staff_room, voter_room
-from arsnova.realtime.payloads import connection_refused, error_body, load
+from arsnova.realtime.adapters.transport import aiohttp_request
+from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
+from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.services.feedback import feedback_summary, give_feedback
 from arsnova.services.policy import manages, released_for
 from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import Page
+from arsnova.store.sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
         The address comes from the aiohttp request: python-engineio's environ
         hard-codes REMOTE_ADDR.
         """
-        request: web.Request = environ["aiohttp.request"]
+        request = aiohttp_request(environ)
         address = request.remote or ""
         try:
             with translate_errors():
@@ -188,7 +190,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             await broadcaster.left(before, username)
         await broadcaster.entered(keyword, username)
 
-    async def move(self, sid: str, user: User, previous: str | None, session: dict) -> None:
+    async def move(self, sid: str, user: User, previous: str | None, session: Session) -> None:
         if previous is not None:
             for room in (
                 session_room(previous),

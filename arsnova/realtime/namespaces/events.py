@@ -17,6 +17,7 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,8 +30,9 @@ from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
-from arsnova.realtime.broadcaster import STAFF
-from arsnova.realtime.payloads import connection_refused, error_body, load
+from arsnova.realtime.adapters.transport import aiohttp_request
+from arsnova.realtime.delivery.broadcaster import STAFF
+from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
     AcknowledgementMessageSchema,
     EventsMessageSchema,
@@ -102,7 +104,7 @@ def stream_scope(stream: str) -> tuple[str, str | None]:
 
 
 def subscribed_keywords(connection: Connection) -> list[str]:
-    return [stream_scope(s)[1] for s in connection.positions if s.startswith("session:")]
+    return [s.removeprefix("session:") for s in connection.positions if s.startswith("session:")]
 
 
 class EventsNamespace(socketio.AsyncNamespace):
@@ -169,7 +171,7 @@ class EventsNamespace(socketio.AsyncNamespace):
                 subscriptions = previous["subscriptions"]
                 if previous.get("sid") and previous.get("node"):
                     await self.server.disconnect(previous["sid"], namespace=self.namespace)
-        address = environ["aiohttp.request"].remote or ""
+        address = aiohttp_request(environ).remote or ""
         connection = Connection(sid, token_hash, login["id"], user, positions, address)
         connection.gaps_reported = gaps
         for keyword in subscriptions:
@@ -404,7 +406,9 @@ class EventsNamespace(socketio.AsyncNamespace):
             log.info("/events socket %s did not acknowledge in %s s", connection.sid, timeout)
             await self.server.disconnect(connection.sid, namespace=self.namespace)
 
-    async def collect(self, connection: Connection) -> tuple[list[dict], dict[str, int]]:
+    async def collect(
+        self, connection: Connection
+    ) -> tuple[list[Mapping[str, Any]], dict[str, int]]:
         """The next events of every stream, in order, and the positions after them.
 
         A sequence number that was taken but is not written yet (a concurrent
@@ -413,7 +417,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         """
         log_ = self.app[store_key].events
         clock = asyncio.get_running_loop().time()
-        events: list[dict] = []
+        events: list[Mapping[str, Any]] = []
         positions = dict(connection.positions)
         for stream, position in connection.positions.items():
             _scope, keyword = stream_scope(stream)

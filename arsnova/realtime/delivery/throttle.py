@@ -10,23 +10,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from arsnova.errors import ArsnovaError
+from arsnova.realtime.background import stop_if_cancelled
 from arsnova.store import translate_errors
 
 if TYPE_CHECKING:
-    from arsnova.realtime.cluster import Cluster
+    from arsnova.realtime.delivery.cluster import Cluster
 
 log = logging.getLogger(__name__)
-
-
-def stop_if_cancelled() -> None:
-    """Re-raises a cancellation that a library turned into an ordinary error.
-
-    PyMongo can answer a cancelled operation with a connection error; a loop
-    that logs and goes on would then never stop, and shutdown would hang.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 Key = TypeVar("Key", bound=Hashable)

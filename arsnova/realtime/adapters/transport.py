@@ -30,8 +30,9 @@ all arrived: a binary frame or packet drops its client (a polling client's
 waiting GET gets the Engine.IO CLOSE at once).
 
 The hooks (`EngineServer` with its `_translate_request` and `_make_response`,
-`PollingBody`, `WebSocket.wait`, `SocketServer._handle_eio_message`) are written
-against python-engineio 4.15.1 and python-socketio 5.18.1.
+`PollingBody`, `WebSocket.wait`, `SocketServer._handle_eio_message`,
+`aiohttp_request`) are written against python-engineio 4.15.1 and
+python-socketio 5.18.1; each says which internals it touches.
 """
 
 from __future__ import annotations
@@ -54,12 +55,31 @@ SOCKETIO_BINARY = frozenset("56")  # BINARY_EVENT, BINARY_ACK
 MALFORMED_BODY = "arsnova.malformed_body"  # in the environ of a polling POST that did not decode
 
 
+def aiohttp_request(environ: dict[str, Any]) -> Request:
+    """The aiohttp request a socket connected with (its environ hard-codes REMOTE_ADDR).
+
+    Hook, python-engineio 4.15.1: its aiohttp driver puts the request in the
+    environ as `aiohttp.request`.
+    """
+    request: Request = environ["aiohttp.request"]
+    return request
+
+
 class EngineServer(engineio.AsyncServer):
+    """python-engineio's server with bounded queues, frame checks and a close for shutdown.
+
+    Hooks, python-engineio 4.15.1: the `_async` table (the `websocket` class and
+    `translate_request`), `send_packet`, `_make_response` and `_bad_request`, and
+    of its sockets `queue`, `closed`, `upgraded` and `close(wait, abort, reason)`.
+    """
+
+    _async: dict[str, Any]  # python-engineio's table of its async drivers
+
     def __init__(self, *, queue_limit: int, ws_compression: bool, **options: Any) -> None:
         super().__init__(**options)
         self.queue_limit = queue_limit
         self.ws_compression = ws_compression
-        self.tcp_transports: dict[str, asyncio.BaseTransport] = {}
+        self.tcp_transports: dict[str, asyncio.Transport] = {}
         self.warned: dict[str, float] = {}  # client -> time of its last malformed-frame warning
         self.dropping: dict[str, asyncio.Task] = {}  # client -> its disconnect, running
         self._async = {
@@ -162,12 +182,16 @@ class PollingBody:
         self.environ = environ
 
     async def read(self, length: int) -> bytes:
+        """Hook, python-engineio 4.15.1: its polling handler reads `wsgi.input` with
+        `read(length)` and decodes with `payload.Payload` as here."""
         try:
             body = await self.request.content.readexactly(length)
         except asyncio.CancelledError:
             # python-engineio's bare `except:` would swallow it, with an ERROR traceback:
             # it is passed on to the handler's next await instead.
-            asyncio.current_task().cancel()
+            task = asyncio.current_task()
+            if task is not None:
+                task.cancel()
             return self.refuse()
         except (asyncio.IncompleteReadError, ConnectionError):
             return self.refuse()  # the client went away: nothing to log
@@ -186,19 +210,24 @@ class PollingBody:
 
 
 class WebSocket(aiohttp_driver.WebSocket):
-    """python-engineio's aiohttp driver; compression as the server says, the transport noted."""
+    """python-engineio's aiohttp driver; compression as the server says, the transport noted.
+
+    Hook, python-engineio 4.15.1: overrides the driver's `__call__` (it sets `_sock`
+    and `environ`; the handler is a method of the Engine.IO socket) and `wait`.
+    """
 
     server: EngineServer
 
     async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
-        request = environ["aiohttp.request"]
+        request = aiohttp_request(environ)
         self._sock = WebSocketResponse(
             max_msg_size=self.server.max_http_buffer_size, compress=self.server.ws_compression
         )
         await self._sock.prepare(request)
         self.environ = environ
         self.sid = self.handler.__self__.sid  # the handler is a method of the Engine.IO socket
-        self.server.tcp_transports[self.sid] = request.transport
+        if request.transport is not None:
+            self.server.tcp_transports[self.sid] = request.transport
         try:
             await self.handler(self)
         finally:
@@ -221,7 +250,10 @@ class WebSocket(aiohttp_driver.WebSocket):
 
 
 class SocketServer(socketio.AsyncServer):
-    """python-socketio's server on `EngineServer`; takes its `queue_limit` and `ws_compression`."""
+    """python-socketio's server on `EngineServer`; takes its `queue_limit` and `ws_compression`.
+
+    Hooks, python-socketio 5.18.1: `_engineio_server_class` and `_handle_eio_message`.
+    """
 
     eio: EngineServer
 

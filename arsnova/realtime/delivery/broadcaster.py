@@ -17,13 +17,14 @@ from typing import Any
 import socketio
 
 from arsnova.errors import NotFound
-from arsnova.realtime.cluster import Cluster
-from arsnova.realtime.throttle import Throttle
+from arsnova.realtime.delivery.cluster import Cluster
+from arsnova.realtime.delivery.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
 from arsnova.store.feedback import rounded_average
+from arsnova.store.questions import Question
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,23 @@ def voter_room(keyword: str, username: str) -> str:
     return f"voter:{keyword}:{username}"
 
 
-def statistics_shown(question: dict[str, Any]) -> bool:
-    """Participants see a question's statistics only while it is published and shows them
-    (on every channel: REST, `/` and `/events`); the owner always."""
-    return bool(question["active"] and question["show_statistic"])
-
-
 class Broadcaster:
+    """`statistics_shown` is the service rule of who sees a question's statistics
+    (`services.questions.statistics_shown`, passed in by `realtime.server`): delivery
+    imports no service."""
+
     def __init__(
-        self, sio: socketio.AsyncServer, store: Store, settings: Settings, cluster: Cluster
+        self,
+        sio: socketio.AsyncServer,
+        store: Store,
+        settings: Settings,
+        cluster: Cluster,
+        statistics_shown: Callable[[Question], bool],
     ) -> None:
         self.sio = sio
         self.store = store
         self.cluster = cluster
+        self.statistics_shown = statistics_shown
         interval = settings.broadcast_interval
         self.feedback = Throttle("feedback", interval, self._send_feedback, cluster)
         # Each count goes to every socket in the session, and a lecture hall joining
@@ -103,13 +108,13 @@ class Broadcaster:
     def answers_changed(self, keyword: str, question_id: str) -> None:
         """`answersToLecQuestionAvail` and AnswersChangedEvent (with the statistics).
 
-        To the owner, and to everyone while the question is published and shows statistics.
+        To the owner, and to everyone while `statistics_shown` (read when the event is sent).
         """
         self.answers.request((keyword, question_id))
 
     # Intents delivered at once
 
-    async def question_created(self, keyword: str, question: dict[str, Any]) -> None:
+    async def question_created(self, keyword: str, question: Question) -> None:
         audience = ALL if question["active"] else STAFF
         await self._publish_session(
             keyword, "LecturerQuestionCreatedEvent", question_data(question), audience
@@ -117,9 +122,7 @@ class Broadcaster:
         if question["active"]:
             await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
 
-    async def question_updated(
-        self, keyword: str, was_active: bool, question: dict[str, Any]
-    ) -> None:
+    async def question_updated(self, keyword: str, was_active: bool, question: Question) -> None:
         """A question was changed, published or unpublished."""
         active = question["active"]
         data = question_data(question)
@@ -134,14 +137,14 @@ class Broadcaster:
         elif was_active:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
 
-    async def question_binned(self, keyword: str, question: dict[str, Any]) -> None:
+    async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
         audience = ALL if question["active"] else STAFF
         await self._publish_session(keyword, "SentToBinEvent", question_data(question), audience)
         if question["active"]:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
 
-    async def question_restored(self, keyword: str, question: dict[str, Any]) -> None:
+    async def question_restored(self, keyword: str, question: Question) -> None:
         audience = ALL if question["active"] else STAFF
         data = question_data(question)
         await self._publish_session(keyword, "RestoredFromBinEvent", data, audience)
@@ -245,12 +248,12 @@ class Broadcaster:
         except NotFound:
             return
         (statistics,) = await self.store.answers.statistics([question])
-        shown = statistics_shown(question)
+        shown = self.statistics_shown(question)
         data = statistics_schema.dump(statistics)
         await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
         room = session_room(keyword) if shown else staff_room(keyword)
         await self._emit("answersToLecQuestionAvail", question_id, room)
 
 
-def question_data(question: dict[str, Any]) -> dict[str, Any]:
+def question_data(question: Question) -> dict[str, Any]:
     return {"questionId": question["id"], "active": question["active"]}

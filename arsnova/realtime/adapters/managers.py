@@ -1,0 +1,117 @@
+"""python-socketio client managers: room emits without a task per recipient, and the Redis
+manager's start and close.
+
+python-socketio's `AsyncManager.emit` encodes a room emit once, then creates
+an asyncio task per recipient to queue the same packet. Queueing never waits
+(the queues are unbounded), so the tasks only cost: for a lecture hall of
+5,000 sockets that is 5,000 task creations and schedulings per event. These
+managers queue the packet for each recipient in one loop instead. Emits with
+an acknowledgement callback (one packet per recipient) keep the original path.
+
+python-socketio starts its manager on the first connection and has no close
+for its Redis manager: `start_manager` and `close_redis_manager` do both.
+
+Every hook here is written against python-socketio 5.18.1 (and python-engineio
+4.15.1 for the packets it queues); each names the internals it touches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet
+
+log = logging.getLogger(__name__)
+
+MANAGER_SUBSCRIBE_WAIT = 5.0
+
+
+class DirectEmit(socketio.AsyncManager):
+    # Hook, python-socketio 5.18.1: overrides `AsyncManager.emit`; reads `self.rooms`,
+    # `get_participants`, `server.packet_class` and calls `server._send_eio_packet`.
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        if callback is not None or namespace not in self.rooms:
+            await super().emit(event, data, namespace, room, skip_sid, callback, **kwargs)
+            return
+        # As python-socketio: a tuple is several arguments, None none, anything else one.
+        arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skipped = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        encoded = self.server.packet_class(
+            packet.EVENT, namespace=namespace, data=[event, *arguments]
+        ).encode()
+        frames = [
+            eio_packet.Packet(eio_packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid not in skipped:
+                for frame in frames:
+                    await self.server._send_eio_packet(eio_sid, frame)
+
+
+class LocalManager(DirectEmit):
+    """One node."""
+
+
+class RedisManager(socketio.AsyncRedisManager, DirectEmit):
+    """Several nodes: emits travel through Redis, then each node delivers like `DirectEmit`."""
+
+
+async def start_manager(sio: socketio.AsyncServer) -> None:
+    """Subscribes to Redis now, not on the first connection (python-socketio's default).
+
+    A node would otherwise miss the emits of other nodes until its listener
+    has subscribed, after its first client arrived.
+
+    Hook, python-socketio 5.18.1: sets `AsyncServer.manager_initialized` and calls
+    `manager.initialize()` as its first connection would; polls the Redis
+    manager's `pubsub`.
+    """
+    if sio.manager_initialized:
+        return
+    sio.manager_initialized = True
+    sio.manager.initialize()
+    if not isinstance(sio.manager, socketio.AsyncRedisManager):
+        return
+    for _ in range(int(MANAGER_SUBSCRIBE_WAIT / 0.01)):
+        pubsub = sio.manager.pubsub
+        if pubsub is not None and pubsub.subscribed:
+            return
+        await asyncio.sleep(0.01)
+    log.warning("not subscribed to Redis yet; emits of other nodes may be missed until then")
+
+
+async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
+    """Stops the manager's listener and closes its connections.
+
+    python-socketio offers no close for its Redis manager; without this the
+    pub/sub connection outlives the app.
+
+    Hook, python-socketio 5.18.1: the listener task is `manager.thread`, the
+    connections `manager.pubsub` and `manager.redis`.
+    """
+    listener = getattr(manager, "thread", None)
+    if listener is not None:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    if manager.pubsub is not None:
+        await manager.pubsub.aclose()
+    if manager.redis is not None:
+        await manager.redis.aclose()

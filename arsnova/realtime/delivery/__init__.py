@@ -1,0 +1,1 @@
+"""From the application to the clients: the broadcaster, coalescing, what the nodes share."""

@@ -1,0 +1,1 @@
+"""The Socket.IO namespaces: `/` (the legacy events) and `/events` (the reliable stream)."""
