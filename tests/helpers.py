@@ -50,6 +50,11 @@ async def eventually(
 # --- REST: lectures, questions, answers, audience questions ----------------------------------
 
 
+def questions_path(keyword: str) -> str:
+    """A session's collection of lecturer questions."""
+    return f"/session/{keyword}/lecturerquestion/"
+
+
 def question_path(question_id: str, keyword: str | None = None) -> str:
     """A lecturer question's path, with the session prefix when `keyword` is given."""
     prefix = f"/session/{keyword}" if keyword else ""
@@ -80,7 +85,7 @@ async def create_question(
             body["possibleAnswers"] = [{"text": text} for text in options]
         elif body["questionType"] in CHOICE_TYPES:
             body["possibleAnswers"] = OPTIONS
-    response = await owner.post(f"/session/{keyword}/lecturerquestion/", json=body)
+    response = await owner.post(questions_path(keyword), json=body)
     assert response.status == 201, await response.text()
     return await response.json()
 
