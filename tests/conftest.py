@@ -13,9 +13,10 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -189,6 +190,20 @@ async def server(aiohttp_server, app: web.Application) -> TestServer:
 
 
 @pytest.fixture
+def start_server(aiohttp_server, settings_with) -> Callable[..., Awaitable[TestServer]]:
+    """`await start_server(**overrides)`: a server of its own with some settings changed.
+
+    On the test's database; for tests that need other settings than `server`'s,
+    or several servers (nodes) at once.
+    """
+
+    async def start(**overrides: Any) -> TestServer:
+        return await aiohttp_server(create_app(settings_with(**overrides)))
+
+    return start
+
+
+@pytest.fixture
 async def client(aiohttp_client, server: TestServer) -> TestClient:
     """An anonymous HTTP client of the test's server."""
     return await aiohttp_client(server)
@@ -234,6 +249,16 @@ def login(aiohttp_client, server: TestServer):
 
     async def log_in(name: str | None = None, *, like: TestClient | None = None) -> TestClient:
         return await guest_login(await aiohttp_client(server), name, like=like)
+
+    return log_in
+
+
+@pytest.fixture
+def login_to(aiohttp_client) -> Callable[..., Awaitable[TestClient]]:
+    """`await login_to(server)`: like `login`, on a server other than `server`."""
+
+    async def log_in(server: TestServer, name: str | None = None) -> TestClient:
+        return await guest_login(await aiohttp_client(server), name)
 
     return log_in
 
