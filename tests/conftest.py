@@ -32,6 +32,7 @@ from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
 from arsnova.store.common import Clock
 from arsnova.store.common import clock as app_clock
+from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
 pytest_plugins = ["tests.serve"]
@@ -308,6 +309,12 @@ async def admin(aiohttp_client, server: TestServer) -> TestClient:
 @pytest.fixture
 def anonymous(client: TestClient) -> TestClient:
     return client
+
+
+@pytest.fixture
+async def platform(client: TestClient, db) -> TestClient:
+    """A learning platform's HTTP client; `platform.headers` carry its bearer token."""
+    return await as_platform(client, db)
 
 
 async def expect_error(response, status: int, code: str) -> dict:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
+from arsnova.auth import hash_token
 
 WAIT = 10  # seconds a wait for something that must come may take (a loaded CI machine)
 CHOICE_TYPES = ("sc", "mc", "abcd")
@@ -61,6 +64,11 @@ def question_path(question_id: str, keyword: str | None = None) -> str:
     return f"{prefix}/lecturerquestion/{question_id}"
 
 
+def answers_of(question: dict, keyword: str | None = None) -> str:
+    """The answer collection of a question, with the session prefix when `keyword` is given."""
+    return question_path(question["_id"], keyword) + "/answer/"
+
+
 async def create_lecture(
     client, name: str = "Physics I", *, headers: dict | None = None, **fields: Any
 ) -> str:
@@ -104,9 +112,10 @@ async def give_answer(
 
     The response must have `status`; its JSON is returned.
     """
-    question_id = question if isinstance(question, str) else question["_id"]
-    path = question_path(question_id) + "/answer/"
-    response = await client.post(path, json={"answerText": text} if body is None else body)
+    question = {"_id": question} if isinstance(question, str) else question
+    response = await client.post(
+        answers_of(question), json={"answerText": text} if body is None else body
+    )
     assert response.status == status, await response.text()
     return await response.json()
 
@@ -119,3 +128,26 @@ async def ask_audience_question(
     response = await client.post(path, json={"subject": subject, "text": text})
     assert response.status == 201, await response.text()
     return await response.json()
+
+
+# --- integrations (learning platforms) ----------------------------------------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def add_token(db, name: str, scopes: list[str], **fields: Any) -> str:
+    """Stores an access token as `arsnova token create` would; returns the secret."""
+    token = f"arsn_test_{name}_" + "x" * 30
+    await db.access_tokens.insert_one({
+        "name": name, "token_hash": hash_token(token), "scopes": scopes,
+        "created_at": datetime.now(UTC), "expires_at": None, "revoked_at": None, **fields,
+    })  # fmt: skip
+    return token
+
+
+async def as_platform(client, db, name: str = "moodle"):
+    """`client` as a learning platform: `client.headers` carry a new integration token."""
+    client.headers = bearer(await add_token(db, name, ["integration"]))
+    return client

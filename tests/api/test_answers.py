@@ -7,22 +7,12 @@ import pytest
 from bson import ObjectId
 
 from tests.conftest import expect_error
-from tests.helpers import create_question, give_answer
+from tests.helpers import answers_of, create_question, give_answer, questions_path
 
 ANSWER_PROPERTIES = {
     "_id", "type", "questionId", "answerText", "abstention", "user", "timestamp", "answerCount",
 }  # fmt: skip
 UNKNOWN_ID = str(ObjectId())
-
-
-def collection(keyword: str) -> str:
-    return f"/session/{keyword}/lecturerquestion/"
-
-
-def answers_of(question: dict, keyword: str | None = None) -> str:
-    """The answer collection of a question, with the session prefix when `keyword` is given."""
-    prefix = f"/session/{keyword}" if keyword else ""
-    return f"{prefix}/lecturerquestion/{question['_id']}/answer/"
 
 
 @pytest.fixture
@@ -259,7 +249,7 @@ async def test_answer_to_an_unknown_question_is_404(owner, keyword, participant,
     await expect_error(
         await participant.post(path, json={"answerText": "x"}), 404, "question-not-found"
     )
-    path = f"{collection(keyword)}nope/answer/"
+    path = f"{questions_path(keyword)}nope/answer/"
     await expect_error(
         await participant.post(path, json={"answerText": "x"}), 404, "question-not-found"
     )
@@ -437,7 +427,7 @@ async def test_change_follows_the_answering_rules(owner, keyword, participant):
         await participant.put(path, json={"answerText": "Joule"}), 409, "session-locked"
     )
     assert (await owner.post(f"/session/{keyword}/lock", params={"lock": "false"})).status == 204
-    response = await owner.post(f"{collection(keyword)}{question['_id']}/publish?publish=false")
+    response = await owner.post(f"{questions_path(keyword)}{question['_id']}/publish?publish=false")
     assert response.status == 204
     response = await participant.put(path, json={"answerText": "Joule"})
     await expect_error(response, 403, "question-not-published")
@@ -509,7 +499,7 @@ async def test_delete_answer_of_another_question_is_404(owner, participant):
 
 
 async def statistics(client, keyword: str) -> dict[str, dict]:
-    response = await client.get(f"{collection(keyword)}statistics")
+    response = await client.get(f"{questions_path(keyword)}statistics")
     assert response.status == 200, await response.text()
     entries = await response.json()
     assert all(set(e) == {"questionId", "answerCounts", "total", "abstentions"} for e in entries)
@@ -574,10 +564,10 @@ async def test_participants_get_statistics_only_where_shown(
     assert list(await statistics(participant, keyword)) == [shown["_id"]]
     assert len(await statistics(owner, keyword)) == 4
     assert len(await statistics(admin, keyword)) == 4
-    path = f"{collection(keyword)}statistics"
+    path = f"{questions_path(keyword)}statistics"
     await expect_error(await stranger.get(path), 403, "not-a-participant")
     await expect_error(await anonymous.get(path), 401, "login-required")
-    response = await owner.get(f"{collection('99999999')}statistics")
+    response = await owner.get(f"{questions_path('99999999')}statistics")
     await expect_error(response, 404, "session-not-found")
 
 

@@ -28,7 +28,7 @@ from arsnova.identity import COOKIE_NAME, GUEST_KEY_COOKIE
 from tests.api.test_authorization import TABLE, build_world
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
-from tests.integration.conftest import add_token, bearer
+from tests.helpers import add_token, bearer
 from tests.realtime.conftest import Socket
 
 ROLES = ("anonymous", "stranger", "participant", "other_owner", "platform")

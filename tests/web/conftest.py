@@ -11,6 +11,7 @@ own (own cookies, own language, own screen size), closed after the test.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -149,3 +150,15 @@ def screenshot(tmp_path: Path) -> Callable[[Page, str], Awaitable[Path]]:
         return path
 
     return save
+
+
+async def start_session(lecturer: Page) -> str:
+    """The lecturer page creates a session as a guest lecturer: its keyword."""
+    await lecturer.get_by_role("button", name="Continue as guest lecturer").click()
+    await lecturer.get_by_label("Name", exact=True).fill("Physics I: Mechanics")
+    await lecturer.get_by_label("Short name (optional)").fill("PHY1")
+    await lecturer.get_by_role("button", name="Create session").click()
+    await lecturer.wait_for_url("**/lecturer/*")
+    await expect(lecturer.locator("#keyword")).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+    await expect(lecturer.locator("#qr img")).to_be_visible()
+    return (await lecturer.locator("#keyword").inner_text()).replace(" ", "")

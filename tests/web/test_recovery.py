@@ -13,8 +13,7 @@ from playwright.async_api import expect
 
 from arsnova.auth import COOKIE_NAME
 from tests.serve import Serve
-from tests.web.conftest import LAPTOP
-from tests.web.test_lecture import start_session
+from tests.web.conftest import LAPTOP, start_session
 
 OFFLINE = "Offline: reconnecting"
 
