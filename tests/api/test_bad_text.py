@@ -21,7 +21,7 @@ from yarl import URL
 from arsnova.schemas.common import UNSTORABLE
 from tests.api.test_authorization import OK, TABLE, build_world
 from tests.conftest import expect_error
-from tests.events.conftest import EventsClient, events_client, socket_token  # noqa: F401
+from tests.events.conftest import EventsClient, events_client, events_to, socket_token  # noqa: F401
 from tests.helpers import add_token, answers_of, assert_joined, bearer, create_question
 from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import socketio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from bson import ObjectId
 from pymongo.errors import ServerSelectionTimeoutError
 
@@ -81,24 +81,6 @@ class HeartbeatAcker(EventsClient):
         return handle
 
 
-@pytest.fixture
-async def sockets() -> Any:
-    """Connects `/events` clients to any test server; closes them afterwards."""
-    opened: list[EventsClient] = []
-
-    async def connect(
-        server: TestServer, http: TestClient, auto_ack: bool = True, client: Any = None
-    ) -> EventsClient:
-        client = client or EventsClient(auto_ack)
-        opened.append(client)
-        await client.connect(server, token=await socket_token(http))
-        return client
-
-    yield connect
-    for client in opened:
-        await client.close()
-
-
 async def refused(server: TestServer, **auth: str) -> Any:
     """Connects and expects the refusal; returns the `connect_error` data."""
     client = EventsClient()
@@ -164,9 +146,9 @@ async def test_connect_with_unknown_token_is_refused(server):
     assert refusal_code(await refused(server, token=token)) == "token-unknown"
 
 
-async def test_token_is_single_use(server, owner, sockets):
+async def test_token_is_single_use(server, owner, events_to):
     first = EventsClient()
-    await sockets(server, owner, client=first)
+    await events_to(server, owner, client=first)
     assert refusal_code(await refused(server, token=first.token)) == "token-used"
     assert first.client.connected
     ack = await first.request("HeartbeatMessage")
@@ -594,9 +576,9 @@ async def test_participant_does_not_see_staff_events(
 
 
 async def test_nothing_more_is_sent_until_acknowledged(
-    server, owner, keyword, participant, sockets
+    server, owner, keyword, participant, events_to
 ):
-    client = await sockets(server, owner, client=HeartbeatAcker())
+    client = await events_to(server, owner, client=HeartbeatAcker())
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
     assert "errorInfo" not in ack, ack
     first = (await ask_audience_question(participant, keyword))["_id"]
@@ -617,10 +599,10 @@ async def test_nothing_more_is_sent_until_acknowledged(
     assert len(client.of("EventsMessage")) == 2
 
 
-async def test_unacknowledged_message_disconnects(start_server, login_to, sockets):
+async def test_unacknowledged_message_disconnects(start_server, login_to, events_to):
     server = await start_server(ack_timeout=0.5)
     http = await login_to(server)
-    client = await sockets(server, http, client=HeartbeatAcker())
+    client = await events_to(server, http, client=HeartbeatAcker())
     await server.app[broadcaster_key].global_event("AnnouncementEvent", {"message": "hi"})
     message = await client.wait_for("EventsMessage")
     assert message["events"][0]["data"] == {"message": "hi"}
@@ -628,10 +610,10 @@ async def test_unacknowledged_message_disconnects(start_server, login_to, socket
     assert not client.client.connected
 
 
-async def test_acknowledging_client_stays_connected(start_server, login_to, sockets):
+async def test_acknowledging_client_stays_connected(start_server, login_to, events_to):
     server = await start_server(ack_timeout=0.5, heartbeat_interval=0.2)
     http = await login_to(server)
-    client = await sockets(server, http)
+    client = await events_to(server, http)
     for n in range(3):
         await server.app[broadcaster_key].global_event("AnnouncementEvent", {"message": str(n)})
     await eventually(lambda: len(client.of("HeartbeatMessage")) >= 2 and len(client.events()) >= 3)
@@ -675,10 +657,10 @@ async def test_concurrent_events_arrive_once_with_contiguous_sequences(
 # Server heartbeat
 
 
-async def test_idle_connection_gets_heartbeats(start_server, login_to, sockets):
+async def test_idle_connection_gets_heartbeats(start_server, login_to, events_to):
     server = await start_server(heartbeat_interval=0.3)
     http = await login_to(server)
-    client = await sockets(server, http)
+    client = await events_to(server, http)
     await eventually(lambda: len(client.of("HeartbeatMessage")) >= 2)
     heartbeats = client.of("HeartbeatMessage")
     for heartbeat in heartbeats:
@@ -689,10 +671,10 @@ async def test_idle_connection_gets_heartbeats(start_server, login_to, sockets):
     assert client.client.connected
 
 
-async def test_unacknowledged_heartbeat_disconnects(start_server, login_to, sockets):
+async def test_unacknowledged_heartbeat_disconnects(start_server, login_to, events_to):
     server = await start_server(heartbeat_interval=0.3, ack_timeout=0.5)
     http = await login_to(server)
-    client = await sockets(server, http, auto_ack=False)
+    client = await events_to(server, http, auto_ack=False)
     await client.wait_for("HeartbeatMessage")
     await eventually(lambda: not client.client.connected)
     assert not client.client.connected

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from bson import ObjectId
 
@@ -17,7 +15,7 @@ from arsnova.keys import sio_key
 from arsnova.realtime.maintenance import check_logins, housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, WAIT, EventsClient, socket_token
+from tests.events.conftest import NAMESPACE, WAIT, EventsClient
 from tests.helpers import (
     ask_audience_question,
     create_lecture,
@@ -76,22 +74,6 @@ def on_disconnect(client: EventsClient) -> asyncio.Event:
 
     client.client.on("disconnect", record, namespace=NAMESPACE)
     return gone
-
-
-@pytest.fixture
-async def events_to(aiohttp_server) -> AsyncIterator:
-    """Connects an `/events` client for an HTTP login to a given server."""
-    clients: list[EventsClient] = []
-
-    async def connect(server: TestServer, http: TestClient, auto_ack: bool = True) -> EventsClient:
-        client = EventsClient(auto_ack)
-        clients.append(client)
-        await client.connect(server, token=await socket_token(http))
-        return client
-
-    yield connect
-    for client in clients:
-        await client.close()
 
 
 # --- scopes -----------------------------------------------------------------------------------
