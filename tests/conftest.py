@@ -13,9 +13,10 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -31,6 +32,7 @@ from arsnova.migrate import default_migrations_dir
 from arsnova.settings import Settings, default_embedded_command
 from arsnova.store.common import Clock
 from arsnova.store.common import clock as app_clock
+from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
 pytest_plugins = ["tests.serve"]
@@ -189,6 +191,20 @@ async def server(aiohttp_server, app: web.Application) -> TestServer:
 
 
 @pytest.fixture
+def start_server(aiohttp_server, settings_with) -> Callable[..., Awaitable[TestServer]]:
+    """`await start_server(**overrides)`: a server of its own with some settings changed.
+
+    On the test's database; for tests that need other settings than `server`'s,
+    or several servers (nodes) at once.
+    """
+
+    async def start(**overrides: Any) -> TestServer:
+        return await aiohttp_server(create_app(settings_with(**overrides)))
+
+    return start
+
+
+@pytest.fixture
 async def client(aiohttp_client, server: TestServer) -> TestClient:
     """An anonymous HTTP client of the test's server."""
     return await aiohttp_client(server)
@@ -238,6 +254,16 @@ def login(aiohttp_client, server: TestServer):
     return log_in
 
 
+@pytest.fixture
+def login_to(aiohttp_client) -> Callable[..., Awaitable[TestClient]]:
+    """`await login_to(server)`: like `login`, on a server other than `server`."""
+
+    async def log_in(server: TestServer, name: str | None = None) -> TestClient:
+        return await guest_login(await aiohttp_client(server), name)
+
+    return log_in
+
+
 # The roles of the authorization matrix, each an HTTP client with its own login.
 
 
@@ -283,6 +309,12 @@ async def admin(aiohttp_client, server: TestServer) -> TestClient:
 @pytest.fixture
 def anonymous(client: TestClient) -> TestClient:
     return client
+
+
+@pytest.fixture
+async def platform(client: TestClient, db) -> TestClient:
+    """A learning platform's HTTP client; `platform.headers` carry its bearer token."""
+    return await as_platform(client, db)
 
 
 async def expect_error(response, status: int, code: str) -> dict:

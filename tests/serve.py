@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -78,14 +78,52 @@ class Serve:
 
 
 @pytest.fixture
-async def serve(mongo_uri, db_name, db, tmp_path: Path) -> AsyncIterator[Serve]:
-    """A real `arsnova serve` on the test's database, killed at the end (a plugin of conftest)."""
-    serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
-    await serve.start()
-    try:
-        yield serve
-    finally:
+async def start_serve(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Serve]]]:
+    """`await start_serve(env, *options, name="serve")`: a started `arsnova serve`.
+
+    Its log is `<name>.log` in the test's tmp dir; every one started is killed
+    at the end of the test.
+    """
+    started: list[Serve] = []
+
+    async def start(env: dict[str, str], *options: str, name: str = "serve") -> Serve:
+        serve = Serve(env, tmp_path / f"{name}.log", *options)
+        started.append(serve)
+        await serve.start()
+        return serve
+
+    yield start
+    for serve in started:
         await serve.kill()
+
+
+@pytest.fixture
+async def serve(mongo_uri, db_name, db, tmp_path: Path, start_serve) -> Serve:
+    """A real `arsnova serve` on the test's database, killed at the end (a plugin of conftest)."""
+    return await start_serve(serve_env(mongo_uri, db_name, tmp_path / "data"))
+
+
+TWO_NODES_INTERVAL_MS = 200  # the broadcast interval of `two_nodes`
+
+
+@pytest.fixture
+async def two_nodes(mongo_uri, db_name, db, redis_url, tmp_path: Path, start_serve) -> list[Serve]:
+    """A cluster: two `arsnova serve` processes on the test's database and one Redis.
+
+    A long heartbeat: `/events` deliveries across nodes must come from the Redis
+    announcement, not from the heartbeat's catch-up.
+    """
+    settings = {
+        "REDIS_URL": redis_url,
+        "ARSNOVA_BROADCAST_INTERVAL_MS": str(TWO_NODES_INTERVAL_MS),
+        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
+    }
+    return list(
+        await asyncio.gather(*(
+            start_serve(serve_env(mongo_uri, db_name, tmp_path / name, **settings), name=name)
+            for name in ("a", "b")
+        ))
+    )  # fmt: skip
 
 
 async def lecture_with_questions(url: str, count: int, question_type: str) -> tuple[str, list[str]]:

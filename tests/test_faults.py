@@ -43,16 +43,12 @@ async def database(tmp_path: Path) -> AsyncIterator[EmbeddedServer]:
 
 
 @pytest.fixture
-async def serve(database: EmbeddedServer, tmp_path: Path) -> AsyncIterator[Serve]:
+async def serve(database: EmbeddedServer, tmp_path: Path, start_serve) -> Serve:
+    """`arsnova serve` on the database of its own that the test kills."""
     env = serve_env(
         database.uri, "faults", tmp_path / "data", ARSNOVA_DB_TIMEOUT_MS=str(DB_TIMEOUT_MS)
     )
-    serve = Serve(env, tmp_path / "serve.log")
-    await serve.start()
-    try:
-        yield serve
-    finally:
-        await serve.kill()
+    return await start_serve(env)
 
 
 async def logged_in(http: aiohttp.ClientSession, url: str) -> None:

@@ -7,40 +7,12 @@ import pytest
 from bson import ObjectId
 
 from tests.conftest import expect_error
+from tests.helpers import answers_of, create_question, give_answer, questions_path
 
 ANSWER_PROPERTIES = {
     "_id", "type", "questionId", "answerText", "abstention", "user", "timestamp", "answerCount",
 }  # fmt: skip
-SC = ["Newton", "Joule", "Watt"]
 UNKNOWN_ID = str(ObjectId())
-
-
-def collection(keyword: str) -> str:
-    return f"/session/{keyword}/lecturerquestion/"
-
-
-def answers_of(question: dict, keyword: str | None = None) -> str:
-    """The answer collection of a question, with the session prefix when `keyword` is given."""
-    prefix = f"/session/{keyword}" if keyword else ""
-    return f"{prefix}/lecturerquestion/{question['_id']}/answer/"
-
-
-async def ask(owner, question_type: str = "sc", texts: list[str] | None = None, **fields) -> dict:
-    """Creates a question (published unless `active` says otherwise)."""
-    body = {"questionType": question_type, "subject": "S", "text": "T", "active": True, **fields}
-    if texts is not None:
-        body["possibleAnswers"] = [{"text": text} for text in texts]
-    elif question_type in ("sc", "mc", "abcd"):
-        body["possibleAnswers"] = [{"text": text, "correct": i == 0} for i, text in enumerate(SC)]
-    response = await owner.post(collection(owner.lecture["keyword"]), json=body)
-    assert response.status == 201, await response.text()
-    return await response.json()
-
-
-async def answer(client, question: dict, body: dict, status: int = 201) -> dict:
-    response = await client.post(answers_of(question), json=body)
-    assert response.status == status, await response.text()
-    return await response.json()
 
 
 @pytest.fixture
@@ -60,9 +32,9 @@ def join(login, keyword):
 
 
 async def test_answer_returns_the_answer_and_stores_the_choice(owner, participant, db):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     before = int(time.time() * 1000)
-    created = await answer(participant, question, {"answerText": "Joule"})
+    created = await give_answer(participant, question, text="Joule")
     assert set(created) == ANSWER_PROPERTIES
     assert created["type"] == "skill_question_answer"
     assert created["questionId"] == question["_id"]
@@ -77,7 +49,7 @@ async def test_answer_returns_the_answer_and_stores_the_choice(owner, participan
 
 
 async def test_answer_with_and_without_the_prefix(owner, keyword, join):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     first, second = await join(2)
     response = await first.post(answers_of(question, keyword), json={"answerText": "Watt"})
     assert response.status == 201
@@ -86,9 +58,9 @@ async def test_answer_with_and_without_the_prefix(owner, keyword, join):
 
 
 async def test_answer_subject_is_kept(owner, participant):
-    question = await ask(owner, "freetext")
+    question = await create_question(owner, questionType="freetext", active=True)
     body = {"answerSubject": "Why", "answerText": "Because."}
-    created = await answer(participant, question, body)
+    created = await give_answer(participant, question, body)
     assert created["answerSubject"] == "Why" and created["answerText"] == "Because."
 
 
@@ -115,8 +87,8 @@ async def test_answer_subject_is_kept(owner, participant):
 async def test_valid_answers_per_type(
     owner, participant, db, question_type, texts, answer_text, stored_text, choices
 ):
-    question = await ask(owner, question_type, texts)
-    created = await answer(participant, question, {"answerText": answer_text})
+    question = await create_question(owner, questionType=question_type, options=texts, active=True)
+    created = await give_answer(participant, question, text=answer_text)
     assert created["answerText"] == stored_text
     stored = await db.answers.find_one({"_id": ObjectId(created["_id"])})
     assert stored["choices"] == choices
@@ -156,7 +128,7 @@ async def test_valid_answers_per_type(
 async def test_invalid_answer_texts_per_type(
     owner, participant, db, question_type, texts, answer_text
 ):
-    question = await ask(owner, question_type, texts)
+    question = await create_question(owner, questionType=question_type, options=texts, active=True)
     response = await participant.post(answers_of(question), json={"answerText": answer_text})
     body = await expect_error(response, 400, "validation-failed")
     assert "answerText" in body["errors"], body
@@ -179,13 +151,13 @@ async def test_invalid_answer_texts_per_type(
     ],
 )
 async def test_answer_refuses_bad_bodies(owner, participant, body, field):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     response = await participant.post(answers_of(question), json=body)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_answer_refuses_bodies_that_are_not_json_objects(owner, participant):
-    path = answers_of(await ask(owner))
+    path = answers_of(await create_question(owner, active=True))
     await expect_error(await participant.post(path, json=["Watt"]), 400, "validation-failed")
     response = await participant.post(path, data="{", headers={"Content-Type": "application/json"})
     await expect_error(response, 400, "invalid-json")
@@ -194,29 +166,29 @@ async def test_answer_refuses_bodies_that_are_not_json_objects(owner, participan
 
 @pytest.mark.parametrize("text", [None, ""])
 async def test_abstention_has_no_answer_text(owner, participant, db, text):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     body = {"abstention": True} if text is None else {"abstention": True, "answerText": text}
-    created = await answer(participant, question, body)
+    created = await give_answer(participant, question, body)
     assert created["abstention"] is True and "answerText" not in created
     stored = await db.answers.find_one({"_id": ObjectId(created["_id"])})
     assert stored["choices"] == [] and "answer_text" not in stored
 
 
 async def test_read_only_properties_of_legacy_clients_are_ignored(owner, participant):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     body = {
         "answerText": "Watt", "_id": "x", "_rev": "1-x", "type": "skill_question_answer",
         "questionId": UNKNOWN_ID, "sessionId": "x", "user": "someone else", "timestamp": 1,
         "answerCount": 7,
     }  # fmt: skip
-    created = await answer(participant, question, body)
+    created = await give_answer(participant, question, body)
     assert created["questionId"] == question["_id"] and created["user"] == participant.username
     assert created["_id"] != "x" and created["timestamp"] > 1 and created["answerCount"] == 1
 
 
 async def test_second_answer_is_409(owner, participant):
-    question = await ask(owner)
-    await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    await give_answer(participant, question, text="Watt")
     response = await participant.post(answers_of(question), json={"answerText": "Joule"})
     await expect_error(response, 409, "already-answered")
     response = await participant.post(answers_of(question), json={"abstention": True})
@@ -224,7 +196,7 @@ async def test_second_answer_is_409(owner, participant):
 
 
 async def test_concurrent_duplicates_store_exactly_one(owner, keyword, participant, db):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     responses = await asyncio.gather(*(
         participant.post(answers_of(question, keyword), json={"answerText": "Watt"})
         for _ in range(10)
@@ -238,38 +210,38 @@ async def test_concurrent_duplicates_store_exactly_one(owner, keyword, participa
 
 
 async def test_unpublished_question_cannot_be_answered(owner, keyword, participant):
-    question = await ask(owner, active=False)
+    question = await create_question(owner, active=False)
     for client in (participant, owner):
         response = await client.post(answers_of(question, keyword), json={"answerText": "Watt"})
         await expect_error(response, 403, "question-not-published")
 
 
 async def test_courses_question_cannot_be_answered_by_guests(owner, participant):
-    question = await ask(owner, releasedFor="courses")
+    question = await create_question(owner, releasedFor="courses", active=True)
     response = await participant.post(answers_of(question), json={"answerText": "Watt"})
     await expect_error(response, 403, "question-not-released")
 
 
 async def test_locked_session_refuses_answers(owner, keyword, participant):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     assert (await owner.post(f"/session/{keyword}/lock")).status == 204
     for client in (participant, owner):
         response = await client.post(answers_of(question), json={"answerText": "Watt"})
         await expect_error(response, 409, "session-locked")
     assert (await owner.post(f"/session/{keyword}/lock", params={"lock": "false"})).status == 204
-    await answer(participant, question, {"answerText": "Watt"})
+    await give_answer(participant, question, text="Watt")
 
 
 async def test_answer_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     for path in (answers_of(question), answers_of(question, keyword)):
         response = await stranger.post(path, json={"answerText": "Watt"})
         await expect_error(response, 403, "not-a-participant")
         response = await anonymous.post(path, json={"answerText": "Watt"})
         await expect_error(response, 401, "login-required")
-    await answer(participant, question, {"answerText": "Watt"})
-    await answer(owner, question, {"answerText": "Newton"})
-    await answer(admin, question, {"answerText": "Joule"})
+    await give_answer(participant, question, text="Watt")
+    await give_answer(owner, question, text="Newton")
+    await give_answer(admin, question, text="Joule")
 
 
 async def test_answer_to_an_unknown_question_is_404(owner, keyword, participant, login):
@@ -277,11 +249,11 @@ async def test_answer_to_an_unknown_question_is_404(owner, keyword, participant,
     await expect_error(
         await participant.post(path, json={"answerText": "x"}), 404, "question-not-found"
     )
-    path = f"{collection(keyword)}nope/answer/"
+    path = f"{questions_path(keyword)}nope/answer/"
     await expect_error(
         await participant.post(path, json={"answerText": "x"}), 404, "question-not-found"
     )
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     other = await login()
     other_keyword = (await (await other.post("/session/", json={"name": "O"})).json())["keyword"]
     response = await other.post(answers_of(question, other_keyword), json={"answerText": "Watt"})
@@ -294,10 +266,10 @@ async def test_answer_to_an_unknown_question_is_404(owner, keyword, participant,
 
 
 async def test_owner_reads_every_answer_without_its_author(owner, keyword, join):
-    question = await ask(owner, "freetext")
+    question = await create_question(owner, questionType="freetext", active=True)
     students = await join(3)
     for index, student in enumerate(students):
-        await answer(student, question, {"answerText": f"reason {index}"})
+        await give_answer(student, question, text=f"reason {index}")
     for path in (answers_of(question), answers_of(question, keyword)):
         response = await owner.get(path)
         assert response.status == 200
@@ -308,13 +280,13 @@ async def test_owner_reads_every_answer_without_its_author(owner, keyword, join)
 
 
 async def test_participants_see_only_their_own_answer(owner, keyword, participant, join):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     (other,) = await join(1)
-    await answer(other, question, {"answerText": "Joule"})
+    await give_answer(other, question, text="Joule")
     await expect_error(await participant.get(answers_of(question)), 403, "answers-private")
     response = await participant.get(answers_of(question), params={"createdonly": "true"})
     await expect_error(response, 404, "answer-not-found")
-    created = await answer(participant, question, {"answerText": "Watt"})
+    created = await give_answer(participant, question, text="Watt")
     for path in (answers_of(question), answers_of(question, keyword)):
         response = await participant.get(path, params={"createdonly": "true"})
         assert response.status == 200
@@ -329,8 +301,8 @@ async def test_participants_see_only_their_own_answer(owner, keyword, participan
 
 
 async def test_read_answers_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     for path in (answers_of(question), answers_of(question, keyword)):
         await expect_error(await stranger.get(path), 403, "not-a-participant")
         response = await stranger.get(path, params={"createdonly": "true"})
@@ -345,9 +317,9 @@ async def test_read_answers_authorization(owner, keyword, participant, stranger,
 
 
 async def test_owner_pages_and_sorts_answers(owner, join):
-    question = await ask(owner, "freetext")
+    question = await create_question(owner, questionType="freetext", active=True)
     for student, text in zip(await join(3), ["b", "c", "a"], strict=True):
-        await answer(student, question, {"answerText": text})
+        await give_answer(student, question, text=text)
 
     async def texts(**params) -> list[str]:
         response = await owner.get(answers_of(question), params=params)
@@ -373,7 +345,7 @@ async def test_owner_pages_and_sorts_answers(owner, join):
     ],
 )
 async def test_read_answers_refuses_bad_parameters(owner, params, field):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     response = await owner.get(answers_of(question), params=params)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
 
@@ -386,8 +358,8 @@ def one_answer(question: dict, created: dict, keyword: str | None = None) -> str
 
 
 async def test_author_changes_the_answer_and_gets_a_list(owner, keyword, participant, db):
-    question = await ask(owner, "mc")
-    created = await answer(participant, question, {"answerText": "1,0,0"})
+    question = await create_question(owner, questionType="mc", active=True)
+    created = await give_answer(participant, question, text="1,0,0")
     for path, text in ((one_answer(question, created), "0,1,1"),
                        (one_answer(question, created, keyword), "1,1,0")):  # fmt: skip
         response = await participant.put(path, json={"answerText": text, "answerSubject": "s"})
@@ -407,8 +379,8 @@ async def test_author_changes_the_answer_and_gets_a_list(owner, keyword, partici
 
 
 async def test_change_accepts_the_whole_legacy_object(owner, participant):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     response = await participant.put(
         one_answer(question, created), json={**created, "answerText": "Joule"}
     )
@@ -428,15 +400,15 @@ async def test_change_accepts_the_whole_legacy_object(owner, participant):
     ],
 )
 async def test_change_refuses_bad_bodies(owner, participant, body, field):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     response = await participant.put(one_answer(question, created), json=body)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_change_authorization(owner, keyword, participant, stranger, anonymous, admin, join):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     (other,) = await join(1)
     for path in (one_answer(question, created), one_answer(question, created, keyword)):
         for client in (owner, other, stranger, admin):
@@ -447,24 +419,24 @@ async def test_change_authorization(owner, keyword, participant, stranger, anony
 
 
 async def test_change_follows_the_answering_rules(owner, keyword, participant):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     path = one_answer(question, created)
     assert (await owner.post(f"/session/{keyword}/lock")).status == 204
     await expect_error(
         await participant.put(path, json={"answerText": "Joule"}), 409, "session-locked"
     )
     assert (await owner.post(f"/session/{keyword}/lock", params={"lock": "false"})).status == 204
-    response = await owner.post(f"{collection(keyword)}{question['_id']}/publish?publish=false")
+    response = await owner.post(f"{questions_path(keyword)}{question['_id']}/publish?publish=false")
     assert response.status == 204
     response = await participant.put(path, json={"answerText": "Joule"})
     await expect_error(response, 403, "question-not-published")
 
 
 async def test_change_unknown_answer_is_404(owner, participant):
-    question = await ask(owner)
-    other_question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    other_question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     for answer_id in ("nope", UNKNOWN_ID):
         response = await participant.put(
             answers_of(question) + answer_id, json={"answerText": "Joule"}
@@ -480,22 +452,22 @@ async def test_change_unknown_answer_is_404(owner, participant):
 
 
 async def test_author_and_owner_delete_answers(owner, keyword, db, join):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     first, second = await join(2)
-    mine = await answer(first, question, {"answerText": "Watt"})
-    theirs = await answer(second, question, {"answerText": "Joule"})
+    mine = await give_answer(first, question, text="Watt")
+    theirs = await give_answer(second, question, text="Joule")
     response = await first.delete(one_answer(question, mine))
     assert response.status == 204 and await response.read() == b""
     response = await owner.delete(one_answer(question, theirs, keyword))
     assert response.status == 204
     assert await db.answers.count_documents({}) == 0
     await expect_error(await first.delete(one_answer(question, mine)), 404, "answer-not-found")
-    await answer(first, question, {"answerText": "Newton"})  # may answer again
+    await give_answer(first, question, text="Newton")  # may answer again
 
 
 async def test_delete_authorization(owner, keyword, participant, stranger, anonymous, admin, join):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     (other,) = await join(1)
     for path in (one_answer(question, created), one_answer(question, created, keyword)):
         for client in (other, stranger):
@@ -505,19 +477,19 @@ async def test_delete_authorization(owner, keyword, participant, stranger, anony
 
 
 async def test_delete_in_a_locked_session_is_for_the_owner_only(owner, keyword, join):
-    question = await ask(owner)
+    question = await create_question(owner, active=True)
     first, second = await join(2)
-    mine = await answer(first, question, {"answerText": "Watt"})
-    theirs = await answer(second, question, {"answerText": "Watt"})
+    mine = await give_answer(first, question, text="Watt")
+    theirs = await give_answer(second, question, text="Watt")
     assert (await owner.post(f"/session/{keyword}/lock")).status == 204
     await expect_error(await first.delete(one_answer(question, mine)), 409, "session-locked")
     assert (await owner.delete(one_answer(question, theirs))).status == 204
 
 
 async def test_delete_answer_of_another_question_is_404(owner, participant):
-    question = await ask(owner)
-    other_question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    other_question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     response = await owner.delete(one_answer(other_question, created))
     await expect_error(response, 404, "answer-not-found")
     await expect_error(await owner.delete(answers_of(question) + "x"), 404, "answer-not-found")
@@ -527,7 +499,7 @@ async def test_delete_answer_of_another_question_is_404(owner, participant):
 
 
 async def statistics(client, keyword: str) -> dict[str, dict]:
-    response = await client.get(f"{collection(keyword)}statistics")
+    response = await client.get(f"{questions_path(keyword)}statistics")
     assert response.status == 200, await response.text()
     entries = await response.json()
     assert all(set(e) == {"questionId", "answerCounts", "total", "abstentions"} for e in entries)
@@ -535,11 +507,12 @@ async def statistics(client, keyword: str) -> dict[str, dict]:
 
 
 async def test_statistics_are_exact(owner, keyword, join):
-    sc = await ask(owner, "sc", showStatistic=True)
-    mc = await ask(owner, "mc", showStatistic=True)
-    vote = await ask(owner, "vote", showStatistic=True)
-    freetext = await ask(owner, "freetext", showStatistic=True)
-    empty = await ask(owner, "yesno", active=False)
+    shown = {"showStatistic": True, "active": True}
+    sc = await create_question(owner, **shown)
+    mc = await create_question(owner, questionType="mc", **shown)
+    vote = await create_question(owner, questionType="vote", **shown)
+    freetext = await create_question(owner, questionType="freetext", **shown)
+    empty = await create_question(owner, questionType="yesno", active=False)
     students = await join(7)
     sc_texts = ["Newton", "0", "Joule", "Watt", "2", "Newton", None]
     mc_texts = ["1,0,0", "1,1,0", "1,1,1", "0,0,1", None, "0,1,1", "1,0,1"]
@@ -548,9 +521,9 @@ async def test_statistics_are_exact(owner, keyword, join):
         for question, texts in ((sc, sc_texts), (mc, mc_texts), (vote, vote_texts)):
             text = texts[index]
             body = {"abstention": True} if text is None else {"answerText": text}
-            await answer(student, question, body)
+            await give_answer(student, question, body)
         if index < 4:
-            await answer(student, freetext, {"answerText": f"text {index}"})
+            await give_answer(student, freetext, text=f"text {index}")
     stats = await statistics(owner, keyword)
     assert list(stats) == [sc["_id"], mc["_id"], vote["_id"], freetext["_id"], empty["_id"]]
     assert stats[sc["_id"]] == {
@@ -571,8 +544,8 @@ async def test_statistics_are_exact(owner, keyword, join):
 
 
 async def test_statistics_follow_changed_and_deleted_answers(owner, keyword, participant):
-    question = await ask(owner)
-    created = await answer(participant, question, {"answerText": "Watt"})
+    question = await create_question(owner, active=True)
+    created = await give_answer(participant, question, text="Watt")
     assert (await statistics(owner, keyword))[question["_id"]]["answerCounts"] == [0, 0, 1]
     path = one_answer(question, created)
     assert (await participant.put(path, json={"answerText": "Newton"})).status == 200
@@ -584,17 +557,17 @@ async def test_statistics_follow_changed_and_deleted_answers(owner, keyword, par
 async def test_participants_get_statistics_only_where_shown(
     owner, keyword, participant, stranger, anonymous, admin
 ):
-    shown = await ask(owner, showStatistic=True)
-    await ask(owner)  # published, statistics not shown
-    await ask(owner, active=False, showStatistic=True)
-    await ask(owner, releasedFor="courses", showStatistic=True)
+    shown = await create_question(owner, showStatistic=True, active=True)
+    await create_question(owner, active=True)  # published, statistics not shown
+    await create_question(owner, active=False, showStatistic=True)
+    await create_question(owner, releasedFor="courses", showStatistic=True, active=True)
     assert list(await statistics(participant, keyword)) == [shown["_id"]]
     assert len(await statistics(owner, keyword)) == 4
     assert len(await statistics(admin, keyword)) == 4
-    path = f"{collection(keyword)}statistics"
+    path = f"{questions_path(keyword)}statistics"
     await expect_error(await stranger.get(path), 403, "not-a-participant")
     await expect_error(await anonymous.get(path), 401, "login-required")
-    response = await owner.get(f"{collection('99999999')}statistics")
+    response = await owner.get(f"{questions_path('99999999')}statistics")
     await expect_error(response, 404, "session-not-found")
 
 

@@ -7,6 +7,7 @@ import pytest
 from bson import ObjectId
 
 from tests.conftest import expect_error
+from tests.helpers import ask_audience_question, create_lecture
 
 UNKNOWN_ID = "0123456789abcdef01234567"
 WIRE_PROPERTIES = {
@@ -16,12 +17,6 @@ WIRE_PROPERTIES = {
 
 def collection(keyword: str) -> str:
     return f"/session/{keyword}/interposed/"
-
-
-async def ask(client, keyword: str, subject: str = "Entropy", text: str = "Why?") -> dict:
-    response = await client.post(collection(keyword), json={"subject": subject, "text": text})
-    assert response.status == 201, await response.text()
-    return await response.json()
 
 
 async def listing(client, keyword: str, **params) -> list[dict]:
@@ -44,7 +39,7 @@ def assert_anonymous(body, *usernames: str) -> None:
 
 async def test_participant_asks(owner, keyword, participant, db):
     before = int(time.time() * 1000)
-    body = await ask(participant, keyword, "Entropy", "Why does it always grow?")
+    body = await ask_audience_question(participant, keyword, "Entropy", "Why does it always grow?")
     assert set(body) == WIRE_PROPERTIES
     assert body["type"] == "interposed_question"
     assert body["subject"] == "Entropy"
@@ -62,7 +57,7 @@ async def test_participant_asks(owner, keyword, participant, db):
 @pytest.mark.parametrize("role", ["owner", "admin"])
 async def test_owner_and_admin_may_ask_too(owner, admin, keyword, role):
     client = {"owner": owner, "admin": admin}[role]
-    assert (await ask(client, keyword))["read"] is False
+    assert (await ask_audience_question(client, keyword))["read"] is False
 
 
 async def test_stranger_anonymous_and_unknown_keyword(keyword, stranger, anonymous, participant):
@@ -83,11 +78,11 @@ async def test_locked_session_refuses_questions(owner, keyword, participant):
         response = await client.post(collection(keyword), json=body)
         await expect_error(response, 409, "session-locked")
     assert (await owner.post(f"/session/{keyword}/lock", params={"lock": "false"})).status == 204
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
 
 
 async def test_longest_subject_and_text_are_accepted(keyword, participant):
-    body = await ask(participant, keyword, "s" * 200, "t" * 5000)
+    body = await ask_audience_question(participant, keyword, "s" * 200, "t" * 5000)
     assert len(body["subject"]) == 200 and len(body["text"]) == 5000
 
 
@@ -157,8 +152,8 @@ async def test_body_must_be_json(keyword, participant):
 async def test_owner_lists_all_without_text_or_author(owner, keyword, participant, login):
     other = await login()
     assert (await other.get(f"/session/{keyword}")).status == 200
-    first = await ask(participant, keyword, "First", "secret text one")
-    second = await ask(other, keyword, "Second", "secret text two")
+    first = await ask_audience_question(participant, keyword, "First", "secret text one")
+    second = await ask_audience_question(other, keyword, "Second", "secret text two")
     questions = await listing(owner, keyword)
     assert [q["_id"] for q in questions] == [first["_id"], second["_id"]]
     for question in questions:
@@ -170,8 +165,8 @@ async def test_owner_lists_all_without_text_or_author(owner, keyword, participan
 async def test_participant_lists_only_their_own(keyword, participant, login):
     other = await login()
     assert (await other.get(f"/session/{keyword}")).status == 200
-    own = await ask(participant, keyword)
-    await ask(other, keyword)
+    own = await ask_audience_question(participant, keyword)
+    await ask_audience_question(other, keyword)
     questions = await listing(participant, keyword)
     assert [q["_id"] for q in questions] == [own["_id"]]
     assert "text" not in questions[0]
@@ -181,8 +176,8 @@ async def test_participant_lists_only_their_own(keyword, participant, login):
 async def test_admin_lists_all_or_those_of_a_user(keyword, participant, owner, admin, login):
     other = await login()
     assert (await other.get(f"/session/{keyword}")).status == 200
-    own = await ask(participant, keyword)
-    await ask(other, keyword)
+    own = await ask_audience_question(participant, keyword)
+    await ask_audience_question(other, keyword)
     assert len(await listing(admin, keyword)) == 2
     assert len(await listing(admin, keyword, user=owner.username)) == 2
     mine = await listing(admin, keyword, user=participant.username)
@@ -190,7 +185,7 @@ async def test_admin_lists_all_or_those_of_a_user(keyword, participant, owner, a
 
 
 async def test_owner_passing_their_own_name_still_sees_all(owner, keyword, participant):
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
     assert len(await listing(owner, keyword, user=owner.username)) == 1
 
 
@@ -205,11 +200,10 @@ async def test_empty_list(owner, keyword):
 
 
 async def test_questions_of_other_sessions_are_not_listed(owner, keyword, participant, login):
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
     other_owner = await login()
-    response = await other_owner.post("/session/", json={"name": "Other"})
-    other_keyword = (await response.json())["keyword"]
-    await ask(other_owner, other_keyword)
+    other_keyword = await create_lecture(other_owner, "Other")
+    await ask_audience_question(other_owner, other_keyword)
     assert len(await listing(owner, keyword)) == 1
     assert len(await listing(other_owner, other_keyword)) == 1
 
@@ -227,7 +221,7 @@ async def test_trailing_slash_is_part_of_the_collection(owner, keyword):
 async def test_sort_order_limit_offset(owner, keyword, participant):
     ids = {}
     for subject in ("b", "c", "a"):
-        ids[subject] = (await ask(participant, keyword, subject))["_id"]
+        ids[subject] = (await ask_audience_question(participant, keyword, subject))["_id"]
     await owner.get(f"{collection(keyword)}{ids['c']}")  # marks c read
 
     def subjects(questions):
@@ -268,7 +262,7 @@ async def test_bad_list_parameters_are_400_naming_them(owner, keyword, params, f
 
 
 async def test_owner_reads_a_question_and_marks_it_read(owner, keyword, participant, db):
-    asked = await ask(participant, keyword, "Entropy", "Why does it grow?")
+    asked = await ask_audience_question(participant, keyword, "Entropy", "Why does it grow?")
     response = await owner.get(collection(keyword) + asked["_id"])
     assert response.status == 200
     body = await response.json()
@@ -280,13 +274,13 @@ async def test_owner_reads_a_question_and_marks_it_read(owner, keyword, particip
 
 
 async def test_admin_read_marks_it_read(keyword, participant, admin):
-    asked = await ask(participant, keyword)
+    asked = await ask_audience_question(participant, keyword)
     body = await (await admin.get(collection(keyword) + asked["_id"])).json()
     assert body["read"] is True and body["text"] == asked["text"]
 
 
 async def test_author_reads_their_own_without_marking_it(keyword, participant, db):
-    asked = await ask(participant, keyword)
+    asked = await ask_audience_question(participant, keyword)
     response = await participant.get(collection(keyword) + asked["_id"])
     assert response.status == 200
     assert await response.json() == asked
@@ -297,7 +291,7 @@ async def test_author_reads_their_own_without_marking_it(keyword, participant, d
 async def test_only_owner_and_author_read_a_question(
     keyword, participant, login, stranger, anonymous
 ):
-    asked = await ask(participant, keyword)
+    asked = await ask_audience_question(participant, keyword)
     path = collection(keyword) + asked["_id"]
     other = await login()
     assert (await other.get(f"/session/{keyword}")).status == 200
@@ -314,9 +308,8 @@ async def test_unknown_question_is_404(owner, keyword, question_id):
 
 async def test_question_of_another_session_is_404(owner, keyword, login):
     other_owner = await login()
-    response = await other_owner.post("/session/", json={"name": "Other"})
-    other_keyword = (await response.json())["keyword"]
-    asked = await ask(other_owner, other_keyword)
+    other_keyword = await create_lecture(other_owner, "Other")
+    asked = await ask_audience_question(other_owner, other_keyword)
     response = await owner.get(collection(keyword) + asked["_id"])
     await expect_error(response, 404, "interposed-question-not-found")
     response = await owner.delete(collection(keyword) + asked["_id"])
@@ -330,7 +323,7 @@ async def test_question_of_another_session_is_404(owner, keyword, login):
 async def test_author_owner_or_admin_deletes_a_question(
     owner, admin, keyword, participant, db, role
 ):
-    asked = await ask(participant, keyword)
+    asked = await ask_audience_question(participant, keyword)
     client = {"owner": owner, "admin": admin, "participant": participant}[role]
     response = await client.delete(collection(keyword) + asked["_id"])
     assert response.status == 204
@@ -342,7 +335,7 @@ async def test_author_owner_or_admin_deletes_a_question(
 async def test_others_may_not_delete_a_question(
     keyword, participant, login, stranger, anonymous, db
 ):
-    asked = await ask(participant, keyword)
+    asked = await ask_audience_question(participant, keyword)
     path = collection(keyword) + asked["_id"]
     other = await login()
     assert (await other.get(f"/session/{keyword}")).status == 200
@@ -365,12 +358,11 @@ async def test_deleting_an_unknown_question_is_404(owner, keyword, question_id):
 async def test_owner_deletes_all_questions_of_the_session(
     owner, admin, keyword, participant, login, role
 ):
-    await ask(participant, keyword)
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
+    await ask_audience_question(participant, keyword)
     other_owner = await login()
-    response = await other_owner.post("/session/", json={"name": "Other"})
-    other_keyword = (await response.json())["keyword"]
-    await ask(other_owner, other_keyword)
+    other_keyword = await create_lecture(other_owner, "Other")
+    await ask_audience_question(other_owner, other_keyword)
     client = {"owner": owner, "admin": admin}[role]
     assert (await client.delete(collection(keyword))).status == 204
     assert await listing(owner, keyword) == []
@@ -379,7 +371,7 @@ async def test_owner_deletes_all_questions_of_the_session(
 
 
 async def test_only_the_owner_deletes_all(keyword, participant, stranger, anonymous, db):
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
     await expect_error(await participant.delete(collection(keyword)), 403, "owner-only")
     await expect_error(await stranger.delete(collection(keyword)), 403, "owner-only")
     await expect_error(await anonymous.delete(collection(keyword)), 401, "login-required")
@@ -388,6 +380,6 @@ async def test_only_the_owner_deletes_all(keyword, participant, stranger, anonym
 
 
 async def test_deleting_the_session_deletes_its_questions(owner, keyword, participant, db):
-    await ask(participant, keyword)
+    await ask_audience_question(participant, keyword)
     assert (await owner.delete(f"/session/{keyword}")).status == 204
     assert await db.interposed_questions.count_documents({}) == 0

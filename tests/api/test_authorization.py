@@ -19,8 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from arsnova.api.openapi import documented_routes
-from tests.helpers import assert_joined
-from tests.integration.conftest import add_token, bearer
+from tests.helpers import add_token, assert_joined, bearer
 from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
 
 ROLES = ("anonymous", "stranger", "participant", "owner", "admin", "platform", "unscoped")

@@ -19,12 +19,10 @@ from bson import ObjectId
 from yarl import URL
 
 from arsnova.schemas.common import UNSTORABLE
-from tests.api.test_answers import answers_of, ask
 from tests.api.test_authorization import OK, TABLE, build_world
 from tests.conftest import expect_error
-from tests.events.conftest import EventsClient, events_client, socket_token  # noqa: F401
-from tests.helpers import assert_joined
-from tests.integration.conftest import add_token, bearer
+from tests.events.conftest import EventsClient, events_client, events_to, socket_token  # noqa: F401
+from tests.helpers import add_token, answers_of, assert_joined, bearer, create_question
 from tests.realtime.conftest import connect_socket  # noqa: F401 (a fixture)
 
 BAD = "\ud800"
@@ -201,7 +199,7 @@ async def test_an_undecodable_events_token_is_refused(server, owner):
 
 async def test_bad_answers_in_a_burst_fail_alone(owner, keyword, login, db):
     """40 honest students and 4 senders of bad text answer at once: one group commit's worth."""
-    question = await ask(owner, "freetext")
+    question = await create_question(owner, questionType="freetext", active=True)
     students = await asyncio.gather(*(login() for _ in range(44)))
     for student in students:
         assert (await student.get(f"/session/{keyword}")).status == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import expect_error
-from tests.integration.conftest import add_token, bearer
+from tests.helpers import add_token, bearer
 
 EVIL = "https://evil.example"
 

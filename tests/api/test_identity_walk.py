@@ -28,8 +28,8 @@ from arsnova.identity import COOKIE_NAME, GUEST_KEY_COOKIE
 from tests.api.test_authorization import TABLE, build_world
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
-from tests.integration.conftest import add_token, bearer
-from tests.realtime.conftest import Socket
+from tests.helpers import add_token, bearer
+from tests.realtime.conftest import connect_to
 
 ROLES = ("anonymous", "stranger", "participant", "other_owner", "platform")
 WORDS = re.compile(r"[^\s\"'<>(){}\[\],;=&?/]{3,200}")
@@ -72,13 +72,7 @@ class Harvest:
 
 async def open_sockets(server: TestServer, http: TestClient, keyword: str, harvest: Harvest):
     """A `/` socket that joined the lecture and an `/events` connection subscribed to it."""
-    cookie = http.session.cookie_jar.filter_cookies(server.make_url("/"))[COOKIE_NAME].value
-    legacy = Socket(socketio.AsyncClient(reconnection=False))
-    await legacy.client.connect(
-        str(server.make_url("/")),
-        transports=["websocket"],
-        headers={"Cookie": f"{COOKIE_NAME}={cookie}"},
-    )
+    legacy = await connect_to(server, http)
     harvest.add(await legacy.call("setSession", {"keyword": keyword}))
     events = EventsClient()
     await events.connect(server, token=await socket_token(http))

@@ -10,49 +10,19 @@ from bson import ObjectId
 from arsnova.identity import Identity
 from arsnova.keys import providers_key
 from tests.conftest import expect_error
+from tests.helpers import OPTIONS, QUESTION, create_question, publish, question_path, questions_path
 
 QUESTION_PROPERTIES = {
     "_id", "type", "questionType", "subject", "text", "active", "releasedFor",
     "possibleAnswers", "noCorrect", "sessionKeyword", "timestamp", "showStatistic", "showAnswer",
 }  # fmt: skip
-SC = {
-    "questionType": "sc",
-    "subject": "Units",
-    "text": "What is the SI unit of force?",
-    "possibleAnswers": [
-        {"text": "Newton", "correct": True},
-        {"text": "Joule"},
-        {"text": "Watt"},
-    ],
-}
+SC = {**QUESTION, "possibleAnswers": OPTIONS}
 UNKNOWN_ID = str(ObjectId())
 JSON = {"Content-Type": "application/json"}
 
 
-def collection(keyword: str) -> str:
-    return f"/session/{keyword}/lecturerquestion/"
-
-
-def one(question: dict, keyword: str | None = None) -> str:
-    """A question's path with the session prefix when `keyword` is given, without it else."""
-    prefix = f"/session/{keyword}" if keyword else ""
-    return f"{prefix}/lecturerquestion/{question['_id']}"
-
-
-async def create(owner, **changes) -> dict:
-    response = await owner.post(collection(owner.lecture["keyword"]), json={**SC, **changes})
-    assert response.status == 201, await response.text()
-    return await response.json()
-
-
-async def publish(owner, question: dict, publish: str = "true") -> None:
-    path = one(question, owner.lecture["keyword"]) + "/publish"
-    response = await owner.post(path, params={"publish": publish})
-    assert response.status == 204, await response.text()
-
-
 async def listed(client, keyword: str, **params) -> list[dict]:
-    response = await client.get(collection(keyword), params=params)
+    response = await client.get(questions_path(keyword), params=params)
     assert response.status == 200, await response.text()
     return await response.json()
 
@@ -82,7 +52,7 @@ async def course_student(app, aiohttp_client, server, keyword):
 
 async def test_create_returns_the_question(owner, keyword, db):
     before = int(time.time() * 1000)
-    question = await create(owner, number=3, duration=60)
+    question = await create_question(owner, number=3, duration=60)
     assert set(question) == QUESTION_PROPERTIES | {"number", "duration"}
     assert question["type"] == "skill_question"
     assert question["questionType"] == "sc"
@@ -115,7 +85,7 @@ async def test_create_returns_the_question(owner, keyword, db):
 )
 async def test_scale_types_get_their_default_options(owner, question_type, texts):
     body = {"questionType": question_type, "subject": "S", "text": "T"}
-    response = await owner.post(collection(owner.lecture["keyword"]), json=body)
+    response = await owner.post(questions_path(owner.lecture["keyword"]), json=body)
     assert response.status == 201, await response.text()
     options = (await response.json())["possibleAnswers"]
     assert [option["text"] for option in options] == texts
@@ -127,13 +97,13 @@ async def test_scale_types_get_their_default_options(owner, question_type, texts
 )
 async def test_given_options_are_kept(owner, question_type, count):
     options = [{"text": f"option {i}", "correct": i == 0} for i in range(count)]
-    question = await create(owner, questionType=question_type, possibleAnswers=options)
+    question = await create_question(owner, questionType=question_type, possibleAnswers=options)
     assert [o["text"] for o in question["possibleAnswers"]] == [o["text"] for o in options]
 
 
 async def test_given_option_ids_are_kept_and_missing_ones_assigned(owner):
     options = [{"id": "a", "text": "A"}, {"text": "B"}, {"id": "z", "text": "C"}]
-    question = await create(owner, possibleAnswers=options)
+    question = await create_question(owner, possibleAnswers=options)
     assert [o["id"] for o in question["possibleAnswers"]] == ["a", "1", "z"]
 
 
@@ -142,7 +112,7 @@ async def test_read_only_properties_of_legacy_clients_are_ignored(owner, keyword
         **SC, "_id": "abc", "_rev": "1-x", "type": "skill_question", "sessionKeyword": "11111111",
         "sessionId": "abc", "timestamp": 1,
     }  # fmt: skip
-    response = await owner.post(collection(keyword), json=body)
+    response = await owner.post(questions_path(keyword), json=body)
     assert response.status == 201, await response.text()
     question = await response.json()
     assert question["_id"] != "abc" and question["sessionKeyword"] == keyword
@@ -151,15 +121,19 @@ async def test_read_only_properties_of_legacy_clients_are_ignored(owner, keyword
 
 async def test_create_authorization(owner, keyword, participant, stranger, anonymous, admin):
     for client in (participant, stranger):
-        response = await client.post(collection(keyword), json=SC)
+        response = await client.post(questions_path(keyword), json=SC)
         await expect_error(response, 403, "owner-only")
-    await expect_error(await anonymous.post(collection(keyword), json=SC), 401, "login-required")
-    response = await admin.post(collection(keyword), json=SC)
+    await expect_error(
+        await anonymous.post(questions_path(keyword), json=SC), 401, "login-required"
+    )
+    response = await admin.post(questions_path(keyword), json=SC)
     assert response.status == 201
 
 
 async def test_create_in_an_unknown_session_is_404(owner):
-    await expect_error(await owner.post(collection("99999999"), json=SC), 404, "session-not-found")
+    await expect_error(
+        await owner.post(questions_path("99999999"), json=SC), 404, "session-not-found"
+    )
 
 
 def options(count: int) -> list[dict]:
@@ -208,7 +182,7 @@ def options(count: int) -> list[dict]:
     ],
 )
 async def test_create_refuses_bad_bodies(owner, keyword, changes, field):
-    response = await owner.post(collection(keyword), json={**SC, **changes})
+    response = await owner.post(questions_path(keyword), json={**SC, **changes})
     body = await expect_error(response, 400, "validation-failed")
     assert field in body["errors"], body
 
@@ -216,18 +190,18 @@ async def test_create_refuses_bad_bodies(owner, keyword, changes, field):
 @pytest.mark.parametrize("field", ["questionType", "subject", "text"])
 async def test_create_requires_the_main_fields(owner, keyword, field):
     body = {key: value for key, value in SC.items() if key != field}
-    response = await owner.post(collection(keyword), json=body)
+    response = await owner.post(questions_path(keyword), json=body)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_choice_types_need_options(owner, keyword):
     body = {"questionType": "mc", "subject": "S", "text": "T"}
-    response = await owner.post(collection(keyword), json=body)
+    response = await owner.post(questions_path(keyword), json=body)
     assert "possibleAnswers" in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_create_refuses_bodies_that_are_not_json_objects(owner, keyword):
-    path = collection(keyword)
+    path = questions_path(keyword)
     await expect_error(await owner.post(path, json=[SC]), 400, "validation-failed")
     await expect_error(await owner.post(path, data="{", headers=JSON), 400, "invalid-json")
     await expect_error(await owner.post(path, data="x"), 415, "unsupported-media-type")
@@ -239,57 +213,59 @@ async def test_create_refuses_bodies_that_are_not_json_objects(owner, keyword):
 async def test_owner_lists_every_question_participants_only_published_ones(
     owner, keyword, participant
 ):
-    hidden = await create(owner, subject="hidden")
-    shown = await create(owner, subject="shown")
-    await publish(owner, shown)
+    hidden = await create_question(owner, subject="hidden")
+    shown = await create_question(owner, subject="shown")
+    await publish(owner, shown["_id"], keyword=keyword)
     assert [q["_id"] for q in await listed(owner, keyword)] == [hidden["_id"], shown["_id"]]
     assert [q["_id"] for q in await listed(participant, keyword)] == [shown["_id"]]
-    await publish(owner, shown, "false")
+    await publish(owner, shown["_id"], "false", keyword=keyword)
     assert await listed(participant, keyword) == []
 
 
 async def test_courses_questions_are_only_for_course_users(
     owner, keyword, participant, course_student
 ):
-    question = await create(owner, releasedFor="courses", active=True)
+    question = await create_question(owner, releasedFor="courses", active=True)
     assert await listed(participant, keyword) == []
     assert [q["_id"] for q in await listed(course_student, keyword)] == [question["_id"]]
-    response = await participant.get(one(question))
+    response = await participant.get(question_path(question["_id"]))
     await expect_error(response, 403, "question-not-released")
-    assert (await course_student.get(one(question))).status == 200
+    assert (await course_student.get(question_path(question["_id"]))).status == 200
 
 
 async def test_correct_is_hidden_from_participants_until_shown(owner, keyword, participant):
-    question = await create(owner, active=True)
+    question = await create_question(owner, active=True)
     for seen in (
         (await listed(participant, keyword))[0],
-        await (await participant.get(one(question))).json(),
+        await (await participant.get(question_path(question["_id"]))).json(),
     ):
         assert all("correct" not in option for option in seen["possibleAnswers"])
         assert [option["text"] for option in seen["possibleAnswers"]] == ["Newton", "Joule", "Watt"]
     assert (await listed(owner, keyword))[0]["possibleAnswers"][0]["correct"] is True
-    response = await owner.put(one(question), json={"showAnswer": True})
+    response = await owner.put(question_path(question["_id"]), json={"showAnswer": True})
     assert response.status == 204
     assert (await listed(participant, keyword))[0]["possibleAnswers"][0]["correct"] is True
-    seen = await (await participant.get(one(question, keyword))).json()
+    seen = await (await participant.get(question_path(question["_id"], keyword))).json()
     assert seen["possibleAnswers"][0]["correct"] is True
 
 
 async def test_list_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    await create(owner)
-    await expect_error(await stranger.get(collection(keyword)), 403, "not-a-participant")
-    await expect_error(await anonymous.get(collection(keyword)), 401, "login-required")
+    await create_question(owner)
+    await expect_error(await stranger.get(questions_path(keyword)), 403, "not-a-participant")
+    await expect_error(await anonymous.get(questions_path(keyword)), 401, "login-required")
     assert len(await listed(admin, keyword)) == 1  # admins see unpublished ones too
     assert await listed(participant, keyword) == []
-    await expect_error(await owner.get(collection("99999999")), 404, "session-not-found")
+    await expect_error(await owner.get(questions_path("99999999")), 404, "session-not-found")
 
 
 async def test_unansweredonly_leaves_out_what_the_caller_answered(
     owner, keyword, participant, admin
 ):
-    first = await create(owner, subject="first", active=True)
-    second = await create(owner, subject="second", active=True)
-    response = await participant.post(one(first) + "/answer/", json={"answerText": "Newton"})
+    first = await create_question(owner, subject="first", active=True)
+    second = await create_question(owner, subject="second", active=True)
+    response = await participant.post(
+        question_path(first["_id"]) + "/answer/", json={"answerText": "Newton"}
+    )
     assert response.status == 201
     ids = [q["_id"] for q in await listed(participant, keyword, unansweredonly="true")]
     assert ids == [second["_id"]]
@@ -302,14 +278,14 @@ async def test_unansweredonly_leaves_out_what_the_caller_answered(
     theirs = await listed(admin, keyword, unansweredonly="true", user=participant.username)
     assert [q["_id"] for q in theirs] == [second["_id"]]
     response = await participant.get(
-        collection(keyword), params={"unansweredonly": "true", "user": owner.username}
+        questions_path(keyword), params={"unansweredonly": "true", "user": owner.username}
     )
     await expect_error(response, 403, "user-mismatch")
 
 
 async def test_list_sorts_and_pages(owner, keyword):
     for subject in ("b", "c", "a"):
-        await create(owner, subject=subject)
+        await create_question(owner, subject=subject)
 
     async def subjects(**params) -> list[str]:
         return [q["subject"] for q in await listed(owner, keyword, **params)]
@@ -339,14 +315,14 @@ async def test_list_sorts_and_pages(owner, keyword):
     ],
 )
 async def test_list_refuses_bad_parameters(owner, keyword, params, field):
-    response = await owner.get(collection(keyword), params=params)
+    response = await owner.get(questions_path(keyword), params=params)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_list_user_must_be_the_caller_unless_admin(owner, keyword, participant, admin):
-    response = await participant.get(collection(keyword), params={"user": owner.username})
+    response = await participant.get(questions_path(keyword), params={"user": owner.username})
     await expect_error(response, 403, "user-mismatch")
-    response = await admin.get(collection(keyword), params={"user": owner.username})
+    response = await admin.get(questions_path(keyword), params={"user": owner.username})
     assert response.status == 200
 
 
@@ -354,87 +330,100 @@ async def test_list_user_must_be_the_caller_unless_admin(owner, keyword, partici
 
 
 async def test_get_with_and_without_the_session_prefix(owner, keyword):
-    question = await create(owner)
-    for path in (one(question), one(question, keyword)):
+    question = await create_question(owner)
+    for path in (question_path(question["_id"]), question_path(question["_id"], keyword)):
         response = await owner.get(path)
         assert response.status == 200
         assert await response.json() == question
 
 
 async def test_get_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await create(owner)
-    for path in (one(question), one(question, keyword)):
+    question = await create_question(owner)
+    for path in (question_path(question["_id"]), question_path(question["_id"], keyword)):
         await expect_error(await participant.get(path), 403, "question-not-published")
         await expect_error(await stranger.get(path), 403, "not-a-participant")
         await expect_error(await anonymous.get(path), 401, "login-required")
         assert (await admin.get(path)).status == 200
-    await publish(owner, question)
-    seen = await (await participant.get(one(question, keyword))).json()
+    await publish(owner, question["_id"], keyword=keyword)
+    seen = await (await participant.get(question_path(question["_id"], keyword))).json()
     assert seen["_id"] == question["_id"] and seen["active"] is True
-    await expect_error(await stranger.get(one(question)), 403, "not-a-participant")
+    await expect_error(await stranger.get(question_path(question["_id"])), 403, "not-a-participant")
 
 
 @pytest.mark.parametrize("question_id", ["abc", UNKNOWN_ID, "0" * 25, "statistics"])
 async def test_get_unknown_or_malformed_ids_is_404(owner, keyword, question_id):
-    for path in (f"/lecturerquestion/{question_id}", f"{collection(keyword)}{question_id}"):
+    for path in (f"/lecturerquestion/{question_id}", f"{questions_path(keyword)}{question_id}"):
         if question_id == "statistics" and path.startswith("/session/"):
             continue  # that one is the statistics resource
         await expect_error(await owner.get(path), 404, "question-not-found")
 
 
 async def test_prefix_of_another_session_is_404(owner, login):
-    question = await create(owner)
+    question = await create_question(owner)
     other = await login()
     response = await other.post("/session/", json={"name": "Other"})
     other_keyword = (await response.json())["keyword"]
-    await expect_error(await other.get(one(question, other_keyword)), 404, "question-not-found")
-    await expect_error(await owner.get(one(question, other_keyword)), 404, "question-not-found")
-    response = await owner.put(one(question, other_keyword), json={"subject": "x"})
+    elsewhere = question_path(question["_id"], other_keyword)
+    await expect_error(await other.get(elsewhere), 404, "question-not-found")
+    await expect_error(await owner.get(elsewhere), 404, "question-not-found")
+    response = await owner.put(elsewhere, json={"subject": "x"})
     await expect_error(response, 404, "question-not-found")
-    await expect_error(await owner.delete(one(question, other_keyword)), 404, "question-not-found")
-    response = await owner.post(one(question, other_keyword) + "/publish")
+    await expect_error(await owner.delete(elsewhere), 404, "question-not-found")
+    response = await owner.post(elsewhere + "/publish")
     await expect_error(response, 404, "question-not-found")
-    await expect_error(await owner.get(one(question, "99999999")), 404, "session-not-found")
+    await expect_error(
+        await owner.get(question_path(question["_id"], "99999999")), 404, "session-not-found"
+    )
 
 
 # --- update ---------------------------------------------------------------------------
 
 
 async def test_update_changes_only_the_fields_sent(owner, keyword):
-    question = await create(owner)
-    response = await owner.put(one(question, keyword), json={"subject": "Forces", "duration": 30})
+    question = await create_question(owner)
+    response = await owner.put(
+        question_path(question["_id"], keyword), json={"subject": "Forces", "duration": 30}
+    )
     assert response.status == 204
     assert await response.read() == b""
-    changed = await (await owner.get(one(question))).json()
+    changed = await (await owner.get(question_path(question["_id"]))).json()
     assert changed == {**question, "subject": "Forces", "duration": 30}
 
 
 async def test_update_accepts_the_whole_legacy_object(owner):
-    question = await create(owner)
+    question = await create_question(owner)
     body = {**question, "text": "Which unit measures force?", "_rev": "2-x", "sessionId": "s"}
-    response = await owner.put(one(question), json=body)
+    response = await owner.put(question_path(question["_id"]), json=body)
     assert response.status == 204, await response.text()
-    changed = await (await owner.get(one(question))).json()
+    changed = await (await owner.get(question_path(question["_id"]))).json()
     assert changed == {**question, "text": "Which unit measures force?"}
 
 
 async def test_update_options_and_type(owner):
-    question = await create(owner)
+    question = await create_question(owner)
     options = [{"text": "N"}, {"text": "J", "correct": True}]
-    assert (await owner.put(one(question), json={"possibleAnswers": options})).status == 204
-    changed = await (await owner.get(one(question))).json()
+    assert (
+        await owner.put(question_path(question["_id"]), json={"possibleAnswers": options})
+    ).status == 204
+    changed = await (await owner.get(question_path(question["_id"]))).json()
     assert changed["possibleAnswers"] == [
         {"id": "0", "text": "N", "correct": False},
         {"id": "1", "text": "J", "correct": True},
     ]
-    assert (await owner.put(one(question), json={"questionType": "mc"})).status == 204
-    changed = await (await owner.get(one(question))).json()
+    assert (
+        await owner.put(question_path(question["_id"]), json={"questionType": "mc"})
+    ).status == 204
+    changed = await (await owner.get(question_path(question["_id"]))).json()
     assert changed["questionType"] == "mc" and len(changed["possibleAnswers"]) == 2
-    assert (await owner.put(one(question), json={"questionType": "yesno"})).status == 204
-    changed = await (await owner.get(one(question))).json()
+    assert (
+        await owner.put(question_path(question["_id"]), json={"questionType": "yesno"})
+    ).status == 204
+    changed = await (await owner.get(question_path(question["_id"]))).json()
     assert [o["text"] for o in changed["possibleAnswers"]] == ["yes", "no"]
-    assert (await owner.put(one(question), json={"questionType": "freetext"})).status == 204
-    assert (await (await owner.get(one(question))).json())["possibleAnswers"] == []
+    assert (
+        await owner.put(question_path(question["_id"]), json={"questionType": "freetext"})
+    ).status == 204
+    assert (await (await owner.get(question_path(question["_id"]))).json())["possibleAnswers"] == []
 
 
 @pytest.mark.parametrize(
@@ -456,45 +445,51 @@ async def test_update_options_and_type(owner):
     ],
 )
 async def test_update_refuses_bad_bodies(owner, body, field):
-    question = await create(owner)
-    response = await owner.put(one(question), json=body)
+    question = await create_question(owner)
+    response = await owner.put(question_path(question["_id"]), json=body)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
-    assert await (await owner.get(one(question))).json() == question
+    assert await (await owner.get(question_path(question["_id"]))).json() == question
 
 
 async def test_update_to_abcd_with_too_many_stored_options_is_refused(owner):
-    question = await create(owner, possibleAnswers=options(5))
-    response = await owner.put(one(question), json={"questionType": "abcd"})
+    question = await create_question(owner, possibleAnswers=options(5))
+    response = await owner.put(question_path(question["_id"]), json={"questionType": "abcd"})
     assert "possibleAnswers" in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_type_and_option_count_are_fixed_once_answered(owner, participant):
-    question = await create(owner, active=True)
-    response = await participant.post(one(question) + "/answer/", json={"answerText": "Joule"})
+    question = await create_question(owner, active=True)
+    response = await participant.post(
+        question_path(question["_id"]) + "/answer/", json={"answerText": "Joule"}
+    )
     assert response.status == 201
-    response = await owner.put(one(question), json={"questionType": "mc"})
+    response = await owner.put(question_path(question["_id"]), json={"questionType": "mc"})
     await expect_error(response, 409, "question-has-answers")
-    response = await owner.put(one(question), json={"possibleAnswers": options(4)})
+    response = await owner.put(question_path(question["_id"]), json={"possibleAnswers": options(4)})
     await expect_error(response, 409, "question-has-answers")
     renamed = [{"text": "N"}, {"text": "J"}, {"text": "W"}]
-    assert (await owner.put(one(question), json={"possibleAnswers": renamed})).status == 204
+    assert (
+        await owner.put(question_path(question["_id"]), json={"possibleAnswers": renamed})
+    ).status == 204
 
 
 async def test_update_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await create(owner)
-    for path in (one(question), one(question, keyword)):
+    question = await create_question(owner)
+    for path in (question_path(question["_id"]), question_path(question["_id"], keyword)):
         for client in (participant, stranger):
             await expect_error(await client.put(path, json={"subject": "x"}), 403, "owner-only")
         response = await anonymous.put(path, json={"subject": "x"})
         await expect_error(response, 401, "login-required")
-    assert (await admin.put(one(question), json={"subject": "by admin"})).status == 204
-    assert (await (await owner.get(one(question))).json())["subject"] == "by admin"
+    assert (
+        await admin.put(question_path(question["_id"]), json={"subject": "by admin"})
+    ).status == 204
+    assert (await (await owner.get(question_path(question["_id"]))).json())["subject"] == "by admin"
 
 
 async def test_update_unknown_question_is_404(owner, keyword):
     response = await owner.put(f"/lecturerquestion/{UNKNOWN_ID}", json={"subject": "x"})
     await expect_error(response, 404, "question-not-found")
-    response = await owner.put(f"{collection(keyword)}nope", json={"subject": "x"})
+    response = await owner.put(f"{questions_path(keyword)}nope", json={"subject": "x"})
     await expect_error(response, 404, "question-not-found")
 
 
@@ -502,33 +497,43 @@ async def test_update_unknown_question_is_404(owner, keyword):
 
 
 async def test_publish_and_unpublish(owner, keyword, participant):
-    question = await create(owner)
-    for path in (one(question) + "/publish", one(question, keyword) + "/publish"):
+    question = await create_question(owner)
+    for path in (
+        question_path(question["_id"]) + "/publish",
+        question_path(question["_id"], keyword) + "/publish",
+    ):
         response = await owner.post(path)
         assert response.status == 204 and await response.read() == b""
-        assert (await (await owner.get(one(question))).json())["active"] is True
-        assert (await participant.get(one(question))).status == 200
+        assert (await (await owner.get(question_path(question["_id"]))).json())["active"] is True
+        assert (await participant.get(question_path(question["_id"]))).status == 200
         assert (await owner.post(path, params={"publish": "false"})).status == 204
-        assert (await (await owner.get(one(question))).json())["active"] is False
-        await expect_error(await participant.get(one(question)), 403, "question-not-published")
+        assert (await (await owner.get(question_path(question["_id"]))).json())["active"] is False
+        await expect_error(
+            await participant.get(question_path(question["_id"])), 403, "question-not-published"
+        )
         assert (await owner.post(path, params={"publish": "true"})).status == 204
         assert (await owner.post(path, params={"publish": "false"})).status == 204
 
 
 async def test_publish_refuses_a_bad_flag(owner):
-    question = await create(owner)
-    response = await owner.post(one(question) + "/publish", params={"publish": "maybe"})
+    question = await create_question(owner)
+    response = await owner.post(
+        question_path(question["_id"]) + "/publish", params={"publish": "maybe"}
+    )
     assert "publish" in (await expect_error(response, 400, "validation-failed"))["errors"]
 
 
 async def test_publish_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await create(owner)
-    for path in (one(question) + "/publish", one(question, keyword) + "/publish"):
+    question = await create_question(owner)
+    for path in (
+        question_path(question["_id"]) + "/publish",
+        question_path(question["_id"], keyword) + "/publish",
+    ):
         for client in (participant, stranger):
             await expect_error(await client.post(path), 403, "owner-only")
         await expect_error(await anonymous.post(path), 401, "login-required")
-    assert (await admin.post(one(question) + "/publish")).status == 204
-    assert (await (await owner.get(one(question))).json())["active"] is True
+    assert (await admin.post(question_path(question["_id"]) + "/publish")).status == 204
+    assert (await (await owner.get(question_path(question["_id"]))).json())["active"] is True
     response = await owner.post(f"/lecturerquestion/{UNKNOWN_ID}/publish")
     await expect_error(response, 404, "question-not-found")
 
@@ -540,16 +545,22 @@ async def test_publish_authorization(owner, keyword, participant, stranger, anon
 async def test_delete_moves_the_question_with_its_answers_to_the_bin(
     owner, keyword, participant, db, prefixed
 ):
-    question = await create(owner, active=True)
-    kept = await create(owner, active=True)
+    question = await create_question(owner, active=True)
+    kept = await create_question(owner, active=True)
     for target in (question, kept):
-        response = await participant.post(one(target) + "/answer/", json={"answerText": "Watt"})
+        response = await participant.post(
+            question_path(target["_id"]) + "/answer/", json={"answerText": "Watt"}
+        )
         assert response.status == 201
-    response = await owner.delete(one(question, keyword if prefixed else None))
+    response = await owner.delete(question_path(question["_id"], keyword if prefixed else None))
     assert response.status == 204 and await response.read() == b""
-    await expect_error(await owner.get(one(question)), 404, "question-not-found")
-    await expect_error(await owner.delete(one(question)), 404, "question-not-found")
-    await expect_error(await owner.get(one(question) + "/answer/"), 404, "question-not-found")
+    await expect_error(await owner.get(question_path(question["_id"])), 404, "question-not-found")
+    await expect_error(
+        await owner.delete(question_path(question["_id"])), 404, "question-not-found"
+    )
+    await expect_error(
+        await owner.get(question_path(question["_id"]) + "/answer/"), 404, "question-not-found"
+    )
     assert [q["_id"] for q in await listed(owner, keyword)] == [kept["_id"]]
     binned = await (await owner.get(f"/session/{keyword}/bin/")).json()
     assert [q["_id"] for q in binned] == [question["_id"]] and binned[0]["deletedAt"] > 0
@@ -560,10 +571,10 @@ async def test_delete_moves_the_question_with_its_answers_to_the_bin(
 
 
 async def test_delete_authorization(owner, keyword, participant, stranger, anonymous, admin):
-    question = await create(owner)
-    for path in (one(question), one(question, keyword)):
+    question = await create_question(owner)
+    for path in (question_path(question["_id"]), question_path(question["_id"], keyword)):
         for client in (participant, stranger):
             await expect_error(await client.delete(path), 403, "owner-only")
         await expect_error(await anonymous.delete(path), 401, "login-required")
-    assert (await admin.delete(one(question))).status == 204
-    await expect_error(await owner.get(one(question)), 404, "question-not-found")
+    assert (await admin.delete(question_path(question["_id"]))).status == 204
+    await expect_error(await owner.get(question_path(question["_id"])), 404, "question-not-found")

@@ -16,7 +16,7 @@ from arsnova.auth import hash_token
 from arsnova.identity import COOKIE_NAME
 from arsnova.keys import rate_limiter_key
 from tests.conftest import expect_error
-from tests.events.conftest import events_client  # noqa: F401 (a fixture)
+from tests.events.conftest import events_client, events_to  # noqa: F401 (fixtures)
 from tests.helpers import assert_joined
 from tests.realtime.conftest import Socket, connect_socket  # noqa: F401 (a fixture)
 

@@ -4,8 +4,8 @@ import pytest
 
 from arsnova.schemas.answer import MAX_FREETEXT
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
-from tests.api.test_answers import answers_of, ask, collection
 from tests.conftest import expect_error
+from tests.helpers import answers_of, create_question, questions_path
 
 OPTION = {"text": "option", "correct": False}
 
@@ -30,7 +30,7 @@ def question(**fields) -> dict:
     ],
 )
 async def test_question_sizes(owner, keyword, body, field):
-    response = await owner.post(collection(keyword), json=body)
+    response = await owner.post(questions_path(keyword), json=body)
     errors = (await expect_error(response, 400, "validation-failed"))["errors"]
     assert field in errors
 
@@ -48,7 +48,7 @@ async def test_session_and_audience_sizes(owner, participant, keyword):
 
 
 async def test_answer_text_size(owner, participant):
-    free_text = await ask(owner, "freetext")
+    free_text = await create_question(owner, questionType="freetext", active=True)
     body = {"answerSubject": "S", "answerText": "a" * (MAX_FREETEXT + 1)}
     response = await participant.post(answers_of(free_text), json=body)
     assert "answerText" in (await expect_error(response, 400, "validation-failed"))["errors"]
@@ -67,7 +67,7 @@ async def test_answer_text_size(owner, participant):
     ],
 )
 async def test_list_query_ranges(owner, keyword, query):
-    response = await owner.get(collection(keyword), params=query)
+    response = await owner.get(questions_path(keyword), params=query)
     errors = (await expect_error(response, 400, "validation-failed"))["errors"]
     assert set(query) <= set(errors)
 
@@ -75,14 +75,14 @@ async def test_list_query_ranges(owner, keyword, query):
 async def test_json_nested_deeper_than_the_parser_goes_is_invalid_json(owner, keyword):
     body = "[" * 100_000 + "]" * 100_000
     response = await owner.post(
-        collection(keyword), data=body, headers={"Content-Type": "application/json"}
+        questions_path(keyword), data=body, headers={"Content-Type": "application/json"}
     )
     await expect_error(response, 400, "invalid-json")
 
 
 async def test_a_valid_request_after_the_refusals_still_works(owner, keyword):
     """The limits refuse input, not the client: the same login goes on working."""
-    refused = await owner.post(collection(keyword), json=question(text="t" * 6000))
+    refused = await owner.post(questions_path(keyword), json=question(text="t" * 6000))
     assert refused.status == 400
-    response = await owner.post(collection(keyword), json=question(text="t" * 5000))
+    response = await owner.post(questions_path(keyword), json=question(text="t" * 5000))
     assert response.status == 201, await response.text()

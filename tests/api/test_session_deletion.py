@@ -6,7 +6,7 @@ import asyncio
 
 from bson import ObjectId
 
-from tests.api.test_answers import answers_of, ask
+from tests.helpers import answers_of, create_question
 
 STUDENTS = 30
 QUESTIONS = 5
@@ -15,7 +15,9 @@ TIED = ("answers", "interposed_questions", "feedback", "session_visits", "questi
 
 
 async def test_nothing_outlives_a_session_deleted_during_a_burst(owner, keyword, login, db):
-    questions = [await ask(owner, "freetext") for _ in range(QUESTIONS)]
+    questions = [
+        await create_question(owner, questionType="freetext", active=True) for _ in range(QUESTIONS)
+    ]
     students = await asyncio.gather(*(login() for _ in range(STUDENTS)))
     for student in students:
         assert (await student.get(f"/session/{keyword}")).status == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -111,12 +111,22 @@ class EventsClient:
 
 
 @pytest.fixture
-async def events_client(server: TestServer) -> AsyncIterator:
-    """Connects an `/events` client for an HTTP login (a fresh token each time)."""
+async def events_to() -> AsyncIterator:
+    """Connects an `/events` client for an HTTP login to a given server (a fresh token each time).
+
+    `client` connects a ready-made one (a subclass of EventsClient, say). All are
+    closed afterwards.
+    """
     clients: list[EventsClient] = []
 
-    async def connect(http: TestClient, auto_ack: bool = True, **auth: str) -> EventsClient:
-        client = EventsClient(auto_ack)
+    async def connect(
+        server: TestServer,
+        http: TestClient,
+        auto_ack: bool = True,
+        client: EventsClient | None = None,
+        **auth: str,
+    ) -> EventsClient:
+        client = client or EventsClient(auto_ack)
         clients.append(client)
         await client.connect(server, token=await socket_token(http), **auth)
         return client
@@ -124,3 +134,13 @@ async def events_client(server: TestServer) -> AsyncIterator:
     yield connect
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+def events_client(server: TestServer, events_to) -> Callable[..., Awaitable[EventsClient]]:
+    """`events_to` for the test's `server`."""
+
+    async def connect(http: TestClient, auto_ack: bool = True, **auth: str) -> EventsClient:
+        return await events_to(server, http, auto_ack, **auth)
+
+    return connect

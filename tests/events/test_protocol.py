@@ -6,42 +6,25 @@ import asyncio
 import hashlib
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import socketio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from bson import ObjectId
 from pymongo.errors import ServerSelectionTimeoutError
 
-from arsnova.app import create_app
 from arsnova.keys import broadcaster_key, sio_key
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, WAIT, EventsClient, socket_token
+from tests.events.conftest import NAMESPACE, EventsClient, socket_token
+from tests.helpers import ask_audience_question, eventually
 
-INTERPOSED = {"subject": "s", "text": "t"}
 SETTLE = 0.3  # how long "nothing more arrives" is given before it is checked
 MARK = "AnnouncementEvent"
 
 
 # Helpers
-
-
-async def ask(http: TestClient, keyword: str) -> str:
-    """A participant's interposed question: an InterposedQuestionCreatedEvent for the owner."""
-    response = await http.post(f"/session/{keyword}/interposed/", json=INTERPOSED)
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
-
-
-async def eventually(predicate: Callable[[], bool]) -> None:
-    """Waits (at most WAIT seconds) until `predicate()` holds."""
-    for _ in range(int(WAIT / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    assert predicate(), "timed out waiting"
 
 
 async def settle(client: EventsClient) -> None:
@@ -96,39 +79,6 @@ class HeartbeatAcker(EventsClient):
                 await self.ack(data["id"])
 
         return handle
-
-
-@pytest.fixture
-async def sockets() -> Any:
-    """Connects `/events` clients to any test server; closes them afterwards."""
-    opened: list[EventsClient] = []
-
-    async def connect(
-        server: TestServer, http: TestClient, auto_ack: bool = True, client: Any = None
-    ) -> EventsClient:
-        client = client or EventsClient(auto_ack)
-        opened.append(client)
-        await client.connect(server, token=await socket_token(http))
-        return client
-
-    yield connect
-    for client in opened:
-        await client.close()
-
-
-@pytest.fixture
-def custom(aiohttp_server, aiohttp_client, settings_with) -> Callable[..., Awaitable]:
-    """A server with changed settings and a guest logged in on it: `(server, http)`."""
-
-    async def start(**overrides: Any) -> tuple[TestServer, TestClient]:
-        server = await aiohttp_server(create_app(settings_with(**overrides)))
-        http = await aiohttp_client(server)
-        response = await http.get("/auth/login", params={"type": "guest"})
-        assert response.status == 200, await response.text()
-        http.username = (await response.json())["username"]
-        return server, http
-
-    return start
 
 
 async def refused(server: TestServer, **auth: str) -> Any:
@@ -196,9 +146,9 @@ async def test_connect_with_unknown_token_is_refused(server):
     assert refusal_code(await refused(server, token=token)) == "token-unknown"
 
 
-async def test_token_is_single_use(server, owner, sockets):
+async def test_token_is_single_use(server, owner, events_to):
     first = EventsClient()
-    await sockets(server, owner, client=first)
+    await events_to(server, owner, client=first)
     assert refusal_code(await refused(server, token=first.token)) == "token-used"
     assert first.client.connected
     ack = await first.request("HeartbeatMessage")
@@ -225,8 +175,9 @@ async def test_token_race_lets_exactly_one_in(server, owner):
             await client.close()
 
 
-async def test_expired_token_is_refused(custom, clock):
-    server, http = await custom(socket_token_ttl=30)
+async def test_expired_token_is_refused(start_server, login_to, clock):
+    server = await start_server(socket_token_ttl=30)
+    http = await login_to(server)
     response = await http.post("/socket/token")
     assert response.status == 201
     body = await response.json()
@@ -255,7 +206,7 @@ async def test_token_in_query_string(server, owner, keyword, participant):
         assert client.client.connected
         ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
         assert "errorInfo" not in ack, ack
-        question = await ask(participant, keyword)
+        question = (await ask_audience_question(participant, keyword))["_id"]
         event = await client.wait_for_event("InterposedQuestionCreatedEvent")
         assert event["data"]["interposedQuestionId"] == question
     finally:
@@ -291,14 +242,14 @@ async def test_client_messages_are_acknowledged(server, owner, keyword, particip
             "AcknowledgementMessage", lambda d, sent=message_id: d["id"] == sent
         )
         assert ack == {"type": "AcknowledgementMessage", "id": message_id}
-    first = await ask(participant, keyword)
+    first = (await ask_audience_question(participant, keyword))["_id"]
     event = await client.wait_for_event("InterposedQuestionCreatedEvent")
     assert event["data"]["interposedQuestionId"] == first
 
     message_id = await client.send("SessionUnsubscriptionMessage", keyword=keyword)
     ack = await client.wait_for("AcknowledgementMessage", lambda d: d["id"] == message_id)
     assert ack == {"type": "AcknowledgementMessage", "id": message_id}
-    await ask(participant, keyword)
+    (await ask_audience_question(participant, keyword))["_id"]
     await mark(server, client)
     assert interposed_ids(client.events()) == [first]
 
@@ -308,7 +259,7 @@ async def test_subscribing_twice_is_harmless(owner, keyword, participant, events
     for _ in range(2):
         ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
         assert "errorInfo" not in ack, ack
-    question = await ask(participant, keyword)
+    question = (await ask_audience_question(participant, keyword))["_id"]
     await client.wait_for_event("InterposedQuestionCreatedEvent")
     await settle(client)
     assert interposed_ids(client.events()) == [question]
@@ -435,7 +386,7 @@ async def test_bad_messages_get_error_acks_and_change_nothing(
     assert wrong == {}
 
     # None of them subscribed: the owner's session events do not arrive.
-    await ask(participant, keyword)
+    (await ask_audience_question(participant, keyword))["_id"]
     await mark(server, client)
     assert client.event_types() == [MARK]
     assert len(client.of("AcknowledgementMessage")) == len(BAD_MESSAGES)
@@ -443,7 +394,7 @@ async def test_bad_messages_get_error_acks_and_change_nothing(
     # And the connection still works.
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
     assert "errorInfo" not in ack, ack
-    question = await ask(participant, keyword)
+    question = (await ask_audience_question(participant, keyword))["_id"]
     event = await client.wait_for_event("InterposedQuestionCreatedEvent")
     assert event["data"]["interposedQuestionId"] == question
 
@@ -455,7 +406,7 @@ async def test_bad_unsubscription_keeps_subscription(
     await client.request("SessionSubscriptionMessage", keyword=keyword)
     ack = await client.request("SessionUnsubscriptionMessage", keyword=keyword, extra=True)
     assert ack["errorInfo"]["code"] == "validation-failed", ack
-    question = await ask(participant, keyword)
+    question = (await ask_audience_question(participant, keyword))["_id"]
     event = await client.wait_for_event("InterposedQuestionCreatedEvent")
     assert event["data"]["interposedQuestionId"] == question
 
@@ -488,7 +439,7 @@ async def test_non_object_payloads_get_error_acks_with_null_id(
             if not (well_formed and error.get("code") and error.get("message")):
                 wrong[f"{name} {kind}"] = ack
     assert wrong == {}
-    await ask(participant, keyword)
+    (await ask_audience_question(participant, keyword))["_id"]
     await mark(server, client)
     assert client.event_types() == [MARK]
     ack = await client.request("HeartbeatMessage")
@@ -551,7 +502,7 @@ async def test_acknowledgement_of_unknown_id_is_ignored(owner, events_client):
 async def test_events_message_shape(server, owner, keyword, participant, events_client):
     client = await events_client(owner)
     await client.request("SessionSubscriptionMessage", keyword=keyword)
-    questions = [await ask(participant, keyword) for _ in range(3)]
+    questions = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(3)]
     await eventually(lambda: len(interposed_ids(client.events())) == 3)
     await mark(server, client, "shape")
     for message in client.of("EventsMessage"):
@@ -616,7 +567,7 @@ async def test_participant_does_not_see_staff_events(
 ):
     student = await events_client(participant)
     await student.request("SessionSubscriptionMessage", keyword=keyword)
-    await ask(participant, keyword)
+    (await ask_audience_question(participant, keyword))["_id"]
     await mark(server, student)
     assert "InterposedQuestionCreatedEvent" not in student.event_types()
 
@@ -625,16 +576,16 @@ async def test_participant_does_not_see_staff_events(
 
 
 async def test_nothing_more_is_sent_until_acknowledged(
-    server, owner, keyword, participant, sockets
+    server, owner, keyword, participant, events_to
 ):
-    client = await sockets(server, owner, client=HeartbeatAcker())
+    client = await events_to(server, owner, client=HeartbeatAcker())
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
     assert "errorInfo" not in ack, ack
-    first = await ask(participant, keyword)
+    first = (await ask_audience_question(participant, keyword))["_id"]
     message = await client.wait_for("EventsMessage")
     assert interposed_ids(message["events"]) == [first]
 
-    later = [await ask(participant, keyword) for _ in range(5)]
+    later = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(5)]
     await settle(client)
     assert len(client.of("EventsMessage")) == 1
 
@@ -648,9 +599,10 @@ async def test_nothing_more_is_sent_until_acknowledged(
     assert len(client.of("EventsMessage")) == 2
 
 
-async def test_unacknowledged_message_disconnects(custom, sockets):
-    server, http = await custom(ack_timeout=0.5)
-    client = await sockets(server, http, client=HeartbeatAcker())
+async def test_unacknowledged_message_disconnects(start_server, login_to, events_to):
+    server = await start_server(ack_timeout=0.5)
+    http = await login_to(server)
+    client = await events_to(server, http, client=HeartbeatAcker())
     await server.app[broadcaster_key].global_event("AnnouncementEvent", {"message": "hi"})
     message = await client.wait_for("EventsMessage")
     assert message["events"][0]["data"] == {"message": "hi"}
@@ -658,9 +610,10 @@ async def test_unacknowledged_message_disconnects(custom, sockets):
     assert not client.client.connected
 
 
-async def test_acknowledging_client_stays_connected(custom, sockets):
-    server, http = await custom(ack_timeout=0.5, heartbeat_interval=0.2)
-    client = await sockets(server, http)
+async def test_acknowledging_client_stays_connected(start_server, login_to, events_to):
+    server = await start_server(ack_timeout=0.5, heartbeat_interval=0.2)
+    http = await login_to(server)
+    client = await events_to(server, http)
     for n in range(3):
         await server.app[broadcaster_key].global_event("AnnouncementEvent", {"message": str(n)})
     await eventually(lambda: len(client.of("HeartbeatMessage")) >= 2 and len(client.events()) >= 3)
@@ -676,7 +629,7 @@ async def test_acknowledging_client_stays_connected(custom, sockets):
 async def test_many_events_arrive_in_creation_order(owner, keyword, participant, events_client):
     client = await events_client(owner)
     await client.request("SessionSubscriptionMessage", keyword=keyword)
-    created = [await ask(participant, keyword) for _ in range(50)]
+    created = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(50)]
     await eventually(lambda: len(interposed_ids(client.events())) >= 50)
     await settle(client)
     events = [e for e in client.events() if e["type"] == "InterposedQuestionCreatedEvent"]
@@ -690,7 +643,8 @@ async def test_concurrent_events_arrive_once_with_contiguous_sequences(
 ):
     client = await events_client(owner)
     await client.request("SessionSubscriptionMessage", keyword=keyword)
-    created = await asyncio.gather(*(ask(participant, keyword) for _ in range(30)))
+    asked = await asyncio.gather(*(ask_audience_question(participant, keyword) for _ in range(30)))
+    created = [question["_id"] for question in asked]
     await eventually(lambda: len(interposed_ids(client.events())) >= 30)
     await settle(client)
     events = [e for e in client.events() if e["type"] == "InterposedQuestionCreatedEvent"]
@@ -703,9 +657,10 @@ async def test_concurrent_events_arrive_once_with_contiguous_sequences(
 # Server heartbeat
 
 
-async def test_idle_connection_gets_heartbeats(custom, sockets):
-    server, http = await custom(heartbeat_interval=0.3)
-    client = await sockets(server, http)
+async def test_idle_connection_gets_heartbeats(start_server, login_to, events_to):
+    server = await start_server(heartbeat_interval=0.3)
+    http = await login_to(server)
+    client = await events_to(server, http)
     await eventually(lambda: len(client.of("HeartbeatMessage")) >= 2)
     heartbeats = client.of("HeartbeatMessage")
     for heartbeat in heartbeats:
@@ -716,9 +671,10 @@ async def test_idle_connection_gets_heartbeats(custom, sockets):
     assert client.client.connected
 
 
-async def test_unacknowledged_heartbeat_disconnects(custom, sockets):
-    server, http = await custom(heartbeat_interval=0.3, ack_timeout=0.5)
-    client = await sockets(server, http, auto_ack=False)
+async def test_unacknowledged_heartbeat_disconnects(start_server, login_to, events_to):
+    server = await start_server(heartbeat_interval=0.3, ack_timeout=0.5)
+    http = await login_to(server)
+    client = await events_to(server, http, auto_ack=False)
     await client.wait_for("HeartbeatMessage")
     await eventually(lambda: not client.client.connected)
     assert not client.client.connected

@@ -17,6 +17,7 @@ import pytest
 from arsnova.auth import hash_token
 from arsnova.services.housekeeping import housekeeping
 from tests.events.conftest import NAMESPACE, EventsClient
+from tests.helpers import ask_audience_question, eventually
 from tests.serve import Serve, serve_env
 
 CREATED = "InterposedQuestionCreatedEvent"
@@ -29,14 +30,6 @@ def settings(settings_with):
     return settings_with(event_log_max_events=MAX_EVENTS)
 
 
-async def ask(http, keyword: str, n: int) -> str:
-    """A participant's interposed question; returns its id."""
-    body = {"subject": "s", "text": f"t{n}"}
-    response = await http.post(f"/session/{keyword}/interposed/", json=body)
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
-
-
 def created_ids(events: list[dict]) -> list[str]:
     return [event["data"]["interposedQuestionId"] for event in events if event["type"] == CREATED]
 
@@ -44,18 +37,6 @@ def created_ids(events: list[dict]) -> list[str]:
 def carrying(question_id: str) -> Callable[[dict], bool]:
     """Matches the EventsMessage that carries the creation of `question_id`."""
     return lambda message: question_id in created_ids(message["events"])
-
-
-async def until(condition: Callable[[], object], within: float = 10, what: object = "") -> None:
-    """Polls `condition` until it holds; fails naming `what` after `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                if condition():
-                    return
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        pytest.fail(f"not within {within} s: {what}")
 
 
 async def connection_record(db, client: EventsClient) -> dict:
@@ -89,27 +70,29 @@ async def test_reconnect_replays_what_was_not_acknowledged_and_keeps_subscriptio
     ack = await first.request("SessionSubscriptionMessage", keyword=keyword)
     assert "errorInfo" not in ack, ack
     ids: list[str] = []
-    for n in range(3):  # each one delivered and acknowledged on its own
-        ids.append(await ask(participant, keyword, n))
+    for _ in range(3):  # each one delivered and acknowledged on its own
+        ids.append((await ask_audience_question(participant, keyword))["_id"])
         message = await first.wait_for("EventsMessage", carrying(ids[-1]))
         assert created_ids(message["events"]) == [ids[-1]]
         await first.ack(message["id"])
     acknowledged = [event["sequence"] for event in first.events()]
     assert acknowledged == list(range(acknowledged[0], acknowledged[0] + 3))
 
-    ids.append(await ask(participant, keyword, 3))
+    ids.append((await ask_audience_question(participant, keyword))["_id"])
     unacknowledged = await first.wait_for("EventsMessage", carrying(ids[-1]))
     # The server sent this only after it stored the previous acknowledgement.
     assert (await connection_record(db, first))["positions"][stream] == acknowledged[-1]
-    ids.append(await ask(participant, keyword, 4))  # held back: one message in flight at most
+    # Held back: one message in flight at most.
+    ids.append((await ask_audience_question(participant, keyword))["_id"])
     await first.client.eio.disconnect(abort=True)
-    await until(lambda: not first.client.connected, what="the client did not drop")
-    ids.append(await ask(participant, keyword, 5))  # while nobody is connected
-    ids.append(await ask(participant, keyword, 6))
+    await eventually(lambda: not first.client.connected, what="the client did not drop")
+    # While nobody is connected:
+    ids.append((await ask_audience_question(participant, keyword))["_id"])
+    ids.append((await ask_audience_question(participant, keyword))["_id"])
 
     second = await events_client(owner, reconnect=first.token)  # and no new subscription
-    await until(lambda: len(created_ids(second.events())) >= 4, what=second.messages)
-    ids.append(await ask(participant, keyword, 7))  # live again
+    await eventually(lambda: len(created_ids(second.events())) >= 4, what=second.messages)
+    ids.append((await ask_audience_question(participant, keyword))["_id"])  # live again
     await second.wait_for_event(CREATED, lambda event: event["data"]["interposedQuestionId"]
                                 == ids[-1])  # fmt: skip
 
@@ -129,7 +112,7 @@ async def test_reconnect_replays_what_was_not_acknowledged_and_keeps_subscriptio
     assert incomplete["events"] == []
     assert (await connection_record(db, third))["subscriptions"] == []
     assert stream not in (await connection_record(db, third))["positions"]
-    ids.append(await ask(participant, keyword, 8))
+    ids.append((await ask_audience_question(participant, keyword))["_id"])
     await second.wait_for_event(CREATED, lambda event: event["data"]["interposedQuestionId"]
                                 == ids[-1])  # fmt: skip
     assert second.client.connected
@@ -144,7 +127,7 @@ async def test_reconnect_with_another_logins_token_gets_nothing_of_it(
     stream = f"session:{keyword}"
     lecturer = await events_client(owner)
     await lecturer.request("SessionSubscriptionMessage", keyword=keyword)
-    question = await ask(participant, keyword, 0)
+    question = (await ask_audience_question(participant, keyword))["_id"]
     await lecturer.wait_for_event(CREATED)
     positions = (await connection_record(db, lecturer))["positions"]
 
@@ -169,7 +152,7 @@ async def test_reconnect_with_another_logins_token_gets_nothing_of_it(
 
     # The lecturer's token is still theirs to take over.
     await lecturer.client.eio.disconnect(abort=True)
-    later = await ask(participant, keyword, 1)
+    later = (await ask_audience_question(participant, keyword))["_id"]
     resumed = await events_client(owner, reconnect=lecturer.token)
     await resumed.wait_for_event(CREATED)
     assert gaps_of(resumed) == []
@@ -198,7 +181,7 @@ async def test_concurrent_first_events_of_a_session_each_get_a_sequence(
         statuses = [response.status for response in responses]
         assert statuses == [201] * 8, f"round {n}: {statuses}"
         ids = [(await response.json())["_id"] for response in responses]
-        await until(lambda ids=ids: set(ids) <= set(created_ids(lecturer.events())))
+        await eventually(lambda ids=ids: set(ids) <= set(created_ids(lecturer.events())))
         events = [event for event in lecturer.events() if event.get("keyword") == keyword]
         stored = await db.event_streams.find_one({"_id": f"session:{keyword}"})
         assert sorted(created_ids(events)) == sorted(ids)
@@ -214,19 +197,19 @@ async def test_reconnect_behind_the_horizon_reports_the_missed_range(
 ):
     first = await events_client(owner)
     await first.request("SessionSubscriptionMessage", keyword=keyword)
-    for n in range(2):
-        question = await ask(participant, keyword, n)
+    for _ in range(2):
+        question = (await ask_audience_question(participant, keyword))["_id"]
         await first.wait_for_event(CREATED, lambda e, q=question: e["data"]["interposedQuestionId"]
                                    == q)  # fmt: skip
     last_seen = first.events()[-1]["sequence"]
     await stored_position(db, first, f"session:{keyword}", last_seen)
     await first.client.eio.disconnect(abort=True)
-    await until(lambda: not first.client.connected)
-    missed = [await ask(participant, keyword, n) for n in range(2, 32)]
+    await eventually(lambda: not first.client.connected)
+    missed = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(30)]
     await housekeeping(server.app)  # keeps the newest MAX_EVENTS of the stream
 
     second = await events_client(owner, reconnect=first.token)
-    await until(lambda: len(second.events()) >= MAX_EVENTS, what=second.messages)
+    await eventually(lambda: len(second.events()) >= MAX_EVENTS, what=second.messages)
     head = last_seen + len(missed)
     (message, *_rest) = second.of("EventsMessage")
     assert message["replayIncomplete"] == [{
@@ -239,7 +222,7 @@ async def test_reconnect_behind_the_horizon_reports_the_missed_range(
     assert created_ids(second.events()) == missed[-MAX_EVENTS:]
     assert len(gaps_of(second)) == 1
 
-    live = await ask(participant, keyword, 32)
+    live = (await ask_audience_question(participant, keyword))["_id"]
     event = await second.wait_for_event(CREATED, lambda e: e["data"]["interposedQuestionId"]
                                         == live)  # fmt: skip
     assert event["sequence"] == head + 1
@@ -301,7 +284,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
         ) as response:
             assert response.status == 201, await response.text()
             confirmed = [(await response.json())["_id"]]  # ids of 201 responses
-        await until(lambda: created_ids(before.events()) == confirmed)
+        await eventually(lambda: created_ids(before.events()) == confirmed)
         refused: list[int] = []  # any other status: none expected
         numbers = itertools.count(1)
 
@@ -322,14 +305,14 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
                     await asyncio.sleep(0.05)
 
         producers += [asyncio.create_task(produce()) for _ in range(PRODUCERS)]
-        await until(lambda: len(confirmed) >= KILL_AFTER, within=60)
+        await eventually(lambda: len(confirmed) >= KILL_AFTER, within=60)
         # Stop acknowledging: the next message is the one in flight when the server dies
         # (sent only after the previous acknowledgement was stored).
         before.auto_ack = False
         seen = len(before.messages)
-        await until(lambda: any(kind == "EventsMessage" for kind, _ in before.messages[seen:]))
+        await eventually(lambda: any(kind == "EventsMessage" for kind, _ in before.messages[seen:]))
         await serve.kill()
-        await until(lambda: not before.client.connected, what="the socket outlived the server")
+        await eventually(lambda: not before.client.connected, what="the socket outlived the server")
         messages = before.of("EventsMessage")
         in_flight = messages[-1]
         processed = [event for message in messages[:-1] for event in message["events"]]
@@ -345,7 +328,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
         stored_ids = {str(q["_id"]) async for q in db.interposed_questions.find({})}
         logged = [e["sequence"] async for e in db.events.find({"stream": stream}).sort(
             "sequence", 1)]  # fmt: skip
-        await until(
+        await eventually(
             lambda: (
                 set(confirmed) <= set(created_ids(processed + after.events()))
                 and after.events()

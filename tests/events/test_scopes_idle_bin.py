@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from bson import ObjectId
 
-from arsnova.app import create_app
 from arsnova.auth import hash_token
 from arsnova.keys import sio_key
 from arsnova.realtime.maintenance import check_logins
 from arsnova.services.housekeeping import housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, WAIT, EventsClient, socket_token
+from tests.events.conftest import NAMESPACE, WAIT, EventsClient
+from tests.helpers import (
+    ask_audience_question,
+    create_lecture,
+    create_question,
+    eventually,
+    give_answer,
+)
 
-SC = ["Newton", "Joule", "Watt"]
 STAFF_ONLY = {
     "InterposedQuestionCreatedEvent",
     "InterposedQuestionReadEvent",
@@ -32,49 +35,9 @@ STAFF_ONLY = {
 # --- helpers ----------------------------------------------------------------------------------
 
 
-async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
-    """Waits (up to WAIT seconds) until `check()` is true: for effects without a reply."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
-
-
 async def subscribe(client: EventsClient, keyword: str) -> None:
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
     assert ack["type"] == "AcknowledgementMessage" and "errorInfo" not in ack, ack
-
-
-async def ask_interposed(client: TestClient, keyword: str) -> str:
-    response = await client.post(
-        f"/session/{keyword}/interposed/", json={"subject": "s", "text": "t"}
-    )
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
-
-
-async def ask(owner: TestClient, keyword: str, **fields: Any) -> dict:
-    """A single-choice question (published unless `active` says otherwise)."""
-    body = {
-        "questionType": "sc",
-        "subject": "Units",
-        "text": "The SI unit of force?",
-        "possibleAnswers": [{"text": text, "correct": i == 0} for i, text in enumerate(SC)],
-        "active": True,
-        **fields,
-    }
-    response = await owner.post(f"/session/{keyword}/lecturerquestion/", json=body)
-    assert response.status == 201, await response.text()
-    return await response.json()
-
-
-async def answer(client: TestClient, question: dict, text: str) -> dict:
-    response = await client.post(
-        f"/lecturerquestion/{question['_id']}/answer/", json={"answerText": text}
-    )
-    assert response.status == 201, await response.text()
-    return await response.json()
 
 
 async def statistics_of(owner: TestClient, keyword: str) -> dict[str, dict]:
@@ -114,46 +77,6 @@ def on_disconnect(client: EventsClient) -> asyncio.Event:
     return gone
 
 
-@pytest.fixture
-def start_server(aiohttp_server, settings_with) -> Callable[..., Awaitable[TestServer]]:
-    """A server of its own with some settings changed (on the test's database)."""
-
-    async def start(**overrides: Any) -> TestServer:
-        return await aiohttp_server(create_app(settings_with(**overrides)))
-
-    return start
-
-
-@pytest.fixture
-def login_to(aiohttp_client) -> Callable[[TestServer], Awaitable[TestClient]]:
-    """Logs a new guest in on a given server."""
-
-    async def log_in(server: TestServer) -> TestClient:
-        client = await aiohttp_client(server)
-        response = await client.get("/auth/login", params={"type": "guest"})
-        assert response.status == 200, await response.text()
-        client.username = (await response.json())["username"]
-        return client
-
-    return log_in
-
-
-@pytest.fixture
-async def events_to(aiohttp_server) -> AsyncIterator:
-    """Connects an `/events` client for an HTTP login to a given server."""
-    clients: list[EventsClient] = []
-
-    async def connect(server: TestServer, http: TestClient, auto_ack: bool = True) -> EventsClient:
-        client = EventsClient(auto_ack)
-        clients.append(client)
-        await client.connect(server, token=await socket_token(http))
-        return client
-
-    yield connect
-    for client in clients:
-        await client.close()
-
-
 # --- scopes -----------------------------------------------------------------------------------
 
 
@@ -161,18 +84,18 @@ async def test_session_events_arrive_only_while_subscribed(
     owner, participant, keyword, events_client
 ):
     lecturer = await events_client(owner)
-    before = await ask_interposed(participant, keyword)
+    before = (await ask_audience_question(participant, keyword))["_id"]
     await subscribe(lecturer, keyword)
-    during = await ask_interposed(participant, keyword)
+    during = (await ask_audience_question(participant, keyword))["_id"]
     event = await lecturer.wait_for_event("InterposedQuestionCreatedEvent")
     assert event["scope"] == "session" and event["keyword"] == keyword
     assert event["data"] == {"interposedQuestionId": during}
 
     ack = await lecturer.request("SessionUnsubscriptionMessage", keyword=keyword)
     assert "errorInfo" not in ack, ack
-    after = await ask_interposed(participant, keyword)
+    after = (await ask_audience_question(participant, keyword))["_id"]
     await subscribe(lecturer, keyword)
-    again = await ask_interposed(participant, keyword)
+    again = (await ask_audience_question(participant, keyword))["_id"]
     await lecturer.wait_for_event(
         "InterposedQuestionCreatedEvent",
         lambda event: event["data"]["interposedQuestionId"] == again,
@@ -207,9 +130,7 @@ async def test_subscriptions_per_connection_are_capped(owner, keyword, events_cl
     """At most ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS (default 20) lecture sessions per connection."""
     keywords = [keyword]
     for number in range(20):
-        response = await owner.post("/session/", json={"name": f"Lecture {number}"})
-        assert response.status == 201, await response.text()
-        keywords.append((await response.json())["keyword"])
+        keywords.append(await create_lecture(owner, f"Lecture {number}"))
     tab = await events_client(owner)
     for subscribed in keywords[:20]:
         await subscribe(tab, subscribed)
@@ -217,8 +138,8 @@ async def test_subscriptions_per_connection_are_capped(owner, keyword, events_cl
 
     ack = await tab.request("SessionSubscriptionMessage", keyword=keywords[20])
     assert ack.get("errorInfo", {}).get("code") == "too-many-subscriptions", ack
-    refused = await ask_interposed(owner, keywords[20])
-    marker = await ask_interposed(owner, keywords[0])
+    refused = (await ask_audience_question(owner, keywords[20]))["_id"]
+    marker = (await ask_audience_question(owner, keywords[0]))["_id"]
     await tab.wait_for_event(
         "InterposedQuestionCreatedEvent", lambda e: e["data"]["interposedQuestionId"] == marker
     )
@@ -244,11 +165,11 @@ async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
     for client in (lecturer, overseer, student):
         await subscribe(client, keyword)
 
-    interposed = await ask_interposed(participant, keyword)
+    interposed = (await ask_audience_question(participant, keyword))["_id"]
     assert (await owner.get(f"/session/{keyword}/interposed/{interposed}")).status == 200
     response = await owner.delete(f"/session/{keyword}/interposed/{interposed}")
     assert response.status == 204
-    hidden = await ask(owner, keyword, active=False)
+    hidden = await create_question(owner, keyword, active=False)
     for staff in (lecturer, overseer):
         await staff.wait_for_event("LecturerQuestionCreatedEvent")
     # Only hidden events so far: the participant's stored position still moves past them.
@@ -290,8 +211,8 @@ async def test_question_creation_publication_and_unpublication(
     student = await events_client(participant)
     for client in (lecturer, student):
         await subscribe(client, keyword)
-    draft = await ask(owner, keyword, active=False)
-    published = await ask(owner, keyword)
+    draft = await create_question(owner, keyword, active=False)
+    published = await create_question(owner, keyword, active=True)
     path = f"/session/{keyword}/lecturerquestion/{draft['_id']}/publish"
     assert (await owner.post(path)).status == 204
     assert (await owner.post(path, params={"publish": "false"})).status == 204
@@ -315,13 +236,13 @@ async def test_question_creation_publication_and_unpublication(
 async def test_answer_statistics_reach_participants_only_while_shown(
     owner, participant, login, keyword, events_client
 ):
-    question = await ask(owner, keyword, showStatistic=False)
+    question = await create_question(owner, keyword, showStatistic=False, active=True)
     lecturer = await events_client(owner)
     student = await events_client(participant)
     for client in (lecturer, student):
         await subscribe(client, keyword)
 
-    await answer(participant, question, "Joule")
+    await give_answer(participant, question, text="Joule")
     first = await lecturer.wait_for_event("AnswersChangedEvent")
     assert first["data"] == {
         "questionId": question["_id"], "answerCounts": [0, 1, 0], "total": 1, "abstentions": 0,
@@ -334,7 +255,7 @@ async def test_answer_statistics_reach_participants_only_while_shown(
     await student.wait_for_event("LecturerQuestionUpdatedEvent")
     second_student = await login()
     assert (await second_student.get(f"/session/{keyword}")).status == 200
-    await answer(second_student, question, "Newton")
+    await give_answer(second_student, question, text="Newton")
     shown = await student.wait_for_event("AnswersChangedEvent")
     assert shown["data"] == {
         "questionId": question["_id"], "answerCounts": [1, 1, 0], "total": 2, "abstentions": 0,
@@ -374,8 +295,8 @@ async def test_feedback_lock_and_deletion_reach_everyone_subscribed(
 async def test_delete_sends_to_bin_and_restore_brings_question_and_answers_back(
     owner, participant, keyword, events_client, db
 ):
-    question = await ask(owner, keyword)
-    await answer(participant, question, "Watt")
+    question = await create_question(owner, keyword, active=True)
+    await give_answer(participant, question, text="Watt")
     lecturer = await events_client(owner)
     student = await events_client(participant)
     for client in (lecturer, student):
@@ -421,9 +342,8 @@ async def test_delete_sends_to_bin_and_restore_brings_question_and_answers_back(
 
 
 async def test_restore_only_through_the_questions_own_session(owner, keyword, events_client):
-    response = await owner.post("/session/", json={"name": "Other", "shortName": "OTH"})
-    other = (await response.json())["keyword"]
-    question = await ask(owner, keyword)
+    other = await create_lecture(owner, "Other", shortName="OTH")
+    question = await create_question(owner, keyword, active=True)
     assert (await owner.delete(f"/lecturerquestion/{question['_id']}")).status == 204
     assert await (await owner.get(f"/session/{other}/bin/")).json() == []
     wrong = await owner.post(f"/session/{other}/bin/{question['_id']}/restore")
@@ -436,7 +356,7 @@ async def test_restore_only_through_the_questions_own_session(owner, keyword, ev
 async def test_binning_an_unpublished_question_is_staff_only(
     owner, participant, keyword, events_client
 ):
-    draft = await ask(owner, keyword, active=False)
+    draft = await create_question(owner, keyword, active=False)
     lecturer = await events_client(owner)
     student = await events_client(participant)
     for client in (lecturer, student):
@@ -453,15 +373,14 @@ async def test_housekeeping_purges_the_bin_after_its_retention(start_server, log
     server = await start_server(bin_retention=3600)
     owner = await login_to(server)
     student = await login_to(server)
-    response = await owner.post("/session/", json={"name": "Bin", "shortName": "BIN"})
-    keyword = (await response.json())["keyword"]
+    keyword = await create_lecture(owner, "Bin", shortName="BIN")
     assert (await student.get(f"/session/{keyword}")).status == 200
-    old = await ask(owner, keyword)
-    await answer(student, old, "Newton")
+    old = await create_question(owner, keyword, active=True)
+    await give_answer(student, old, text="Newton")
     assert (await owner.delete(f"/lecturerquestion/{old['_id']}")).status == 204
     clock.advance(3601)  # past the retention of an hour
-    fresh = await ask(owner, keyword)
-    await answer(student, fresh, "Joule")
+    fresh = await create_question(owner, keyword, active=True)
+    await give_answer(student, fresh, text="Joule")
     assert (await owner.delete(f"/lecturerquestion/{fresh['_id']}")).status == 204
 
     await housekeeping(server.app)
@@ -548,8 +467,7 @@ async def test_idle_login_is_not_extended_by_rest_until_active_again(
 ):
     server = await start_server(heartbeat_interval=0.2)
     http = await login_to(server)
-    response = await http.post("/session/", json={"name": "Idle", "shortName": "IDLE"})
-    keyword = (await response.json())["keyword"]
+    keyword = await create_lecture(http, "Idle", shortName="IDLE")
     tab = await events_to(server, http, auto_ack=False)
     heartbeat = await tab.wait_for("HeartbeatMessage")
     await tab.ack(heartbeat["id"], idle=True)

@@ -9,7 +9,7 @@ import pytest
 from arsnova.app import create_app
 from arsnova.auth import hash_token
 from tests.conftest import ADMIN_NAME, expect_error, open_login_link
-from tests.integration.conftest import add_token, bearer
+from tests.helpers import add_token, bearer
 from tests.test_cli import run_cli
 
 

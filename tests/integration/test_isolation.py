@@ -8,8 +8,9 @@ a clear 403, never a 500.
 from __future__ import annotations
 
 from tests.conftest import expect_error
-from tests.integration.conftest import add_token, bearer
-from tests.integration.test_places import REQUEST, allocated, open_link, place_for
+from tests.helpers import add_token, bearer
+from tests.integration.conftest import place_for
+from tests.integration.test_places import REQUEST, allocated, open_link
 
 
 async def test_another_platform_gets_404_for_this_platforms_users_and_places(

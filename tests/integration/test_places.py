@@ -13,8 +13,8 @@ from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
 from arsnova.services.housekeeping import release_places
 from tests.conftest import expect_error
-from tests.helpers import assert_joined
-from tests.integration.conftest import INDEX_URL, add_token, bearer
+from tests.helpers import add_token, as_platform, assert_joined, bearer, create_lecture
+from tests.integration.conftest import INDEX_URL, place_for
 
 REQUEST = "/integration/session/{}/request/"
 SOCKET_TIMEOUT = 5
@@ -45,17 +45,10 @@ async def test_request_activate_and_land_on_the_student_page(
 # Helpers
 
 
-async def ask(platform, keyword: str, method: str = "GET", **params):
+async def request_place(platform, keyword: str, method: str = "GET", **params):
     """The platform requests a place (query parameters, bearer token); the raw response."""
     call = platform.get if method == "GET" else platform.post
     return await call(REQUEST.format(keyword), params=params, headers=platform.headers)
-
-
-async def place_for(platform, keyword: str, **params) -> dict:
-    params.setdefault("index_url", INDEX_URL)
-    response = await ask(platform, keyword, **params)
-    assert response.status == 200, await response.text()
-    return await response.json()
 
 
 async def open_link(browser, url: str):
@@ -90,14 +83,6 @@ async def allocated(db, keyword: str) -> int:
     return session.get("allocated", 0)
 
 
-async def new_session(platform, **fields) -> dict:
-    response = await platform.post(
-        "/session/", json={"name": "Geometry", **fields}, headers=platform.headers
-    )
-    assert response.status == 201, await response.text()
-    return await response.json()
-
-
 async def lock(platform, keyword: str) -> None:
     response = await platform.post(f"/session/{keyword}/lock", headers=platform.headers)
     assert response.status == 204, await response.text()
@@ -111,7 +96,7 @@ def now_ms() -> int:
 
 
 async def test_request_answers_the_place_and_creates_users(platform, db):
-    keyword = (await new_session(platform))["keyword"]
+    keyword = await create_lecture(platform, "Geometry", headers=platform.headers)
     first = await place_for(platform, keyword)
     assert set(first) == {"name", "user", "url", "keyword", "sessionName"}
     assert first["keyword"] == keyword and first["sessionName"] == "Geometry"
@@ -231,9 +216,8 @@ async def test_a_place_not_activated_in_time_is_released(
 ):
     app = create_app(settings_with(index_url_allowed=("lms.example",), activation_timeout=60))
     server = await aiohttp_server(app)
-    platform = await aiohttp_client(server)
-    platform.headers = bearer(await add_token(db, "moodle", ["integration"]))
-    keyword = (await new_session(platform, capacity=3))["keyword"]
+    platform = await as_platform(await aiohttp_client(server), db)
+    keyword = await create_lecture(platform, "Geometry", capacity=3, headers=platform.headers)
     place = await place_for(platform, keyword)
     assert await allocated(db, keyword) == 1
     await release_places(app)
@@ -314,7 +298,7 @@ async def test_a_lowered_capacity_is_session_unavailable(
     assert (await browser.get("/auth/")).status == 401
     assert await allocated(db, keyword) == 1
     assert await db.places.count_documents({"_id": second["name"]}) == 0
-    full = await ask(platform, keyword, index_url=INDEX_URL)
+    full = await request_place(platform, keyword, index_url=INDEX_URL)
     await expect_error(full, 409, "session-unavailable")
 
 
@@ -343,10 +327,9 @@ async def test_without_index_url_the_default_index_url_is_used(
     home = "https://lms.example/home"
     settings = settings_with(default_index_url=home, index_url_allowed=("lms.example",))
     server = await aiohttp_server(create_app(settings))
-    platform = await aiohttp_client(server)
-    platform.headers = bearer(await add_token(db, "moodle", ["integration"]))
-    keyword = (await new_session(platform))["keyword"]
-    response = await ask(platform, keyword)
+    platform = await as_platform(await aiohttp_client(server), db)
+    keyword = await create_lecture(platform, "Geometry", headers=platform.headers)
+    response = await request_place(platform, keyword)
     assert response.status == 200
     place = await response.json()
     assert "index_url" not in parse_qs(urlsplit(place["url"]).query)
@@ -362,7 +345,7 @@ async def test_without_index_url_the_default_index_url_is_used(
 async def test_without_any_index_url_the_notification_comes_as_json(
     platform, course, aiohttp_client, server
 ):
-    response = await ask(platform, course["keyword"])
+    response = await request_place(platform, course["keyword"])
     assert response.status == 200
     place = await response.json()
     browser = await aiohttp_client(server)
@@ -405,7 +388,7 @@ async def test_the_notification_lands_in_the_query_of_the_index_url(
 )
 async def test_index_urls_off_the_allowed_hosts_are_refused(platform, course, db, index_url):
     for method in ("GET", "POST"):
-        response = await ask(platform, course["keyword"], method, index_url=index_url)
+        response = await request_place(platform, course["keyword"], method, index_url=index_url)
         await expect_error(response, 400, "index-url-not-allowed")
     assert await allocated(db, course["keyword"]) == 0
     assert await db.places.count_documents({}) == 0
@@ -444,7 +427,10 @@ async def test_a_tampered_index_url_in_the_link_never_leaves_the_allowed_hosts(
 async def test_a_burst_never_overfills_the_session(platform, course, db):
     keyword = course["keyword"]
     responses = await asyncio.gather(
-        *(ask(platform, keyword, index_url=INDEX_URL, first_name=f"S{n}") for n in range(20))
+        *(
+            request_place(platform, keyword, index_url=INDEX_URL, first_name=f"S{n}")
+            for n in range(20)
+        )
     )
     statuses = sorted(response.status for response in responses)
     assert statuses == [200] * 3 + [409] * 17
@@ -460,9 +446,9 @@ async def test_a_burst_never_overfills_the_session(platform, course, db):
 async def test_a_burst_of_the_same_user_takes_one_seat_and_is_never_full(platform, course, db):
     """Double clicks in the platform: one place, one seat, and never a spurious "full"."""
     user = (await place_for(platform, course["keyword"]))["user"]
-    keyword = (await new_session(platform, capacity=1))["keyword"]
+    keyword = await create_lecture(platform, "Geometry", capacity=1, headers=platform.headers)
     responses = await asyncio.gather(
-        *(ask(platform, keyword, index_url=INDEX_URL, user=user) for _ in range(10))
+        *(request_place(platform, keyword, index_url=INDEX_URL, user=user) for _ in range(10))
     )
     names = {(await r.json())["name"] for r in responses if r.status == 200}
     assert len(names) == 1
@@ -473,9 +459,9 @@ async def test_a_burst_of_the_same_user_takes_one_seat_and_is_never_full(platfor
 
 async def test_locked_and_unknown_sessions_are_refused(platform, course, db):
     await lock(platform, course["keyword"])
-    response = await ask(platform, course["keyword"], index_url=INDEX_URL)
+    response = await request_place(platform, course["keyword"], index_url=INDEX_URL)
     await expect_error(response, 409, "session-closed")
-    response = await ask(platform, "99999999", index_url=INDEX_URL)
+    response = await request_place(platform, "99999999", index_url=INDEX_URL)
     assert response.status == 404
     assert (await response.json())["code"] == "session-not-found"
     assert await allocated(db, course["keyword"]) == 0
@@ -503,7 +489,7 @@ async def test_locked_and_unknown_sessions_are_refused(platform, course, db):
 )
 async def test_bad_request_parameters_are_400(platform, course, db, params):
     for method in ("GET", "POST"):
-        response = await ask(platform, course["keyword"], method, **params)
+        response = await request_place(platform, course["keyword"], method, **params)
         body = await expect_error(response, 400, "validation-failed")
         assert set(body["errors"]) == set(params), body
     assert await allocated(db, course["keyword"]) == 0
@@ -538,7 +524,7 @@ async def test_the_users_places_while_the_session_runs_and_after_it_is_locked(
     keyword = course["keyword"]
     before = now_ms()
     place = await place_for(platform, keyword)
-    other = (await new_session(platform, name="Topology"))["keyword"]
+    other = await create_lecture(platform, "Topology", headers=platform.headers)
     elsewhere = await place_for(platform, other, user=place["user"])
     path = f"/integration/user/{place['user']}/sessions/"
     response = await platform.get(path, headers=platform.headers)
@@ -630,8 +616,8 @@ async def test_places_without_a_place_duration_are_not_extendable(
 async def test_the_catalog_lists_sessions_by_state(platform, course, aiohttp_client, server):
     catalog = "/integration/catalog/sessions/"
     running = course["keyword"]
-    stopping = (await new_session(platform, name="Stopping", capacity=5))["keyword"]
-    stopped = (await new_session(platform, name="Stopped"))["keyword"]
+    stopping = await create_lecture(platform, "Stopping", capacity=5, headers=platform.headers)
+    stopped = await create_lecture(platform, "Stopped", headers=platform.headers)
     place = await place_for(platform, running, first_name="Ada")
     await place_for(platform, stopping)
     await lock(platform, stopping)
@@ -681,8 +667,8 @@ async def test_another_platform_does_not_see_this_platforms_sessions(
 ):
     await place_for(platform, course["keyword"])
     other = await aiohttp_client(server)
-    other.headers = bearer(await add_token(db, "ilias", ["integration"]))
-    own = (await new_session(other, name="Own"))["keyword"]
+    await as_platform(other, db, "ilias")
+    own = await create_lecture(other, "Own", headers=other.headers)
     response = await other.get(
         "/integration/catalog/sessions/?state=RUNNING&state=STOPPING&state=STOPPED",
         headers=other.headers,

@@ -91,20 +91,37 @@ class Socket:
             await self.client.disconnect()
 
 
+async def connect_url(
+    url: str,
+    cookie: str | None = None,
+    *,
+    app: web.Application | None = None,
+    reconnection: bool = False,
+    **kwargs: Any,
+) -> Socket:
+    """A WebSocket socket connected to the server at `url`, with the login `cookie` if given.
+
+    For servers in other processes (`arsnova serve`) too; `app`, when it is in
+    this process, lets `Socket.caught_up` wait for its broadcasts. The caller
+    disconnects it.
+    """
+    headers = dict(kwargs.pop("headers", {}))
+    if cookie is not None:
+        headers["Cookie"] = f"{COOKIE_NAME}={cookie}"
+    socket = Socket(socketio.AsyncClient(reconnection=reconnection), app)
+    await socket.client.connect(url, transports=["websocket"], headers=headers, **kwargs)
+    return socket
+
+
 async def connect_to(server: TestServer, http: TestClient | None = None, **kwargs: Any) -> Socket:
     """A socket connected to `server`; with an HTTP client, it sends that client's cookie.
 
     The caller disconnects it (the fixtures below do for theirs).
     """
-    headers = dict(kwargs.pop("headers", {}))
+    cookie = None
     if http is not None:
-        cookie = http.session.cookie_jar.filter_cookies(server.make_url("/")).get(COOKIE_NAME)
-        headers["Cookie"] = f"{COOKIE_NAME}={cookie.value}"
-    socket = Socket(socketio.AsyncClient(reconnection=False), server.app)
-    await socket.client.connect(
-        str(server.make_url("/")), transports=["websocket"], headers=headers, **kwargs
-    )
-    return socket
+        cookie = http.session.cookie_jar.filter_cookies(server.make_url("/"))[COOKIE_NAME].value
+    return await connect_url(str(server.make_url("/")), cookie, app=server.app, **kwargs)
 
 
 async def join_session(socket: Socket, keyword: str) -> Socket:

@@ -13,6 +13,7 @@ from arsnova.app import create_app
 from arsnova.auth import COOKIE_NAME
 from arsnova.keys import node_key
 from tests.conftest import expect_error
+from tests.helpers import create_lecture, create_question
 
 JOINED_KEYS = {
     "keyword", "active", "feedbackLock", "feedbackData", "feedbackDataRoundedAverage",
@@ -47,23 +48,6 @@ def error_code(ack) -> str | None:
         return None
     assert isinstance(ack["error"]["message"], str) and ack["error"]["message"], ack
     return ack["error"]["code"]
-
-
-async def new_lecture(login, name: str = "Chemistry") -> tuple:
-    lecturer = await login()
-    response = await lecturer.post("/session/", json={"name": name})
-    assert response.status == 201, await response.text()
-    return lecturer, (await response.json())["keyword"]
-
-
-async def create_question(owner, keyword: str, **changes) -> str:
-    body = {
-        "subject": "S", "text": "T", "questionType": "abcd",
-        "possibleAnswers": [{"text": "A"}, {"text": "B"}], "active": True, **changes,
-    }  # fmt: skip
-    response = await owner.post(f"/session/{keyword}/lecturerquestion/", json=body)
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
 
 
 # --- GET /socket/url --------------------------------------------------------------------
@@ -271,9 +255,10 @@ async def test_events_of_an_unbound_socket_are_refused_and_change_nothing(
 
 
 async def test_set_session_acknowledges_the_sessions_state(owner, keyword, participant, joined):
-    first = await create_question(owner, keyword, subject="first")
-    second = await create_question(owner, keyword, subject="second")
-    await create_question(owner, keyword, subject="hidden", active=False)
+    abcd = {"questionType": "abcd", "options": ["A", "B"]}
+    first = (await create_question(owner, keyword, subject="first", active=True, **abcd))["_id"]
+    second = (await create_question(owner, keyword, subject="second", active=True, **abcd))["_id"]
+    await create_question(owner, keyword, subject="hidden", active=False, **abcd)
     response = await participant.post(
         f"/lecturerquestion/{first}/answer/", json={"answerText": "A"}
     )
@@ -342,7 +327,8 @@ async def test_set_session_records_a_visit(owner, keyword, stranger, connect_soc
 async def test_switching_sessions_leaves_the_previous_one(
     owner, keyword, participant, login, joined, db
 ):
-    lecturer_b, keyword_b = await new_lecture(login)
+    lecturer_b = await login()
+    keyword_b = await create_lecture(lecturer_b, "Chemistry")
     voter = await login()
     watcher_a = await joined(owner, keyword)
     watcher_b = await joined(lecturer_b, keyword_b)

@@ -9,42 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
-import socketio
 
 from arsnova.auth import COOKIE_NAME
 from tests.events.conftest import EventsClient
-from tests.helpers import assert_joined
-from tests.realtime.conftest import Socket
-from tests.serve import Serve, serve_env
+from tests.realtime.conftest import Socket, connect_url, join_session
+from tests.serve import TWO_NODES_INTERVAL_MS as INTERVAL_MS
+from tests.serve import Serve
 
 CREATED = "LecturerQuestionCreatedEvent"
-INTERVAL_MS = 200
 VOTERS = 12
-
-
-@pytest.fixture
-async def nodes(mongo_uri, db_name, db, redis_url, tmp_path: Path) -> AsyncIterator[list[Serve]]:
-    # A long heartbeat: `/events` deliveries across nodes must come from the Redis
-    # announcement, not from the heartbeat's catch-up.
-    settings = {
-        "REDIS_URL": redis_url,
-        "ARSNOVA_BROADCAST_INTERVAL_MS": str(INTERVAL_MS),
-        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
-    }
-    nodes = [
-        Serve(serve_env(mongo_uri, db_name, tmp_path / name, **settings), tmp_path / f"{name}.log")
-        for name in ("a", "b")
-    ]
-    try:
-        await asyncio.gather(*(node.start() for node in nodes))
-        yield nodes
-    finally:
-        for node in nodes:
-            await node.kill()
 
 
 class User:
@@ -73,14 +49,9 @@ class User:
 
     async def socket(self, node: Serve, keyword: str) -> Socket:
         """A legacy socket on `node`, bound by cookie, joined to the session."""
-        socket = Socket(socketio.AsyncClient())
+        socket = await connect_url(node.url, self.cookie, reconnection=True)
         self.sockets.append(socket)
-        await socket.client.connect(
-            node.url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={self.cookie}"}
-        )
-        state = await socket.call("setSession", {"keyword": keyword})
-        assert_joined(state, keyword)
-        return socket
+        return await join_session(socket, keyword)
 
     async def events(self, node: Serve, keyword: str | None = None, **auth: str) -> EventsClient:
         """An `/events` connection on `node`, subscribed to the session unless reconnecting."""
@@ -115,8 +86,8 @@ async def users() -> AsyncIterator[list[User]]:
         await user.close()
 
 
-async def test_votes_answers_questions_and_events_cross_nodes(nodes, users, db):
-    a, b = nodes
+async def test_votes_answers_questions_and_events_cross_nodes(two_nodes, users, db):
+    a, b = two_nodes
     lecturer = await User().login(b)
     student = await User().login(a)
     users += [lecturer, student]
@@ -154,14 +125,14 @@ async def test_votes_answers_questions_and_events_cross_nodes(nodes, users, db):
     assert answers["data"]["answerCounts"] == [1, 0]
 
 
-async def test_a_vote_burst_over_both_nodes_ends_with_exact_counts_everywhere(nodes, users):
-    _a, b = nodes
+async def test_a_vote_burst_over_both_nodes_ends_with_exact_counts_everywhere(two_nodes, users):
+    _a, b = two_nodes
     lecturer = await User().login(b)
     users.append(lecturer)
     keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Burst"}))["keyword"]
-    voters = [await User().login(nodes[i % 2]) for i in range(VOTERS)]
+    voters = [await User().login(two_nodes[i % 2]) for i in range(VOTERS)]
     users += voters
-    sockets = [await voter.socket(nodes[i % 2], keyword) for i, voter in enumerate(voters)]
+    sockets = [await voter.socket(two_nodes[i % 2], keyword) for i, voter in enumerate(voters)]
     watcher = await lecturer.socket(b, keyword)
     await watcher.wait_for("activeUserCountData", lambda count: count == VOTERS + 1)
     await asyncio.sleep(2 * INTERVAL_MS / 1000)  # let the join broadcasts pass
@@ -185,8 +156,8 @@ async def test_a_vote_burst_over_both_nodes_ends_with_exact_counts_everywhere(no
     assert 1 <= sent <= elapsed / (INTERVAL_MS / 1000) + 2, (sent, elapsed)
 
 
-async def test_killing_a_node_loses_no_events_for_its_clients(nodes, users, db):
-    a, b = nodes
+async def test_killing_a_node_loses_no_events_for_its_clients(two_nodes, users, db):
+    a, b = two_nodes
     lecturer = await User().login(b)
     student = await User().login(a)
     users += [lecturer, student]

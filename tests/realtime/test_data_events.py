@@ -16,6 +16,14 @@ import pytest
 
 from tests.conftest import ADMIN_NAME
 from tests.events.conftest import EventsClient, socket_token
+from tests.helpers import (
+    ask_audience_question,
+    create_lecture,
+    create_question,
+    give_answer,
+    publish,
+    question_path,
+)
 from tests.realtime.conftest import WAIT_TIMEOUT, Socket
 
 DATA_EVENTS = (
@@ -25,12 +33,6 @@ DATA_EVENTS = (
     "answersToLecQuestionAvail",
     "setSessionActive",
 )
-SC = {
-    "questionType": "sc",
-    "subject": "Units",
-    "text": "What is the SI unit of force?",
-    "possibleAnswers": [{"text": "Newton", "correct": True}, {"text": "Joule"}, {"text": "Watt"}],
-}
 BROADCAST_INTERVAL = 0.1  # the default ARSNOVA_BROADCAST_INTERVAL_MS
 
 
@@ -45,9 +47,7 @@ class Room:
 @pytest.fixture
 async def room(owner, participant, keyword, login, joined) -> Room:
     other_owner = await login()
-    response = await other_owner.post("/session/", json={"name": "Chemistry", "shortName": "CH"})
-    assert response.status == 201, await response.text()
-    other_keyword = (await response.json())["keyword"]
+    other_keyword = await create_lecture(other_owner, "Chemistry", shortName="CH")
     other_student = await login()
     assert (await other_student.get(f"/session/{other_keyword}")).status == 200
     outsiders = [
@@ -80,58 +80,26 @@ async def assert_outsiders_heard_nothing(room: Room) -> None:
 # --- REST helpers ----------------------------------------------------------------------
 
 
-def collection(keyword: str) -> str:
-    return f"/session/{keyword}/lecturerquestion/"
-
-
-def one(question_id: str, keyword: str | None = None) -> str:
-    prefix = f"/session/{keyword}" if keyword else ""
-    return f"{prefix}/lecturerquestion/{question_id}"
-
-
-async def create_question(owner, **changes) -> str:
-    response = await owner.post(collection(owner.lecture["keyword"]), json={**SC, **changes})
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
-
-
-async def publish(owner, question_id: str, **params: str) -> None:
-    response = await owner.post(one(question_id) + "/publish", params=params)
-    assert response.status == 204, await response.text()
-
-
 async def change_question(owner, question_id: str, body: dict) -> None:
-    response = await owner.put(one(question_id, owner.lecture["keyword"]), json=body)
+    response = await owner.put(question_path(question_id, owner.lecture["keyword"]), json=body)
     assert response.status == 204, await response.text()
 
 
 async def delete_question(owner, question_id: str) -> None:
-    response = await owner.delete(one(question_id))
+    response = await owner.delete(question_path(question_id))
     assert response.status == 204, await response.text()
 
 
-async def answer(client, question_id: str, text: str = "Joule") -> str:
-    response = await client.post(one(question_id) + "/answer/", json={"answerText": text})
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
-
-
 async def change_answer(client, question_id: str, answer_id: str, text: str) -> None:
-    response = await client.put(f"{one(question_id)}/answer/{answer_id}", json={"answerText": text})
+    response = await client.put(
+        f"{question_path(question_id)}/answer/{answer_id}", json={"answerText": text}
+    )
     assert response.status == 200, await response.text()
 
 
 async def delete_answer(client, question_id: str, answer_id: str) -> None:
-    response = await client.delete(f"{one(question_id)}/answer/{answer_id}")
+    response = await client.delete(f"{question_path(question_id)}/answer/{answer_id}")
     assert response.status == 204, await response.text()
-
-
-async def ask_lecturer(client, keyword: str) -> str:
-    response = await client.post(
-        f"/session/{keyword}/interposed/", json={"subject": "Entropy", "text": "Why?"}
-    )
-    assert response.status == 201, await response.text()
-    return (await response.json())["_id"]
 
 
 async def set_lock(owner, **params: str) -> None:
@@ -148,15 +116,15 @@ async def change_session(owner, body: dict) -> None:
 
 
 async def test_question_created_published_is_announced_to_the_session(owner, room):
-    question_id = await create_question(owner, active=True)
+    question_id = (await create_question(owner, active=True))["_id"]
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "lecQuestionAvail", 1) == [question_id]
     await assert_outsiders_heard_nothing(room)
 
 
 async def test_question_created_unpublished_is_not_announced(owner, room):
-    hidden = await create_question(owner)
-    marker = await create_question(owner, active=True)
+    hidden = (await create_question(owner))["_id"]
+    marker = (await create_question(owner, active=True))["_id"]
     # Emits reach a socket in order: had the first been announced, it would be here already.
     assert await arrivals(room.student, "lecQuestionAvail", 1) == [marker]
     await room.student.caught_up()
@@ -171,8 +139,8 @@ async def test_question_created_unpublished_is_not_announced(owner, room):
     ids=["default", "publish-true", "session-prefix"],
 )
 async def test_publishing_announces_the_question(owner, keyword, room, prefixed, params):
-    question_id = await create_question(owner)
-    path = one(question_id, keyword if prefixed else None) + "/publish"
+    question_id = (await create_question(owner))["_id"]
+    path = question_path(question_id, keyword if prefixed else None) + "/publish"
     response = await owner.post(path, params=params)
     assert response.status == 204, await response.text()
     for socket in (room.lecturer, room.student):
@@ -182,7 +150,7 @@ async def test_publishing_announces_the_question(owner, keyword, room, prefixed,
 
 
 async def test_publishing_through_put_announces_the_question(owner, room):
-    question_id = await create_question(owner)
+    question_id = (await create_question(owner))["_id"]
     await change_question(owner, question_id, {"active": True})
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "lecQuestionAvail", 1) == [question_id]
@@ -190,7 +158,7 @@ async def test_publishing_through_put_announces_the_question(owner, room):
 
 
 async def test_changing_a_published_question_announces_it_again(owner, room):
-    question_id = await create_question(owner, active=True)
+    question_id = (await create_question(owner, active=True))["_id"]
     await arrivals(room.student, "lecQuestionAvail", 1)
     await change_question(owner, question_id, {"subject": "Forces", "showStatistic": True})
     for socket in (room.lecturer, room.student):
@@ -200,7 +168,7 @@ async def test_changing_a_published_question_announces_it_again(owner, room):
 
 
 async def test_changing_an_unpublished_question_sends_nothing_to_participants(owner, room):
-    question_id = await create_question(owner)
+    question_id = (await create_question(owner))["_id"]
     await change_question(owner, question_id, {"subject": "Forces"})
     await change_question(owner, question_id, {"text": "Which unit?", "active": False})
     await publish(owner, question_id)  # the first event the participant may hear
@@ -215,7 +183,7 @@ async def test_changing_an_unpublished_question_sends_nothing_to_participants(ow
 
 @pytest.mark.parametrize("how", ["publish-false", "put-inactive", "delete"])
 async def test_withdrawing_a_published_question_locks_it_for_everyone(owner, room, how):
-    question_id = await create_question(owner, active=True)
+    question_id = (await create_question(owner, active=True))["_id"]
     for socket in (room.lecturer, room.student):
         await arrivals(socket, "lecQuestionAvail", 1)
     if how == "publish-false":
@@ -236,11 +204,11 @@ async def test_withdrawing_a_published_question_locks_it_for_everyone(owner, roo
 
 
 async def test_withdrawing_an_unpublished_question_sends_nothing(owner, room):
-    unpublished = await create_question(owner)
+    unpublished = (await create_question(owner))["_id"]
     await publish(owner, unpublished, publish="false")
     await change_question(owner, unpublished, {"active": False})
     await delete_question(owner, unpublished)
-    marker = await create_question(owner, active=True)
+    marker = (await create_question(owner, active=True))["_id"]
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "lecQuestionAvail", 1) == [marker]
     await room.student.caught_up()
@@ -258,7 +226,7 @@ async def test_interposed_question_reaches_only_the_owners_sockets(
     second_tab = await joined(owner, keyword)
     other_student = await login()
     onlooker = await joined(other_student, keyword)
-    question_id = await ask_lecturer(participant, keyword)
+    question_id = (await ask_audience_question(participant, keyword))["_id"]
     for socket in (room.lecturer, second_tab):
         assert await arrivals(socket, "audQuestionAvail", 1) == [question_id]
     for socket in (room.student, onlooker):
@@ -272,7 +240,7 @@ async def test_interposed_question_reaches_only_the_owners_sockets(
 async def test_admin_in_the_session_is_staff(admin, participant, keyword, room, joined):
     assert admin.username == ADMIN_NAME
     admin_socket = await joined(admin, keyword)
-    question_id = await ask_lecturer(participant, keyword)
+    question_id = (await ask_audience_question(participant, keyword))["_id"]
     assert await arrivals(admin_socket, "audQuestionAvail", 1) == [question_id]
     assert await arrivals(room.lecturer, "audQuestionAvail", 1) == [question_id]
     await room.student.caught_up()
@@ -285,18 +253,16 @@ async def test_a_socket_that_moved_to_another_session_hears_only_the_new_one(
 ):
     """The owner's socket joins another lecturer's session: no longer staff, nor in the first."""
     other_owner = await login()
-    response = await other_owner.post("/session/", json={"name": "Biology", "shortName": "BIO"})
-    assert response.status == 201, await response.text()
-    other_keyword = (await response.json())["keyword"]
+    other_keyword = await create_lecture(other_owner, "Biology", shortName="BIO")
     other_student = await login()
     assert (await other_student.get(f"/session/{other_keyword}")).status == 200
     moved = await room.lecturer.call("setSession", {"keyword": other_keyword})
     assert moved["keyword"] == other_keyword, moved
-    await ask_lecturer(participant, keyword)  # in the session it left
+    await ask_audience_question(participant, keyword)  # in the session it left
     await create_question(owner, active=True)
-    await ask_lecturer(other_student, other_keyword)  # where it is a participant now
+    await ask_audience_question(other_student, other_keyword)  # where it is a participant now
     other_owner.lecture = {"keyword": other_keyword}
-    there = await create_question(other_owner, active=True)
+    there = (await create_question(other_owner, active=True))["_id"]
     assert await arrivals(room.lecturer, "lecQuestionAvail", 1) == [there]
     await room.lecturer.caught_up()
     assert data_events(room.lecturer) == [("lecQuestionAvail", there)]
@@ -307,8 +273,8 @@ async def test_a_socket_that_moved_to_another_session_hears_only_the_new_one(
 
 
 async def test_answers_reach_only_the_owner_without_statistics(owner, participant, room):
-    question_id = await create_question(owner, active=True)
-    answer_id = await answer(participant, question_id, "Joule")
+    question_id = (await create_question(owner, active=True))["_id"]
+    answer_id = (await give_answer(participant, question_id, text="Joule"))["_id"]
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 1) == [question_id]
     await change_answer(participant, question_id, answer_id, "Newton")
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 2) == [question_id] * 2
@@ -320,8 +286,8 @@ async def test_answers_reach_only_the_owner_without_statistics(owner, participan
 
 
 async def test_answers_reach_participants_while_statistics_show(owner, participant, room):
-    question_id = await create_question(owner, active=True, showStatistic=True)
-    answer_id = await answer(participant, question_id, "Joule")
+    question_id = (await create_question(owner, active=True, showStatistic=True))["_id"]
+    answer_id = (await give_answer(participant, question_id, text="Joule"))["_id"]
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "answersToLecQuestionAvail", 1) == [question_id]
     await change_answer(participant, question_id, answer_id, "Watt")
@@ -336,13 +302,13 @@ async def test_answers_reach_participants_while_statistics_show(owner, participa
 async def test_statistics_shown_later_opens_answer_events_to_participants(
     owner, participant, login, keyword, room
 ):
-    question_id = await create_question(owner, active=True)
-    await answer(participant, question_id, "Joule")
+    question_id = (await create_question(owner, active=True))["_id"]
+    await give_answer(participant, question_id, text="Joule")
     await arrivals(room.lecturer, "answersToLecQuestionAvail", 1)
     await change_question(owner, question_id, {"showStatistic": True})
     latecomer = await login()
     assert (await latecomer.get(f"/session/{keyword}")).status == 200
-    await answer(latecomer, question_id, "Watt")
+    await give_answer(latecomer, question_id, text="Watt")
     assert await arrivals(room.student, "answersToLecQuestionAvail", 1) == [question_id]
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 2) == [question_id] * 2
     await assert_outsiders_heard_nothing(room)
@@ -352,8 +318,8 @@ async def test_statistics_of_an_unpublished_question_reach_only_the_owner_on_bot
     server, owner, participant, room
 ):
     """Published and showStatistic, or participants hear nothing (the owner always)."""
-    question_id = await create_question(owner, active=True)
-    answer_id = await answer(participant, question_id, "Joule")
+    question_id = (await create_question(owner, active=True))["_id"]
+    answer_id = (await give_answer(participant, question_id, text="Joule"))["_id"]
     await arrivals(room.lecturer, "answersToLecQuestionAvail", 1)
     streams = [EventsClient(), EventsClient()]
     try:
@@ -383,8 +349,8 @@ async def test_answer_events_are_coalesced_per_question_without_dropping_the_las
     students = await asyncio.gather(*(login() for _ in range(20)))
     for student in students:
         assert (await student.get(f"/session/{keyword}")).status == 200
-    question_id = await create_question(owner, active=True)
-    other_id = await create_question(owner, active=True)
+    question_id = (await create_question(owner, active=True))["_id"]
+    other_id = (await create_question(owner, active=True))["_id"]
     # The owner's answer events with their wall-clock arrival time (in ms, as answers' timestamps).
     heard: list[tuple[float, str]] = []
     news = asyncio.Event()
@@ -402,7 +368,9 @@ async def test_answer_events_are_coalesced_per_question_without_dropping_the_las
                 await news.wait()
 
     async def post(student) -> int:
-        response = await student.post(one(question_id) + "/answer/", json={"answerText": "Watt"})
+        response = await student.post(
+            question_path(question_id) + "/answer/", json={"answerText": "Watt"}
+        )
         assert response.status == 201, await response.text()
         return (await response.json())["timestamp"]
 
@@ -411,7 +379,7 @@ async def test_answer_events_are_coalesced_per_question_without_dropping_the_las
     burst = time.monotonic() - started
     # The last answer was stored at or after its timestamp: an event must follow it.
     await heard_after(max(stamps), question_id)
-    await answer(students[0], other_id)  # another question is not folded into the first's
+    await give_answer(students[0], other_id)  # another question is not folded into the first's
     await heard_after(max(stamps), other_id)
     await room.lecturer.caught_up()
 

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from arsnova.app import create_app
 from arsnova.keys import settings_key
 from tests.conftest import ADMIN_NAME, expect_error, guest_login
-from tests.helpers import assert_joined
+from tests.helpers import assert_joined, create_lecture
 from tests.realtime.conftest import Socket, connect_to, join_session
 
 FEEDBACK_EVENTS = ("feedbackData", "updateFeedback", "feedbackDataRoundedAverage")
@@ -35,12 +34,6 @@ async def my_feedback(http: TestClient, keyword: str) -> int | None:
     body = await response.json()
     assert set(body) == {"value"}
     return body["value"]
-
-
-async def new_session(http: TestClient, name: str = "Chemistry") -> str:
-    response = await http.post("/session/", json={"name": name, "shortName": name[:4]})
-    assert response.status == 201, await response.text()
-    return (await response.json())["keyword"]
 
 
 def error_code(ack: Any) -> str:
@@ -70,12 +63,12 @@ class Node:
 
 
 @pytest.fixture
-async def serve(aiohttp_server, aiohttp_client) -> AsyncIterator:
-    """`await serve(settings)`: a Node on an app built from `settings`."""
+async def start_node(start_server, aiohttp_client) -> AsyncIterator:
+    """`await start_node(**overrides)`: a Node on a server with some settings changed."""
     nodes: list[Node] = []
 
-    async def start(settings) -> Node:
-        node = Node(await aiohttp_server(create_app(settings)), aiohttp_client)
+    async def start(**overrides: Any) -> Node:
+        node = Node(await start_server(**overrides), aiohttp_client)
         nodes.append(node)
         return node
 
@@ -93,7 +86,7 @@ async def test_vote_is_acked_and_every_socket_of_the_session_gets_the_counts(
 ):
     lecturer = await joined(owner, keyword)
     student = await joined(participant, keyword)
-    elsewhere = await joined(stranger, await new_session(stranger))
+    elsewhere = await joined(stranger, await create_lecture(stranger, "Chemistry"))
 
     assert await vote(student, keyword, 2) == {"feedback": 2}
 
@@ -219,7 +212,7 @@ async def test_a_socket_must_have_joined_the_session_it_votes_in(
     unjoined = await connect_socket(participant)
     assert error_code(await vote(unjoined, keyword, 1)) == "not-in-session"
 
-    other_keyword = await new_session(participant, "Biology")
+    other_keyword = await create_lecture(participant, "Biology")
     elsewhere = await joined(participant, other_keyword)
     assert error_code(await vote(elsewhere, keyword, 1)) == "not-in-session"
 
@@ -398,7 +391,7 @@ async def test_owner_resets_the_feedback(owner, participant, login, keyword, joi
 
 
 async def test_reset_leaves_other_sessions_alone(owner, keyword, stranger, joined, db):
-    other_keyword = await new_session(stranger, "Biology")
+    other_keyword = await create_lecture(stranger, "Biology")
     bystander = await joined(stranger, other_keyword)
     assert await vote(bystander, other_keyword, 0) == {"feedback": 0}
     assert (await owner.post(f"/session/{keyword}/feedback", json=1)).status == 201
@@ -419,7 +412,7 @@ async def test_votes_are_stored_one_document_per_user_and_session(
     student = await joined(participant, keyword)
     for value in (0, 2, 1):
         assert await vote(student, keyword, value) == {"feedback": value}
-    other_keyword = await new_session(stranger, "Biology")
+    other_keyword = await create_lecture(stranger, "Biology")
     assert (await participant.get(f"/session/{other_keyword}")).status == 200
     assert (await participant.post(f"/session/{other_keyword}/feedback", json=3)).status == 201
 
@@ -435,14 +428,14 @@ async def test_votes_are_stored_one_document_per_user_and_session(
     assert (await summary(stranger, other_keyword))["values"] == [0, 0, 0, 1]
 
 
-async def test_votes_survive_a_restart(server, settings, owner, participant, keyword, login, serve):
+async def test_votes_survive_a_restart(server, owner, participant, keyword, login, start_node):
     assert (await participant.post(f"/session/{keyword}/feedback", json=2)).status == 201
     voter = await login()
     assert (await voter.get(f"/session/{keyword}")).status == 200
     assert (await voter.post(f"/session/{keyword}/feedback", json=3)).status == 201
     await server.close()
 
-    node = await serve(settings)
+    node = await start_node(admins=frozenset({ADMIN_NAME}))
     lecturer = await node.login(like=owner)
     assert await summary(lecturer, keyword) == {
         "values": [0, 0, 1, 1], "count": 2, "roundedAverage": 3, "feedbackLock": False
@@ -457,12 +450,12 @@ async def test_votes_survive_a_restart(server, settings, owner, participant, key
 # Expiry
 
 
-async def test_expired_votes_reset_only_their_voter(settings_with, serve, db, clock):
-    node = await serve(
-        settings_with(feedback_ttl=60, feedback_sweep_interval=0.1, admins=frozenset({ADMIN_NAME}))
+async def test_expired_votes_reset_only_their_voter(start_node, db, clock):
+    node = await start_node(
+        feedback_ttl=60, feedback_sweep_interval=0.1, admins=frozenset({ADMIN_NAME})
     )
     owner = await node.login()
-    keyword = await new_session(owner, "Physics")
+    keyword = await create_lecture(owner, "Physics")
     lecturer = await node.joined(owner, keyword)
     fleeting, renewing, away = [await node.login() for _ in range(3)]
     fleeting_tabs = [await node.joined(fleeting, keyword) for _ in range(2)]
@@ -503,10 +496,10 @@ async def test_expired_votes_reset_only_their_voter(settings_with, serve, db, cl
     assert await db.feedback.count_documents({"keyword": keyword}) == 1
 
 
-async def test_an_expired_voter_can_vote_again(settings_with, serve, clock):
-    node = await serve(settings_with(feedback_ttl=60, feedback_sweep_interval=0.1))
+async def test_an_expired_voter_can_vote_again(start_node, clock):
+    node = await start_node(feedback_ttl=60, feedback_sweep_interval=0.1)
     owner = await node.login()
-    keyword = await new_session(owner, "Physics")
+    keyword = await create_lecture(owner, "Physics")
     student = await node.login()
     socket = await node.joined(student, keyword)
     assert await vote(socket, keyword, 2) == {"feedback": 2}

@@ -11,7 +11,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.app import create_app
@@ -22,7 +21,7 @@ from arsnova.realtime.delivery.broadcaster import staff_room
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
 from tests.helpers import assert_joined
-from tests.realtime.conftest import WAIT_TIMEOUT, Socket
+from tests.realtime.conftest import WAIT_TIMEOUT, Socket, connect_url
 from tests.realtime.test_binding import assign, error_code
 
 
@@ -87,10 +86,7 @@ async def login_on(aiohttp_client, node: TestServer) -> TestClient:
 
 
 async def socket_on(node: TestServer, cookie: str | None = None) -> Socket:
-    headers = {"Cookie": f"{COOKIE_NAME}={cookie}"} if cookie else {}
-    socket = Socket(socketio.AsyncClient(reconnection=False))
-    await socket.client.connect(str(node.make_url("/")), transports=["websocket"], headers=headers)
-    return socket
+    return await connect_url(str(node.make_url("/")), cookie or None)
 
 
 async def test_logout_on_one_node_drops_the_logins_sockets_on_every_node(

@@ -13,8 +13,8 @@ KEYWORD = "12345678"
 
 
 @pytest.fixture
-async def nodes(redis_url):
-    """Two nodes of one deployment (a Redis prefix of their own)."""
+async def redis_nodes(redis_url):
+    """Two in-process Redis cluster views of one deployment (a Redis prefix of their own)."""
     prefix = f"arsnova:test-{uuid.uuid4().hex}:"
     made = [RedisCluster(redis_url, prefix) for _ in range(2)]
     yield made
@@ -41,8 +41,8 @@ async def test_one_node_counts_users_not_tabs():
     assert await counts(node) == [0] and node.local_users == {}
 
 
-async def test_users_are_counted_once_over_nodes(nodes):
-    a, b = nodes
+async def test_users_are_counted_once_over_nodes(redis_nodes):
+    a, b = redis_nodes
     await a.enter(KEYWORD, "ann")
     await b.enter(KEYWORD, "ann")  # the same student on her phone, held by the other node
     await b.enter(KEYWORD, "bob")
@@ -59,9 +59,9 @@ async def test_users_are_counted_once_over_nodes(nodes):
     assert await counts(a) == [0] and await a.active_users("87654321") == 0
 
 
-async def test_a_dead_nodes_users_drop_out_when_its_lease_ends(nodes, monkeypatch):
+async def test_a_dead_nodes_users_drop_out_when_its_lease_ends(redis_nodes, monkeypatch):
     monkeypatch.setattr(cluster_module, "PRESENCE_LEASE_MS", 1500)
-    alive, dead = nodes
+    alive, dead = redis_nodes
     await alive.enter(KEYWORD, "ann")
     await dead.enter(KEYWORD, "bob")
     assert await counts(alive) == [2]
@@ -71,8 +71,8 @@ async def test_a_dead_nodes_users_drop_out_when_its_lease_ends(nodes, monkeypatc
     assert await counts(alive) == [1]
 
 
-async def test_a_refresh_restores_what_redis_lost(nodes):
-    a, b = nodes
+async def test_a_refresh_restores_what_redis_lost(redis_nodes):
+    a, b = redis_nodes
     await a.enter(KEYWORD, "ann")
     await b.enter(KEYWORD, "bob")
     await a.redis.flushdb()  # a Redis restart without persistence

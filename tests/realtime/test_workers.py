@@ -6,16 +6,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-import socketio
 
 from arsnova.auth import COOKIE_NAME
-from tests.helpers import assert_joined
-from tests.realtime.conftest import Socket
+from tests.realtime.conftest import Socket, connect_url, join_session
 from tests.serve import Serve, serve_env
 
 WORKERS = 2
@@ -36,13 +33,8 @@ def env(mongo_uri, db_name, db, redis_url, tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def workers(env, tmp_path) -> AsyncIterator[Serve]:
-    serve = Serve(env, tmp_path / "serve.log", "--workers", str(WORKERS))
-    await serve.start()
-    try:
-        yield serve
-    finally:
-        await serve.kill()
+async def workers(env, start_serve) -> Serve:
+    return await start_serve(env, "--workers", str(WORKERS))
 
 
 async def test_workers_share_the_port_and_reach_each_others_sockets(workers, db):
@@ -56,12 +48,9 @@ async def test_workers_share_the_port_and_reach_each_others_sockets(workers, db)
                 keyword = (await response.json())["keyword"]
             cookie = next(c.value for c in http.cookie_jar if c.key == COOKIE_NAME)
             for _ in range(SOCKETS):
-                socket = Socket(socketio.AsyncClient(reconnection=False))
+                socket = await connect_url(url, cookie)
                 sockets.append(socket)
-                await socket.client.connect(
-                    url, transports=["websocket"], headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
-                )
-                assert_joined(await socket.call("setSession", {"keyword": keyword}), keyword)
+                await join_session(socket, keyword)
             nodes = await db.sockets.distinct("node")
             assert len(nodes) == WORKERS  # the kernel spread the connections
 

@@ -6,8 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import expect
 
-from tests.web.conftest import LAPTOP
-from tests.web.test_lecture import start_session
+from tests.web.conftest import LAPTOP, start_session
 
 ASKED = 60
 PAGE = 50

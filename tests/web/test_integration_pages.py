@@ -4,10 +4,10 @@ page, logged in as the platform's user; a browser sent back is told why, in word
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
 from playwright.async_api import expect
 
-from tests.integration.conftest import add_token, bearer
+from tests.helpers import create_lecture
+from tests.integration.conftest import place_for
 
 
 @pytest.fixture
@@ -16,30 +16,13 @@ def settings(settings_with):
     return settings_with(index_url_allowed=("127.0.0.1",))
 
 
-@pytest.fixture
-async def platform(client: TestClient, db) -> TestClient:
-    client.headers = bearer(await add_token(db, "moodle", ["integration"]))
-    return client
-
-
-async def request_place(platform: TestClient, keyword: str, index_url: str) -> dict:
-    response = await platform.get(
-        f"/integration/session/{keyword}/request/",
-        params={"index_url": index_url, "first_name": "Ada", "last_name": "Lovelace"},
-        headers=platform.headers,
-    )
-    assert response.status == 200, await response.text()
-    return await response.json()
-
-
 async def test_an_activation_link_opens_the_student_page_and_a_used_one_is_explained(
     platform, base_url, open_page, page_errors
 ):
-    response = await platform.post(
-        "/session/", json={"name": "Linear Algebra", "capacity": 1}, headers=platform.headers
+    keyword = await create_lecture(platform, "Linear Algebra", capacity=1, headers=platform.headers)
+    place = await place_for(
+        platform, keyword, index_url=f"{base_url}/", first_name="Ada", last_name="Lovelace"
     )
-    keyword = (await response.json())["keyword"]
-    place = await request_place(platform, keyword, f"{base_url}/")
 
     student = await open_page(base_url + place["url"])
     await student.wait_for_url(f"**/join/{keyword}")

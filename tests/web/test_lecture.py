@@ -6,11 +6,9 @@ lecturer's page once and checks at the end that it was never reloaded.
 
 from __future__ import annotations
 
-import re
-
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import LAPTOP, PHONE
+from tests.web.conftest import LAPTOP, PHONE, start_session
 
 LAW = "Newton's first law"
 OPTIONS = [
@@ -41,17 +39,6 @@ async def create_question(
     await card.get_by_role("button", name="Publish", exact=True).click()
     await expect(card.get_by_text("Published", exact=True)).to_be_visible()
     return await card.get_attribute("data-question")
-
-
-async def start_session(lecturer: Page) -> str:
-    await lecturer.get_by_role("button", name="Continue as guest lecturer").click()
-    await lecturer.get_by_label("Name", exact=True).fill("Physics I: Mechanics")
-    await lecturer.get_by_label("Short name (optional)").fill("PHY1")
-    await lecturer.get_by_role("button", name="Create session").click()
-    await lecturer.wait_for_url("**/lecturer/*")
-    await expect(lecturer.locator("#keyword")).to_have_text(re.compile(r"^\d{4} \d{4}$"))
-    await expect(lecturer.locator("#qr img")).to_be_visible()
-    return (await lecturer.locator("#keyword").inner_text()).replace(" ", "")
 
 
 def option_count(page: Page, question_id: str, index: int):

@@ -12,11 +12,16 @@ import pytest
 from playwright.async_api import expect
 
 from arsnova.auth import COOKIE_NAME
+from tests.helpers import create_question
 from tests.serve import Serve
-from tests.web.conftest import LAPTOP
-from tests.web.test_lecture import start_session
+from tests.web.conftest import LAPTOP, start_session
 
 OFFLINE = "Offline: reconnecting"
+
+
+def yes_no(subject: str) -> dict:
+    """A published yes/no question about `subject`."""
+    return {"questionType": "yesno", "subject": subject, "text": f"{subject}?", "active": True}
 
 
 @pytest.fixture
@@ -42,22 +47,12 @@ async def call(http: aiohttp.ClientSession, method: str, path: str, **kwargs) ->
         return None if response.status == 204 else await response.json()
 
 
-async def publish(http: aiohttp.ClientSession, keyword: str, subject: str) -> str:
-    question = await call(
-        http,
-        "POST",
-        f"/session/{keyword}/lecturerquestion/",
-        json={"questionType": "yesno", "subject": subject, "text": f"{subject}?", "active": True},
-    )
-    return question["_id"]
-
-
 async def test_the_student_page_recovers_from_a_server_kill_and_shows_the_new_state(
     serve, lecturer, open_page, page_errors
 ):
     session = await call(lecturer, "POST", "/session/", json={"name": "Optics"})
     keyword = session["keyword"]
-    await publish(lecturer, keyword, "Before")
+    await create_question(lecturer, keyword, **yes_no("Before"))
     student = await open_page(f"{serve.url}/join/{keyword}")
     before = student.locator("[data-question]", has_text="Before")
     await before.get_by_role("button", name="Yes", exact=True).click()
@@ -69,7 +64,7 @@ async def test_the_student_page_recovers_from_a_server_kill_and_shows_the_new_st
     await serve.start()  # same port, same database
     # Changed right after the restart: whether the page has reconnected yet or not,
     # it must end up showing it (live event, or the reload after re-joining).
-    await publish(lecturer, keyword, "After")
+    await create_question(lecturer, keyword, **yes_no("After"))
     await call(lecturer, "POST", f"/session/{keyword}/lock", params={"lock": "true"})
 
     await expect(student.locator("#banner")).to_be_hidden()
