@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.web.conftest import LAPTOP
-from tests.web.test_lecture import start_session
+from tests.web.conftest import LAPTOP, start_session
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.conftest import ADMIN_NAME
-from tests.web.conftest import LAPTOP, PHONE
-from tests.web.test_lecture import start_session
+from tests.web.conftest import LAPTOP, PHONE, start_session
 
 ROOM_URL = "http://192.168.1.20:8080"
 
