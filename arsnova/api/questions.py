@@ -16,7 +16,6 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import owned_session, participant_session, session_of
 from arsnova.auth import require_user
-from arsnova.errors import Forbidden
 from arsnova.identity import User
 from arsnova.keys import store_key
 from arsnova.schemas.answer import (
@@ -34,7 +33,13 @@ from arsnova.schemas.question import (
     QuestionStatisticsSchema,
 )
 from arsnova.services import questions as service
-from arsnova.services.answers import change_answer, give_answer, remove_answer
+from arsnova.services.answers import (
+    change_answer,
+    every_answer,
+    give_answer,
+    own_answer,
+    remove_answer,
+)
 from arsnova.services.policy import (
     manages,
     require_list_user,
@@ -194,16 +199,12 @@ async def list_answers(request: web.Request) -> web.Response:
     """
     user = await require_user(request)
     session, question = await question_of(request)
-    await require_participant(request.app, user, session)
     query = load_query(request, answer_query_schema)
-    username = require_list_user(user, query.get("user"))
-    answers = request.app[store_key].answers
     if query["createdonly"]:
-        answer = await answers.by_user(question["id"], username)
+        answer = await own_answer(request.app, user, session, question, query.get("user"))
         return web.json_response(answer_schema.dump(answer))
-    if not manages(user, session):
-        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
-    found = await answers.of_question(question["id"], page_of(query, answer_query_schema))
+    page = page_of(query, answer_query_schema)
+    found = await every_answer(request.app, user, session, question, query.get("user"), page)
     return web.json_response(anonymous_answers_schema.dump(found))
 
 

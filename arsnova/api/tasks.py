@@ -8,9 +8,9 @@ from arsnova.api.openapi import operation
 from arsnova.api.params import load_body
 from arsnova.api.sessions import owned_session
 from arsnova.auth import browser_login, require_user
-from arsnova.errors import Forbidden
 from arsnova.keys import broadcaster_key, store_key, task_runner_key
 from arsnova.schemas.task import AnnouncementSchema, TaskSchema
+from arsnova.services.policy import require_admin
 
 routes = web.RouteTableDef()
 task_schema = TaskSchema()
@@ -43,9 +43,7 @@ async def get_task(request: web.Request) -> web.Response:
 @operation(body=announcement_schema, responses={204: None}, errors=(403,))
 async def announce(request: web.Request) -> web.Response:
     """Sends an AnnouncementEvent to every `/events` connection (admins only)."""
-    user = await require_user(request)
-    if not user.is_admin:
-        raise Forbidden("Only admins may announce.", code="admin-only")
+    require_admin(await require_user(request))
     message = (await load_body(request, announcement_schema))["message"]
     await request.app[broadcaster_key].global_event("AnnouncementEvent", {"message": message})
     return web.Response(status=204)

@@ -1,5 +1,6 @@
-"""The rules of the product, one module per domain, called by REST handlers and socket namespaces.
+"""The rules of the product, one module per domain.
 
-Handlers and namespaces parse, call one service function and dump; services
-hold the rules and call the store and the broadcaster.
+REST handlers and socket namespaces parse, call one service function and
+dump; the background jobs (`realtime/server.py` schedules them) call services
+too. Services hold the rules and call the store and the broadcaster.
 """

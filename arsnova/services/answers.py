@@ -19,6 +19,7 @@ from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
     manages,
+    require_list_user,
     require_open,
     require_owner_or_author,
     require_participant,
@@ -26,6 +27,7 @@ from arsnova.services.policy import (
     require_visible,
 )
 from arsnova.store.answers import Answer
+from arsnova.store.common import Page
 from arsnova.store.questions import Question
 from arsnova.store.sessions import Session
 
@@ -80,6 +82,37 @@ async def remove_answer(
         require_open(session)
     await answers.delete(answer["id"])
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+
+
+async def own_answer(
+    app: web.Application, user: User, session: Session, question: Question, of_user: str | None
+) -> Answer:
+    """`createdonly`: the caller's answer (an admin's choice: anyone's); 404 without one."""
+    username = await require_answer_reader(app, user, session, of_user)
+    return await app[store_key].answers.by_user(question["id"], username)
+
+
+async def every_answer(
+    app: web.Application,
+    user: User,
+    session: Session,
+    question: Question,
+    of_user: str | None,
+    page: Page,
+) -> list[Answer]:
+    """Every answer to the question, for the owner: participants see statistics, not answers."""
+    await require_answer_reader(app, user, session, of_user)
+    if not manages(user, session):
+        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+    return await app[store_key].answers.of_question(question["id"], page)
+
+
+async def require_answer_reader(
+    app: web.Application, user: User, session: Session, of_user: str | None
+) -> str:
+    """A participant asking for their own answers (admins for anyone's): whose they are."""
+    await require_participant(app, user, session)
+    return require_list_user(user, of_user)
 
 
 def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:

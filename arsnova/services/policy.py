@@ -29,6 +29,12 @@ def require_owner(user: User, session: Mapping[str, Any]) -> None:
         raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
 
 
+def require_admin(user: User) -> None:
+    """What concerns the whole server (announcements to everyone): admins only."""
+    if not user.is_admin:
+        raise Forbidden("Only admins may do this.", code="admin-only")
+
+
 def require_owner_or_author(user: User, session: Mapping[str, Any], author: str) -> None:
     """What a participant wrote (an answer, an audience question): its author or the owner."""
     if not (manages(user, session) or author == user.username):

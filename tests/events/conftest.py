@@ -11,8 +11,9 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.helpers import WAIT
+
 NAMESPACE = "/events"
-WAIT = 10  # seconds a wait for something that must come may take (a loaded CI machine)
 
 
 async def socket_token(http: TestClient) -> str:

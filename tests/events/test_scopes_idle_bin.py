@@ -16,8 +16,9 @@ from arsnova.realtime.maintenance import check_logins
 from arsnova.services.housekeeping import housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, WAIT, EventsClient
+from tests.events.conftest import NAMESPACE, EventsClient
 from tests.helpers import (
+    WAIT,
     ask_audience_question,
     create_lecture,
     create_question,

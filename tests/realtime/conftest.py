@@ -13,10 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.auth import COOKIE_NAME
 from arsnova.keys import broadcaster_key
-from tests.helpers import assert_joined
+from tests.helpers import WAIT, assert_joined
 
 SOCKET_TIMEOUT = 10
-WAIT_TIMEOUT = 10  # seconds a wait for an event that must come may take (a loaded machine)
 
 
 # No such event: the server answers it with an `unknown-event` error ack and does nothing else.
@@ -62,7 +61,7 @@ class Socket:
 
     async def wait_for(self, name: str, matches: Callable[[Any], bool] = lambda data: True) -> Any:
         """The first payload of event `name` that `matches`, waiting up to 5 s for it."""
-        async with asyncio.timeout(WAIT_TIMEOUT):
+        async with asyncio.timeout(WAIT):
             while True:
                 for data in self.events(name):
                     if matches(data):
@@ -108,6 +107,9 @@ async def connect_url(
     headers = dict(kwargs.pop("headers", {}))
     if cookie is not None:
         headers["Cookie"] = f"{COOKIE_NAME}={cookie}"
+    # python-socketio waits 1 s for the namespace's CONNECT by default: too short on a
+    # loaded 2-core machine; a server that refuses still answers at once.
+    kwargs.setdefault("wait_timeout", WAIT)
     socket = Socket(socketio.AsyncClient(reconnection=reconnection), app)
     await socket.client.connect(url, transports=["websocket"], headers=headers, **kwargs)
     return socket

@@ -24,7 +24,7 @@ from tests.helpers import (
     publish,
     question_path,
 )
-from tests.realtime.conftest import WAIT_TIMEOUT, Socket
+from tests.realtime.conftest import WAIT, Socket
 
 DATA_EVENTS = (
     "lecQuestionAvail",
@@ -60,7 +60,7 @@ async def room(owner, participant, keyword, login, joined) -> Room:
 
 async def arrivals(socket: Socket, name: str, count: int) -> list[Any]:
     """The payloads of `name` once at least `count` arrived (waiting up to 5 s)."""
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         while len(socket.events(name)) < count:
             socket.arrived.clear()
             await socket.arrived.wait()
@@ -362,7 +362,7 @@ async def test_answer_events_are_coalesced_per_question_without_dropping_the_las
     room.lecturer.client.on("answersToLecQuestionAvail", on_answers)
 
     async def heard_after(moment: float, question: str) -> None:
-        async with asyncio.timeout(WAIT_TIMEOUT):
+        async with asyncio.timeout(WAIT):
             while not any(at >= moment and data == question for at, data in heard):
                 news.clear()
                 await news.wait()

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from arsnova.keys import sio_key
-from tests.realtime.conftest import WAIT_TIMEOUT
+from tests.realtime.conftest import WAIT
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=websocket"
 MALFORMED = [
@@ -50,7 +50,7 @@ def assert_one_warning_no_error(caplog: pytest.LogCaptureFixture, eio_sid: str) 
 
 
 async def next_frame(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         return await ws.receive()
 
 
@@ -88,7 +88,7 @@ async def test_a_bound_socket_sending_an_attachment_is_dropped_too(
     gone = asyncio.Event()
     lecturer.client.on("disconnect", lambda *_: gone.set())
     await lecturer.client.emit("setFeedback", {"sessionkey": keyword, "feedback": b"\x00" * 10})
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         await gone.wait()
     ack = await student.call("setFeedback", {"sessionkey": keyword, "feedback": 1})
     assert ack == {"feedback": 1}
@@ -136,7 +136,7 @@ async def post(client: TestClient, eio_sid: str, body: str | bytes) -> int:
 
 
 async def poll(client: TestClient, eio_sid: str) -> str:
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         response = await client.get(f"{POLLING}&sid={eio_sid}")
         assert response.status == 200, await response.text()
         return await response.text()
@@ -151,7 +151,7 @@ async def post_cut_short(client: TestClient, eio_sid: str) -> None:
     )
     await writer.drain()
     writer.write_eof()
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         await reader.read()
     writer.close()
 
@@ -191,7 +191,7 @@ async def test_a_binary_packet_over_polling_drops_the_client_at_once(server, cli
     assert (
         await post(client, eio_sid, '45100000-["setSession",{"_placeholder":true,"num":0}]') == 200
     )
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         response = await pending
     assert response.status == 200 and await response.text() == "1"  # Engine.IO CLOSE
     assert eio_sid not in sio.eio.sockets

@@ -21,7 +21,7 @@ from arsnova.realtime.delivery.broadcaster import staff_room
 from tests.conftest import ADMIN_NAME, guest_key
 from tests.events.conftest import EventsClient, socket_token
 from tests.helpers import assert_joined
-from tests.realtime.conftest import WAIT_TIMEOUT, Socket, connect_url
+from tests.realtime.conftest import WAIT, Socket, connect_url
 from tests.realtime.test_binding import assign, error_code
 
 
@@ -38,7 +38,7 @@ def on_disconnect(socket: Socket) -> asyncio.Event:
 
 
 async def disconnected(*events: asyncio.Event) -> None:
-    async with asyncio.timeout(WAIT_TIMEOUT):
+    async with asyncio.timeout(WAIT):
         for event in events:
             await event.wait()
 
