@@ -180,10 +180,8 @@ function draw() {
   $("toggle-answer").setAttribute("aria-pressed", String(answerShown));
   $("toggle-answer").disabled = !hasCorrect(question);
   $("position").textContent = t("presenter.position", { number: order + 1, count: state.questions.length });
-  $("revealed").replaceChildren(
-    question.showStatistic && el("span", { class: "pill" }, t("presenter.resultsShown")),
-    answerShown && el("span", { class: "pill" }, t("presenter.answerShown")),
-  );
+  const revealed = [question.showStatistic && "presenter.resultsShown", answerShown && "presenter.answerShown"];
+  $("revealed").replaceChildren(...revealed.filter(Boolean).map((key) => el("span", { class: "pill" }, t(key))));
   $("subject").textContent = question.subject;
   $("question-text").textContent = question.text;
   $("results").replaceChildren(results(question, statistics, answerShown));
