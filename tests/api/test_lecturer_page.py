@@ -13,6 +13,7 @@ PRESENTER_PAGE = 'src="/static/js/presenter.js"'
 OWNER_PAGES = pytest.mark.parametrize(
     ("prefix", "script"), [("lecturer", LECTURER_PAGE), ("presenter", PRESENTER_PAGE)]
 )
+PREFIXES = pytest.mark.parametrize("prefix", ["lecturer", "presenter"])
 
 
 async def page(client, path: str):
@@ -28,8 +29,8 @@ async def test_the_owner_and_admins_get_the_page(owner, admin, keyword, prefix, 
         assert "Content-Security-Policy" in response.headers
 
 
-@OWNER_PAGES
-async def test_a_student_is_sent_to_the_student_page(participant, stranger, keyword, prefix, script):
+@PREFIXES
+async def test_a_student_is_sent_to_the_student_page(participant, stranger, keyword, prefix):
     for client in (participant, stranger):
         response = await page(client, f"/{prefix}/{keyword}")
         assert response.status == 302
@@ -46,7 +47,7 @@ async def test_without_a_login_the_page_offers_one(anonymous, keyword):
     "path",
     ["00000000", "nonsense", "%00", "x" * 5000, "%E2%80%AE%F0%9F%98%80", "..%2F..", "a%20b"],
 )
-@pytest.mark.parametrize("prefix", ["lecturer", "presenter"])
+@PREFIXES
 async def test_an_unknown_keyword_goes_to_the_landing_page_which_says_so(stranger, path, prefix):
     response = await page(stranger, f"/{prefix}/{path}")
     assert response.status == 302

@@ -2,8 +2,8 @@
 
 The owner opens the presenter view from the control page (a second window);
 a presenter remote's keys on the projector move the control page along, and
-a reveal on either page shows on the other. Screenshots at 1920×1080 (dark and
-light) and 4:3 at 1024×768.
+a reveal on either page shows on the other. Screenshots at 1920x1080 (dark and
+light) and 4:3 at 1024x768.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ async def test_the_presenter_page_follows_and_moves_the_control_page(
     students = [await open_page(f"{base_url}/join/{keyword}") for _ in range(3)]
     await students[0].goto(f"{base_url}/presenter/{keyword}")
     await students[0].wait_for_url(f"{base_url}/join/{keyword}")
-    for student, option, text in zip(students, (0, 0, 1), ("Inertia", "inertia", "Momentum")):
+    answers = zip(students, (0, 0, 1), ("Inertia", "inertia", "Momentum"), strict=True)
+    for student, option, text in answers:
         law_card = student.locator("[data-question]", has_text=LAW)
         await law_card.get_by_role("button", name=OPTIONS[option]).click()
         await expect(law_card.locator(".my-answer")).to_contain_text(OPTIONS[option])
