@@ -112,6 +112,7 @@ async function follow(id) {
   if (id === state.presented) return;
   state.presented = id;
   try {
+    if (id !== null && !current()) return await loadQuestions(); // published since the last load
     await loadResults();
     draw();
   } catch (error) {
