@@ -96,9 +96,10 @@ serve: $(EMBEDDED) $(ASSETS)
 test: $(TESTING) $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The README's pictures, taken by the browser test of a whole lecture.
+# The README's pictures, taken by the browser tests of a whole lecture and of the presenter page.
 screenshots: $(TESTING) $(ASSETS)
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_lecture.py -k whole_lecture
+	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_presenter.py
 
 lint: $(LINTING)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from arsnova.schemas.session import (
     LockQuerySchema,
     LoggedInSchema,
     ParticipantSessionSchema,
+    PresentedSchema,
     SessionCreateSchema,
     SessionListQuerySchema,
     SessionSchema,
@@ -36,6 +37,7 @@ update_schema = SessionCreateSchema(partial=True)
 list_query_schema = SessionListQuerySchema()
 lock_query_schema = LockQuerySchema()
 logged_in_schema = LoggedInSchema()
+presented_schema = PresentedSchema()
 
 
 async def session_of(request: web.Request, *, join: bool = False) -> Session:
@@ -168,3 +170,18 @@ async def lock_session(request: web.Request) -> web.Response:
     query = load_query(request, lock_query_schema)
     await service.change_session(request.app, session, {"active": not query["lock"]})
     return web.Response(status=204)
+
+
+@routes.put("/session/{keyword}/presented")
+@operation(body=presented_schema, responses={200: presented_schema}, errors=(403, 404))
+async def present_question(request: web.Request) -> web.Response:
+    """Puts a question of the session on the owner's presenter page (`null`: none).
+
+    The owner's pages (presenter and control) follow it live: `presentedQuestion`
+    to the owner's sockets, `PresentedQuestionChangedEvent` (owner only) on `/events`.
+    404 `question-not-found` for a question of another session.
+    """
+    _user, session = await owned_session(request)
+    body = await load_body(request, presented_schema)
+    question_id = await service.present_question(request.app, session, body["question_id"])
+    return web.json_response(presented_schema.dump({"question_id": question_id}))

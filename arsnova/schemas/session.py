@@ -36,13 +36,18 @@ class SessionSchema(BaseSchema):
     feedback_lock = fields.Boolean(data_key="feedbackLock")
     capacity = fields.Integer(allow_none=True)
     place_duration = fields.Integer(data_key="placeDuration", allow_none=True)
+    presented_question_id = fields.String(
+        data_key="presentedQuestionId", allow_none=True,
+        metadata={"description": "the question on the presenter page: only for the owner"},
+    )  # fmt: skip
 
 
 class ParticipantSessionSchema(SessionSchema):
-    """A session as everyone else sees it: without the owner's name (ARSnova hid it too)."""
+    """A session as everyone else sees it: without the owner's name (ARSnova hid it too)
+    and without what the owner projects."""
 
     class Meta:
-        exclude = ("creator",)
+        exclude = ("creator", "presented_question_id")
 
 
 class SessionCreateSchema(LegacyInputSchema):
@@ -50,7 +55,7 @@ class SessionCreateSchema(LegacyInputSchema):
         *LegacyInputSchema.read_only,
         "keyword", "creator", "lastOwnerActivity",
         "courseType", "courseId", "courseSession", "feedbackLock", "capacity",
-        "placeDuration",
+        "placeDuration", "presentedQuestionId",
     )  # fmt: skip
 
     name = fields.String(required=True, validate=NAME)
@@ -62,7 +67,7 @@ class IntegrationSessionCreateSchema(SessionCreateSchema):
     """A session created by a learning platform (access token): course and capacity too."""
 
     read_only = (*LegacyInputSchema.read_only, "keyword", "creator", "lastOwnerActivity",
-                 "courseSession", "feedbackLock")  # fmt: skip
+                 "courseSession", "feedbackLock", "presentedQuestionId")  # fmt: skip
 
     course_type = fields.String(data_key="courseType", validate=validate.Length(1, 64))
     course_id = fields.String(data_key="courseId", validate=validate.Length(1, 200))
@@ -94,6 +99,15 @@ class SessionListQuerySchema(ListQuerySchema):
 
 class LockQuerySchema(QuerySchema):
     lock = fields.Boolean(load_default=True)
+
+
+class PresentedSchema(BaseSchema):
+    """`PUT /session/{keyword}/presented`: the question the presenter page shows."""
+
+    question_id = fields.String(
+        data_key="questionId", required=True, allow_none=True, validate=validate.Length(1, 64),
+        metadata={"description": "a question of this session; null: none"},
+    )  # fmt: skip
 
 
 class LoggedInSchema(BaseSchema):

@@ -6,6 +6,8 @@ ones. Joining records a visit, which makes the user a participant. Locking
 closes the session to answers, questions and votes, tells its sockets, and
 starts its places' expiry; deleting removes everything of it, while its
 places stay a while so their links can still say `session-deleted`.
+The owner's presenter page shows one question at a time: which one is stored
+with the session and told to the owner's pages only (students need not know).
 """
 
 from __future__ import annotations
@@ -60,6 +62,18 @@ async def change_session(app: web.Application, session: Session, fields: dict[st
             await places.session_locked(updated["id"], app[settings_key].place_grace)
         await app[broadcaster_key].session_active_changed(updated["keyword"], updated["active"])
     return updated
+
+
+async def present_question(
+    app: web.Application, session: Session, question_id: str | None
+) -> str | None:
+    """Puts a question of the session on the projector (None: none); 404 for another's."""
+    store = app[store_key]
+    if question_id is not None:
+        question_id = (await store.questions.by_id(question_id, session["id"]))["id"]
+    await store.sessions.present(session["keyword"], question_id)
+    await app[broadcaster_key].presented_question_changed(session["keyword"], question_id)
+    return question_id
 
 
 async def delete_session(app: web.Application, session: Session) -> None:

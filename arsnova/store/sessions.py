@@ -46,6 +46,8 @@ class Session(TypedDict):
     capacity: NotRequired[int | None]
     place_duration: NotRequired[int | None]
     allocated: NotRequired[int]
+    # The question on the projector (the owner's presenter page); absent or None: none chosen.
+    presented_question_id: NotRequired[str | None]
 
 
 def new_keyword() -> str:
@@ -119,6 +121,11 @@ class SessionRepo:
             raise SessionNotFound()
         self.lookups_by_id.forget(document["_id"])
         return plain(document, Session)
+
+    async def present(self, keyword: str, question_id: str | None) -> Session:
+        """Stores which question the presenter page shows (None: none)."""
+        oid = None if question_id is None else stored_id(question_id)
+        return await self.update(keyword, {"presented_question_id": oid})
 
     async def delete(self, session: Session) -> None:
         """Deletes a session, then its questions, answers, interposed questions, visits, votes.

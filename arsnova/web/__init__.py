@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 VENDOR_FILES = ("socket.io.esm.min.js", "qrcode.mjs")
-PAGE_PREFIXES = ("/static/", "/lecturer/", "/join/")
+PAGE_PREFIXES = ("/static/", "/lecturer/", "/presenter/", "/join/")
 # Modules, styles and images only from this server; no inline script at all.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -71,14 +71,16 @@ routes.get("/join/{keyword}")(page("student"))
 
 
 @routes.get("/lecturer/{keyword}")
-async def lecturer_page(request: web.Request) -> web.StreamResponse:
-    """The lecturer page of one session, for its owner and admins only.
+@routes.get("/presenter/{keyword}")
+async def owner_page(request: web.Request) -> web.StreamResponse:
+    """The lecturer (control) or presenter page of one session, for its owner and admins only.
 
     Anyone else logged in is sent to the student page of the session; an
     unknown keyword to the landing page, which says so. Without a login the
-    page offers one (and the reload comes back here). The lookup counts
-    against the probing limits like the REST one; when it cannot be made
-    (limits, database) the page comes anyway and shows the API's error.
+    lecturer page offers one (and the reload comes back here; the presenter
+    page sends there for it). The lookup counts against the probing limits
+    like the REST one; when it cannot be made (limits, database) the page
+    comes anyway and shows the API's error.
     """
     user = session = None
     try:
@@ -93,7 +95,8 @@ async def lecturer_page(request: web.Request) -> web.StreamResponse:
         pass
     if user is not None and session is not None and not manages(user, session):
         raise web.HTTPFound(f"/join/{quote(session['keyword'], safe='')}")
-    return page_response(request, STATIC / "lecturer.html")
+    name = request.path.split("/")[1]  # "lecturer" or "presenter", as routed above
+    return page_response(request, STATIC / f"{name}.html")
 
 
 @routes.get("/join/")

@@ -121,6 +121,8 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/session/{keyword}/lecturerquestion/{question_id}/publish"): (
         OWNER, SQ + "/publish", None),
     ("PUT", "/session/{keyword}"): (OWNER, "/session/{keyword}", {"name": "Renamed"}),
+    ("PUT", "/session/{keyword}/presented"): (
+        OWNER, "/session/{keyword}/presented", {"questionId": None}),
     ("POST", "/session/{keyword}/lockfeedbackinput"): (
         OWNER, "/session/{keyword}/lockfeedbackinput?lock=false", None),
     ("POST", "/session/{keyword}/export"): (OWNER, "/session/{keyword}/export", None),

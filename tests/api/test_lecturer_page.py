@@ -1,4 +1,5 @@
-"""GET /lecturer/{keyword}: the owner and admins get the lecturer page; students go to theirs."""
+"""GET /lecturer/{keyword} and /presenter/{keyword}: the owner and admins get the page;
+students go to theirs."""
 
 from __future__ import annotations
 
@@ -8,23 +9,30 @@ from arsnova.app import create_app
 from tests.conftest import guest_login
 
 LECTURER_PAGE = 'src="/static/js/lecturer.js"'
+PRESENTER_PAGE = 'src="/static/js/presenter.js"'
+OWNER_PAGES = pytest.mark.parametrize(
+    ("prefix", "script"), [("lecturer", LECTURER_PAGE), ("presenter", PRESENTER_PAGE)]
+)
+PREFIXES = pytest.mark.parametrize("prefix", ["lecturer", "presenter"])
 
 
 async def page(client, path: str):
     return await client.get(path, allow_redirects=False)
 
 
-async def test_the_owner_and_admins_get_the_lecturer_page(owner, admin, keyword):
+@OWNER_PAGES
+async def test_the_owner_and_admins_get_the_page(owner, admin, keyword, prefix, script):
     for client in (owner, admin):
-        response = await page(client, f"/lecturer/{keyword}")
+        response = await page(client, f"/{prefix}/{keyword}")
         assert response.status == 200
-        assert LECTURER_PAGE in await response.text()
+        assert script in await response.text()
         assert "Content-Security-Policy" in response.headers
 
 
-async def test_a_student_is_sent_to_the_student_page(participant, stranger, keyword):
+@PREFIXES
+async def test_a_student_is_sent_to_the_student_page(participant, stranger, keyword, prefix):
     for client in (participant, stranger):
-        response = await page(client, f"/lecturer/{keyword}")
+        response = await page(client, f"/{prefix}/{keyword}")
         assert response.status == 302
         assert response.headers["Location"] == f"/join/{keyword}"
 
@@ -39,8 +47,9 @@ async def test_without_a_login_the_page_offers_one(anonymous, keyword):
     "path",
     ["00000000", "nonsense", "%00", "x" * 5000, "%E2%80%AE%F0%9F%98%80", "..%2F..", "a%20b"],
 )
-async def test_an_unknown_keyword_goes_to_the_landing_page_which_says_so(stranger, path):
-    response = await page(stranger, f"/lecturer/{path}")
+@PREFIXES
+async def test_an_unknown_keyword_goes_to_the_landing_page_which_says_so(stranger, path, prefix):
+    response = await page(stranger, f"/{prefix}/{path}")
     assert response.status == 302
     assert response.headers["Location"] == "/?notification=keyword-invalid"
 

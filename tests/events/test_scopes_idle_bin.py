@@ -157,6 +157,26 @@ async def test_subscriptions_per_connection_are_capped(owner, keyword, events_cl
 # --- role filtering ---------------------------------------------------------------------------
 
 
+async def test_the_presented_question_reaches_the_owner_and_admins_only(
+    owner, participant, admin, keyword, events_client
+):
+    lecturer = await events_client(owner)
+    overseer = await events_client(admin)
+    student = await events_client(participant)
+    for client in (lecturer, overseer, student):
+        await subscribe(client, keyword)
+    question_id = (await create_question(owner, keyword, active=True))["_id"]
+    response = await owner.put(f"/session/{keyword}/presented", json={"questionId": question_id})
+    assert response.status == 200, await response.text()
+    for staff in (lecturer, overseer):
+        event = await staff.wait_for_event("PresentedQuestionChangedEvent")
+        assert event["data"] == {"questionId": question_id} and event["keyword"] == keyword
+
+    assert (await owner.post(f"/session/{keyword}/lock")).status == 204  # the positive marker
+    await student.wait_for_event("SessionLockedEvent")
+    assert "PresentedQuestionChangedEvent" not in student.event_types()
+
+
 async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
     owner, participant, admin, keyword, events_client, db
 ):

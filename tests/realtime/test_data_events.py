@@ -32,6 +32,7 @@ DATA_EVENTS = (
     "audQuestionAvail",
     "answersToLecQuestionAvail",
     "setSessionActive",
+    "presentedQuestion",
 )
 BROADCAST_INTERVAL = 0.1  # the default ARSNOVA_BROADCAST_INTERVAL_MS
 
@@ -234,6 +235,23 @@ async def test_interposed_question_reaches_only_the_owners_sockets(
     for socket in (room.student, onlooker):  # the author's own socket and another participant
         assert socket.events("audQuestionAvail") == []
     assert room.lecturer.events("audQuestionAvail") == [question_id]
+    await assert_outsiders_heard_nothing(room)
+
+
+async def test_the_presented_question_reaches_only_the_owners_sockets(
+    owner, admin, keyword, room, joined
+):
+    """The presenter page and the control page follow it; students never hear it."""
+    second_tab = await joined(owner, keyword)
+    overseer = await joined(admin, keyword)
+    question_id = (await create_question(owner, active=True))["_id"]
+    for body in ({"questionId": question_id}, {"questionId": None}):
+        response = await owner.put(f"/session/{keyword}/presented", json=body)
+        assert response.status == 200, await response.text()
+    for socket in (room.lecturer, second_tab, overseer):
+        assert await arrivals(socket, "presentedQuestion", 2) == [question_id, None]
+    await room.student.caught_up()
+    assert room.student.events("presentedQuestion") == []
     await assert_outsiders_heard_nothing(room)
 
 

@@ -28,8 +28,8 @@ from tests.web.conftest import LAPTOP, PROJECTOR
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "arsnova" / "web" / "static"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ("landing.html", "lecturer.html", "student.html")
-SCRIPTS = ("common.js", "landing.js", "lecturer.js", "student.js")
+PAGES = ("landing.html", "lecturer.html", "presenter.html", "student.html")
+SCRIPTS = ("common.js", "landing.js", "lecturer.js", "presenter.js", "student.js")
 LANGUAGES = ("en", "de")
 # Every success criterion of WCAG 2.0, 2.1 and 2.2 at levels A and AA that axe checks.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -198,6 +198,28 @@ async def test_lecturer_session_with_questions_answers_and_audience_has_no_axe_v
     open_page, base_url, page_errors, lecture
 ):
     page = await lecturer_page(open_page, base_url, lecture, viewport=LAPTOP, bypass_csp=True)
+    await assert_no_axe_violations(page)
+    assert page_errors == []
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+async def test_presenter_page_with_a_chart_has_no_axe_violations(
+    open_page, base_url, page_errors, lecture, theme
+):
+    response = await lecture.owner.put(
+        f"/session/{lecture.keyword}/presented", json={"questionId": lecture.law["_id"]}
+    )
+    assert response.status == 200, await response.text()
+    page = await open_page(
+        f"{base_url}/presenter/{lecture.keyword}", viewport=PROJECTOR, bypass_csp=True,
+        **signed_in(lecture.owner, base_url),
+    )  # fmt: skip
+    chart = page.locator("#results .chart [data-option]")
+    await expect(chart).to_have_count(len(lecture.law["possibleAnswers"]))
+    await expect(chart.first).to_have_attribute("data-count", "1")
+    if theme == "light":
+        await page.keyboard.press("t")
+    await expect(page.locator("body")).to_have_attribute("data-theme", theme)
     await assert_no_axe_violations(page)
     assert page_errors == []
 

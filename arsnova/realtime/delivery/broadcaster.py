@@ -175,6 +175,12 @@ class Broadcaster:
         notification = {"notification": "session-deleted", "keyword": keyword}
         await self._emit("notification", notification, session_room(keyword))
 
+    async def presented_question_changed(self, keyword: str, question_id: str | None) -> None:
+        """The owner put another question on the projector: their pages follow it."""
+        data = {"questionId": question_id}
+        await self._publish_session(keyword, "PresentedQuestionChangedEvent", data, STAFF)
+        await self._emit("presentedQuestion", question_id, staff_room(keyword))
+
     async def feedback_lock_changed(self, keyword: str, locked: bool) -> None:
         await self._publish_session(keyword, "FeedbackLockChangedEvent", {"locked": locked}, ALL)
         await self._emit("lockFeedback", locked, session_room(keyword))

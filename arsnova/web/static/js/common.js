@@ -1,5 +1,6 @@
 // Shared by the pages: messages, the REST API, the socket, and small DOM helpers.
 // Only the public API and events are used; every text comes from i18n/<lang>.json.
+import qrcode from "/static/vendor/qrcode.mjs";
 import { io } from "/static/vendor/socket.io.esm.min.js";
 
 export const LANGUAGES = ["en", "de"];
@@ -140,7 +141,52 @@ export function banner(node, kind, text) {
   node.textContent = text || "";
 }
 
+/**
+ * The session's join link at the server's public address (ARSNOVA_PUBLIC_URL), not necessarily
+ * the one this page was opened at; `publicUrl` is that address.
+ */
+export async function joinAddress(keyword) {
+  const configuration = await api("GET", "/configuration/");
+  const publicUrl = new URL(configuration.publicUrl);
+  return { publicUrl, joinUrl: new URL(`/join/${keyword}`, publicUrl).href };
+}
+
+export function qrImage(url) {
+  const code = qrcode(0, "M");
+  code.addData(url);
+  code.make();
+  return el("img", { src: code.createDataURL(8, 2), alt: t("lecturer.qr", { url }), class: "qr" });
+}
+
+/** 12345678 as "1234 5678": easier to read from the back of a hall. */
+export function spacedKeyword(keyword) {
+  return keyword.replace(/(\d{4})(\d{4})/, "$1 $2");
+}
+
+/** Who presents the session: `PUT /session/{keyword}/presented`; the id stored (or null). */
+export async function presentQuestion(keyword, questionId) {
+  const body = await api("PUT", `/session/${encodeURIComponent(keyword)}/presented`, { questionId });
+  return body.questionId;
+}
+
 export const FEEDBACK = ["faster", "ok", "slower", "away"];
+
+/** The feedback meter's rows: one bar per level, the longest for the most votes. */
+export function feedbackRows(counts) {
+  const most = Math.max(1, ...counts);
+  return FEEDBACK.map((name, index) => {
+    const count = counts[index] || 0;
+    const fill = el("span", { class: `bar-fill feedback-${name}` });
+    fill.style.setProperty("--share", `${Math.round((100 * count) / most)}%`);
+    return el(
+      "li",
+      { class: "bar", dataset: { feedback: name, count: String(count) } },
+      el("span", { class: "bar-label" }, t(`feedback.${name}`)),
+      el("span", { class: "bar-track", "aria-hidden": "true" }, fill),
+      el("span", { class: "bar-count" }, String(count)),
+    );
+  });
+}
 export const CHOICE_TYPES = ["abcd", "sc", "mc"];
 
 /** The shown label of an option: the fixed scales and yes/no are translated. */

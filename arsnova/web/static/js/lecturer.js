@@ -1,5 +1,4 @@
 // The lecturer page: /lecturer/ lists and creates sessions, /lecturer/{keyword} runs one.
-import qrcode from "/static/vendor/qrcode.mjs";
 import {
   CHOICE_TYPES,
   FEEDBACK,
@@ -9,11 +8,16 @@ import {
   connectSocket,
   describe,
   el,
+  feedbackRows,
   guestLogin,
+  joinAddress,
   loadMessages,
+  presentQuestion,
+  qrImage,
   redrawCards,
   request,
   setBusy,
+  spacedKeyword,
   t,
   whoAmI,
   wordCloud,
@@ -36,6 +40,7 @@ const state = {
   audienceMore: false, // older ones are left to load
   audienceWork: Promise.resolve(), // loads and live arrivals, one after the other
   editing: null, // the question being edited, or null for a new one
+  presented: null, // the id of the question on the presenter page (the projector), or null
 };
 
 async function main() {
@@ -114,19 +119,17 @@ async function createSession(event) {
 // ---- one session ----
 
 async function openSession() {
-  const [session, configuration] = await Promise.all([
+  const [session, { publicUrl, joinUrl }] = await Promise.all([
     api("GET", `/session/${encodeURIComponent(keyword)}`),
-    api("GET", "/configuration/"),
+    joinAddress(keyword),
   ]);
   state.session = session;
   show("session-view");
-  // The server's public address (ARSNOVA_PUBLIC_URL), not necessarily the one this page was opened at.
-  const publicUrl = new URL(configuration.publicUrl);
-  const joinUrl = new URL(`/join/${state.session.keyword}`, publicUrl).href;
   drawLoopbackHint(publicUrl);
   document.title = `${state.session.name} · ${t("lecturer.title")}`;
   $("session-name").textContent = state.session.name;
-  $("keyword").textContent = state.session.keyword.replace(/(\d{4})(\d{4})/, "$1 $2");
+  $("open-presenter").href = `/presenter/${encodeURIComponent(state.session.keyword)}`;
+  $("keyword").textContent = spacedKeyword(state.session.keyword);
   $("join-link").href = joinUrl;
   $("join-link").textContent = joinUrl;
   $("qr").replaceChildren(qrImage(joinUrl));
@@ -145,6 +148,10 @@ async function openSession() {
       audQuestionAvail: (id) => queueAudience(() => addAudience(id)),
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
+      presentedQuestion: (id) => {
+        state.presented = id;
+        drawQuestions();
+      },
     },
   });
 }
@@ -157,7 +164,7 @@ async function joined(socket) {
     drawFeedback({ counts: live.feedbackData, average: live.feedbackDataRoundedAverage });
     $("active-users").textContent = t("feedback.active", { count: live.activeUserCountData });
     drawLock({ active: live.active, feedbackLock: live.feedbackLock });
-    await Promise.all([loadQuestions(), queueAudience(loadAudience)]);
+    await Promise.all([loadPresented(), loadQuestions(), queueAudience(loadAudience)]);
   } catch (error) {
     showError(error);
   }
@@ -170,13 +177,6 @@ function drawLoopbackHint(publicUrl) {
   if (hint.hidden) return;
   const port = publicUrl.port || (publicUrl.protocol === "https:" ? "443" : "80");
   hint.replaceChildren(t("lecturer.loopbackHint", { host: publicUrl.host }), " ", el("code", {}, t("lecturer.loopbackCommand", { port })));
-}
-
-function qrImage(url) {
-  const code = qrcode(0, "M");
-  code.addData(url);
-  code.make();
-  return el("img", { src: code.createDataURL(8, 2), alt: t("lecturer.qr", { url }), class: "qr" });
 }
 
 function wireControls() {
@@ -227,27 +227,26 @@ const feedback = { counts: [0, 0, 0, 0], average: null };
 
 function drawFeedback(changes) {
   Object.assign(feedback, changes);
-  const most = Math.max(1, ...feedback.counts);
-  $("meter").replaceChildren(
-    ...FEEDBACK.map((name, index) => {
-      const count = feedback.counts[index] || 0;
-      const fill = el("span", { class: `bar-fill feedback-${name}` });
-      fill.style.setProperty("--share", `${Math.round((100 * count) / most)}%`);
-      return el(
-        "li",
-        { class: "bar", dataset: { feedback: name, count: String(count) } },
-        el("span", { class: "bar-label" }, t(`feedback.${name}`)),
-        el("span", { class: "bar-track", "aria-hidden": "true" }, fill),
-        el("span", { class: "bar-count" }, String(count)),
-      );
-    }),
-  );
+  $("meter").replaceChildren(...feedbackRows(feedback.counts));
   const average = feedback.average;
   $("feedback-average").textContent =
     average === null || average === undefined ? t("feedback.noVotes") : t("feedback.average", { label: t(`feedback.${FEEDBACK[average]}`) });
 }
 
 // ---- questions ----
+
+/** Which question is on the projector (missed while offline, so read again on every join). */
+async function loadPresented() {
+  const session = await api("GET", `/session/${encodeURIComponent(state.session.keyword)}`);
+  state.presented = session.presentedQuestionId ?? null;
+}
+
+/** Puts a question on the presenter page (or takes it off); every owner's page follows. */
+async function present(question) {
+  const id = state.presented === question._id ? null : question._id;
+  state.presented = await presentQuestion(state.session.keyword, id);
+  drawQuestions();
+}
 
 async function loadQuestions() {
   const base = `/session/${state.session.keyword}/lecturerquestion`;
@@ -284,15 +283,17 @@ function questionCard(question) {
   const toggle = (field) => () => act(() => api("PUT", base, { [field]: !question[field] }), loadQuestions);
   const results =
     question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : barChart(question, statistics);
+  const presented = question.active && state.presented === question._id; // the presenter shows published ones
   return el(
     "li",
-    { class: "card question", tabindex: "-1", dataset: { question: question._id } },
+    { class: presented ? "card question presented" : "card question", tabindex: "-1", dataset: { question: question._id } },
     el(
       "div",
       { class: "card-head" },
       el("h3", {}, question.subject),
       el("span", { class: question.active ? "pill open" : "pill" }, t(question.active ? "question.published" : "question.draft")),
       el("span", { class: "pill" }, t(`type.${question.questionType}`)),
+      presented && el("span", { class: "pill new on-projector" }, t("question.onProjector")),
     ),
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
@@ -305,6 +306,8 @@ function questionCard(question) {
         { type: "button", class: question.active ? "" : "primary", onclick: () => act(() => api("POST", `${base}/publish?publish=${!question.active}`), loadQuestions) },
         t(question.active ? "question.unpublish" : "question.publish"),
       ),
+      question.active &&
+        el("button", { type: "button", class: "present", "aria-pressed": String(presented), onclick: () => act(() => present(question)) }, t("question.present")),
       el("button", { type: "button", "aria-pressed": String(question.showStatistic), onclick: toggle("showStatistic") }, t("question.showStatistic")),
       question.questionType !== "freetext" &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),

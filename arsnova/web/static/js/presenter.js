@@ -1,0 +1,250 @@
+// The presenter page (/presenter/{keyword}), for the projector: one published question at a time,
+// the one the owner presents (PUT /session/{keyword}/presented), which the control page follows too.
+// Before the first question (and when none is presented) it shows how to join. Keys (a presenter
+// remote sends the arrows and PageUp/PageDown): next and previous question, R results, A correct
+// answer, Q the QR code larger, T light or dark, F full screen.
+import {
+  api,
+  banner,
+  barChart,
+  connectSocket,
+  describe,
+  el,
+  feedbackRows,
+  joinAddress,
+  loadMessages,
+  optionLabel,
+  presentQuestion,
+  qrImage,
+  request,
+  spacedKeyword,
+  t,
+  whoAmI,
+  wordCloud,
+} from "/static/js/common.js";
+
+const $ = (id) => document.getElementById(id);
+const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
+const THEME = "arsnova.presenter.theme"; // remembered per browser
+const NEXT = ["ArrowRight", "ArrowDown", "PageDown"];
+const PREVIOUS = ["ArrowLeft", "ArrowUp", "PageUp"];
+
+const state = {
+  session: null,
+  questions: [], // the published ones, in the session's order
+  presented: null, // the id of the question shown, or null: the join screen
+  statistics: new Map(), // question id → {answerCounts, total, abstentions}
+  freetext: [], // the answers of the question shown, when it is a free-text one
+};
+
+async function main() {
+  setTheme(localStorage.getItem(THEME) || "dark");
+  await loadMessages();
+  try {
+    const user = await whoAmI();
+    if (!user) return location.assign(`/lecturer/${encodeURIComponent(keyword)}`); // it offers a login
+    const [session, { joinUrl, publicUrl }] = await Promise.all([
+      api("GET", `/session/${encodeURIComponent(keyword)}`),
+      joinAddress(keyword),
+    ]);
+    state.session = session;
+    document.title = `${session.name} · ${t("presenter.title")}`;
+    drawJoin(joinUrl, publicUrl);
+    wireControls();
+    await connectSocket({
+      onConnect: joined,
+      onDisconnect: () => banner($("banner"), "offline", t("banner.offline")),
+      events: {
+        presentedQuestion: (id) => follow(id),
+        feedbackData: (counts) => $("gauge").replaceChildren(...feedbackRows(counts)),
+        activeUserCountData: (count) => ($("online").textContent = t("feedback.active", { count })),
+        answersToLecQuestionAvail: (id) => id === state.presented && loadResults().then(draw, showError),
+        lecQuestionAvail: () => loadQuestions().catch(showError),
+        lecQuestionLocked: () => loadQuestions().catch(showError),
+      },
+    });
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function showError(error) {
+  banner($("banner"), "error", describe(error));
+}
+
+/** After every (re)connection: join the room, then read what may have changed meanwhile. */
+async function joined(socket) {
+  try {
+    const live = await request(socket, "setSession", { keyword: state.session.keyword });
+    banner($("banner"), "offline", "");
+    $("gauge").replaceChildren(...feedbackRows(live.feedbackData));
+    $("online").textContent = t("feedback.active", { count: live.activeUserCountData });
+    const session = await api("GET", `/session/${encodeURIComponent(state.session.keyword)}`);
+    state.presented = session.presentedQuestionId ?? null;
+    await loadQuestions();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function loadQuestions() {
+  const questions = await api("GET", `/session/${encodeURIComponent(state.session.keyword)}/lecturerquestion/`);
+  state.questions = questions.filter((question) => question.active);
+  await loadResults();
+  draw();
+}
+
+/** The counts of every question, and the answers of the free-text question shown. */
+async function loadResults() {
+  const base = `/session/${encodeURIComponent(state.session.keyword)}/lecturerquestion`;
+  const statistics = await api("GET", `${base}/statistics`);
+  state.statistics = new Map(statistics.map((row) => [row.questionId, row]));
+  const question = current();
+  state.freetext = question?.questionType === "freetext" ? await api("GET", `/lecturerquestion/${question._id}/answer/?limit=1000`) : [];
+}
+
+function current() {
+  return state.questions.find((question) => question._id === state.presented) || null;
+}
+
+/** Another question was presented (here, on the control page or in another tab). */
+async function follow(id) {
+  if (id === state.presented) return;
+  state.presented = id;
+  try {
+    if (id !== null && !current()) return await loadQuestions(); // published since the last load
+    await loadResults();
+    draw();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** Next (+1) or previous (-1): the join screen comes before the first question. */
+async function step(delta) {
+  const order = [null, ...state.questions.map((question) => question._id)];
+  const index = Math.max(0, order.indexOf(current()?._id ?? null));
+  const target = order[Math.min(order.length - 1, Math.max(0, index + delta))];
+  if (target === state.presented) return;
+  try {
+    await follow(await presentQuestion(state.session.keyword, target));
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** Shows or hides the results or the correct answer, for the students too (the question's flags). */
+async function reveal(field) {
+  const question = current();
+  if (!question || (field === "showAnswer" && !hasCorrect(question))) return;
+  try {
+    await api("PUT", `/lecturerquestion/${question._id}`, { [field]: !question[field] });
+    await loadQuestions();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function hasCorrect(question) {
+  return question.possibleAnswers.some((option) => option.correct);
+}
+
+// ---- drawing ----
+
+function drawJoin(joinUrl, publicUrl) {
+  const spaced = spacedKeyword(state.session.keyword);
+  $("session-name").textContent = state.session.name;
+  $("join-at").textContent = t("presenter.joinAt", { host: publicUrl.host });
+  $("join-keyword").textContent = spaced;
+  $("join-qr").replaceChildren(qrImage(joinUrl));
+  $("corner-keyword").textContent = spaced;
+  $("corner-qr").replaceChildren(qrImage(joinUrl));
+  $("control-page").href = `/lecturer/${encodeURIComponent(state.session.keyword)}`;
+}
+
+function draw() {
+  const question = current();
+  $("join-screen").hidden = question !== null;
+  $("question-view").hidden = question === null;
+  $("corner").hidden = question === null; // the join screen shows keyword and code big already
+  $("no-questions").hidden = state.questions.length > 0;
+  const order = state.questions.indexOf(question);
+  $("previous").disabled = question === null;
+  $("next").disabled = order === state.questions.length - 1;
+  const statistics = question && state.statistics.get(question._id);
+  $("answer-count").textContent = question ? t("question.answered", { count: statistics?.total || 0 }) : "";
+  $("answer-count").dataset.total = String(statistics?.total || 0);
+  $("toggle-results").disabled = $("toggle-answer").disabled = question === null;
+  if (!question) return;
+  const answerShown = question.showAnswer && hasCorrect(question);
+  $("toggle-results").setAttribute("aria-pressed", String(question.showStatistic));
+  $("toggle-answer").setAttribute("aria-pressed", String(answerShown));
+  $("toggle-answer").disabled = !hasCorrect(question);
+  $("position").textContent = t("presenter.position", { number: order + 1, count: state.questions.length });
+  const revealed = [question.showStatistic && "presenter.resultsShown", answerShown && "presenter.answerShown"];
+  $("revealed").replaceChildren(...revealed.filter(Boolean).map((key) => el("span", { class: "pill" }, t(key))));
+  $("subject").textContent = question.subject;
+  $("question-text").textContent = question.text;
+  $("results").replaceChildren(results(question, statistics, answerShown));
+}
+
+/** The chart once revealed, else the options alone (the correct ones marked once that is shown). */
+function results(question, statistics, answerShown) {
+  const freetext = question.questionType === "freetext";
+  if (!question.showStatistic) {
+    const hidden = el("p", { class: "results-hidden" }, t("presenter.resultsHidden"));
+    if (freetext) return hidden;
+    const options = question.possibleAnswers.map((option) =>
+      el("li", { class: answerShown && option.correct ? "correct" : null }, optionLabel(question, option)),
+    );
+    return el("div", {}, el("ol", { class: "option-list" }, options), hidden);
+  }
+  if (freetext) return wordCloud(state.freetext);
+  const possibleAnswers = question.possibleAnswers.map((option) => ({ ...option, correct: answerShown && option.correct }));
+  return barChart({ ...question, possibleAnswers }, statistics);
+}
+
+// ---- controls ----
+
+function setTheme(theme) {
+  document.body.dataset.theme = theme;
+  localStorage.setItem(THEME, theme);
+}
+
+function toggleCorner(big = !$("corner").classList.contains("big")) {
+  $("corner").classList.toggle("big", big);
+  $("corner").setAttribute("aria-expanded", String(big));
+}
+
+function toggleFullscreen() {
+  const change = document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen();
+  change.catch(() => {}); // refused (no user gesture, a frame): the page works as it is
+}
+
+const KEYS = {
+  r: () => reveal("showStatistic"),
+  a: () => reveal("showAnswer"),
+  q: () => toggleCorner(),
+  t: () => setTheme(document.body.dataset.theme === "dark" ? "light" : "dark"),
+  f: toggleFullscreen,
+  escape: () => toggleCorner(false),
+};
+
+function wireControls() {
+  $("previous").addEventListener("click", () => step(-1));
+  $("next").addEventListener("click", () => step(1));
+  $("toggle-results").addEventListener("click", KEYS.r);
+  $("toggle-answer").addEventListener("click", KEYS.a);
+  $("toggle-theme").addEventListener("click", KEYS.t);
+  $("fullscreen").addEventListener("click", KEYS.f);
+  $("corner").addEventListener("click", KEYS.q);
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
+    const action = NEXT.includes(event.key) ? () => step(1) : PREVIOUS.includes(event.key) ? () => step(-1) : KEYS[event.key.toLowerCase()];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+}
+
+main();
