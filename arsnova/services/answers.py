@@ -1,10 +1,13 @@
 """Answers to lecturer questions: who may answer, what an answer holds, and what follows.
 
 Who may answer: a participant (or the owner) of an open session, to a
-published question released for them, once (the store's unique index settles
-two at once: 409 `already-answered`); only the author changes an answer, and
-the author (while the session is open) or the owner deletes one. Every change
-tells the session that the question's statistics changed.
+published question released for them, once per peer-instruction round (the
+store's unique index settles two at once: 409 `already-answered`); only the
+author changes an answer, of the current round only, and the author (while the
+session is open) or the owner deletes one. The owner starts a new round (every
+participant answers again; the earlier rounds' answers stay, for comparing)
+and resets a question's answers (all rounds gone, back to round 1). Every
+change tells the session that the question's statistics changed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from marshmallow import ValidationError
 
-from arsnova.errors import Forbidden
+from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
@@ -63,6 +66,11 @@ async def change_answer(
     answer = await answers.by_id(answer_id, question["id"])
     if answer["user"] != user.username:
         raise Forbidden("Only the author may change an answer.", code="author-only")
+    if answer["pi_round"] != question["pi_round"]:
+        raise Conflict(
+            "The answer belongs to an earlier round; answer the current one instead.",
+            code="round-over",
+        )
     require_answerable(user, session, question)
     updated = await answers.update(answer["id"], settle_answer(question, body))
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
@@ -80,6 +88,29 @@ async def remove_answer(
         require_open(session)
     await answers.delete(answer["id"])
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+
+
+async def start_new_round(app: web.Application, session: Session, question: Question) -> Question:
+    """The owner's next peer-instruction round: answers go to it, everyone answers again."""
+    updated = await app[store_key].questions.set_round(question)
+    broadcaster = app[broadcaster_key]
+    await broadcaster.round_started(session["keyword"], updated)
+    broadcaster.answers_changed(session["keyword"], question["id"])
+    return updated
+
+
+async def reset_answers(app: web.Application, session: Session, question: Question) -> Question:
+    """The owner deletes every answer of every round; the question is back in round 1.
+
+    The round goes back first, so an answer given meanwhile lands in round 1,
+    not in a round that no longer exists.
+    """
+    updated = await app[store_key].questions.set_round(question, 1)
+    await app[store_key].answers.delete_of_question(question["id"])
+    broadcaster = app[broadcaster_key]
+    await broadcaster.answers_reset(session["keyword"], updated)
+    broadcaster.answers_changed(session["keyword"], question["id"])
+    return updated
 
 
 def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
