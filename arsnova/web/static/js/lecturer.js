@@ -145,6 +145,8 @@ async function openSession() {
       audQuestionAvail: (id) => queueAudience(() => addAudience(id)),
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
+      startDelayedPiRound: () => loadQuestions(),
+      resetPiRound: () => loadQuestions(),
     },
   });
 }
@@ -283,7 +285,7 @@ function questionCard(question) {
   const base = `/lecturerquestion/${question._id}`;
   const toggle = (field) => () => act(() => api("PUT", base, { [field]: !question[field] }), loadQuestions);
   const results =
-    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : barChart(question, statistics);
+    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : roundsChart(question, statistics);
   return el(
     "li",
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
@@ -293,6 +295,7 @@ function questionCard(question) {
       el("h3", {}, question.subject),
       el("span", { class: question.active ? "pill open" : "pill" }, t(question.active ? "question.published" : "question.draft")),
       el("span", { class: "pill" }, t(`type.${question.questionType}`)),
+      question.piRound > 1 && el("span", { class: "pill round" }, t("question.round", { round: question.piRound })),
     ),
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
@@ -309,6 +312,7 @@ function questionCard(question) {
       question.questionType !== "freetext" &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
+      ...roundButtons(question, base),
       el(
         "button",
         {
@@ -320,6 +324,40 @@ function questionCard(question) {
       ),
     ),
   );
+}
+
+/** One bar chart per peer-instruction round, side by side (the current one last); one chart while there is one round. */
+function roundsChart(question, statistics) {
+  const rounds = statistics?.rounds || [];
+  if (rounds.length < 2) return barChart(question, statistics);
+  return el(
+    "div",
+    { class: "rounds", role: "group", "aria-label": t("question.rounds") },
+    rounds.map((round) =>
+      el(
+        "section",
+        { class: round.piRound === question.piRound ? "round current" : "round", dataset: { round: String(round.piRound) } },
+        el("h4", {}, t("question.roundAnswers", { round: round.piRound, count: round.total })),
+        barChart(question, round),
+      ),
+    ),
+  );
+}
+
+/** "New round" (everyone answers again; the rounds are compared side by side) and "Reset answers" (all rounds, after asking). */
+function roundButtons(question, base) {
+  return [
+    el("button", { type: "button", class: "new-round", onclick: () => act(() => api("POST", `${base}/startnewpiround`), loadQuestions) }, t("question.newRound")),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "danger reset-answers",
+        onclick: () => confirm(t("question.resetConfirm", { subject: question.subject })) && act(() => api("DELETE", `${base}/answer/`), loadQuestions),
+      },
+      t("question.resetAnswers"),
+    ),
+  ];
 }
 
 function resetQuestionForm() {
