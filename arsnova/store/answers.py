@@ -127,10 +127,9 @@ class AnswerRepo:
         self, question_id: str, page: Page, pi_round: int | None = None
     ) -> list[Answer]:
         """The question's answers: of every round, or of `pi_round`."""
-        query: dict[str, Any] = {"question_id": object_id(question_id)}
-        if pi_round is not None:
-            query["pi_round"] = pi_round
-        return await paged_list(self.collection.find(query), page, "timestamp", Answer)
+        rounds = {} if pi_round is None else {"pi_round": pi_round}
+        cursor = self.collection.find({"question_id": object_id(question_id), **rounds})
+        return await paged_list(cursor, page, "timestamp", Answer)
 
     async def update(self, answer_id: str, fields: dict[str, Any]) -> Answer:
         """Replaces the answer's content (text, subject, abstention, choices)."""

@@ -1,24 +1,12 @@
 """Peer-instruction rounds: …/startnewpiround, answering again, statistics per round, and
 resetting a question's answers (DELETE …/answer/)."""
 
-import asyncio
-
 import pytest
 from bson import ObjectId
 
+from tests.api.test_answers import join  # noqa: F401 (a fixture)
 from tests.conftest import expect_error
 from tests.helpers import answers_of, create_question, give_answer, question_path, questions_path
-
-
-@pytest.fixture
-def join(login, keyword):
-    async def students(count: int) -> list:
-        clients = await asyncio.gather(*(login() for _ in range(count)))
-        for client in clients:
-            assert (await client.get(f"/session/{keyword}")).status == 200
-        return list(clients)
-
-    return students
 
 
 async def new_round(owner, question: dict, keyword: str | None = None) -> dict:
@@ -43,7 +31,11 @@ async def test_a_new_question_is_in_round_one(owner, participant):
     assert (await give_answer(participant, question))["piRound"] == 1
 
 
-async def test_two_rounds_are_counted_apart_and_side_by_side(owner, keyword, join):
+async def test_two_rounds_are_counted_apart_and_side_by_side(
+    owner,
+    keyword,
+    join,  # noqa: F811
+):
     question = await create_question(owner, active=True, showStatistic=True)
     students = await join(3)
     for student, text in zip(students, ["Newton", "Newton", "Joule"], strict=True):

@@ -260,8 +260,10 @@ async function loadQuestions() {
   drawQuestions();
 }
 
+/** The current peer-instruction round's free-text answers. */
 async function loadFreetext(id) {
-  state.freetext.set(id, await api("GET", `/lecturerquestion/${id}/answer/?limit=1000`));
+  const round = state.questions.find((q) => q._id === id)?.piRound || 1;
+  state.freetext.set(id, await api("GET", `/lecturerquestion/${id}/answer/?limit=1000&piround=${round}`));
 }
 
 /** New answers: the counts (and free-text answers) of that question, without reloading the page. */
