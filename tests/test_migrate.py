@@ -3,12 +3,15 @@
 import asyncio
 import contextlib
 import re
+import shutil
 import textwrap
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from arsnova import migrate
 from arsnova.app import create_app
@@ -145,5 +148,34 @@ async def test_project_migrations_create_the_data_model(client, db):
     indexes = await db.sessions.index_information()
     assert indexes["keyword_unique"]["unique"] is True
     answer_indexes = await db.answers.index_information()
-    assert answer_indexes["question_user_unique"]["key"] == [("question_id", 1), ("user", 1)]
+    assert answer_indexes["question_round_user_unique"]["key"] == [
+        ("question_id", 1), ("pi_round", 1), ("user", 1),
+    ]  # fmt: skip
+    assert "question_user_unique" not in answer_indexes
     assert (await db.logins.index_information())["expiry_ttl"]["expireAfterSeconds"] == 0
+
+
+async def test_pi_rounds_put_what_exists_in_round_one(store, db, folder):
+    """Answers and questions from before peer-instruction rounds are in round 1, and the
+    one-answer index becomes one answer per user, question and round."""
+    source = migrate.default_migrations_dir()
+    (rounds,) = source.glob("[0-9][0-9][0-9][0-9]_pi_rounds.py")
+    for path in source.glob("[0-9][0-9][0-9][0-9]_*.py"):
+        if path.name < rounds.name:
+            shutil.copy(path, folder)
+    await migrate.apply(store, folder)
+    question, binned = ObjectId(), ObjectId()
+    await db.questions.insert_one({"_id": question, "subject": "old"})
+    await db.question_bin.insert_one({"_id": binned, "subject": "binned"})
+    await db.answers.insert_one({"question_id": question, "user": "ann", "choices": [0]})
+    await db.answers.insert_one({"question_id": question, "user": "bob", "pi_round": 1})
+    shutil.copy(rounds, folder)
+    assert await migrate.apply(store, folder) == [rounds.stem]
+    for collection in (db.questions, db.question_bin, db.answers):
+        assert {doc.get("pi_round") async for doc in collection.find()} == {1}
+    assert (await db.answers.find_one({"user": "ann"}))["choices"] == [0]
+    indexes = await db.answers.index_information()
+    assert "question_user_unique" not in indexes
+    await db.answers.insert_one({"question_id": question, "user": "ann", "pi_round": 2})
+    with pytest.raises(DuplicateKeyError):
+        await db.answers.insert_one({"question_id": question, "user": "ann", "pi_round": 2})

@@ -39,6 +39,8 @@ from arsnova.services.answers import (
     give_answer,
     own_answer,
     remove_answer,
+    reset_answers,
+    start_new_round,
 )
 from arsnova.services.policy import (
     manages,
@@ -127,7 +129,8 @@ async def create_question(request: web.Request) -> web.Response:
 @routes.get("/session/{keyword}/lecturerquestion/statistics")
 @operation(responses={200: statistics_schema}, errors=(403, 404))
 async def get_question_statistics(request: web.Request) -> web.Response:
-    """Per question: answerCounts (one per possible answer), total, abstentions.
+    """Per question: answerCounts (one per possible answer), total, abstentions of the current
+    peer-instruction round (`piRound`), and the same for every round in `rounds`.
 
     The owner gets every question; participants those visible to them with
     `showStatistic`. `total` includes abstentions; an mc answer counts once
@@ -193,7 +196,8 @@ async def publish_question(request: web.Request) -> web.Response:
     errors=(403, 404),
 )
 async def list_answers(request: web.Request) -> web.Response:
-    """The owner gets every answer, without `user`; with `createdonly=true` one's own Answer.
+    """The owner gets every answer, without `user`; with `createdonly=true` one's own Answer
+    of the current peer-instruction round. `piround` limits either to that round.
 
     Participants may only ask for their own (403 `answers-private` otherwise).
     """
@@ -201,10 +205,14 @@ async def list_answers(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     query = load_query(request, answer_query_schema)
     if query["createdonly"]:
-        answer = await own_answer(request.app, user, session, question, query.get("user"))
+        answer = await own_answer(
+            request.app, user, session, question, query.get("user"), query.get("piround")
+        )
         return web.json_response(answer_schema.dump(answer))
     page = page_of(query, answer_query_schema)
-    found = await every_answer(request.app, user, session, question, query.get("user"), page)
+    found = await every_answer(
+        request.app, user, session, question, query.get("user"), page, query.get("piround")
+    )
     return web.json_response(anonymous_answers_schema.dump(found))
 
 
@@ -212,7 +220,7 @@ async def list_answers(request: web.Request) -> web.Response:
 @routes.post(ONE + "/answer/")
 @operation(body=answer_body_schema, responses={201: answer_schema}, errors=(403, 404, 409))
 async def create_answer(request: web.Request) -> web.Response:
-    """Answers a published question, once per user (409 `already-answered`).
+    """Answers a published question, once per user and round (409 `already-answered`).
 
     403 `question-not-published`, 409 `session-locked` once the session is locked.
     """
@@ -227,7 +235,10 @@ async def create_answer(request: web.Request) -> web.Response:
 @routes.put(ONE + "/answer/{answer_id}")
 @operation(body=answer_body_schema, responses={200: answers_schema}, errors=(403, 404, 409))
 async def update_answer(request: web.Request) -> web.Response:
-    """Changes one's own answer; answers `[Answer]`, the seed's quirk."""
+    """Changes one's own answer; answers `[Answer]`, the seed's quirk.
+
+    409 `round-over` for an answer of an earlier peer-instruction round.
+    """
     user = await require_user(request)
     session, question = await question_of(request)
     body = await load_body(request, answer_body_schema)
@@ -245,6 +256,33 @@ async def delete_answer(request: web.Request) -> web.Response:
     session, question = await question_of(request)
     await remove_answer(request.app, user, session, question, request.match_info["answer_id"])
     return web.Response(status=204)
+
+
+@routes.delete(PREFIXED + "/answer/")
+@routes.delete(ONE + "/answer/")
+@operation(responses={200: question_schema}, errors=(403, 404))
+async def delete_answers(request: web.Request) -> web.Response:
+    """Deletes every answer of every round (owner); the question is back in round 1.
+
+    ARSnova 2's reset of a question's answers: `PiRoundResetEvent`, `resetPiRound`.
+    """
+    session, question = await owned_question(request)
+    updated = await reset_answers(request.app, session, question)
+    return web.json_response(question_schema.dump(updated))
+
+
+@routes.post(PREFIXED + "/startnewpiround")
+@routes.post(ONE + "/startnewpiround")
+@operation(responses={200: question_schema}, errors=(403, 404))
+async def start_pi_round(request: web.Request) -> web.Response:
+    """Starts the next peer-instruction round now (owner): answers go to it, every participant
+    answers again, the earlier rounds' answers stay for comparing (statistics' `rounds`).
+
+    No limit on the number of rounds. `PiRoundStartedEvent`, `startDelayedPiRound`.
+    """
+    session, question = await owned_question(request)
+    updated = await start_new_round(request.app, session, question)
+    return web.json_response(question_schema.dump(updated))
 
 
 @routes.get("/session/{keyword}/bin/")

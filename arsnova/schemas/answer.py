@@ -16,6 +16,7 @@ from arsnova.schemas.common import (
 
 MAX_FREETEXT = 2000
 MAX_SUBJECT = 200
+MAX_ROUND = 1_000_000  # far more rounds than a question gets; keeps the number within 64 bits
 
 
 class AnswerSchema(BaseSchema):
@@ -29,6 +30,7 @@ class AnswerSchema(BaseSchema):
     abstention = fields.Boolean()
     user = fields.String()
     timestamp = Millis()
+    pi_round = fields.Integer(data_key="piRound")
     answer_count = fields.Constant(1, data_key="answerCount")
 
 
@@ -45,7 +47,7 @@ class AnswerCreateSchema(LegacyInputSchema):
 
     read_only = (
         *LegacyInputSchema.read_only,
-        "questionId", "sessionId", "user", "timestamp", "answerCount",
+        "questionId", "sessionId", "user", "timestamp", "answerCount", "piRound",
     )  # fmt: skip
 
     answer_text = fields.String(
@@ -72,3 +74,7 @@ class AnswerListQuerySchema(ListQuerySchema):
     }
 
     createdonly = fields.Boolean(load_default=False)
+    piround = fields.Integer(
+        validate=validate.Range(1, MAX_ROUND),
+        metadata={"description": "one round's answers (default: all; createdonly: the current)"},
+    )

@@ -49,6 +49,10 @@ class QuestionSchema(BaseSchema):
     duration = fields.Integer()
     show_statistic = fields.Boolean(data_key="showStatistic")
     show_answer = fields.Boolean(data_key="showAnswer")
+    pi_round = fields.Integer(
+        data_key="piRound",
+        metadata={"description": "the current peer-instruction round, from 1 (`startnewpiround`)"},
+    )
 
 
 class QuestionCreateSchema(LegacyInputSchema):
@@ -59,7 +63,7 @@ class QuestionCreateSchema(LegacyInputSchema):
     """
 
     read_only = (
-        *LegacyInputSchema.read_only, "sessionKeyword", "sessionId", "timestamp",
+        *LegacyInputSchema.read_only, "sessionKeyword", "sessionId", "timestamp", "piRound",
     )  # fmt: skip
 
     question_type = fields.String(
@@ -102,11 +106,21 @@ class PublishQuerySchema(QuerySchema):
     publish = fields.Boolean(load_default=True)
 
 
-class QuestionStatisticsSchema(BaseSchema):
-    question_id = fields.String(data_key="questionId")
+class RoundStatisticsSchema(BaseSchema):
+    pi_round = fields.Integer(data_key="piRound")
     answer_counts = fields.List(fields.Integer(), data_key="answerCounts")
     total = fields.Integer()
     abstentions = fields.Integer()
+
+
+class QuestionStatisticsSchema(RoundStatisticsSchema):
+    """The current round's counts (`piRound`), and every round's in `rounds`."""
+
+    question_id = fields.String(data_key="questionId")
+    rounds = fields.List(
+        fields.Nested(RoundStatisticsSchema),
+        metadata={"description": "round 1 to the current one, for comparing them"},
+    )
 
 
 class BinnedQuestionSchema(QuestionSchema):

@@ -1,10 +1,13 @@
 """Answers to lecturer questions: who may answer, what an answer holds, and what follows.
 
 Who may answer: a participant (or the owner) of an open session, to a
-published question released for them, once (the store's unique index settles
-two at once: 409 `already-answered`); only the author changes an answer, and
-the author (while the session is open) or the owner deletes one. Every change
-tells the session that the question's statistics changed.
+published question released for them, once per peer-instruction round (the
+store's unique index settles two at once: 409 `already-answered`); only the
+author changes an answer, of the current round only, and the author (while the
+session is open) or the owner deletes one. The owner starts a new round (every
+participant answers again; the earlier rounds' answers stay, for comparing)
+and resets a question's answers (all rounds gone, back to round 1). Every
+change tells the session that the question's statistics changed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from marshmallow import ValidationError
 
-from arsnova.errors import Forbidden
+from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
@@ -65,6 +68,11 @@ async def change_answer(
     answer = await answers.by_id(answer_id, question["id"])
     if answer["user"] != user.username:
         raise Forbidden("Only the author may change an answer.", code="author-only")
+    if answer["pi_round"] != question["pi_round"]:
+        raise Conflict(
+            "The answer belongs to an earlier round; answer the current one instead.",
+            code="round-over",
+        )
     require_answerable(user, session, question)
     updated = await answers.update(answer["id"], settle_answer(question, body))
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
@@ -85,11 +93,18 @@ async def remove_answer(
 
 
 async def own_answer(
-    app: web.Application, user: User, session: Session, question: Question, of_user: str | None
+    app: web.Application,
+    user: User,
+    session: Session,
+    question: Question,
+    of_user: str | None,
+    pi_round: int | None,
 ) -> Answer:
-    """`createdonly`: the caller's answer (an admin's choice: anyone's); 404 without one."""
+    """`createdonly`: the caller's answer (an admin's choice: anyone's) in a round (default:
+    the current one, so a new round has none until answered again); 404 without one."""
     username = await require_answer_reader(app, user, session, of_user)
-    return await app[store_key].answers.by_user(question["id"], username)
+    in_round = question["pi_round"] if pi_round is None else pi_round
+    return await app[store_key].answers.by_user(question["id"], username, in_round)
 
 
 async def every_answer(
@@ -99,12 +114,14 @@ async def every_answer(
     question: Question,
     of_user: str | None,
     page: Page,
+    pi_round: int | None,
 ) -> list[Answer]:
-    """Every answer to the question, for the owner: participants see statistics, not answers."""
+    """Every answer to the question (of one round, if given), for the owner: participants see
+    statistics, not answers."""
     await require_answer_reader(app, user, session, of_user)
     if not manages(user, session):
         raise Forbidden("Participants see statistics, not answers.", code="answers-private")
-    return await app[store_key].answers.of_question(question["id"], page)
+    return await app[store_key].answers.of_question(question["id"], page, pi_round)
 
 
 async def require_answer_reader(
@@ -113,6 +130,29 @@ async def require_answer_reader(
     """A participant asking for their own answers (admins for anyone's): whose they are."""
     await require_participant(app, user, session)
     return require_list_user(user, of_user)
+
+
+async def start_new_round(app: web.Application, session: Session, question: Question) -> Question:
+    """The owner's next peer-instruction round: answers go to it, everyone answers again."""
+    updated = await app[store_key].questions.set_round(question)
+    broadcaster = app[broadcaster_key]
+    await broadcaster.round_started(session["keyword"], updated)
+    broadcaster.answers_changed(session["keyword"], question["id"])
+    return updated
+
+
+async def reset_answers(app: web.Application, session: Session, question: Question) -> Question:
+    """The owner deletes every answer of every round; the question is back in round 1.
+
+    The round goes back first, so an answer given meanwhile lands in round 1,
+    not in a round that no longer exists.
+    """
+    updated = await app[store_key].questions.set_round(question, 1)
+    await app[store_key].answers.delete_of_question(question["id"])
+    broadcaster = app[broadcaster_key]
+    await broadcaster.answers_reset(session["keyword"], updated)
+    broadcaster.answers_changed(session["keyword"], question["id"])
+    return updated
 
 
 def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Answers to lecturer questions: one per user and question, and their statistics."""
+"""Answers to lecturer questions: one per user, question and peer-instruction round, and
+their statistics per round."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Answer(TypedDict):
     session_id: str
     user: str
     timestamp: datetime
+    pi_round: int  # the question's peer-instruction round it was given in, from 1
     abstention: bool
     choices: list[int]  # the indices of the selected options
     # An abstention has no text; the subject is optional.
@@ -44,11 +46,22 @@ class Answer(TypedDict):
     answer_subject: NotRequired[str]
 
 
-class AnswerStatistics(TypedDict):
-    question_id: str
+class RoundStatistics(TypedDict):
+    pi_round: int
     answer_counts: list[int]  # one per option
     total: int  # abstentions included
     abstentions: int
+
+
+class AnswerStatistics(TypedDict):
+    """The question's current round (as before rounds existed), and every round in `rounds`."""
+
+    question_id: str
+    pi_round: int
+    answer_counts: list[int]  # one per option
+    total: int  # abstentions included
+    abstentions: int
+    rounds: list[RoundStatistics]  # round 1 to the current one
 
 
 class AnswerNotFound(NotFound):
@@ -63,19 +76,21 @@ class AnswerRepo:
         self.inserts: GroupCommit[dict[str, Any]] = GroupCommit(self._insert)
 
     async def create(self, question: Question, user: str, fields: dict[str, Any]) -> Answer:
-        """Stores the user's answer; the unique (question_id, user) index refuses a second one."""
+        """Stores the user's answer in the question's current round; the unique
+        (question_id, pi_round, user) index refuses a second one."""
         document = {
             **fields,
             "question_id": stored_id(question["id"]),
             "session_id": stored_id(question["session_id"]),
             "user": user,
+            "pi_round": question["pi_round"],
             "timestamp": now(),
         }
         try:
             await self.inserts.submit(document)  # sets its _id
         except DuplicateKeyError:
             raise Conflict(
-                "You already answered this question; change your answer instead.",
+                "You already answered this round of the question; change your answer instead.",
                 code="already-answered",
             ) from None
         return plain(document, Answer)
@@ -100,16 +115,20 @@ class AnswerRepo:
             self.collection, answer_id, Answer, AnswerNotFound, question_id=object_id(question_id)
         )
 
-    async def by_user(self, question_id: str, user: str) -> Answer:
+    async def by_user(self, question_id: str, user: str, pi_round: int) -> Answer:
         document = await self.collection.find_one(
-            {"question_id": object_id(question_id), "user": user}
+            {"question_id": object_id(question_id), "pi_round": pi_round, "user": user}
         )
         if document is None:
-            raise AnswerNotFound("You have not answered this question.")
+            raise AnswerNotFound("You have not answered this round of the question.")
         return plain(document, Answer)
 
-    async def of_question(self, question_id: str, page: Page) -> list[Answer]:
-        cursor = self.collection.find({"question_id": object_id(question_id)})
+    async def of_question(
+        self, question_id: str, page: Page, pi_round: int | None = None
+    ) -> list[Answer]:
+        """The question's answers: of every round, or of `pi_round`."""
+        rounds = {} if pi_round is None else {"pi_round": pi_round}
+        cursor = self.collection.find({"question_id": object_id(question_id), **rounds})
         return await paged_list(cursor, page, "timestamp", Answer)
 
     async def update(self, answer_id: str, fields: dict[str, Any]) -> Answer:
@@ -130,8 +149,14 @@ class AnswerRepo:
         if result.deleted_count == 0:
             raise AnswerNotFound()
 
+    async def delete_of_question(self, question_id: str) -> int:
+        """Deletes every answer to the question, of all rounds; how many there were."""
+        result = await self.collection.delete_many({"question_id": object_id(question_id)})
+        return result.deleted_count
+
     async def statistics(self, questions: list[Question]) -> list[AnswerStatistics]:
-        """Per question: a count per option (mc counts each selected one), total, abstentions.
+        """Per question and round: a count per option (mc counts each selected one), total,
+        abstentions; the current round's at the top, as before rounds existed.
 
         `total` counts every answer, abstentions included.
         """
@@ -140,7 +165,7 @@ class AnswerRepo:
         totals_cursor = await self.collection.aggregate([
             match,
             {"$group": {
-                "_id": "$question_id",
+                "_id": {"question": "$question_id", "round": "$pi_round"},
                 "total": {"$sum": 1},
                 "abstentions": {"$sum": {"$cond": ["$abstention", 1, 0]}},
             }},
@@ -149,23 +174,37 @@ class AnswerRepo:
             match,
             {"$unwind": "$choices"},
             {"$group": {
-                "_id": {"question": "$question_id", "choice": "$choices"},
+                "_id": {"question": "$question_id", "round": "$pi_round", "choice": "$choices"},
                 "n": {"$sum": 1},
             }},
         ])  # fmt: skip
-        totals = {row["_id"]: row for row in await totals_cursor.to_list(None)}
+        totals = {
+            (row["_id"]["question"], row["_id"]["round"]): row
+            for row in await totals_cursor.to_list(None)
+        }
         counts = {
-            (row["_id"]["question"], row["_id"]["choice"]): row["n"]
+            (row["_id"]["question"], row["_id"]["round"], row["_id"]["choice"]): row["n"]
             for row in await choices_cursor.to_list(None)
         }
         result: list[AnswerStatistics] = []
         for question, oid in zip(questions, ids, strict=True):
-            row = totals.get(oid, {})
             options = range(len(question["possible_answers"]))
+            rounds: list[RoundStatistics] = []
+            for pi_round in range(1, question["pi_round"] + 1):
+                row = totals.get((oid, pi_round), {})
+                rounds.append({
+                    "pi_round": pi_round,
+                    "answer_counts": [counts.get((oid, pi_round, index), 0) for index in options],
+                    "total": row.get("total", 0),
+                    "abstentions": row.get("abstentions", 0),
+                })  # fmt: skip
+            current = rounds[-1]
             result.append({
                 "question_id": question["id"],
-                "answer_counts": [counts.get((oid, index), 0) for index in options],
-                "total": row.get("total", 0),
-                "abstentions": row.get("abstentions", 0),
+                "pi_round": current["pi_round"],
+                "answer_counts": current["answer_counts"],
+                "total": current["total"],
+                "abstentions": current["abstentions"],
+                "rounds": rounds,
             })  # fmt: skip
         return result

@@ -37,6 +37,7 @@ class Question(TypedDict):
     no_correct: bool
     show_statistic: bool
     show_answer: bool
+    pi_round: int  # the current peer-instruction round, from 1; answers go to it
     # Optional in a new question's body, so stored only when given.
     number: NotRequired[int | None]
     duration: NotRequired[int | None]
@@ -74,6 +75,7 @@ class QuestionRepo:
             "session_id": stored_id(session["id"]),
             "session_keyword": session["keyword"],
             "timestamp": now(),
+            "pi_round": 1,
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
@@ -94,7 +96,7 @@ class QuestionRepo:
     ) -> list[Question]:
         """The session's questions; with `released_for`, only published ones released so.
 
-        `unanswered_by` leaves out the questions that user answered.
+        `unanswered_by` leaves out the questions that user answered in their current round.
         """
         oid = object_id(session_id)
         query: dict[str, Any] = {"session_id": oid}
@@ -102,10 +104,12 @@ class QuestionRepo:
             query["active"] = True
             query["released_for"] = {"$in": released_for}
         if unanswered_by is not None:
-            answered = await self.answers.distinct(
-                "question_id", {"session_id": oid, "user": unanswered_by}
+            answered = self.answers.find(
+                {"session_id": oid, "user": unanswered_by}, {"question_id": 1, "pi_round": 1}
             )
-            query["_id"] = {"$nin": answered}
+            rounds = [{"_id": a["question_id"], "pi_round": a["pi_round"]} async for a in answered]
+            if rounds:
+                query["$nor"] = rounds
         return await paged_list(self.collection.find(query), page, "timestamp", Question)
 
     async def update(self, question: Question, changes: dict[str, Any]) -> Question:
@@ -131,6 +135,18 @@ class QuestionRepo:
             {"_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
         )
         self.lookups.forget(oid)  # a lookup from before the change is not shared on
+        if document is None:
+            raise QuestionNotFound()
+        return plain(document, Question)
+
+    async def set_round(self, question: Question, pi_round: int | None = None) -> Question:
+        """Moves the question to round `pi_round`, or (None) to the round after its current one."""
+        oid = stored_id(question["id"])
+        change = {"$inc": {"pi_round": 1}} if pi_round is None else {"$set": {"pi_round": pi_round}}
+        document = await self.collection.find_one_and_update(
+            {"_id": oid}, change, return_document=ReturnDocument.AFTER
+        )
+        self.lookups.forget(oid)
         if document is None:
             raise QuestionNotFound()
         return plain(document, Question)

@@ -11,6 +11,7 @@ from tests.helpers import answers_of, create_question, give_answer, questions_pa
 
 ANSWER_PROPERTIES = {
     "_id", "type", "questionId", "answerText", "abstention", "user", "timestamp", "answerCount",
+    "piRound",
 }  # fmt: skip
 UNKNOWN_ID = str(ObjectId())
 
@@ -499,11 +500,19 @@ async def test_delete_answer_of_another_question_is_404(owner, participant):
 
 
 async def statistics(client, keyword: str) -> dict[str, dict]:
+    """Per question id: the current round's statistics (their `rounds` checked and left out)."""
     response = await client.get(f"{questions_path(keyword)}statistics")
     assert response.status == 200, await response.text()
     entries = await response.json()
+    current = {}
+    for entry in entries:
+        rounds = entry.pop("rounds")
+        assert [r["piRound"] for r in rounds] == list(range(1, entry["piRound"] + 1))
+        assert rounds[-1] == {key: entry[key] for key in rounds[-1]}
+        del entry["piRound"]
+        current[entry["questionId"]] = entry
     assert all(set(e) == {"questionId", "answerCounts", "total", "abstentions"} for e in entries)
-    return {entry["questionId"]: entry for entry in entries}
+    return current
 
 
 async def test_statistics_are_exact(owner, keyword, join):

@@ -136,6 +136,14 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
         OWNER_OR_AUTHOR, Q + "/answer/{answer}", None),
     ("DELETE", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}"): (
         OWNER_OR_AUTHOR, SQ + "/answer/{answer}", None),
+    # A new round and a reset leave the answer above in an earlier round, or gone: after it.
+    ("POST", "/lecturerquestion/{question_id}/startnewpiround"): (
+        OWNER, Q + "/startnewpiround", None),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/startnewpiround"): (
+        OWNER, SQ + "/startnewpiround", None),
+    ("DELETE", "/lecturerquestion/{question_id}/answer/"): (OWNER, Q + "/answer/", None),
+    ("DELETE", "/session/{keyword}/lecturerquestion/{question_id}/answer/"): (
+        OWNER, SQ + "/answer/", None),
     ("DELETE", SQ.replace("{question}", "{question_id}")): (OWNER, SQ, None),
     ("DELETE", Q.replace("{question}", "{question_id}")): (OWNER, Q, None),
     ("POST", "/session/{keyword}/lock"): (OWNER, "/session/{keyword}/lock?lock=true", None),

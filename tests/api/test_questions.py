@@ -15,6 +15,7 @@ from tests.helpers import OPTIONS, QUESTION, create_question, publish, question_
 QUESTION_PROPERTIES = {
     "_id", "type", "questionType", "subject", "text", "active", "releasedFor",
     "possibleAnswers", "noCorrect", "sessionKeyword", "timestamp", "showStatistic", "showAnswer",
+    "piRound",
 }  # fmt: skip
 SC = {**QUESTION, "possibleAnswers": OPTIONS}
 UNKNOWN_ID = str(ObjectId())

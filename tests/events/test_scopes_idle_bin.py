@@ -222,7 +222,7 @@ async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
         assert events[0]["data"] == {"interposedQuestionId": interposed}
         assert events[1]["data"] == {"interposedQuestionId": interposed}
         assert events[2]["data"] == {"interposedQuestionIds": [interposed]}
-        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False}
+        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False, "piRound": 1}
 
 
 async def test_question_creation_publication_and_unpublication(
@@ -240,17 +240,17 @@ async def test_question_creation_publication_and_unpublication(
 
     for client in (lecturer, student):
         published_event = await client.wait_for_event("LecturerQuestionPublishedEvent")
-        assert published_event["data"] == {"questionId": draft["_id"], "active": True}
+        assert published_event["data"] == {"questionId": draft["_id"], "active": True, "piRound": 1}
         unpublished = await client.wait_for_event("LecturerQuestionUnpublishedEvent")
-        assert unpublished["data"] == {"questionId": draft["_id"], "active": False}
+        assert unpublished["data"] == {"questionId": draft["_id"], "active": False, "piRound": 1}
         assert unpublished["sequence"] > published_event["sequence"]
 
     created = [event["data"] for event in of_type(student, "LecturerQuestionCreatedEvent")]
-    assert created == [{"questionId": published["_id"], "active": True}]
+    assert created == [{"questionId": published["_id"], "active": True, "piRound": 1}]
     created = [event["data"] for event in of_type(lecturer, "LecturerQuestionCreatedEvent")]
     assert created == [
-        {"questionId": draft["_id"], "active": False},
-        {"questionId": published["_id"], "active": True},
+        {"questionId": draft["_id"], "active": False, "piRound": 1},
+        {"questionId": published["_id"], "active": True, "piRound": 1},
     ]
 
 
@@ -265,9 +265,8 @@ async def test_answer_statistics_reach_participants_only_while_shown(
 
     await give_answer(participant, question, text="Joule")
     first = await lecturer.wait_for_event("AnswersChangedEvent")
-    assert first["data"] == {
-        "questionId": question["_id"], "answerCounts": [0, 1, 0], "total": 1, "abstentions": 0,
-    }  # fmt: skip
+    first_round = {"piRound": 1, "answerCounts": [0, 1, 0], "total": 1, "abstentions": 0}
+    assert first["data"] == {"questionId": question["_id"], **first_round, "rounds": [first_round]}
 
     response = await owner.put(
         f"/session/{keyword}/lecturerquestion/{question['_id']}", json={"showStatistic": True}
@@ -278,9 +277,8 @@ async def test_answer_statistics_reach_participants_only_while_shown(
     assert (await second_student.get(f"/session/{keyword}")).status == 200
     await give_answer(second_student, question, text="Newton")
     shown = await student.wait_for_event("AnswersChangedEvent")
-    assert shown["data"] == {
-        "questionId": question["_id"], "answerCounts": [1, 1, 0], "total": 2, "abstentions": 0,
-    }  # fmt: skip
+    both = {"piRound": 1, "answerCounts": [1, 1, 0], "total": 2, "abstentions": 0}
+    assert shown["data"] == {"questionId": question["_id"], **both, "rounds": [both]}
     assert [event["data"]["total"] for event in of_type(student, "AnswersChangedEvent")] == [2]
     await lecturer.wait_for_event("AnswersChangedEvent", lambda e: e["data"]["total"] == 2)
 

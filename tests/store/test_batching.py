@@ -226,8 +226,10 @@ async def test_concurrent_lookups_of_a_question_share_a_read_and_keep_its_scope(
 async def test_an_answer_burst_is_stored_once_per_user_in_few_inserts(counted):
     sessions, questions = SessionRepo(counted), QuestionRepo(counted)
     answers = AnswerRepo(counted)
-    await counted.answers.create_index(  # as migration 0001 (the database may be migrated)
-        [("question_id", 1), ("user", 1)], unique=True, name="question_user_unique"
+    await counted.answers.create_index(  # as migration 0008 (the database may be migrated)
+        [("question_id", 1), ("pi_round", 1), ("user", 1)],
+        unique=True,
+        name="question_round_user_unique",
     )
     session = await sessions.create("lecturer", {"name": "Physics", "short_name": "PHY"})
     question = await questions.create(

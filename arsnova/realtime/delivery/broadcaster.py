@@ -22,6 +22,7 @@ from arsnova.realtime.delivery.throttle import Throttle
 from arsnova.schemas.question import QuestionStatisticsSchema
 from arsnova.settings import Settings
 from arsnova.store import Store
+from arsnova.store.common import now
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
 from arsnova.store.feedback import rounded_average
 from arsnova.store.questions import Question
@@ -136,6 +137,30 @@ class Broadcaster:
             await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
         elif was_active:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
+
+    async def round_started(self, keyword: str, question: Question) -> None:
+        """A new peer-instruction round: PiRoundStartedEvent; ARSnova 2's `startDelayedPiRound`
+        (started now, no end time: `endTime` 0)."""
+        await self._round_event(keyword, question, "PiRoundStartedEvent", "startDelayedPiRound", {
+            "round": question["pi_round"],
+            "startTime": int(now().timestamp() * 1000),
+            "endTime": 0,
+        })  # fmt: skip
+
+    async def answers_reset(self, keyword: str, question: Question) -> None:
+        """Every answer of the question deleted, back to round 1: PiRoundResetEvent;
+        ARSnova 2's `resetPiRound`."""
+        await self._round_event(keyword, question, "PiRoundResetEvent", "resetPiRound", {})
+
+    async def _round_event(
+        self, keyword: str, question: Question, event_type: str, legacy: str, extra: dict
+    ) -> None:
+        """To everyone while the question is published, else to the owner."""
+        active = question["active"]
+        data = question_data(question)
+        await self._publish_session(keyword, event_type, data, ALL if active else STAFF)
+        room = session_room(keyword) if active else staff_room(keyword)
+        await self._emit(legacy, {"_id": question["id"], "variant": "lecture", **extra}, room)
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
@@ -262,4 +287,8 @@ class Broadcaster:
 
 
 def question_data(question: Question) -> dict[str, Any]:
-    return {"questionId": question["id"], "active": question["active"]}
+    return {
+        "questionId": question["id"],
+        "active": question["active"],
+        "piRound": question["pi_round"],
+    }

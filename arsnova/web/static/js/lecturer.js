@@ -152,6 +152,8 @@ async function openSession() {
         state.presented = id;
         drawQuestions();
       },
+      startDelayedPiRound: () => loadQuestions(),
+      resetPiRound: () => loadQuestions(),
     },
   });
 }
@@ -257,8 +259,10 @@ async function loadQuestions() {
   drawQuestions();
 }
 
+/** The current peer-instruction round's free-text answers. */
 async function loadFreetext(id) {
-  state.freetext.set(id, await api("GET", `/lecturerquestion/${id}/answer/?limit=1000`));
+  const round = state.questions.find((q) => q._id === id)?.piRound || 1;
+  state.freetext.set(id, await api("GET", `/lecturerquestion/${id}/answer/?limit=1000&piround=${round}`));
 }
 
 /** New answers: the counts (and free-text answers) of that question, without reloading the page. */
@@ -282,7 +286,7 @@ function questionCard(question) {
   const base = `/lecturerquestion/${question._id}`;
   const toggle = (field) => () => act(() => api("PUT", base, { [field]: !question[field] }), loadQuestions);
   const results =
-    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : barChart(question, statistics);
+    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : roundsChart(question, statistics);
   const presented = question.active && state.presented === question._id; // the presenter shows published ones
   return el(
     "li",
@@ -294,6 +298,7 @@ function questionCard(question) {
       el("span", { class: question.active ? "pill open" : "pill" }, t(question.active ? "question.published" : "question.draft")),
       el("span", { class: "pill" }, t(`type.${question.questionType}`)),
       presented && el("span", { class: "pill new on-projector" }, t("question.onProjector")),
+      question.piRound > 1 && el("span", { class: "pill round" }, t("question.round", { round: question.piRound })),
     ),
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
@@ -312,6 +317,7 @@ function questionCard(question) {
       question.questionType !== "freetext" &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
+      ...roundButtons(question, base),
       el(
         "button",
         {
@@ -323,6 +329,40 @@ function questionCard(question) {
       ),
     ),
   );
+}
+
+/** One bar chart per peer-instruction round, side by side (the current one last); one chart while there is one round. */
+function roundsChart(question, statistics) {
+  const rounds = statistics?.rounds || [];
+  if (rounds.length < 2) return barChart(question, statistics);
+  return el(
+    "div",
+    { class: "rounds", role: "group", "aria-label": t("question.rounds") },
+    rounds.map((round) =>
+      el(
+        "section",
+        { class: round.piRound === question.piRound ? "round current" : "round", dataset: { round: String(round.piRound) } },
+        el("h4", {}, t("question.roundAnswers", { round: round.piRound, count: round.total })),
+        barChart(question, round),
+      ),
+    ),
+  );
+}
+
+/** "New round" (everyone answers again; the rounds are compared side by side) and "Reset answers" (all rounds, after asking). */
+function roundButtons(question, base) {
+  return [
+    el("button", { type: "button", class: "new-round", onclick: () => act(() => api("POST", `${base}/startnewpiround`), loadQuestions) }, t("question.newRound")),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "danger reset-answers",
+        onclick: () => confirm(t("question.resetConfirm", { subject: question.subject })) && act(() => api("DELETE", `${base}/answer/`), loadQuestions),
+      },
+      t("question.resetAnswers"),
+    ),
+  ];
 }
 
 function resetQuestionForm() {

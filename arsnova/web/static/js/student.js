@@ -63,6 +63,8 @@ async function enter() {
     events: {
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
+      startDelayedPiRound: () => loadQuestions(),
+      resetPiRound: () => loadQuestions(),
       answersToLecQuestionAvail: () => loadStatistics().then(drawQuestions),
       setSessionActive: (active) => drawSession({ active }),
       lockFeedback: (feedbackLock) => drawSession({ feedbackLock }),
@@ -147,6 +149,7 @@ async function loadQuestions() {
   try {
     const [questions, unanswered] = await Promise.all([api("GET", `${base}/`), api("GET", `${base}/?unansweredonly=true`)]);
     const open = new Set(unanswered.map((q) => q._id));
+    for (const id of open) state.mine.delete(id); // a new round (or a reset): answer again
     const answered = questions.filter((q) => !open.has(q._id) && !state.mine.has(q._id));
     const mine = await Promise.all(answered.map((q) => api("GET", `/lecturerquestion/${q._id}/answer/?createdonly=true`)));
     answered.forEach((q, index) => state.mine.set(q._id, mine[index]));
@@ -181,6 +184,7 @@ function questionCard(question) {
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
+    !mine && question.piRound > 1 && el("p", { class: "answer-again" }, t("student.answerAgain", { round: question.piRound })),
     mine ? myAnswer(question, mine) : answerForm(question),
     statistics &&
       el(
