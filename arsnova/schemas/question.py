@@ -102,6 +102,10 @@ class PublishQuerySchema(QuerySchema):
     publish = fields.Boolean(load_default=True)
 
 
+class QuestionUpdateQuerySchema(QuerySchema):
+    force = fields.Boolean(load_default=False)
+
+
 class QuestionStatisticsSchema(BaseSchema):
     question_id = fields.String(data_key="questionId")
     answer_counts = fields.List(fields.Integer(), data_key="answerCounts")

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from marshmallow import ValidationError
 
-from arsnova.errors import Forbidden
+from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
@@ -25,7 +25,9 @@ from arsnova.services.policy import (
     require_published,
     require_visible,
 )
+from arsnova.services.questions import statistics_shown
 from arsnova.store.answers import Answer
+from arsnova.store.common import Page
 from arsnova.store.questions import Question
 from arsnova.store.sessions import Session
 
@@ -82,14 +84,39 @@ async def remove_answer(
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
 
 
+async def hide_answer(
+    app: web.Application, session: Session, question: Question, answer_id: str, hide: bool
+) -> Answer:
+    """The owner hides (or shows again) one free-text answer before revealing the results."""
+    if question["question_type"] != "freetext":
+        raise Conflict("Only free-text answers can be hidden.", code="not-freetext")
+    answers = app[store_key].answers
+    answer = await answers.set_hidden((await answers.by_id(answer_id, question["id"]))["id"], hide)
+    app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+    return answer
+
+
+async def revealed_answers(
+    app: web.Application, user: User, session: Session, question: Question, page: Page
+) -> list[Answer]:
+    """The free-text answers a participant sees once the results are shown: those not hidden.
+
+    Other answers are never shown to participants (403 `answers-private`).
+    """
+    if question["question_type"] != "freetext" or not statistics_shown(question):
+        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+    return await app[store_key].answers.of_question(question["id"], page, hidden=False)
+
+
 def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a loaded answer to `question`: normalized text and chosen indices.
+    """The stored form of a loaded answer to `question`: normalized text and chosen option ids.
 
     Single-choice types take an option's exact text or, when no option text is
     a decimal number (so the two can't be confused, as on the vote and school
     scales), its index; `mc` takes ARSnova's comma-separated 0/1 flags, one per
     option, at least one 1; freetext takes 1..2000 characters. `choices` holds
-    the selected option indices for the statistics. Raises a `ValidationError`
+    the ids of the selected options for the statistics (ids, not positions: reordering
+    or editing the options never re-attributes an answer). Raises a `ValidationError`
     naming `answerText`.
     """
     settled: dict[str, Any] = {"abstention": answer["abstention"], "choices": []}
@@ -98,6 +125,7 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
     if answer["abstention"]:
         return settled
     text: str = answer["answer_text"]
+    ids = [option["id"] for option in question["possible_answers"]]
     options = [option["text"] for option in question["possible_answers"]]
     if question["question_type"] == "freetext":
         if not text.strip():
@@ -109,7 +137,7 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 {"answerText": [f"Send {len(options)} comma-separated flags 0 or 1, as 1,0,1."]}
             )
-        choices = [index for index, flag in enumerate(flags) if flag == "1"]
+        choices = [ids[index] for index, flag in enumerate(flags) if flag == "1"]
         if not choices:
             raise ValidationError({"answerText": ["Select at least one option (or abstain)."]})
         return {**settled, "answer_text": text, "choices": choices}
@@ -121,4 +149,4 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"answerText": [f"There are only {len(options)} options."]})
     else:
         raise ValidationError({"answerText": ["Send the text or the index of one option."]})
-    return {**settled, "answer_text": options[index], "choices": [index]}
+    return {**settled, "answer_text": options[index], "choices": [ids[index]]}
