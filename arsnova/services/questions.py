@@ -10,6 +10,7 @@ from which its owner restores it until `ARSNOVA_BIN_RETENTION` ends.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -160,15 +161,15 @@ def keep_option_ids(
     stored: list[PossibleAnswer], given: list[dict[str, Any]] | None
 ) -> list[dict[str, Any]] | None:
     """The options of a change, each with an id: the one sent, else the stored option's of
-    the same text (legacy clients send no ids), else one never used by this question
-    (answers may still name a removed option's)."""
+    the same text (legacy clients send no ids), else a new one never used before (an
+    answer sent while the option was being removed must not land on a newcomer)."""
     if given is None:
         return None
     by_text = {option["text"]: option["id"] for option in stored}
-    used = {option["id"] for option in stored} | {o["id"] for o in given if "id" in o}
-    fresh = (str(n) for n in range(len(used) + len(given) + 1) if str(n) not in used)
     return [
-        option if "id" in option else {**option, "id": by_text.get(option["text"]) or next(fresh)}
+        option
+        if "id" in option
+        else {**option, "id": by_text.get(option["text"]) or uuid.uuid4().hex[:12]}
         for option in given
     ]
 

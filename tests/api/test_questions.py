@@ -406,11 +406,13 @@ async def test_update_options_and_type(owner):
         await owner.put(question_path(question["_id"]), json={"possibleAnswers": options})
     ).status == 204
     changed = await (await owner.get(question_path(question["_id"]))).json()
-    # New texts without ids are new options, with ids the question never used.
+    # New texts without ids are new options, with ids never used before.
+    ids = [option.pop("id") for option in changed["possibleAnswers"]]
     assert changed["possibleAnswers"] == [
-        {"id": "3", "text": "N", "correct": False},
-        {"id": "4", "text": "J", "correct": True},
+        {"text": "N", "correct": False},
+        {"text": "J", "correct": True},
     ]
+    assert len(set(ids)) == 2 and not set(ids) & {"0", "1", "2"}
     assert (
         await owner.put(question_path(question["_id"]), json={"questionType": "mc"})
     ).status == 204
