@@ -106,21 +106,22 @@ async def change_question(
 
     Removing options that answers chose is refused (409 `option-has-answers`)
     unless `force`: then those answers are deleted with their options (their
-    authors may answer again).
+    authors may answer again). A new type is the store's to refuse once answered.
     """
     settled = settle_changes(question, changes)
     answers = app[store_key].answers
     kept = {option["id"] for option in settled.get("possible_answers", [])}
+    retyped = settled.get("question_type", question["question_type"]) != question["question_type"]
     removed = [
         option["id"]
         for option in question["possible_answers"]
-        if "possible_answers" in settled and option["id"] not in kept
+        if "possible_answers" in settled and not retyped and option["id"] not in kept
     ]
     chosen = removed and await answers.choosing(question["id"], removed)
     if chosen and not force:
         raise Conflict(
-            f"{chosen} answers chose the options removed; confirm with force=true "
-            "to delete those answers.",
+            f"Answers chose the options removed ({chosen}); confirm with force=true "
+            "to delete those answers with them.",
             code="option-has-answers",
         )
     updated = await app[store_key].questions.update(question, settled)

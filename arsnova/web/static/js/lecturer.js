@@ -7,6 +7,7 @@ import {
   banner,
   barChart,
   connectSocket,
+  correctOptions,
   describe,
   el,
   guestLogin,
@@ -227,12 +228,13 @@ const feedback = { counts: [0, 0, 0, 0], average: null };
 
 function drawFeedback(changes) {
   Object.assign(feedback, changes);
-  const most = Math.max(1, ...feedback.counts);
+  const total = feedback.counts.reduce((sum, count) => sum + (count || 0), 0);
+  const share = (count) => `${Math.round((100 * count) / Math.max(1, total))}%`;
   $("meter").replaceChildren(
     ...FEEDBACK.map((name, index) => {
       const count = feedback.counts[index] || 0;
       const fill = el("span", { class: `bar-fill feedback-${name}` });
-      fill.style.setProperty("--share", `${Math.round((100 * count) / most)}%`);
+      fill.style.setProperty("--share", share(count));
       return el(
         "li",
         { class: "bar", dataset: { feedback: name, count: String(count) } },
@@ -242,9 +244,32 @@ function drawFeedback(changes) {
       );
     }),
   );
-  const average = feedback.average;
-  $("feedback-average").textContent =
-    average === null || average === undefined ? t("feedback.noVotes") : t("feedback.average", { label: t(`feedback.${FEEDBACK[average]}`) });
+  $("feedback-average").textContent = feedbackSummary(feedback.counts, total);
+  drawFeedbackStack(feedback.counts, share);
+}
+
+/** "Most: All good (12 of 20)": the largest group (ties named together), not a mean of the four. */
+function feedbackSummary(counts, total) {
+  if (!total) return t("feedback.noVotes");
+  const most = Math.max(...counts);
+  const label = FEEDBACK.filter((_, index) => counts[index] === most).map((name) => t(`feedback.${name}`)).join(" / ");
+  return t("feedback.most", { label, count: most, total });
+}
+
+/** The four counts as one stacked bar under the summary (the bars above say it in text). */
+function drawFeedbackStack(counts, share) {
+  let stack = $("feedback-stack");
+  if (!stack) {
+    stack = el("div", { id: "feedback-stack", class: "feedback-stack", "aria-hidden": "true" });
+    $("feedback-average").after(stack);
+  }
+  stack.replaceChildren(
+    ...FEEDBACK.map((name, index) => {
+      const part = el("span", { class: `feedback-${name}`, title: `${t(`feedback.${name}`)}: ${counts[index] || 0}` });
+      part.style.setProperty("--share", share(counts[index] || 0));
+      return part;
+    }),
+  );
 }
 
 // ---- questions ----
@@ -282,8 +307,7 @@ function questionCard(question) {
   const total = statistics?.total || 0;
   const base = `/lecturerquestion/${question._id}`;
   const toggle = (field) => () => act(() => api("PUT", base, { [field]: !question[field] }), loadQuestions);
-  const results =
-    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : barChart(question, statistics);
+  const results = question.questionType === "freetext" ? freetextResults(question) : barChart(question, statistics);
   return el(
     "li",
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
@@ -306,7 +330,8 @@ function questionCard(question) {
         t(question.active ? "question.unpublish" : "question.publish"),
       ),
       el("button", { type: "button", "aria-pressed": String(question.showStatistic), onclick: toggle("showStatistic") }, t("question.showStatistic")),
-      question.questionType !== "freetext" &&
+      // Only a question with a correct option has one to show (the server ignores it otherwise).
+      correctOptions(question).length > 0 &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
       el(
@@ -317,6 +342,43 @@ function questionCard(question) {
           onclick: () => confirm(t("question.deleteConfirm", { subject: question.subject })) && act(() => api("DELETE", base), loadQuestions),
         },
         t("question.delete"),
+      ),
+    ),
+  );
+}
+
+/** A free-text question's answers: the word cloud, and each answer with a button to hide it from students. */
+function freetextResults(question) {
+  const answers = state.freetext.get(question._id) || [];
+  const base = `/lecturerquestion/${question._id}/answer`;
+  const written = answers.filter((answer) => !answer.abstention);
+  return el(
+    "div",
+    { class: "freetext" },
+    el("h4", {}, t("question.wordCloud")),
+    wordCloud(written.filter((answer) => !answer.hidden)),
+    el("h4", {}, t("question.answers")),
+    el(
+      "ul",
+      { class: "freetext-answers" },
+      written.map((answer) =>
+        el(
+          "li",
+          { class: answer.hidden ? "hidden-answer" : "", dataset: { answer: answer._id } },
+          el("span", {}, answer.answerText),
+          answer.hidden && el("span", { class: "muted" }, ` (${t("question.hiddenAnswer")}) `),
+          " ",
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              "aria-pressed": String(Boolean(answer.hidden)),
+              onclick: () => act(() => api("POST", `${base}/${answer._id}/hide?hide=${!answer.hidden}`), () => refreshResults(question._id)),
+            },
+            t(answer.hidden ? "question.unhideAnswer" : "question.hideAnswer"),
+          ),
+        ),
       ),
     ),
   );
@@ -368,7 +430,7 @@ function addOptionRow(option, focus) {
   const text = el("input", { type: "text", name: "optionText", required: true, maxlength: "500", value: option.text, "aria-label": t("questionForm.option", { number }) });
   const row = el(
     "li",
-    { class: "option-row" },
+    { class: "option-row", dataset: option.id === undefined ? {} : { id: option.id } },
     text,
     el("label", { class: "inline" }, el("input", { type: "checkbox", name: "optionCorrect", checked: option.correct }), t("questionForm.correct")),
     el(
@@ -384,6 +446,16 @@ function addOptionRow(option, focus) {
       },
       "✕",
     ),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "small move-up",
+        "aria-label": t("questionForm.moveUp", { number }),
+        onclick: () => row.previousElementSibling?.before(row),
+      },
+      "↑",
+    ),
   );
   rows.append(row);
   trimOptions();
@@ -396,7 +468,7 @@ function trimOptions() {
   const limit = MAX_OPTIONS[$("question-type").value] || 26;
   while (rows.children.length > limit) rows.lastElementChild.remove();
   $("add-option").disabled = rows.children.length >= limit;
-  for (const button of rows.querySelectorAll("button")) button.disabled = rows.children.length <= 2;
+  for (const button of rows.querySelectorAll("button:not(.move-up)")) button.disabled = rows.children.length <= 2;
 }
 
 async function saveQuestion(event) {
@@ -404,7 +476,9 @@ async function saveQuestion(event) {
   const form = event.target;
   const body = { questionType: form.questionType.value, subject: form.subject.value.trim(), text: form.text.value.trim() };
   if (CHOICE_TYPES.includes(body.questionType)) {
+    // Options keep their id: the answers stay with their option when options move or change.
     body.possibleAnswers = [...$("option-rows").children].map((row) => ({
+      ...(row.dataset.id === undefined ? {} : { id: row.dataset.id }),
       text: row.querySelector("[name=optionText]").value.trim(),
       correct: row.querySelector("[name=optionCorrect]").checked,
     }));
@@ -414,7 +488,7 @@ async function saveQuestion(event) {
   const button = $("save-question");
   setBusy(button, true);
   try {
-    if (state.editing) await api("PUT", `/lecturerquestion/${state.editing._id}`, body);
+    if (state.editing) await updateQuestion(state.editing, body);
     else await api("POST", `/session/${state.session.keyword}/lecturerquestion/`, body);
     banner($("banner"), "error", "");
     resetQuestionForm();
@@ -423,6 +497,17 @@ async function saveQuestion(event) {
     showError(error);
   } finally {
     setBusy(button, false);
+  }
+}
+
+/** Saves an edit; removing options that students chose asks first, then deletes their answers. */
+async function updateQuestion(question, body) {
+  const path = `/lecturerquestion/${question._id}`;
+  try {
+    await api("PUT", path, body);
+  } catch (error) {
+    if (error.code !== "option-has-answers" || !confirm(t("questionForm.removeAnsweredConfirm"))) throw error;
+    await api("PUT", `${path}?force=true`, body);
   }
 }
 
