@@ -179,10 +179,10 @@ export function barChart(question, statistics) {
 const STOP_WORDS = new Set(
   (
     "a an and are as at be but by do for from has have i in is it its not of on or so that the this to was " +
-    "we with you they he she my your our me no yes " +
+    "were will can just very there what which all also more we with you they he she my your our me no yes " +
     "der die das den dem des ein eine einer eines einem einen und oder ist sind war in im am an auf aus bei " +
     "mit von zu zum zur für fur nicht kein keine es er sie wir ich du ihr man sich so wie als auch aber dass " +
-    "nur noch schon sehr ja nein"
+    "nur noch schon sehr ja nein wird wurde hat haben sein bin mir mich dir was wenn dann da hier"
   ).split(" "),
 );
 

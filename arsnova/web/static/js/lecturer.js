@@ -452,7 +452,10 @@ function addOptionRow(option, focus) {
         type: "button",
         class: "small move-up",
         "aria-label": t("questionForm.moveUp", { number }),
-        onclick: () => row.previousElementSibling?.before(row),
+        onclick: () => {
+          row.previousElementSibling?.before(row);
+          trimOptions();
+        },
       },
       "↑",
     ),
@@ -469,6 +472,7 @@ function trimOptions() {
   while (rows.children.length > limit) rows.lastElementChild.remove();
   $("add-option").disabled = rows.children.length >= limit;
   for (const button of rows.querySelectorAll("button:not(.move-up)")) button.disabled = rows.children.length <= 2;
+  for (const button of rows.querySelectorAll(".move-up")) button.disabled = !button.closest("li").previousElementSibling;
 }
 
 async function saveQuestion(event) {
