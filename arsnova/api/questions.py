@@ -132,7 +132,7 @@ async def create_question(request: web.Request) -> web.Response:
 @routes.get("/session/{keyword}/lecturerquestion/statistics")
 @operation(responses={200: statistics_schema}, errors=(403, 404))
 async def get_question_statistics(request: web.Request) -> web.Response:
-    """Per question: answerCounts (one per possible answer), total, abstentions.
+    """Per question: answerCounts (one per option, in their current order), total, abstentions.
 
     The owner gets every question; participants those visible to them with
     `showStatistic`. `total` includes abstentions; an mc answer counts once
