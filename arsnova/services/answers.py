@@ -105,6 +105,7 @@ async def revealed_answers(
     """
     if question["question_type"] != "freetext" or not statistics_shown(question):
         raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+    require_visible(user, session, question)  # released for them, as the question itself
     return await app[store_key].answers.of_question(question["id"], page, hidden=False)
 
 

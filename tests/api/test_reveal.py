@@ -215,3 +215,11 @@ async def test_only_free_text_answers_are_hidden(owner, participant):
     await expect_error(response, 400, "validation-failed")
     response = await participant.post(f"{question_path(freetext['_id'])}/answer/{ObjectId()}/hide")
     await expect_error(response, 403, "owner-only")
+
+
+async def test_revealed_answers_only_of_questions_released_for_the_participant(owner, participant):
+    question = await create_question(
+        owner, questionType="freetext", active=True, showStatistic=True, releasedFor="courses"
+    )
+    response = await participant.get(answers_of(question))
+    await expect_error(response, 403, "question-not-released")
