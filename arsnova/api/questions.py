@@ -23,6 +23,8 @@ from arsnova.schemas.answer import (
     AnswerCreateSchema,
     AnswerListQuerySchema,
     AnswerSchema,
+    HideQuerySchema,
+    RevealedAnswerSchema,
 )
 from arsnova.schemas.question import (
     BinnedQuestionSchema,
@@ -31,12 +33,14 @@ from arsnova.schemas.question import (
     QuestionListQuerySchema,
     QuestionSchema,
     QuestionStatisticsSchema,
+    QuestionUpdateQuerySchema,
 )
 from arsnova.services import questions as service
 from arsnova.services.answers import (
     change_answer,
     every_answer,
     give_answer,
+    hide_answer,
     own_answer,
     remove_answer,
     reset_answers,
@@ -54,19 +58,22 @@ from arsnova.store.sessions import Session
 
 routes = web.RouteTableDef()
 question_schema = QuestionSchema()
-without_correct_schema = QuestionSchema(exclude=("possible_answers.correct",))
 questions_schema = QuestionSchema(many=True)
 binned_schema = BinnedQuestionSchema(many=True)
 create_schema = QuestionCreateSchema()
 update_schema = QuestionCreateSchema(partial=True)
 list_query_schema = QuestionListQuerySchema()
 publish_query_schema = PublishQuerySchema()
+update_query_schema = QuestionUpdateQuerySchema()
 statistics_schema = QuestionStatisticsSchema(many=True)
 answer_schema = AnswerSchema()
 answers_schema = AnswerSchema(many=True)
 anonymous_answers_schema = AnonymousAnswerSchema(many=True)
+anonymous_answer_schema = AnonymousAnswerSchema()
 answer_body_schema = AnswerCreateSchema()
 answer_query_schema = AnswerListQuerySchema()
+revealed_schema = RevealedAnswerSchema(many=True)
+hide_query_schema = HideQuerySchema()
 
 COLLECTION = "/session/{keyword}/lecturerquestion/"
 ONE = "/lecturerquestion/{question_id}"
@@ -75,9 +82,8 @@ PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]
 
 
 def dump_question(user: User, session: Session, question: Question) -> dict[str, Any]:
-    """The question as `user` may see it: `correct` only for the owner or once shown."""
-    shown = manages(user, session) or question["show_answer"]
-    return (question_schema if shown else without_correct_schema).dump(question)
+    """The question as `user` may see it (`services.questions.participant_view`)."""
+    return question_schema.dump(service.participant_view(user, session, question))
 
 
 async def question_of(request: web.Request) -> tuple[Session, Question]:
@@ -129,8 +135,8 @@ async def create_question(request: web.Request) -> web.Response:
 @routes.get("/session/{keyword}/lecturerquestion/statistics")
 @operation(responses={200: statistics_schema}, errors=(403, 404))
 async def get_question_statistics(request: web.Request) -> web.Response:
-    """Per question: answerCounts (one per possible answer), total, abstentions of the current
-    peer-instruction round (`piRound`), and the same for every round in `rounds`.
+    """Per question: answerCounts (one per option, in their current order), total, abstentions
+    of the current peer-instruction round (`piRound`), and the same for every round in `rounds`.
 
     The owner gets every question; participants those visible to them with
     `showStatistic`. `total` includes abstentions; an mc answer counts once
@@ -155,15 +161,22 @@ async def get_question(request: web.Request) -> web.Response:
 
 @routes.put(PREFIXED)
 @routes.put(ONE)
-@operation(body=update_schema, responses={204: None}, errors=(403, 404, 409))
+@operation(
+    query=update_query_schema, body=update_schema, responses={204: None}, errors=(403, 404, 409)
+)
 async def update_question(request: web.Request) -> web.Response:
     """Changes the fields sent (owner); whole legacy objects are accepted. 204 as the seed says.
 
-    409 `question-has-answers` for a new type or number of options once answered.
+    Options keep their `id` (sent, else matched by text, else a new one): answers
+    follow their option when options are reordered or edited. 409
+    `question-has-answers` for a new type once answered; 409 `option-has-answers`
+    for removing an option that answers chose, unless `force=true` (those
+    answers are deleted). `showAnswer` is stored as false while no option is correct.
     """
     session, question = await owned_question(request)
+    query = load_query(request, update_query_schema)
     changes = await load_body(request, update_schema)
-    await service.change_question(request.app, session, question, changes)
+    await service.change_question(request.app, session, question, changes, force=query["force"])
     return web.Response(status=204)
 
 
@@ -192,14 +205,16 @@ async def publish_question(request: web.Request) -> web.Response:
 @routes.get(ONE + "/answer/")
 @operation(
     query=answer_query_schema,
-    responses={200: {"oneOf": [anonymous_answers_schema, answer_schema]}},
+    responses={200: {"oneOf": [anonymous_answers_schema, answer_schema, revealed_schema]}},
     errors=(403, 404),
 )
 async def list_answers(request: web.Request) -> web.Response:
     """The owner gets every answer, without `user`; with `createdonly=true` one's own Answer
     of the current peer-instruction round. `piround` limits either to that round.
 
-    Participants may only ask for their own (403 `answers-private` otherwise).
+    Participants may ask for their own; and, of a free-text question whose
+    results are shown, for the answers the owner did not hide (text, subject,
+    time only). Anything else is 403 `answers-private`.
     """
     user = await require_user(request)
     session, question = await question_of(request)
@@ -213,7 +228,8 @@ async def list_answers(request: web.Request) -> web.Response:
     found = await every_answer(
         request.app, user, session, question, query.get("user"), page, query.get("piround")
     )
-    return web.json_response(anonymous_answers_schema.dump(found))
+    listed = anonymous_answers_schema if manages(user, session) else revealed_schema
+    return web.json_response(listed.dump(found))
 
 
 @routes.post(PREFIXED + "/answer/")
@@ -245,6 +261,21 @@ async def update_answer(request: web.Request) -> web.Response:
     answer_id = request.match_info["answer_id"]
     updated = await change_answer(request.app, user, session, question, answer_id, body)
     return web.json_response(answers_schema.dump([updated]))
+
+
+@routes.post(PREFIXED + "/answer/{answer_id}/hide")
+@routes.post(ONE + "/answer/{answer_id}/hide")
+@operation(
+    query=hide_query_schema, responses={200: anonymous_answer_schema}, errors=(403, 404, 409)
+)
+async def hide_free_text_answer(request: web.Request) -> web.Response:
+    """`hide=true` (default) hides a free-text answer from participants when the results
+    are revealed, `false` shows it again (owner). 409 `not-freetext` for other types."""
+    session, question = await owned_question(request)
+    hide = load_query(request, hide_query_schema)["hide"]
+    answer_id = request.match_info["answer_id"]
+    answer = await hide_answer(request.app, session, question, answer_id, hide)
+    return web.json_response(anonymous_answer_schema.dump(answer))
 
 
 @routes.delete(PREFIXED + "/answer/{answer_id}")

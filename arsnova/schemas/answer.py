@@ -11,6 +11,7 @@ from arsnova.schemas.common import (
     LegacyInputSchema,
     ListQuerySchema,
     Millis,
+    QuerySchema,
     StrictBoolean,
 )
 
@@ -28,6 +29,10 @@ class AnswerSchema(BaseSchema):
     answer_text = fields.String(data_key="answerText")
     answer_subject = fields.String(data_key="answerSubject")
     abstention = fields.Boolean()
+    # The ids of the options chosen (stay right when options are reordered or edited).
+    choices = fields.List(fields.String())
+    # A free-text answer the owner hid: participants never see it among the revealed ones.
+    hidden = fields.Boolean(dump_default=False)
     user = fields.String()
     timestamp = Millis()
     pi_round = fields.Integer(data_key="piRound")
@@ -41,13 +46,26 @@ class AnonymousAnswerSchema(AnswerSchema):
         exclude = ("user",)
 
 
+class RevealedAnswerSchema(BaseSchema):
+    """A free-text answer as participants see it once results are revealed."""
+
+    answer_text = fields.String(data_key="answerText")
+    answer_subject = fields.String(data_key="answerSubject")
+    timestamp = Millis()
+
+
+class HideQuerySchema(QuerySchema):
+    hide = fields.Boolean(load_default=True)
+
+
 class AnswerCreateSchema(LegacyInputSchema):
     """The body of POST and PUT; answerText is checked against the question by
     `services.answers.settle_answer`."""
 
     read_only = (
         *LegacyInputSchema.read_only,
-        "questionId", "sessionId", "user", "timestamp", "answerCount", "piRound",
+        "questionId", "sessionId", "user", "timestamp", "answerCount", "piRound", "choices",
+        "hidden",
     )  # fmt: skip
 
     answer_text = fields.String(

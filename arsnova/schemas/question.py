@@ -106,6 +106,10 @@ class PublishQuerySchema(QuerySchema):
     publish = fields.Boolean(load_default=True)
 
 
+class QuestionUpdateQuerySchema(QuerySchema):
+    force = fields.Boolean(load_default=False)
+
+
 class RoundStatisticsSchema(BaseSchema):
     pi_round = fields.Integer(data_key="piRound")
     answer_counts = fields.List(fields.Integer(), data_key="answerCounts")

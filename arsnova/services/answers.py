@@ -29,6 +29,7 @@ from arsnova.services.policy import (
     require_published,
     require_visible,
 )
+from arsnova.services.questions import statistics_shown
 from arsnova.store.answers import Answer
 from arsnova.store.common import Page
 from arsnova.store.questions import Question
@@ -116,11 +117,11 @@ async def every_answer(
     page: Page,
     pi_round: int | None,
 ) -> list[Answer]:
-    """Every answer to the question (of one round, if given), for the owner: participants see
-    statistics, not answers."""
+    """Every answer to the question (of one round, if given) for the owner; participants get
+    the revealed free-text answers (`revealed_answers`)."""
     await require_answer_reader(app, user, session, of_user)
     if not manages(user, session):
-        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+        return await revealed_answers(app, user, session, question, page, pi_round)
     return await app[store_key].answers.of_question(question["id"], page, pi_round)
 
 
@@ -155,14 +156,47 @@ async def reset_answers(app: web.Application, session: Session, question: Questi
     return updated
 
 
+async def hide_answer(
+    app: web.Application, session: Session, question: Question, answer_id: str, hide: bool
+) -> Answer:
+    """The owner hides (or shows again) one free-text answer before revealing the results."""
+    if question["question_type"] != "freetext":
+        raise Conflict("Only free-text answers can be hidden.", code="not-freetext")
+    answers = app[store_key].answers
+    answer = await answers.set_hidden((await answers.by_id(answer_id, question["id"]))["id"], hide)
+    app[broadcaster_key].answers_changed(session["keyword"], question["id"])
+    return answer
+
+
+async def revealed_answers(
+    app: web.Application,
+    user: User,
+    session: Session,
+    question: Question,
+    page: Page,
+    pi_round: int | None,
+) -> list[Answer]:
+    """The free-text answers a participant sees once the results are shown: those not hidden
+    (of the current round unless another is asked for).
+
+    Other answers are never shown to participants (403 `answers-private`).
+    """
+    if question["question_type"] != "freetext" or not statistics_shown(question):
+        raise Forbidden("Participants see statistics, not answers.", code="answers-private")
+    require_visible(user, session, question)  # released for them, as the question itself
+    in_round = question["pi_round"] if pi_round is None else pi_round
+    return await app[store_key].answers.of_question(question["id"], page, in_round, hidden=False)
+
+
 def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a loaded answer to `question`: normalized text and chosen indices.
+    """The stored form of a loaded answer to `question`: normalized text and chosen option ids.
 
     Single-choice types take an option's exact text or, when no option text is
     a decimal number (so the two can't be confused, as on the vote and school
     scales), its index; `mc` takes ARSnova's comma-separated 0/1 flags, one per
     option, at least one 1; freetext takes 1..2000 characters. `choices` holds
-    the selected option indices for the statistics. Raises a `ValidationError`
+    the ids of the selected options for the statistics (ids, not positions: reordering
+    or editing the options never re-attributes an answer). Raises a `ValidationError`
     naming `answerText`.
     """
     settled: dict[str, Any] = {"abstention": answer["abstention"], "choices": []}
@@ -171,6 +205,7 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
     if answer["abstention"]:
         return settled
     text: str = answer["answer_text"]
+    ids = [option["id"] for option in question["possible_answers"]]
     options = [option["text"] for option in question["possible_answers"]]
     if question["question_type"] == "freetext":
         if not text.strip():
@@ -182,7 +217,7 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 {"answerText": [f"Send {len(options)} comma-separated flags 0 or 1, as 1,0,1."]}
             )
-        choices = [index for index, flag in enumerate(flags) if flag == "1"]
+        choices = [ids[index] for index, flag in enumerate(flags) if flag == "1"]
         if not choices:
             raise ValidationError({"answerText": ["Select at least one option (or abstain)."]})
         return {**settled, "answer_text": text, "choices": choices}
@@ -194,4 +229,4 @@ def settle_answer(question: Question, answer: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"answerText": [f"There are only {len(options)} options."]})
     else:
         raise ValidationError({"answerText": ["Send the text or the index of one option."]})
-    return {**settled, "answer_text": options[index], "choices": [index]}
+    return {**settled, "answer_text": options[index], "choices": [ids[index]]}

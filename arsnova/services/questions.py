@@ -10,19 +10,21 @@ from which its owner restores it until `ARSNOVA_BIN_RETENTION` ends.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from marshmallow import ValidationError
 
+from arsnova.errors import Conflict
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
 from arsnova.services.policy import manages, released_for
 from arsnova.store.answers import AnswerStatistics
 from arsnova.store.common import Page
-from arsnova.store.questions import Question
+from arsnova.store.questions import PossibleAnswer, Question
 from arsnova.store.sessions import Session
 
 CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
@@ -56,6 +58,25 @@ def statistics_shown(question: Question) -> bool:
     return bool(question["active"] and question["show_statistic"])
 
 
+def has_correct(options: list[PossibleAnswer] | list[dict[str, Any]]) -> bool:
+    return any(option.get("correct") for option in options)
+
+
+def correct_shown(user: User, session: Session, question: Question) -> bool:
+    """Which option is correct: the owner always knows; participants once it is revealed
+    (`showAnswer`). Every channel that carries a question's options to a participant
+    goes through `participant_view` (the sockets carry only ids)."""
+    return manages(user, session) or question["show_answer"]
+
+
+def participant_view(user: User, session: Session, question: Question) -> Question:
+    """The question as `user` may see it: without the options' `correct` until revealed."""
+    if correct_shown(user, session, question):
+        return question
+    hidden = [{"id": o["id"], "text": o["text"]} for o in question["possible_answers"]]
+    return {**question, "possible_answers": hidden}  # type: ignore[typeddict-item]
+
+
 async def statistics_for(
     app: web.Application, user: User, session: Session
 ) -> list[AnswerStatistics]:
@@ -74,10 +95,39 @@ async def add_question(app: web.Application, session: Session, fields: dict[str,
 
 
 async def change_question(
-    app: web.Application, session: Session, question: Question, changes: dict
+    app: web.Application,
+    session: Session,
+    question: Question,
+    changes: dict,
+    *,
+    force: bool = False,
 ) -> Question:
-    """Applies the owner's changes (publishing too: `{"active": …}`) and announces them."""
-    updated = await app[store_key].questions.update(question, settle_changes(question, changes))
+    """Applies the owner's changes (publishing too: `{"active": …}`) and announces them.
+
+    Removing options that answers chose is refused (409 `option-has-answers`)
+    unless `force`: then those answers are deleted with their options (their
+    authors may answer again). A new type is the store's to refuse once answered.
+    """
+    settled = settle_changes(question, changes)
+    answers = app[store_key].answers
+    kept = {option["id"] for option in settled.get("possible_answers", [])}
+    retyped = settled.get("question_type", question["question_type"]) != question["question_type"]
+    removed = [
+        option["id"]
+        for option in question["possible_answers"]
+        if "possible_answers" in settled and not retyped and option["id"] not in kept
+    ]
+    chosen = removed and await answers.choosing(question["id"], removed)
+    if chosen and not force:
+        raise Conflict(
+            f"Answers chose the options removed ({chosen}); confirm with force=true "
+            "to delete those answers with them.",
+            code="option-has-answers",
+        )
+    updated = await app[store_key].questions.update(question, settled)
+    if chosen:
+        await answers.delete_choosing(question["id"], removed)
+        app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     await app[broadcaster_key].question_updated(session["keyword"], question["active"], updated)
     return updated
 
@@ -96,7 +146,33 @@ async def restore_question(app: web.Application, session: Session, question_id: 
 def settle_question(fields: dict[str, Any]) -> dict[str, Any]:
     """A new question's fields with its possible answers settled against its type."""
     given = fields.get("possible_answers")
-    return {**fields, "possible_answers": settle_possible_answers(fields["question_type"], given)}
+    options = settle_possible_answers(fields["question_type"], given)
+    return settle_show_answer({**fields, "possible_answers": options}, options)
+
+
+def settle_show_answer(fields: dict[str, Any], options: list[dict[str, Any]]) -> dict[str, Any]:
+    """`showAnswer` means nothing without a correct option: it is stored as false then
+    (ignored rather than refused, as legacy clients PUT whole questions)."""
+    if fields.get("show_answer") and not has_correct(options):
+        return {**fields, "show_answer": False}
+    return fields
+
+
+def keep_option_ids(
+    stored: list[PossibleAnswer], given: list[dict[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    """The options of a change, each with an id: the one sent, else the stored option's of
+    the same text (legacy clients send no ids), else a new one never used before (an
+    answer sent while the option was being removed must not land on a newcomer)."""
+    if given is None:
+        return None
+    by_text = {option["text"]: option["id"] for option in stored}
+    return [
+        option
+        if "id" in option
+        else {**option, "id": by_text.get(option["text"]) or uuid.uuid4().hex[:12]}
+        for option in given
+    ]
 
 
 def settle_possible_answers(
@@ -153,12 +229,14 @@ def settle_changes(question: Question, changes: dict[str, Any]) -> dict[str, Any
     """
     question_type = changes.get("question_type", question["question_type"])
     if "possible_answers" in changes:
-        given = changes["possible_answers"]
+        given = keep_option_ids(question["possible_answers"], changes["possible_answers"])
     elif question_type == question["question_type"]:
-        return changes
+        return settle_show_answer(changes, [dict(o) for o in question["possible_answers"]])
     else:
-        given = question["possible_answers"] if question_type in CHOICE_TYPES else None
-    return {**changes, "possible_answers": settle_possible_answers(question_type, given)}
+        stored = [dict(option) for option in question["possible_answers"]]
+        given = stored if question_type in CHOICE_TYPES else None
+    options = settle_possible_answers(question_type, given)
+    return settle_show_answer({**changes, "possible_answers": options}, options)
 
 
 async def purge_bin(app: web.Application) -> None:

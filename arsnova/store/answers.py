@@ -40,15 +40,16 @@ class Answer(TypedDict):
     timestamp: datetime
     pi_round: int  # the question's peer-instruction round it was given in, from 1
     abstention: bool
-    choices: list[int]  # the indices of the selected options
+    choices: list[str]  # the ids of the selected options (stable when options move)
     # An abstention has no text; the subject is optional.
     answer_text: NotRequired[str]
     answer_subject: NotRequired[str]
+    hidden: NotRequired[bool]  # a free-text answer the owner hid from the revealed ones
 
 
 class RoundStatistics(TypedDict):
     pi_round: int
-    answer_counts: list[int]  # one per option
+    answer_counts: list[int]  # one per option, in the question's current option order
     total: int  # abstentions included
     abstentions: int
 
@@ -124,12 +125,31 @@ class AnswerRepo:
         return plain(document, Answer)
 
     async def of_question(
-        self, question_id: str, page: Page, pi_round: int | None = None
+        self,
+        question_id: str,
+        page: Page,
+        pi_round: int | None = None,
+        *,
+        hidden: bool | None = None,
     ) -> list[Answer]:
-        """The question's answers: of every round, or of `pi_round`."""
-        rounds = {} if pi_round is None else {"pi_round": pi_round}
-        cursor = self.collection.find({"question_id": object_id(question_id), **rounds})
-        return await paged_list(cursor, page, "timestamp", Answer)
+        """The question's answers: of every round, or of `pi_round`; with `hidden=False` only
+        those not hidden."""
+        query: dict[str, Any] = {"question_id": object_id(question_id)}
+        if pi_round is not None:
+            query["pi_round"] = pi_round
+        if hidden is False:
+            query["hidden"] = {"$ne": True}
+        return await paged_list(self.collection.find(query), page, "timestamp", Answer)
+
+    async def set_hidden(self, answer_id: str, hidden: bool) -> Answer:
+        document = await self.collection.find_one_and_update(
+            {"_id": object_id(answer_id)},
+            {"$set": {"hidden": hidden}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            raise AnswerNotFound()
+        return plain(document, Answer)
 
     async def update(self, answer_id: str, fields: dict[str, Any]) -> Answer:
         """Replaces the answer's content (text, subject, abstention, choices)."""
@@ -143,6 +163,18 @@ class AnswerRepo:
         if document is None:
             raise AnswerNotFound()
         return plain(document, Answer)
+
+    async def choosing(self, question_id: str, option_ids: list[str]) -> int:
+        """How many answers to the question chose any of the options."""
+        return await self.collection.count_documents(
+            {"question_id": object_id(question_id), "choices": {"$in": option_ids}}
+        )
+
+    async def delete_choosing(self, question_id: str, option_ids: list[str]) -> None:
+        """Deletes the answers to the question that chose any of the options."""
+        await self.collection.delete_many(
+            {"question_id": object_id(question_id), "choices": {"$in": option_ids}}
+        )
 
     async def delete(self, answer_id: str) -> None:
         result = await self.collection.delete_one({"_id": object_id(answer_id)})
@@ -158,6 +190,8 @@ class AnswerRepo:
         """Per question and round: a count per option (mc counts each selected one), total,
         abstentions; the current round's at the top, as before rounds existed.
 
+        Answers name options by id, so the counts follow the options wherever they
+        are now (an answer to a deleted option is counted in `total` only).
         `total` counts every answer, abstentions included.
         """
         ids = [stored_id(question["id"]) for question in questions]
@@ -188,13 +222,13 @@ class AnswerRepo:
         }
         result: list[AnswerStatistics] = []
         for question, oid in zip(questions, ids, strict=True):
-            options = range(len(question["possible_answers"]))
+            options = [option["id"] for option in question["possible_answers"]]
             rounds: list[RoundStatistics] = []
             for pi_round in range(1, question["pi_round"] + 1):
                 row = totals.get((oid, pi_round), {})
                 rounds.append({
                     "pi_round": pi_round,
-                    "answer_counts": [counts.get((oid, pi_round, index), 0) for index in options],
+                    "answer_counts": [counts.get((oid, pi_round, option), 0) for option in options],
                     "total": row.get("total", 0),
                     "abstentions": row.get("abstentions", 0),
                 })  # fmt: skip

@@ -113,20 +113,17 @@ class QuestionRepo:
         return await paged_list(self.collection.find(query), page, "timestamp", Question)
 
     async def update(self, question: Question, changes: dict[str, Any]) -> Question:
-        """Applies `changes`; the type and the number of options stay once it has answers.
+        """Applies `changes`; the type stays once it has answers (409 `question-has-answers`).
 
-        Stored answers refer to options by index, so changing either would
-        silently falsify the statistics (409 `question-has-answers`).
+        Answers name options by id, so options may be added, reordered and
+        edited; which removals need confirming is `services.questions`'.
         """
         oid = stored_id(question["id"])
         new_type = changes.get("question_type", question["question_type"])
-        new_options = changes.get("possible_answers", question["possible_answers"])
-        reshaped = new_type != question["question_type"] or len(new_options) != len(
-            question["possible_answers"]
-        )
-        if reshaped and await self.answers.find_one({"question_id": oid}, {"_id": 1}):
+        retyped = new_type != question["question_type"]
+        if retyped and await self.answers.find_one({"question_id": oid}, {"_id": 1}):
             raise Conflict(
-                "The question has answers: its type and number of options can't change.",
+                "The question has answers: its type can't change.",
                 code="question-has-answers",
             )
         if not changes:

@@ -11,7 +11,7 @@ from tests.helpers import answers_of, create_question, give_answer, questions_pa
 
 ANSWER_PROPERTIES = {
     "_id", "type", "questionId", "answerText", "abstention", "user", "timestamp", "answerCount",
-    "piRound",
+    "piRound", "choices", "hidden",
 }  # fmt: skip
 UNKNOWN_ID = str(ObjectId())
 
@@ -44,7 +44,7 @@ async def test_answer_returns_the_answer_and_stores_the_choice(owner, participan
     assert created["answerCount"] == 1
     assert before - 1000 <= created["timestamp"] <= int(time.time() * 1000) + 1000
     stored = await db.answers.find_one({"_id": ObjectId(created["_id"])})
-    assert stored["choices"] == [1]
+    assert stored["choices"] == ["1"] == created["choices"]  # the option ids
     assert stored["session_id"] == ObjectId(owner.lecture["_id"])
     assert stored["question_id"] == ObjectId(question["_id"])
 
@@ -68,19 +68,19 @@ async def test_answer_subject_is_kept(owner, participant):
 @pytest.mark.parametrize(
     ("question_type", "texts", "answer_text", "stored_text", "choices"),
     [
-        ("sc", None, "Newton", "Newton", [0]),
-        ("sc", None, "2", "Watt", [2]),
-        ("abcd", ["A", "B", "C", "D"], "D", "D", [3]),
-        ("abcd", ["A", "B", "C", "D"], "1", "B", [1]),
-        ("yesno", None, "no", "no", [1]),
-        ("yesno", None, "0", "yes", [0]),
-        ("vote", None, "1", "1", [0]),
-        ("vote", None, "5", "5", [4]),
-        ("school", None, "6", "6", [5]),
-        ("vote", ["--", "-", "o", "+", "++"], "4", "++", [4]),
-        ("mc", None, "1,0,1", "1,0,1", [0, 2]),
-        ("mc", None, "0,1,0", "0,1,0", [1]),
-        ("mc", None, "1,1,1", "1,1,1", [0, 1, 2]),
+        ("sc", None, "Newton", "Newton", ["0"]),
+        ("sc", None, "2", "Watt", ["2"]),
+        ("abcd", ["A", "B", "C", "D"], "D", "D", ["3"]),
+        ("abcd", ["A", "B", "C", "D"], "1", "B", ["1"]),
+        ("yesno", None, "no", "no", ["1"]),
+        ("yesno", None, "0", "yes", ["0"]),
+        ("vote", None, "1", "1", ["0"]),
+        ("vote", None, "5", "5", ["4"]),
+        ("school", None, "6", "6", ["5"]),
+        ("vote", ["--", "-", "o", "+", "++"], "4", "++", ["4"]),
+        ("mc", None, "1,0,1", "1,0,1", ["0", "2"]),
+        ("mc", None, "0,1,0", "0,1,0", ["1"]),
+        ("mc", None, "1,1,1", "1,1,1", ["0", "1", "2"]),
         ("freetext", None, "Because of inertia.", "Because of inertia.", []),
         ("freetext", None, "x" * 2000, "x" * 2000, []),
     ],
@@ -370,7 +370,7 @@ async def test_author_changes_the_answer_and_gets_a_list(owner, keyword, partici
         assert changed[0]["_id"] == created["_id"] and changed[0]["answerText"] == text
         assert changed[0]["user"] == participant.username and changed[0]["answerSubject"] == "s"
     stored = await db.answers.find_one({"_id": ObjectId(created["_id"])})
-    assert stored["choices"] == [0, 1]
+    assert stored["choices"] == ["0", "1"]
     response = await participant.put(one_answer(question, created), json={"abstention": True})
     changed = (await response.json())[0]
     assert changed["abstention"] is True and "answerText" not in changed

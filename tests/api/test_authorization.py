@@ -112,6 +112,10 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
         AUTHOR, Q + "/answer/{answer}", ANSWER),
     ("PUT", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}"): (
         AUTHOR, SQ + "/answer/{answer}", ANSWER),
+    ("POST", "/lecturerquestion/{question_id}/answer/{answer_id}/hide"): (
+        OWNER, Q + "/answer/{answer}/hide?hide=false", None),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}/hide"): (
+        OWNER, SQ + "/answer/{answer}/hide?hide=false", None),
     ("POST", "/announcement"): (ADMIN, "/announcement", {"message": "hello"}),
     ("POST", "/session/{keyword}/lecturerquestion/"): (
         OWNER, "/session/{keyword}/lecturerquestion/", QUESTION),

@@ -173,11 +173,11 @@ export const FEEDBACK = ["faster", "ok", "slower", "away"];
 
 /** The feedback meter's rows: one bar per level, the longest for the most votes. */
 export function feedbackRows(counts) {
-  const most = Math.max(1, ...counts);
+  const total = Math.max(1, counts.reduce((sum, count) => sum + (count || 0), 0));
   return FEEDBACK.map((name, index) => {
     const count = counts[index] || 0;
     const fill = el("span", { class: `bar-fill feedback-${name}` });
-    fill.style.setProperty("--share", `${Math.round((100 * count) / most)}%`);
+    fill.style.setProperty("--share", `${Math.round((100 * count) / total)}%`); // of every vote
     return el(
       "li",
       { class: "bar", dataset: { feedback: name, count: String(count) } },
@@ -196,49 +196,71 @@ export function optionLabel(question, option) {
 }
 
 /**
- * Bars for a choice or scale question: one row per option with its count and share.
+ * Bars for a choice or scale question: one row per option with its count and share, and a row
+ * for abstentions when there are any. Shares are of every answer, abstentions included.
  * `counts` are the statistics' answerCounts; rows carry data-count for the tests.
  */
 export function barChart(question, statistics) {
   const counts = statistics?.answerCounts || question.possibleAnswers.map(() => 0);
-  const answered = Math.max(1, (statistics?.total || 0) - (statistics?.abstentions || 0));
-  const rows = question.possibleAnswers.map((option, index) => {
-    const count = counts[index] || 0;
-    const share = Math.round((100 * count) / answered);
+  const total = Math.max(1, statistics?.total || 0);
+  const row = (key, label, count, correct) => {
+    const share = Math.round((100 * count) / total);
     const bar = el("span", { class: "bar-fill" });
     bar.style.setProperty("--share", `${share}%`);
     return el(
       "li",
-      { class: option.correct ? "bar correct" : "bar", dataset: { option: String(index), count: String(count) } },
-      el("span", { class: "bar-label" }, optionLabel(question, option)),
+      { class: correct ? "bar correct" : "bar", dataset: { option: key, count: String(count) } },
+      el("span", { class: "bar-label" }, label, correct && el("span", { class: "sr-only" }, ` (${t("chart.correct")})`)),
       el("span", { class: "bar-track", "aria-hidden": "true" }, bar),
       el("span", { class: "bar-count" }, t("chart.count", { count, share })),
     );
-  });
+  };
+  const rows = question.possibleAnswers.map((option, index) => row(String(index), optionLabel(question, option), counts[index] || 0, option.correct));
+  const abstentions = statistics?.abstentions || 0;
+  if (abstentions) rows.push(row("abstentions", t("chart.abstentions"), abstentions, false));
   return el("ul", { class: "chart", "aria-label": t("chart.label") }, rows);
 }
 
-/** Free-text answers as a word cloud: equal answers (ignoring case and spaces) grouped, bigger when more. */
-export function wordCloud(answers) {
-  const groups = new Map();
+// Words a word cloud leaves out (English and German).
+const STOP_WORDS = new Set(
+  (
+    "a an and are as at be but by do for from has have i in is it its not of on or so that the this to was " +
+    "were will can just very there what which all also more we with you they he she my your our me no yes " +
+    "der die das den dem des ein eine einer eines einem einen und oder ist sind war in im am an auf aus bei " +
+    "mit von zu zum zur für fur nicht kein keine es er sie wir ich du ihr man sich so wie als auch aber dass " +
+    "nur noch schon sehr ja nein wird wurde hat haben sein bin mir mich dir was wenn dann da hier"
+  ).split(" "),
+);
+
+/** Free-text answers as a word cloud: word frequencies (any case), stop words left out, bigger when more. */
+export function wordCloud(answers, limit = 40) {
+  const words = new Map();
   for (const answer of answers) {
     if (answer.abstention || !answer.answerText) continue;
-    const key = answer.answerText.trim().toLowerCase().replace(/\s+/g, " ");
-    const group = groups.get(key) || { text: answer.answerText.trim(), count: 0 };
-    group.count += 1;
-    groups.set(key, group);
+    for (const word of answer.answerText.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) || []) {
+      const key = word.toLowerCase();
+      if (STOP_WORDS.has(key)) continue;
+      const entry = words.get(key) || { text: word, count: 0 };
+      entry.count += 1;
+      words.set(key, entry);
+    }
   }
-  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
+  const sorted = [...words.values()].sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)).slice(0, limit);
   const most = sorted[0]?.count || 1;
   return el(
     "ul",
     { class: "cloud", "aria-label": t("chart.freetext") },
-    sorted.map((group) => {
-      const item = el("li", { dataset: { count: String(group.count) } }, group.text, el("span", { class: "cloud-count" }, ` ×${group.count}`));
-      item.style.setProperty("--weight", String(1 + group.count / most));
+    sorted.map((word) => {
+      const item = el("li", { dataset: { count: String(word.count) } }, word.text, el("span", { class: "cloud-count" }, ` ×${word.count}`));
+      item.style.setProperty("--weight", String(1 + word.count / most));
       return item;
     }),
   );
+}
+
+/** Which options are correct (participants get `correct` only once revealed). */
+export function correctOptions(question) {
+  return question.possibleAnswers.filter((option) => option.correct);
 }
 
 /**

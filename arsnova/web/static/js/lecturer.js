@@ -6,6 +6,7 @@ import {
   banner,
   barChart,
   connectSocket,
+  correctOptions,
   describe,
   el,
   feedbackRows,
@@ -229,10 +230,34 @@ const feedback = { counts: [0, 0, 0, 0], average: null };
 
 function drawFeedback(changes) {
   Object.assign(feedback, changes);
+  const total = feedback.counts.reduce((sum, count) => sum + (count || 0), 0);
   $("meter").replaceChildren(...feedbackRows(feedback.counts));
-  const average = feedback.average;
-  $("feedback-average").textContent =
-    average === null || average === undefined ? t("feedback.noVotes") : t("feedback.average", { label: t(`feedback.${FEEDBACK[average]}`) });
+  $("feedback-average").textContent = feedbackSummary(feedback.counts, total);
+  drawFeedbackStack(feedback.counts, total);
+}
+
+/** "Most: All good (12 of 20)": the largest group (ties named together), not a mean of the four. */
+function feedbackSummary(counts, total) {
+  if (!total) return t("feedback.noVotes");
+  const most = Math.max(...counts);
+  const label = FEEDBACK.filter((_, index) => counts[index] === most).map((name) => t(`feedback.${name}`)).join(" / ");
+  return t("feedback.most", { label, count: most, total });
+}
+
+/** The four counts as one stacked bar under the summary (the bars above say it in text). */
+function drawFeedbackStack(counts, total) {
+  let stack = $("feedback-stack");
+  if (!stack) {
+    stack = el("div", { id: "feedback-stack", class: "feedback-stack", "aria-hidden": "true" });
+    $("feedback-average").after(stack);
+  }
+  stack.replaceChildren(
+    ...FEEDBACK.map((name, index) => {
+      const part = el("span", { class: `feedback-${name}`, title: `${t(`feedback.${name}`)}: ${counts[index] || 0}` });
+      part.style.setProperty("--share", `${Math.round((100 * (counts[index] || 0)) / Math.max(1, total))}%`);
+      return part;
+    }),
+  );
 }
 
 // ---- questions ----
@@ -285,8 +310,7 @@ function questionCard(question) {
   const total = statistics?.total || 0;
   const base = `/lecturerquestion/${question._id}`;
   const toggle = (field) => () => act(() => api("PUT", base, { [field]: !question[field] }), loadQuestions);
-  const results =
-    question.questionType === "freetext" ? wordCloud(state.freetext.get(question._id) || []) : roundsChart(question, statistics);
+  const results = question.questionType === "freetext" ? freetextResults(question) : roundsChart(question, statistics);
   const presented = question.active && state.presented === question._id; // the presenter shows published ones
   return el(
     "li",
@@ -314,7 +338,8 @@ function questionCard(question) {
       question.active &&
         el("button", { type: "button", class: "present", "aria-pressed": String(presented), onclick: () => act(() => present(question)) }, t("question.present")),
       el("button", { type: "button", "aria-pressed": String(question.showStatistic), onclick: toggle("showStatistic") }, t("question.showStatistic")),
-      question.questionType !== "freetext" &&
+      // Only a question with a correct option has one to show (the server ignores it otherwise).
+      correctOptions(question).length > 0 &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
       ...roundButtons(question, base),
@@ -344,6 +369,43 @@ function roundsChart(question, statistics) {
         { class: round.piRound === question.piRound ? "round current" : "round", dataset: { round: String(round.piRound) } },
         el("h4", {}, t("question.roundAnswers", { round: round.piRound, count: round.total })),
         barChart(question, round),
+      ),
+    ),
+  );
+}
+
+/** A free-text question's answers: the word cloud, and each answer with a button to hide it from students. */
+function freetextResults(question) {
+  const answers = state.freetext.get(question._id) || [];
+  const base = `/lecturerquestion/${question._id}/answer`;
+  const written = answers.filter((answer) => !answer.abstention);
+  return el(
+    "div",
+    { class: "freetext" },
+    el("h4", {}, t("question.wordCloud")),
+    wordCloud(written.filter((answer) => !answer.hidden)),
+    el("h4", {}, t("question.answers")),
+    el(
+      "ul",
+      { class: "freetext-answers" },
+      written.map((answer) =>
+        el(
+          "li",
+          { class: answer.hidden ? "hidden-answer" : "", dataset: { answer: answer._id } },
+          el("span", {}, answer.answerText),
+          answer.hidden && el("span", { class: "muted" }, ` (${t("question.hiddenAnswer")}) `),
+          " ",
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              "aria-pressed": String(Boolean(answer.hidden)),
+              onclick: () => act(() => api("POST", `${base}/${answer._id}/hide?hide=${!answer.hidden}`), () => refreshResults(question._id)),
+            },
+            t(answer.hidden ? "question.unhideAnswer" : "question.hideAnswer"),
+          ),
+        ),
       ),
     ),
   );
@@ -411,7 +473,7 @@ function addOptionRow(option, focus) {
   const text = el("input", { type: "text", name: "optionText", required: true, maxlength: "500", value: option.text, "aria-label": t("questionForm.option", { number }) });
   const row = el(
     "li",
-    { class: "option-row" },
+    { class: "option-row", dataset: option.id === undefined ? {} : { id: option.id } },
     text,
     el("label", { class: "inline" }, el("input", { type: "checkbox", name: "optionCorrect", checked: option.correct }), t("questionForm.correct")),
     el(
@@ -427,6 +489,19 @@ function addOptionRow(option, focus) {
       },
       "✕",
     ),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "small move-up",
+        "aria-label": t("questionForm.moveUp", { number }),
+        onclick: () => {
+          row.previousElementSibling?.before(row);
+          trimOptions();
+        },
+      },
+      "↑",
+    ),
   );
   rows.append(row);
   trimOptions();
@@ -439,7 +514,8 @@ function trimOptions() {
   const limit = MAX_OPTIONS[$("question-type").value] || 26;
   while (rows.children.length > limit) rows.lastElementChild.remove();
   $("add-option").disabled = rows.children.length >= limit;
-  for (const button of rows.querySelectorAll("button")) button.disabled = rows.children.length <= 2;
+  for (const button of rows.querySelectorAll("button:not(.move-up)")) button.disabled = rows.children.length <= 2;
+  for (const button of rows.querySelectorAll(".move-up")) button.disabled = !button.closest("li").previousElementSibling;
 }
 
 async function saveQuestion(event) {
@@ -447,7 +523,9 @@ async function saveQuestion(event) {
   const form = event.target;
   const body = { questionType: form.questionType.value, subject: form.subject.value.trim(), text: form.text.value.trim() };
   if (CHOICE_TYPES.includes(body.questionType)) {
+    // Options keep their id: the answers stay with their option when options move or change.
     body.possibleAnswers = [...$("option-rows").children].map((row) => ({
+      ...(row.dataset.id === undefined ? {} : { id: row.dataset.id }),
       text: row.querySelector("[name=optionText]").value.trim(),
       correct: row.querySelector("[name=optionCorrect]").checked,
     }));
@@ -457,7 +535,7 @@ async function saveQuestion(event) {
   const button = $("save-question");
   setBusy(button, true);
   try {
-    if (state.editing) await api("PUT", `/lecturerquestion/${state.editing._id}`, body);
+    if (state.editing) await updateQuestion(state.editing, body);
     else await api("POST", `/session/${state.session.keyword}/lecturerquestion/`, body);
     banner($("banner"), "error", "");
     resetQuestionForm();
@@ -466,6 +544,17 @@ async function saveQuestion(event) {
     showError(error);
   } finally {
     setBusy(button, false);
+  }
+}
+
+/** Saves an edit; removing options that students chose asks first, then deletes their answers. */
+async function updateQuestion(question, body) {
+  const path = `/lecturerquestion/${question._id}`;
+  try {
+    await api("PUT", path, body);
+  } catch (error) {
+    if (error.code !== "option-has-answers" || !confirm(t("questionForm.removeAnsweredConfirm"))) throw error;
+    await api("PUT", `${path}?force=true`, body);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   banner,
   barChart,
   connectSocket,
+  correctOptions,
   describe,
   el,
   guestLogin,
@@ -15,6 +16,7 @@ import {
   setBusy,
   t,
   whoAmI,
+  wordCloud,
 } from "/static/js/common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +28,7 @@ const state = {
   questions: [],
   mine: new Map(), // question id → my answer
   statistics: new Map(),
+  revealed: new Map(), // free-text question id → the answers the lecturer revealed (not hidden)
   drafts: new Map(), // question id → free text typed, or the set of ticked mc options
   myFeedback: null,
   closed: false, // the session was deleted
@@ -68,7 +71,7 @@ async function enter() {
       answersToLecQuestionAvail: () => loadStatistics().then(drawQuestions),
       setSessionActive: (active) => drawSession({ active }),
       lockFeedback: (feedbackLock) => drawSession({ feedbackLock }),
-      feedbackReset: () => drawMyFeedback(null),
+      feedbackReset: () => feedbackReset(),
       notification: (message) => closed(message),
     },
   });
@@ -134,6 +137,13 @@ async function giveFeedback(value) {
   }
 }
 
+/** The server ended the vote (it expired, or the lecturer reset all): say so, not silently. */
+function feedbackReset() {
+  const had = state.myFeedback !== null && state.myFeedback !== undefined;
+  drawMyFeedback(null);
+  if (had) $("my-feedback").textContent = t("student.feedbackExpired");
+}
+
 function drawMyFeedback(value) {
   state.myFeedback = value;
   for (const button of $("feedback-buttons").querySelectorAll("button")) {
@@ -168,6 +178,9 @@ async function loadQuestions() {
 async function loadStatistics() {
   const rows = await api("GET", `/session/${state.session.keyword}/lecturerquestion/statistics`);
   state.statistics = new Map(rows.map((row) => [row.questionId, row]));
+  const shown = state.questions.filter((q) => q.questionType === "freetext" && state.statistics.has(q._id));
+  const revealed = await Promise.all(shown.map((q) => api("GET", `/lecturerquestion/${q._id}/answer/?limit=1000`)));
+  state.revealed = new Map(shown.map((q, index) => [q._id, revealed[index]]));
 }
 
 function drawQuestions() {
@@ -186,26 +199,64 @@ function questionCard(question) {
     el("p", { class: "question-text" }, question.text),
     !mine && question.piRound > 1 && el("p", { class: "answer-again" }, t("student.answerAgain", { round: question.piRound })),
     mine ? myAnswer(question, mine) : answerForm(question),
+    !mine && revealedCorrect(question),
     statistics &&
       el(
         "div",
         { class: "results" },
         el("h4", {}, t("student.results", { count: statistics.total })),
-        question.questionType === "freetext" ? null : barChart(question, statistics),
+        question.questionType === "freetext" ? revealedAnswers(question) : barChart(question, statistics),
       ),
   );
 }
 
+/** The options an answer chose, by id (answers made before ids existed: by text). */
+function chosenOptions(question, answer) {
+  if (answer.abstention) return [];
+  if (answer.choices) return question.possibleAnswers.filter((option) => answer.choices.includes(option.id));
+  return question.possibleAnswers.filter((option) => option.text === answer.answerText);
+}
+
+function labels(question, options) {
+  return options.map((option) => optionLabel(question, option)).join(", ");
+}
+
+/**
+ * The student's own answer; once the lecturer reveals the correct answer, whether it was right
+ * (green ✓ or red ✗, and in words: the colour and the mark are not all a screen reader hears).
+ */
 function myAnswer(question, answer) {
-  let text = t("student.abstained");
-  if (!answer.abstention && question.questionType === "mc") {
-    const flags = answer.answerText.split(",");
-    text = question.possibleAnswers.filter((_, index) => flags[index] === "1").map((option) => optionLabel(question, option)).join(", ");
-  } else if (!answer.abstention) {
-    const option = question.possibleAnswers.find((o) => o.text === answer.answerText);
-    text = option ? optionLabel(question, option) : answer.answerText;
-  }
-  return el("p", { class: "my-answer" }, el("span", { "aria-hidden": "true" }, "✓ "), t("student.yourAnswer", { answer: text }));
+  const chosen = chosenOptions(question, answer);
+  const text = answer.abstention ? t("student.abstained") : chosen.length ? labels(question, chosen) : answer.answerText;
+  const yours = t("student.yourAnswer", { answer: text });
+  const correct = correctOptions(question);
+  if (!question.showAnswer || !correct.length) return el("p", { class: "my-answer" }, yours);
+  const right = !answer.abstention && chosen.length === correct.length && chosen.every((option) => option.correct);
+  if (right) return el("p", { class: "my-answer right" }, el("span", { "aria-hidden": "true" }, "✓ "), t("student.answerRight", { answer: yours }));
+  return el(
+    "p",
+    { class: "my-answer wrong" },
+    el("span", { "aria-hidden": "true" }, "✗ "),
+    t(answer.abstention ? "student.answerAbstained" : "student.answerWrong", { answer: yours, correct: labels(question, correct) }),
+  );
+}
+
+/** The correct answer for those who did not answer, once revealed. */
+function revealedCorrect(question) {
+  const correct = correctOptions(question);
+  if (!question.showAnswer || !correct.length) return null;
+  return el("p", { class: "correct-answer" }, t("student.correctAnswer", { correct: labels(question, correct) }));
+}
+
+/** A free-text question's answers once the lecturer shows the results (hidden ones left out). */
+function revealedAnswers(question) {
+  const answers = state.revealed.get(question._id) || [];
+  return el(
+    "div",
+    {},
+    wordCloud(answers),
+    el("ul", { class: "revealed-answers" }, answers.map((answer) => el("li", {}, answer.answerText))),
+  );
 }
 
 /** Redrawn on every change, so what the student typed or ticked lives in state.drafts. */
