@@ -22,7 +22,7 @@ async def test_question_events_carry_no_options_and_counts_follow_reordering(
     response = await owner.put(question_path(question["_id"]), json=body)
     assert response.status == 204
     updated = await student.wait_for_event("LecturerQuestionUpdatedEvent")
-    assert updated["data"] == {"questionId": question["_id"], "active": True}
+    assert updated["data"] == {"questionId": question["_id"], "active": True, "piRound": 1}
     await give_answer(owner, question, text="Newton")
     second = await student.wait_for_event(
         "AnswersChangedEvent", lambda event: event["data"]["total"] == 2
