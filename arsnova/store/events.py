@@ -21,6 +21,8 @@ from pymongo.errors import DuplicateKeyError
 from arsnova.store.common import Raw, now, object_id, plain
 
 GLOBAL_STREAM = "global"
+# Sequences an append tries before giving up (each taken one moves the counter on).
+APPEND_ATTEMPTS = 100
 
 
 class Event(TypedDict):
@@ -71,6 +73,30 @@ class EventLog:
 
         `audience` is `all` or `staff` (the session's owner and admins only).
         """
+        for _ in range(APPEND_ATTEMPTS):
+            counter = await self._counter(stream)
+            event = {
+                "stream": stream,
+                "sequence": counter["head"],
+                "type": event_type,
+                "scope": scope,
+                "time": now(),
+                "data": data,
+                "audience": audience,
+            }
+            try:
+                await self.events.insert_one(event)
+            except DuplicateKeyError:
+                # Either the driver retried our own insert whose answer was lost (it is
+                # stored), or the counter handed out a taken sequence (an increment lost
+                # by the database under load): then the next one, so the log stays gap-free.
+                if await self.events.find_one({"_id": event["_id"]}, {"_id": 1}) is None:
+                    continue
+            return plain(event, Event)
+        raise RuntimeError(f"the event stream {stream!r} has no free sequence")
+
+    async def _counter(self, stream: str) -> Raw:
+        """The stream's counter, incremented: its `head` is the sequence to take."""
         counter = await self._next(stream)
         if counter is None:
             # A new stream. Created apart from the increment: concurrent upserts
@@ -80,17 +106,7 @@ class EventLog:
             counter = await self._next(stream)
             if counter is None:  # the stream was forgotten in between: it starts afresh
                 raise RuntimeError(f"the event stream {stream!r} has no counter")
-        event = {
-            "stream": stream,
-            "sequence": counter["head"],
-            "type": event_type,
-            "scope": scope,
-            "time": now(),
-            "data": data,
-            "audience": audience,
-        }
-        await self.events.insert_one(event)
-        return plain(event, Event)
+        return counter
 
     async def _next(self, stream: str) -> Raw | None:
         return await self.streams.find_one_and_update(
