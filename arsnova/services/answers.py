@@ -1,9 +1,12 @@
 """Answers to lecturer questions: who may answer, what an answer holds, and what follows.
 
 Who may answer: a participant (or the owner) of an open session, to a
-published question released for them, once (the store's unique index settles
-two at once: 409 `already-answered`); only the author changes an answer, and
-the author (while the session is open) or the owner deletes one. Every change
+published question released for them while its voting is open (409
+`voting-closed` once the owner closed it or its countdown ended), once (the
+store's unique index settles two at once: 409 `already-answered`); only the
+author changes an answer, and only where the question allows it (409
+`answer-change-not-allowed`, ARSnova's one answer by default), and the author
+(while the session is open) or the owner deletes one. Every change
 tells the session that the question's statistics changed.
 """
 
@@ -14,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from marshmallow import ValidationError
 
-from arsnova.errors import Forbidden
+from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
 from arsnova.services.policy import (
@@ -25,16 +28,20 @@ from arsnova.services.policy import (
     require_published,
     require_visible,
 )
+from arsnova.services.questions import voting_closed
 from arsnova.store.answers import Answer
 from arsnova.store.questions import Question
 from arsnova.store.sessions import Session
 
 
 def require_answerable(user: User, session: Session, question: Question) -> None:
-    """Published (for the owner too), released for the user, and the session not locked."""
+    """Published (for the owner too), released for the user, the session not locked and voting
+    on the question open."""
     require_published(question)
     require_visible(user, session, question)
     require_open(session)
+    if voting_closed(question):
+        raise Conflict("Voting on this question is closed.", code="voting-closed")
 
 
 async def give_answer(
@@ -64,6 +71,10 @@ async def change_answer(
     if answer["user"] != user.username:
         raise Forbidden("Only the author may change an answer.", code="author-only")
     require_answerable(user, session, question)
+    if not question.get("allow_answer_change", False):
+        raise Conflict(
+            "Answers to this question can't be changed.", code="answer-change-not-allowed"
+        )
     updated = await answers.update(answer["id"], settle_answer(question, body))
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return updated

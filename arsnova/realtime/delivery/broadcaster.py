@@ -19,7 +19,7 @@ import socketio
 from arsnova.errors import NotFound
 from arsnova.realtime.delivery.cluster import Cluster
 from arsnova.realtime.delivery.throttle import Throttle
-from arsnova.schemas.question import QuestionStatisticsSchema
+from arsnova.schemas.question import QuestionStatisticsSchema, VotingSchema
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
@@ -32,6 +32,7 @@ NAMESPACE = "/"
 ALL = "all"
 STAFF = "staff"
 statistics_schema = QuestionStatisticsSchema()
+voting_schema = VotingSchema()
 
 
 def session_room(keyword: str) -> str:
@@ -136,6 +137,15 @@ class Broadcaster:
             await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
         elif was_active:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
+
+    async def voting_changed(self, keyword: str, question: Question) -> None:
+        """Voting on a question closed, opened, or got or lost a countdown: ARSnova 2's `lockVote`
+        or `unlockVote` (`{_id, variant, votingDisabled, votingEndsAt}`), to the session while the
+        question is published. `/events` clients see it as the LecturerQuestionUpdatedEvent."""
+        data = {**voting_data(question), "_id": question["id"], "variant": "lecture"}
+        event = "lockVote" if data["votingDisabled"] else "unlockVote"
+        room = session_room(keyword) if question["active"] else staff_room(keyword)
+        await self._emit(event, data, room)
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
@@ -256,4 +266,12 @@ class Broadcaster:
 
 
 def question_data(question: Question) -> dict[str, Any]:
-    return {"questionId": question["id"], "active": question["active"]}
+    return {"questionId": question["id"], "active": question["active"], **voting_data(question)}
+
+
+def voting_data(question: Question) -> dict[str, Any]:
+    """Voting as stored: `votingEndsAt` (epoch millis, the server's clock) while a countdown runs.
+
+    A countdown that ended is closed before the close job stores it: `lockVote` follows then.
+    """
+    return voting_schema.dump(question)
