@@ -7,6 +7,7 @@ import {
   banner,
   barChart,
   connectSocket,
+  countdown,
   describe,
   el,
   guestLogin,
@@ -14,7 +15,10 @@ import {
   redrawCards,
   request,
   setBusy,
+  startCountdowns,
+  syncClock,
   t,
+  votingClosed,
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
@@ -132,6 +136,7 @@ async function openSession() {
   $("qr").replaceChildren(qrImage(joinUrl));
   wireControls();
   resetQuestionForm();
+  startCountdowns(drawQuestions);
   await connectSocket({
     onConnect: joined,
     onDisconnect: () => banner($("banner"), "offline", t("banner.offline")),
@@ -145,6 +150,8 @@ async function openSession() {
       audQuestionAvail: (id) => queueAudience(() => addAudience(id)),
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
+      lockVote: () => loadQuestions(),
+      unlockVote: () => loadQuestions(),
     },
   });
 }
@@ -252,6 +259,7 @@ function drawFeedback(changes) {
 async function loadQuestions() {
   const base = `/session/${state.session.keyword}/lecturerquestion`;
   const [questions, statistics] = await Promise.all([api("GET", `${base}/`), api("GET", `${base}/statistics`)]);
+  syncClock(questions);
   state.questions = questions;
   state.statistics = new Map(statistics.map((row) => [row.questionId, row]));
   await Promise.all(questions.filter((q) => q.questionType === "freetext").map((q) => loadFreetext(q._id)));
@@ -297,6 +305,7 @@ function questionCard(question) {
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
     results,
+    votingControls(question),
     el(
       "div",
       { class: "actions" },
@@ -308,6 +317,7 @@ function questionCard(question) {
       el("button", { type: "button", "aria-pressed": String(question.showStatistic), onclick: toggle("showStatistic") }, t("question.showStatistic")),
       question.questionType !== "freetext" &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
+      el("button", { type: "button", "aria-pressed": String(question.allowAnswerChange), onclick: toggle("allowAnswerChange") }, t("voting.allowChange")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
       el(
         "button",
@@ -319,6 +329,36 @@ function questionCard(question) {
         t("question.delete"),
       ),
     ),
+  );
+}
+
+/** Voting on the question: closed or open, and a countdown (by the server's clock) that closes it. */
+function votingControls(question) {
+  const base = `/lecturerquestion/${question._id}`;
+  const closed = votingClosed(question);
+  const running = Boolean(question.votingEndsAt) && !closed;
+  const start = (seconds) => act(() => api("POST", `${base}/countdown?seconds=${seconds}`), loadQuestions);
+  const custom = () => {
+    const seconds = Number(prompt(t("voting.customPrompt"), "120"));
+    if (Number.isInteger(seconds) && seconds > 0) start(seconds);
+  };
+  return el(
+    "div",
+    { class: "actions voting", role: "group", "aria-label": t("voting.countdown") },
+    closed ? el("span", { class: "pill locked voting-state" }, t("voting.closed")) : countdown(question),
+    el(
+      "button",
+      { type: "button", class: "toggle-voting", onclick: () => act(() => api("POST", `${base}/disablevote?disable=${!closed}`), loadQuestions) },
+      t(closed ? "voting.open" : "voting.close"),
+    ),
+    running
+      ? el("button", { type: "button", class: "stop-countdown", onclick: () => act(() => api("DELETE", `${base}/countdown`), loadQuestions) }, t("voting.stop"))
+      : [
+          ...[30, 60].map((seconds) =>
+            el("button", { type: "button", class: "start-countdown", dataset: { seconds: String(seconds) }, onclick: () => start(seconds) }, t("voting.seconds", { seconds })),
+          ),
+          el("button", { type: "button", class: "start-countdown", onclick: custom }, t("voting.custom")),
+        ],
   );
 }
 

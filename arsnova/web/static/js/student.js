@@ -5,6 +5,7 @@ import {
   banner,
   barChart,
   connectSocket,
+  countdown,
   describe,
   el,
   guestLogin,
@@ -13,7 +14,10 @@ import {
   redrawCards,
   request,
   setBusy,
+  startCountdowns,
+  syncClock,
   t,
+  votingClosed,
   whoAmI,
 } from "/static/js/common.js";
 
@@ -27,6 +31,7 @@ const state = {
   mine: new Map(), // question id → my answer
   statistics: new Map(),
   drafts: new Map(), // question id → free text typed, or the set of ticked mc options
+  changing: new Set(), // ids of questions whose answer the student is changing
   myFeedback: null,
   closed: false, // the session was deleted
   questionsShown: false, // later arrivals are announced to screen readers
@@ -57,6 +62,7 @@ async function enter() {
   $("session-keyword").textContent = t("student.keyword", { keyword: state.session.keyword });
   drawFeedbackButtons();
   $("ask-form").addEventListener("submit", ask);
+  startCountdowns(drawQuestions);
   state.socket = await connectSocket({
     onConnect: joined,
     onDisconnect: () => notify("offline", t("banner.offline")),
@@ -153,6 +159,7 @@ async function loadQuestions() {
     const known = new Set(state.questions.map((q) => q._id));
     const arrived = questions.find((q) => !known.has(q._id));
     if (state.questionsShown && arrived) $("announcer").textContent = t("student.newQuestion", { subject: arrived.subject });
+    syncClock(questions);
     state.questions = questions;
     state.questionsShown = true;
     await loadStatistics();
@@ -181,7 +188,8 @@ function questionCard(question) {
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
-    mine ? myAnswer(question, mine) : answerForm(question),
+    votingState(question),
+    mine && !state.changing.has(question._id) ? myAnswer(question, mine) : answerForm(question),
     statistics &&
       el(
         "div",
@@ -201,12 +209,34 @@ function myAnswer(question, answer) {
     const option = question.possibleAnswers.find((o) => o.text === answer.answerText);
     text = option ? optionLabel(question, option) : answer.answerText;
   }
-  return el("p", { class: "my-answer" }, el("span", { "aria-hidden": "true" }, "✓ "), t("student.yourAnswer", { answer: text }));
+  return el(
+    "p",
+    { class: "my-answer" },
+    el("span", { "aria-hidden": "true" }, "✓ "),
+    t("student.yourAnswer", { answer: text }),
+    changeAnswerButton(question),
+  );
+}
+
+/** The time left to answer while a countdown runs; a clear notice once voting is closed. */
+function votingState(question) {
+  if (votingClosed(question)) return el("p", { class: "notice voting-closed", role: "status" }, t("voting.closedNotice"));
+  return countdown(question);
+}
+
+/** Where the lecturer allows it, an answer can be changed while voting is open. */
+function changeAnswerButton(question) {
+  if (!question.allowAnswerChange || votingClosed(question) || !state.session.active) return null;
+  const change = () => {
+    state.changing.add(question._id);
+    drawQuestions();
+  };
+  return el("button", { type: "button", class: "small change-answer", onclick: change }, t("voting.changeAnswer"));
 }
 
 /** Redrawn on every change, so what the student typed or ticked lives in state.drafts. */
 function answerForm(question) {
-  const disabled = !state.session.active;
+  const disabled = !state.session.active || votingClosed(question);
   const abstain = el("button", { type: "button", class: "abstain", disabled, onclick: (e) => answer(question, { abstention: true }, e.currentTarget) }, t("student.abstain"));
   if (question.questionType === "freetext") {
     const id = `answer-${question._id}`;
@@ -266,8 +296,12 @@ async function answer(question, body, button) {
   if (body.answerText === "") return;
   setBusy(button, true);
   try {
-    const created = await api("POST", `/lecturerquestion/${question._id}/answer/`, body);
+    const mine = state.mine.get(question._id);
+    const created = mine
+      ? (await api("PUT", `/lecturerquestion/${question._id}/answer/${mine._id}`, body))[0]
+      : await api("POST", `/lecturerquestion/${question._id}/answer/`, body);
     state.mine.set(question._id, created);
+    state.changing.delete(question._id);
     state.drafts.delete(question._id);
     notify("error", "");
     drawQuestions();
