@@ -1,0 +1,54 @@
+"""A voting countdown on a cluster (issue 18): two `arsnova serve` processes, each running the
+close job; the countdown ends once, and the clients of both nodes see it."""
+
+from __future__ import annotations
+
+from tests.realtime.test_cluster import User, users  # noqa: F401 (a fixture)
+
+QUESTION = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
+
+
+async def test_a_countdown_closes_voting_once_for_both_nodes(
+    two_nodes,
+    users,  # noqa: F811 (the fixture imported above)
+    db,
+):
+    a, b = two_nodes
+    lecturer = await User().login(b)
+    student = await User().login(a)
+    users += [lecturer, student]
+    keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Cluster"}))["keyword"]
+    await student.call(a, "GET", f"/session/{keyword}")
+    lecturer_socket = await lecturer.socket(b, keyword)
+    student_socket = await student.socket(a, keyword)
+    student_events = await student.events(a, keyword)
+    path = f"/session/{keyword}/lecturerquestion/"
+    first = await lecturer.call(b, "POST", path, json=QUESTION)
+    later = await lecturer.call(b, "POST", path, json=QUESTION)
+
+    countdown = "/lecturerquestion/{}/countdown?seconds={}"
+    started = await lecturer.call(b, "POST", countdown.format(first["_id"], 1))
+    assert started["votingEndsAt"] - started["serverTime"] <= 1000
+    # The later countdown ends 2 s after the first: by then both nodes' jobs (every second)
+    # have run again since the first one closed, so its close is the marker that all is told.
+    await lecturer.call(b, "POST", countdown.format(later["_id"], 3))
+    for socket in (student_socket, lecturer_socket):
+        locked = await socket.wait_for("lockVote", lambda data: data["_id"] == first["_id"])
+        assert locked["votingDisabled"] is True and locked["votingEndsAt"] is None
+    closed = await student_events.wait_for_event(
+        "LecturerQuestionUpdatedEvent",
+        lambda e: e["data"]["questionId"] == first["_id"] and e["data"]["votingDisabled"],
+    )
+    assert closed["data"]["votingEndsAt"] is None
+    await student_socket.wait_for("lockVote", lambda data: data["_id"] == later["_id"])
+
+    refused = await student.http.post(
+        f"{a.url}/lecturerquestion/{first['_id']}/answer/", json={"answerText": "yes"}
+    )
+    assert refused.status == 409 and (await refused.json())["code"] == "voting-closed"
+    assert len([d for d in student_socket.events("lockVote") if d["_id"] == first["_id"]]) == 1
+    logged = db.events.find({
+        "type": "LecturerQuestionUpdatedEvent", "data.questionId": first["_id"],
+        "data.votingDisabled": True,
+    })  # fmt: skip
+    assert len([event async for event in logged]) == 1
