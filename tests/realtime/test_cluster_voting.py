@@ -3,7 +3,7 @@ close job; the countdown ends once, and the clients of both nodes see it."""
 
 from __future__ import annotations
 
-from tests.realtime.test_cluster import User, users  # noqa: F401 (a fixture)
+from tests.realtime.test_cluster import lecture_across, users  # noqa: F401 (a fixture)
 
 QUESTION = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
 
@@ -14,11 +14,7 @@ async def test_a_countdown_closes_voting_once_for_both_nodes(
     db,
 ):
     a, b = two_nodes
-    lecturer = await User().login(b)
-    student = await User().login(a)
-    users += [lecturer, student]
-    keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Cluster"}))["keyword"]
-    await student.call(a, "GET", f"/session/{keyword}")
+    lecturer, student, keyword = await lecture_across(a, b, users)
     lecturer_socket = await lecturer.socket(b, keyword)
     student_socket = await student.socket(a, keyword)
     student_events = await student.events(a, keyword)
