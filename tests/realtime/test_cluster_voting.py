@@ -1,8 +1,10 @@
-"""A voting countdown on a cluster (issue 18): two `arsnova serve` processes, each running the
-close job; the countdown ends once, and the clients of both nodes see it."""
+"""A voting countdown on real servers (issue 18): on two `arsnova serve` processes, each running
+the close job, the countdown ends once and the clients of both nodes see it; it survives a
+restart."""
 
 from __future__ import annotations
 
+from tests.helpers import eventually
 from tests.realtime.test_cluster import lecture_across, users  # noqa: F401 (a fixture)
 
 QUESTION = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
@@ -48,3 +50,26 @@ async def test_a_countdown_closes_voting_once_for_both_nodes(
         "data.votingDisabled": True,
     })  # fmt: skip
     assert len([event async for event in logged]) == 1
+
+
+async def test_a_countdown_survives_a_restart(
+    serve,
+    users,  # noqa: F811 (the fixture imported above)
+):
+    lecturer, student, keyword = await lecture_across(serve, serve, users)
+    question = await lecturer.call(
+        serve, "POST", f"/session/{keyword}/lecturerquestion/", json=QUESTION
+    )
+    path = f"/lecturerquestion/{question['_id']}"
+    started = await lecturer.call(serve, "POST", path + "/countdown?seconds=1")
+    await serve.kill()  # before its job could close it
+    await serve.start()
+
+    async def closed() -> bool:
+        shown = await student.call(serve, "GET", path)
+        return shown["votingDisabled"] is True and shown["votingEndsAt"] is None
+
+    await eventually(closed, what="the restarted server closed the countdown")
+    assert started["votingEndsAt"] is not None
+    refused = await student.http.post(f"{serve.url}{path}/answer/", json={"answerText": "yes"})
+    assert refused.status == 409 and (await refused.json())["code"] == "voting-closed"
