@@ -34,6 +34,9 @@ STAFF_ONLY = {
 
 # --- helpers ----------------------------------------------------------------------------------
 
+# What question events say of voting for a question that takes answers as ARSnova's did.
+VOTING_OPEN = {"votingDisabled": False, "votingEndsAt": None, "allowAnswerChange": False}
+
 
 async def subscribe(client: EventsClient, keyword: str) -> None:
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
@@ -201,7 +204,7 @@ async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
         assert events[0]["data"] == {"interposedQuestionId": interposed}
         assert events[1]["data"] == {"interposedQuestionId": interposed}
         assert events[2]["data"] == {"interposedQuestionIds": [interposed]}
-        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False}
+        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False, **VOTING_OPEN}
 
 
 async def test_question_creation_publication_and_unpublication(
@@ -219,17 +222,21 @@ async def test_question_creation_publication_and_unpublication(
 
     for client in (lecturer, student):
         published_event = await client.wait_for_event("LecturerQuestionPublishedEvent")
-        assert published_event["data"] == {"questionId": draft["_id"], "active": True}
+        assert published_event["data"] == {
+            "questionId": draft["_id"],
+            "active": True,
+            **VOTING_OPEN,
+        }
         unpublished = await client.wait_for_event("LecturerQuestionUnpublishedEvent")
-        assert unpublished["data"] == {"questionId": draft["_id"], "active": False}
+        assert unpublished["data"] == {"questionId": draft["_id"], "active": False, **VOTING_OPEN}
         assert unpublished["sequence"] > published_event["sequence"]
 
     created = [event["data"] for event in of_type(student, "LecturerQuestionCreatedEvent")]
-    assert created == [{"questionId": published["_id"], "active": True}]
+    assert created == [{"questionId": published["_id"], "active": True, **VOTING_OPEN}]
     created = [event["data"] for event in of_type(lecturer, "LecturerQuestionCreatedEvent")]
     assert created == [
-        {"questionId": draft["_id"], "active": False},
-        {"questionId": published["_id"], "active": True},
+        {"questionId": draft["_id"], "active": False, **VOTING_OPEN},
+        {"questionId": published["_id"], "active": True, **VOTING_OPEN},
     ]
 
 
