@@ -140,7 +140,7 @@ class Broadcaster:
 
     async def voting_changed(self, keyword: str, question: Question) -> None:
         """Voting on a question closed, opened, or got or lost a countdown: ARSnova 2's `lockVote`
-        or `unlockVote` (`{_id, variant, votingDisabled, votingEndsAt}`), to the session while the
+        or `unlockVote` (its `{_id, variant}` and `voting_data`), to the session while the
         question is published. `/events` clients see it as the LecturerQuestionUpdatedEvent."""
         data = {**voting_data(question), "_id": question["id"], "variant": "lecture"}
         event = "lockVote" if data["votingDisabled"] else "unlockVote"
