@@ -189,7 +189,7 @@ function questionCard(question) {
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
     votingState(question),
-    mine && !state.changing.has(question._id) ? myAnswer(question, mine) : answerForm(question),
+    mine && (votingClosed(question) || !state.changing.has(question._id)) ? myAnswer(question, mine) : answerForm(question),
     statistics &&
       el(
         "div",
