@@ -70,7 +70,8 @@ answer_body_schema = AnswerCreateSchema()
 answer_query_schema = AnswerListQuerySchema()
 
 COLLECTION = "/session/{keyword}/lecturerquestion/"
-ONE = "/lecturerquestion/{question_id}"
+# Not "disablevote" there: that is POST /lecturerquestion/disablevote (a session's questions).
+ONE = "/lecturerquestion/{question_id:(?!disablevote$)[^/]+}"
 # Not "statistics" there: that is GET /session/{keyword}/lecturerquestion/statistics.
 PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
 

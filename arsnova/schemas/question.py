@@ -45,6 +45,7 @@ class VotingSchema(BaseSchema):
     voting_ends_at = Millis(
         data_key="votingEndsAt",
         dump_default=None,
+        allow_none=True,
         metadata={"description": "a running countdown's end: voting closes then by itself"},
     )
     allow_answer_change = fields.Boolean(
