@@ -41,6 +41,7 @@ async def test_a_countdown_closes_voting_for_three_students(
     await card.get_by_role("button", name="Custom…").click()
     await expect(card.get_by_role("timer")).to_contain_text("s left to answer")
     await expect(card.get_by_role("button", name="Stop countdown")).to_be_visible()
+    await screenshot(lecturer, "voting-countdown-lecturer")
     for student in students:
         timer = student.locator(f'[data-question="{question}"]').get_by_role("timer")
         await expect(timer).to_have_text(re.compile(r"^[1-3] s left to answer$"))
