@@ -9,6 +9,7 @@ from playwright.async_api import Dialog, Page, expect
 
 from tests.helpers import eventually
 from tests.web.conftest import LAPTOP, start_session
+from tests.web.test_accessibility import assert_no_axe_violations
 from tests.web.test_lecture import OPTIONS, create_question, option_count
 
 SUBJECT = "Inertia"
@@ -24,11 +25,12 @@ async def question_state(lecturer: Page, question_id: str) -> dict:
 async def test_a_countdown_closes_voting_for_three_students(
     open_page, base_url, page_errors, screenshot
 ):
-    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    # bypass_csp: axe-core is injected as a script at the end.
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP, bypass_csp=True)
     keyword = await start_session(lecturer)
     question = await create_question(lecturer, "sc", SUBJECT, "What keeps a body moving?", OPTIONS)
     card = lecturer.locator(f'[data-question="{question}"]')
-    students = [await open_page(f"{base_url}/join/{keyword}") for _ in range(3)]
+    students = [await open_page(f"{base_url}/join/{keyword}", bypass_csp=True) for _ in range(3)]
     anna, ben, chris = students
     for student in students:
         await expect(student.locator(f'[data-question="{question}"]')).to_be_visible()
@@ -72,6 +74,8 @@ async def test_a_countdown_closes_voting_for_three_students(
     await expect(card.get_by_role("button", name="Open voting")).to_be_visible()
     await screenshot(chris, "voting-closed-student")
     await screenshot(lecturer, "voting-closed-lecturer")
+    for page in (chris, lecturer):
+        await assert_no_axe_violations(page)
 
     # Reopened with answers changeable: Ben answers, Anna changes hers; the counts follow.
     await card.get_by_role("button", name="Answers can be changed").click()
