@@ -15,7 +15,7 @@ from aiohttp import web
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query, page_of
 from arsnova.api.sessions import owned_session, participant_session, session_of
-from arsnova.auth import require_user
+from arsnova.auth import caller_of, require_user
 from arsnova.identity import User
 from arsnova.keys import store_key
 from arsnova.schemas.answer import (
@@ -28,12 +28,15 @@ from arsnova.schemas.answer import (
 )
 from arsnova.schemas.question import (
     BinnedQuestionSchema,
+    CountdownQuerySchema,
+    DisableVoteQuerySchema,
     PublishQuerySchema,
     QuestionCreateSchema,
     QuestionListQuerySchema,
     QuestionSchema,
     QuestionStatisticsSchema,
     QuestionUpdateQuerySchema,
+    SessionDisableVoteQuerySchema,
 )
 from arsnova.services import questions as service
 from arsnova.services.answers import (
@@ -53,6 +56,8 @@ from arsnova.services.policy import (
     require_participant,
     require_visible,
 )
+from arsnova.services.sessions import find_session
+from arsnova.store.common import now
 from arsnova.store.questions import Question
 from arsnova.store.sessions import Session
 
@@ -66,6 +71,9 @@ list_query_schema = QuestionListQuerySchema()
 publish_query_schema = PublishQuerySchema()
 update_query_schema = QuestionUpdateQuerySchema()
 statistics_schema = QuestionStatisticsSchema(many=True)
+disable_vote_query_schema = DisableVoteQuerySchema()
+session_disable_vote_query_schema = SessionDisableVoteQuerySchema()
+countdown_query_schema = CountdownQuerySchema()
 answer_schema = AnswerSchema()
 answers_schema = AnswerSchema(many=True)
 anonymous_answers_schema = AnonymousAnswerSchema(many=True)
@@ -76,14 +84,18 @@ revealed_schema = RevealedAnswerSchema(many=True)
 hide_query_schema = HideQuerySchema()
 
 COLLECTION = "/session/{keyword}/lecturerquestion/"
-ONE = "/lecturerquestion/{question_id}"
+# Not "disablevote" there: that is POST /lecturerquestion/disablevote (a session's questions).
+ONE = "/lecturerquestion/{question_id:(?!disablevote$)[^/]+}"
 # Not "statistics" there: that is GET /session/{keyword}/lecturerquestion/statistics.
 PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
 
 
 def dump_question(user: User, session: Session, question: Question) -> dict[str, Any]:
-    """The question as `user` may see it (`services.questions.participant_view`)."""
-    return question_schema.dump(service.participant_view(user, session, question))
+    """The question as `user` may see it (`services.questions.participant_view`), with
+    `serverTime`, so a client counts a countdown down by the server's clock."""
+    return question_schema.dump(
+        {**service.participant_view(user, session, question), "server_time": now()}
+    )
 
 
 async def question_of(request: web.Request) -> tuple[Session, Question]:
@@ -125,11 +137,11 @@ async def list_questions(request: web.Request) -> web.Response:
 @operation(body=create_schema, responses={201: question_schema}, errors=(403, 404))
 async def create_question(request: web.Request) -> web.Response:
     """Adds a question (owner); unpublished (`active` false) unless sent otherwise."""
-    _user, session = await owned_session(request)
+    user, session = await owned_session(request)
     question = await service.add_question(
         request.app, session, await load_body(request, create_schema)
     )
-    return web.json_response(question_schema.dump(question), status=201)
+    return web.json_response(dump_question(user, session, question), status=201)
 
 
 @routes.get("/session/{keyword}/lecturerquestion/statistics")
@@ -201,6 +213,63 @@ async def publish_question(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+@routes.post("/lecturerquestion/disablevote")
+@operation(query=session_disable_vote_query_schema, responses={204: None}, errors=(403, 404))
+async def disable_votes(request: web.Request) -> web.Response:
+    """Closes (`disable=true`, default) or opens voting on every question of `sessionkey`
+    (owner), as ARSnova 2's; running countdowns end. 204."""
+    user = await require_user(request)
+    query = load_query(request, session_disable_vote_query_schema)
+    session = await find_session(
+        request.app, query["sessionkey"], await caller_of(request), request.remote
+    )
+    require_owner(user, session)
+    await service.set_voting_of_session(request.app, session, query["disable"])
+    return web.Response(status=204)
+
+
+@routes.post(PREFIXED + "/disablevote")
+@routes.post(ONE + "/disablevote")
+@operation(query=disable_vote_query_schema, responses={204: None}, errors=(403, 404))
+async def disable_vote(request: web.Request) -> web.Response:
+    """Closes (`disable=true`, default) or opens voting on the question (owner); 204.
+
+    A closed question stays visible, with its results if shown; answers to it
+    are 409 `voting-closed`. Either ends a running countdown.
+    """
+    session, question = await owned_question(request)
+    query = load_query(request, disable_vote_query_schema)
+    await service.set_voting(request.app, session, question, query["disable"])
+    return web.Response(status=204)
+
+
+@routes.post(PREFIXED + "/countdown")
+@routes.post(ONE + "/countdown")
+@operation(query=countdown_query_schema, responses={200: question_schema}, errors=(403, 404))
+async def start_countdown(request: web.Request) -> web.Response:
+    """Opens voting for `seconds` (owner): it closes by itself then, on every node.
+
+    The question answers with `votingEndsAt` and `serverTime` (both the server's
+    clock, epoch millis). A new countdown replaces a running one.
+    """
+    user = await require_user(request)
+    session, question = await owned_question(request)
+    seconds = load_query(request, countdown_query_schema)["seconds"]
+    started = await service.start_countdown(request.app, session, question, seconds)
+    return web.json_response(dump_question(user, session, started))
+
+
+@routes.delete(PREFIXED + "/countdown")
+@routes.delete(ONE + "/countdown")
+@operation(responses={200: question_schema}, errors=(403, 404))
+async def stop_countdown(request: web.Request) -> web.Response:
+    """Cancels the question's countdown (owner): voting stays open (closed if it had ended)."""
+    user = await require_user(request)
+    session, question = await owned_question(request)
+    stopped = await service.stop_countdown(request.app, session, question)
+    return web.json_response(dump_question(user, session, stopped))
+
+
 @routes.get(PREFIXED + "/answer/")
 @routes.get(ONE + "/answer/")
 @operation(
@@ -238,7 +307,8 @@ async def list_answers(request: web.Request) -> web.Response:
 async def create_answer(request: web.Request) -> web.Response:
     """Answers a published question, once per user and round (409 `already-answered`).
 
-    403 `question-not-published`, 409 `session-locked` once the session is locked.
+    403 `question-not-published`, 409 `session-locked` once the session is locked,
+    409 `voting-closed` once voting on the question is closed (or its countdown ended).
     """
     user = await require_user(request)
     session, question = await question_of(request)
@@ -251,9 +321,11 @@ async def create_answer(request: web.Request) -> web.Response:
 @routes.put(ONE + "/answer/{answer_id}")
 @operation(body=answer_body_schema, responses={200: answers_schema}, errors=(403, 404, 409))
 async def update_answer(request: web.Request) -> web.Response:
-    """Changes one's own answer; answers `[Answer]`, the seed's quirk.
+    """Changes one's own answer while voting is open; answers `[Answer]`, the seed's quirk.
 
-    409 `round-over` for an answer of an earlier peer-instruction round.
+    409 `answer-change-not-allowed` unless the question has `allowAnswerChange`,
+    409 `round-over` for an answer of an earlier peer-instruction round; the
+    statistics count the new answer instead of the old one.
     """
     user = await require_user(request)
     session, question = await question_of(request)
@@ -330,7 +402,7 @@ async def list_bin(request: web.Request) -> web.Response:
 @operation(responses={200: question_schema}, errors=(403, 404))
 async def restore_question(request: web.Request) -> web.Response:
     """Puts a deleted question back, with its answers (owner)."""
-    _user, session = await owned_session(request)
+    user, session = await owned_session(request)
     question_id = request.match_info["question_id"]
     question = await service.restore_question(request.app, session, question_id)
-    return web.json_response(question_schema.dump(question))
+    return web.json_response(dump_question(user, session, question))

@@ -33,7 +33,11 @@ from arsnova.services.housekeeping import (
     housekeeping,
     release_places,
 )
-from arsnova.services.questions import statistics_shown
+from arsnova.services.questions import (
+    VOTING_CLOSE_INTERVAL,
+    close_expired_voting,
+    statistics_shown,
+)
 from arsnova.store import translate_errors
 
 
@@ -114,6 +118,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         (PRESENCE_REFRESH, functools.partial(refresh_presence, app)),
         (HOUSEKEEPING_INTERVAL, functools.partial(housekeeping, app)),
         (PLACE_SWEEP_INTERVAL, functools.partial(release_places, app)),
+        (VOTING_CLOSE_INTERVAL, functools.partial(close_expired_voting, app)),
         (min(1.0, settings.heartbeat_interval), events.heartbeat),
         (login_check, functools.partial(check_logins, app)),
     ]

@@ -14,6 +14,7 @@ from arsnova.schemas.common import (
     QuerySchema,
     StrictBoolean,
 )
+from arsnova.schemas.feedback import Keyword
 
 QUESTION_TYPES = ("abcd", "sc", "mc", "yesno", "freetext", "vote", "school")
 RELEASED_FOR = ("all", "courses")
@@ -33,7 +34,28 @@ class PossibleAnswerInputSchema(BaseSchema):
     correct = StrictBoolean(load_default=False)
 
 
-class QuestionSchema(BaseSchema):
+class VotingSchema(BaseSchema):
+    """Whether a question takes answers: also what the sockets send of it (`question_data`)."""
+
+    voting_disabled = fields.Boolean(
+        data_key="votingDisabled",
+        dump_default=False,
+        metadata={"description": "closed for answers (409 `voting-closed`), still shown"},
+    )
+    voting_ends_at = Millis(
+        data_key="votingEndsAt",
+        dump_default=None,
+        allow_none=True,
+        metadata={"description": "a running countdown's end: voting closes then by itself"},
+    )
+    allow_answer_change = fields.Boolean(
+        data_key="allowAnswerChange",
+        dump_default=False,
+        metadata={"description": "students may change their answer while voting is open"},
+    )
+
+
+class QuestionSchema(VotingSchema):
     id = fields.String(data_key="_id")
     type = fields.Constant("skill_question")
     question_type = fields.String(data_key="questionType")
@@ -53,6 +75,13 @@ class QuestionSchema(BaseSchema):
         data_key="piRound",
         metadata={"description": "the current peer-instruction round, from 1 (`startnewpiround`)"},
     )
+    server_time = Millis(
+        data_key="serverTime",
+        metadata={
+            "description": "the server's clock when this was sent: count down to `votingEndsAt` "
+            "with `votingEndsAt - serverTime` from when it arrived, whatever the client's clock"
+        },
+    )
 
 
 class QuestionCreateSchema(LegacyInputSchema):
@@ -62,8 +91,10 @@ class QuestionCreateSchema(LegacyInputSchema):
     `services.questions` (`settle_question`, `settle_changes`).
     """
 
+    # The countdown has its own routes (`…/countdown`): a whole object sent back ignores it.
     read_only = (
         *LegacyInputSchema.read_only, "sessionKeyword", "sessionId", "timestamp", "piRound",
+        "votingEndsAt", "serverTime",
     )  # fmt: skip
 
     question_type = fields.String(
@@ -88,6 +119,8 @@ class QuestionCreateSchema(LegacyInputSchema):
     )
     show_statistic = StrictBoolean(data_key="showStatistic", load_default=False)
     show_answer = StrictBoolean(data_key="showAnswer", load_default=False)
+    voting_disabled = StrictBoolean(data_key="votingDisabled", load_default=False)
+    allow_answer_change = StrictBoolean(data_key="allowAnswerChange", load_default=False)
 
 
 class QuestionListQuerySchema(ListQuerySchema):
@@ -104,6 +137,24 @@ class QuestionListQuerySchema(ListQuerySchema):
 
 class PublishQuerySchema(QuerySchema):
     publish = fields.Boolean(load_default=True)
+
+
+class DisableVoteQuerySchema(QuerySchema):
+    disable = fields.Boolean(
+        load_default=True, metadata={"description": "true (default) closes voting, false opens it"}
+    )
+
+
+class SessionDisableVoteQuerySchema(DisableVoteQuerySchema):
+    sessionkey = Keyword(required=True)
+
+
+class CountdownQuerySchema(QuerySchema):
+    seconds = fields.Integer(
+        required=True,
+        validate=validate.Range(1, MAX_DURATION),
+        metadata={"description": "voting closes this many seconds from now (server clock)"},
+    )
 
 
 class QuestionUpdateQuerySchema(QuerySchema):

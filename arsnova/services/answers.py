@@ -1,13 +1,16 @@
 """Answers to lecturer questions: who may answer, what an answer holds, and what follows.
 
 Who may answer: a participant (or the owner) of an open session, to a
-published question released for them, once per peer-instruction round (the
-store's unique index settles two at once: 409 `already-answered`); only the
-author changes an answer, of the current round only, and the author (while the
-session is open) or the owner deletes one. The owner starts a new round (every
-participant answers again; the earlier rounds' answers stay, for comparing)
-and resets a question's answers (all rounds gone, back to round 1). Every
-change tells the session that the question's statistics changed.
+published question released for them while its voting is open (409
+`voting-closed` once the owner closed it or its countdown ended), once per
+peer-instruction round (the store's unique index settles two at once: 409
+`already-answered`); only the author changes an answer, of the current round
+only and only where the question allows it (409 `answer-change-not-allowed`,
+ARSnova's one answer by default), and the author (while the session is open)
+or the owner deletes one. The owner starts a new round (every participant
+answers again; the earlier rounds' answers stay, for comparing) and resets a
+question's answers (all rounds gone, back to round 1). Every change tells the
+session that the question's statistics changed.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from arsnova.services.policy import (
     require_published,
     require_visible,
 )
-from arsnova.services.questions import statistics_shown
+from arsnova.services.questions import statistics_shown, voting_closed
 from arsnova.store.answers import Answer
 from arsnova.store.common import Page
 from arsnova.store.questions import Question
@@ -37,10 +40,13 @@ from arsnova.store.sessions import Session
 
 
 def require_answerable(user: User, session: Session, question: Question) -> None:
-    """Published (for the owner too), released for the user, and the session not locked."""
+    """Published (for the owner too), released for the user, the session not locked and voting
+    on the question open."""
     require_published(question)
     require_visible(user, session, question)
     require_open(session)
+    if voting_closed(question):
+        raise Conflict("Voting on this question is closed.", code="voting-closed")
 
 
 async def give_answer(
@@ -75,6 +81,10 @@ async def change_answer(
             code="round-over",
         )
     require_answerable(user, session, question)
+    if not question.get("allow_answer_change", False):
+        raise Conflict(
+            "Answers to this question can't be changed.", code="answer-change-not-allowed"
+        )
     updated = await answers.update(answer["id"], settle_answer(question, body))
     app[broadcaster_key].answers_changed(session["keyword"], question["id"])
     return updated

@@ -1,5 +1,5 @@
 """Lecturer questions: who sees which, and what adding, changing, publishing, binning and
-restoring one does.
+restoring one does, and when voting on one is open.
 
 The owner sees every question; participants the published ones released for
 them (`released_for`). A change to a published question, publishing and
@@ -23,10 +23,11 @@ from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
 from arsnova.services.policy import manages, released_for
 from arsnova.store.answers import AnswerStatistics
-from arsnova.store.common import Page
+from arsnova.store.common import Page, now
 from arsnova.store.questions import PossibleAnswer, Question
 from arsnova.store.sessions import Session
 
+VOTING_CLOSE_INTERVAL = 1.0  # seconds between the close job's rounds: how late a close is shown
 CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
 # Types whose options are fixed when omitted: (default texts, the one allowed count).
 DEFAULT_TEXTS: dict[str, tuple[str, ...]] = {
@@ -87,6 +88,16 @@ async def statistics_for(
     return await app[store_key].answers.statistics(questions)
 
 
+def voting_closed(question: Question) -> bool:
+    """Closed by the owner (`votingDisabled`), or its countdown ended.
+
+    Exact: a countdown's end counts from that moment, before the close job
+    (`close_expired_voting`) stores and announces it.
+    """
+    ends_at = question.get("voting_ends_at")
+    return question.get("voting_disabled", False) or (ends_at is not None and ends_at <= now())
+
+
 async def add_question(app: web.Application, session: Session, fields: dict[str, Any]) -> Question:
     """Stores a new question (the loaded body, its options settled) and announces it."""
     question = await app[store_key].questions.create(session, settle_question(fields))
@@ -107,7 +118,11 @@ async def change_question(
     Removing options that answers chose is refused (409 `option-has-answers`)
     unless `force`: then those answers are deleted with their options (their
     authors may answer again). A new type is the store's to refuse once answered.
+
+    Closing voting (`votingDisabled` true) ends a running countdown.
     """
+    if changes.get("voting_disabled"):
+        changes = {**changes, "voting_ends_at": None}
     settled = settle_changes(question, changes)
     answers = app[store_key].answers
     kept = {option["id"] for option in settled.get("possible_answers", [])}
@@ -128,8 +143,52 @@ async def change_question(
     if chosen:
         await answers.delete_choosing(question["id"], removed)
         app[broadcaster_key].answers_changed(session["keyword"], question["id"])
-    await app[broadcaster_key].question_updated(session["keyword"], question["active"], updated)
+    broadcaster = app[broadcaster_key]
+    await broadcaster.question_updated(session["keyword"], question["active"], updated)
+    voting = (voting_closed(question), question.get("voting_ends_at"))
+    if voting != (voting_closed(updated), updated.get("voting_ends_at")):
+        await broadcaster.voting_changed(session["keyword"], updated)
     return updated
+
+
+async def set_voting(
+    app: web.Application, session: Session, question: Question, disabled: bool
+) -> Question:
+    """Closes (`disabled`) or opens voting on the question; either ends a countdown."""
+    changes = {"voting_disabled": disabled, "voting_ends_at": None}
+    return await change_question(app, session, question, changes)
+
+
+async def set_voting_of_session(app: web.Application, session: Session, disabled: bool) -> None:
+    """Closes or opens voting on every question of the session (ARSnova 2's bulk `disablevote`)."""
+    for question in await app[store_key].questions.of_session(session["id"], Page()):
+        if question.get("voting_disabled", False) != disabled or question.get("voting_ends_at"):
+            await set_voting(app, session, question, disabled)
+
+
+async def start_countdown(
+    app: web.Application, session: Session, question: Question, seconds: int
+) -> Question:
+    """Opens voting until `seconds` from now (the server's clock), then it closes by itself."""
+    ends_at = now() + timedelta(seconds=seconds)
+    changes = {"voting_disabled": False, "voting_ends_at": ends_at}
+    return await change_question(app, session, question, changes)
+
+
+async def stop_countdown(app: web.Application, session: Session, question: Question) -> Question:
+    """Cancels a running countdown: voting stays open, or closed if the countdown just ended."""
+    changes = {"voting_ends_at": None, "voting_disabled": voting_closed(question)}
+    return await change_question(app, session, question, changes)
+
+
+async def close_expired_voting(app: web.Application) -> None:
+    """Closes voting on questions whose countdown ended and announces each once, cluster-wide
+    (a job every node runs each second; the store's conditional update picks one node)."""
+    broadcaster = app[broadcaster_key]
+    for question in await app[store_key].questions.close_expired_voting():
+        keyword = question["session_keyword"]
+        await broadcaster.question_updated(keyword, question["active"], question)
+        await broadcaster.voting_changed(keyword, question)
 
 
 async def bin_question(app: web.Application, session: Session, question: Question) -> None:

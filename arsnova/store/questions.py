@@ -41,6 +41,10 @@ class Question(TypedDict):
     # Optional in a new question's body, so stored only when given.
     number: NotRequired[int | None]
     duration: NotRequired[int | None]
+    # Voting (issue 18); questions stored before it have none: open, no countdown, one answer.
+    voting_disabled: NotRequired[bool]
+    voting_ends_at: NotRequired[datetime | None]  # a running countdown's end
+    allow_answer_change: NotRequired[bool]
 
 
 class BinnedQuestion(Question):
@@ -147,6 +151,27 @@ class QuestionRepo:
         if document is None:
             raise QuestionNotFound()
         return plain(document, Question)
+
+    async def close_expired_voting(self) -> list[Question]:
+        """Closes voting on the questions whose countdown ended; returns those this call closed.
+
+        Every node runs this: the update is conditional on the deadline it read,
+        so each question is closed (and then announced) by one caller only.
+        """
+        closed = []
+        expired = self.collection.find(
+            {"voting_ends_at": {"$lte": now()}}, {"_id": 1, "voting_ends_at": 1}
+        )
+        async for found in expired:
+            document = await self.collection.find_one_and_update(
+                {"_id": found["_id"], "voting_ends_at": found["voting_ends_at"]},
+                {"$set": {"voting_disabled": True, "voting_ends_at": None}},
+                return_document=ReturnDocument.AFTER,
+            )
+            self.lookups.forget(found["_id"])
+            if document is not None:
+                closed.append(plain(document, Question))
+        return closed
 
     async def delete(self, question: Question) -> None:
         """Moves the question to the session's bin; its answers wait there with it.

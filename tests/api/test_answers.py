@@ -359,7 +359,7 @@ def one_answer(question: dict, created: dict, keyword: str | None = None) -> str
 
 
 async def test_author_changes_the_answer_and_gets_a_list(owner, keyword, participant, db):
-    question = await create_question(owner, questionType="mc", active=True)
+    question = await create_question(owner, questionType="mc", active=True, allowAnswerChange=True)
     created = await give_answer(participant, question, text="1,0,0")
     for path, text in ((one_answer(question, created), "0,1,1"),
                        (one_answer(question, created, keyword), "1,1,0")):  # fmt: skip
@@ -380,7 +380,7 @@ async def test_author_changes_the_answer_and_gets_a_list(owner, keyword, partici
 
 
 async def test_change_accepts_the_whole_legacy_object(owner, participant):
-    question = await create_question(owner, active=True)
+    question = await create_question(owner, active=True, allowAnswerChange=True)
     created = await give_answer(participant, question, text="Watt")
     response = await participant.put(
         one_answer(question, created), json={**created, "answerText": "Joule"}
@@ -401,7 +401,7 @@ async def test_change_accepts_the_whole_legacy_object(owner, participant):
     ],
 )
 async def test_change_refuses_bad_bodies(owner, participant, body, field):
-    question = await create_question(owner, active=True)
+    question = await create_question(owner, active=True, allowAnswerChange=True)
     created = await give_answer(participant, question, text="Watt")
     response = await participant.put(one_answer(question, created), json=body)
     assert field in (await expect_error(response, 400, "validation-failed"))["errors"]
@@ -553,7 +553,7 @@ async def test_statistics_are_exact(owner, keyword, join):
 
 
 async def test_statistics_follow_changed_and_deleted_answers(owner, keyword, participant):
-    question = await create_question(owner, active=True)
+    question = await create_question(owner, active=True, allowAnswerChange=True)
     created = await give_answer(participant, question, text="Watt")
     assert (await statistics(owner, keyword))[question["_id"]]["answerCounts"] == [0, 0, 1]
     path = one_answer(question, created)

@@ -124,6 +124,19 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/lecturerquestion/{question_id}/publish"): (OWNER, Q + "/publish", None),
     ("POST", "/session/{keyword}/lecturerquestion/{question_id}/publish"): (
         OWNER, SQ + "/publish", None),
+    ("POST", "/lecturerquestion/{question_id}/disablevote"): (
+        OWNER, Q + "/disablevote?disable=false", None),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/disablevote"): (
+        OWNER, SQ + "/disablevote?disable=false", None),
+    ("POST", "/lecturerquestion/disablevote"): (
+        OWNER, "/lecturerquestion/disablevote?sessionkey={keyword}&disable=false", None),
+    ("POST", "/lecturerquestion/{question_id}/countdown"): (
+        OWNER, Q + "/countdown?seconds=600", None),
+    ("POST", "/session/{keyword}/lecturerquestion/{question_id}/countdown"): (
+        OWNER, SQ + "/countdown?seconds=600", None),
+    ("DELETE", "/lecturerquestion/{question_id}/countdown"): (OWNER, Q + "/countdown", None),
+    ("DELETE", "/session/{keyword}/lecturerquestion/{question_id}/countdown"): (
+        OWNER, SQ + "/countdown", None),
     ("PUT", "/session/{keyword}"): (OWNER, "/session/{keyword}", {"name": "Renamed"}),
     ("PUT", "/session/{keyword}/presented"): (
         OWNER, "/session/{keyword}/presented", {"questionId": None}),

@@ -35,6 +35,12 @@ STAFF_ONLY = {
 
 # --- helpers ----------------------------------------------------------------------------------
 
+# What question events say of voting for a question that takes answers as ARSnova's did.
+# A new question's state in its events: first round, voting open, no countdown, one answer.
+NEW_QUESTION = {
+    "piRound": 1, "votingDisabled": False, "votingEndsAt": None, "allowAnswerChange": False,
+}  # fmt: skip
+
 
 async def subscribe(client: EventsClient, keyword: str) -> None:
     ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
@@ -222,7 +228,7 @@ async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
         assert events[0]["data"] == {"interposedQuestionId": interposed}
         assert events[1]["data"] == {"interposedQuestionId": interposed}
         assert events[2]["data"] == {"interposedQuestionIds": [interposed]}
-        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False, "piRound": 1}
+        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False, **NEW_QUESTION}
 
 
 async def test_question_creation_publication_and_unpublication(
@@ -240,17 +246,21 @@ async def test_question_creation_publication_and_unpublication(
 
     for client in (lecturer, student):
         published_event = await client.wait_for_event("LecturerQuestionPublishedEvent")
-        assert published_event["data"] == {"questionId": draft["_id"], "active": True, "piRound": 1}
+        assert published_event["data"] == {
+            "questionId": draft["_id"],
+            "active": True,
+            **NEW_QUESTION,
+        }
         unpublished = await client.wait_for_event("LecturerQuestionUnpublishedEvent")
-        assert unpublished["data"] == {"questionId": draft["_id"], "active": False, "piRound": 1}
+        assert unpublished["data"] == {"questionId": draft["_id"], "active": False, **NEW_QUESTION}
         assert unpublished["sequence"] > published_event["sequence"]
 
     created = [event["data"] for event in of_type(student, "LecturerQuestionCreatedEvent")]
-    assert created == [{"questionId": published["_id"], "active": True, "piRound": 1}]
+    assert created == [{"questionId": published["_id"], "active": True, **NEW_QUESTION}]
     created = [event["data"] for event in of_type(lecturer, "LecturerQuestionCreatedEvent")]
     assert created == [
-        {"questionId": draft["_id"], "active": False, "piRound": 1},
-        {"questionId": published["_id"], "active": True, "piRound": 1},
+        {"questionId": draft["_id"], "active": False, **NEW_QUESTION},
+        {"questionId": published["_id"], "active": True, **NEW_QUESTION},
     ]
 
 

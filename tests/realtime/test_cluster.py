@@ -86,13 +86,19 @@ async def users() -> AsyncIterator[list[User]]:
         await user.close()
 
 
-async def test_votes_answers_questions_and_events_cross_nodes(two_nodes, users, db):
-    a, b = two_nodes
+async def lecture_across(a: Serve, b: Serve, users: list[User]) -> tuple[User, User, str]:
+    """A lecturer on node B, a student on node A who joined the lecturer's new session."""
     lecturer = await User().login(b)
     student = await User().login(a)
     users += [lecturer, student]
     keyword = (await lecturer.call(b, "POST", "/session/", json={"name": "Cluster"}))["keyword"]
     await student.call(a, "GET", f"/session/{keyword}")
+    return lecturer, student, keyword
+
+
+async def test_votes_answers_questions_and_events_cross_nodes(two_nodes, users, db):
+    a, b = two_nodes
+    lecturer, student, keyword = await lecture_across(a, b, users)
     lecturer_socket = await lecturer.socket(b, keyword)
     student_socket = await student.socket(a, keyword)
     lecturer_events = await lecturer.events(b, keyword)

@@ -291,7 +291,7 @@ async def test_a_socket_that_moved_to_another_session_hears_only_the_new_one(
 
 
 async def test_answers_reach_only_the_owner_without_statistics(owner, participant, room):
-    question_id = (await create_question(owner, active=True))["_id"]
+    question_id = (await create_question(owner, active=True, allowAnswerChange=True))["_id"]
     answer_id = (await give_answer(participant, question_id, text="Joule"))["_id"]
     assert await arrivals(room.lecturer, "answersToLecQuestionAvail", 1) == [question_id]
     await change_answer(participant, question_id, answer_id, "Newton")
@@ -304,7 +304,8 @@ async def test_answers_reach_only_the_owner_without_statistics(owner, participan
 
 
 async def test_answers_reach_participants_while_statistics_show(owner, participant, room):
-    question_id = (await create_question(owner, active=True, showStatistic=True))["_id"]
+    question = await create_question(owner, active=True, showStatistic=True, allowAnswerChange=True)
+    question_id = question["_id"]
     answer_id = (await give_answer(participant, question_id, text="Joule"))["_id"]
     for socket in (room.lecturer, room.student):
         assert await arrivals(socket, "answersToLecQuestionAvail", 1) == [question_id]

@@ -30,6 +30,7 @@ PAYLOADS: list[Any] = [
     {str(n): n for n in range(1000)}, {"keyword": NESTED},
 ]  # fmt: skip
 LEGACY_EVENTS = ["setSession", "setFeedback", "nonsense", "disconnect", "connect", "", "x" * 500]
+LEGACY_EVENTS += ["lockVote", "unlockVote"]  # sent by the server only: from a client, unknown
 ERROR_CODES = {
     "validation-failed", "unknown-event", "session-not-found", "not-in-session",
     "socket-not-bound", "too-many-requests", "bad-request",

@@ -19,7 +19,7 @@ import socketio
 from arsnova.errors import NotFound
 from arsnova.realtime.delivery.cluster import Cluster
 from arsnova.realtime.delivery.throttle import Throttle
-from arsnova.schemas.question import QuestionStatisticsSchema
+from arsnova.schemas.question import QuestionStatisticsSchema, VotingSchema
 from arsnova.settings import Settings
 from arsnova.store import Store
 from arsnova.store.common import now
@@ -33,6 +33,7 @@ NAMESPACE = "/"
 ALL = "all"
 STAFF = "staff"
 statistics_schema = QuestionStatisticsSchema()
+voting_schema = VotingSchema()
 
 
 def session_room(keyword: str) -> str:
@@ -161,6 +162,15 @@ class Broadcaster:
         await self._publish_session(keyword, event_type, data, ALL if active else STAFF)
         room = session_room(keyword) if active else staff_room(keyword)
         await self._emit(legacy, {"_id": question["id"], "variant": "lecture", **extra}, room)
+
+    async def voting_changed(self, keyword: str, question: Question) -> None:
+        """Voting on a question closed, opened, or got or lost a countdown: ARSnova 2's `lockVote`
+        or `unlockVote` (its `{_id, variant}` and `voting_data`), to the session while the
+        question is published. `/events` clients see it as the LecturerQuestionUpdatedEvent."""
+        data = {**voting_data(question), "_id": question["id"], "variant": "lecture"}
+        event = "lockVote" if data["votingDisabled"] else "unlockVote"
+        room = session_room(keyword) if question["active"] else staff_room(keyword)
+        await self._emit(event, data, room)
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
@@ -291,4 +301,13 @@ def question_data(question: Question) -> dict[str, Any]:
         "questionId": question["id"],
         "active": question["active"],
         "piRound": question["pi_round"],
+        **voting_data(question),
     }
+
+
+def voting_data(question: Question) -> dict[str, Any]:
+    """Voting as stored: `votingEndsAt` (epoch millis, the server's clock) while a countdown runs.
+
+    A countdown that ended is closed before the close job stores it: `lockVote` follows then.
+    """
+    return voting_schema.dump(question)

@@ -282,3 +282,45 @@ export function setBusy(button, busy) {
   button.disabled = busy;
   button.setAttribute("aria-busy", String(busy));
 }
+
+// ---- voting: open, closed, or counting down, by the server's clock ----
+
+let serverOffset = 0; // the server's clock minus this device's, in milliseconds
+
+/** Questions just loaded carry `serverTime`: from it, countdowns count by the server's clock. */
+export function syncClock(questions) {
+  const sent = questions.find((question) => question.serverTime)?.serverTime;
+  if (sent) serverOffset = sent - Date.now();
+}
+
+function secondsLeft(endsAt) {
+  return Math.max(0, Math.ceil((endsAt - Date.now() - serverOffset) / 1000));
+}
+
+/** Closed by the lecturer, or its countdown ran out (the server closes it then too). */
+export function votingClosed(question) {
+  return Boolean(question.votingDisabled || (question.votingEndsAt && secondsLeft(question.votingEndsAt) === 0));
+}
+
+/** The remaining time of a running countdown, counting down on its own (null without one). */
+export function countdown(question) {
+  if (!question.votingEndsAt || votingClosed(question)) return null;
+  const left = secondsLeft(question.votingEndsAt);
+  return el("span", { class: "pill countdown", role: "timer", dataset: { ends: String(question.votingEndsAt), seconds: String(left) } }, t("voting.left", { seconds: left }));
+}
+
+/** Starts the countdowns' clock; `ended` runs when one reaches zero (to redraw as closed). */
+export function startCountdowns(ended) {
+  setInterval(() => {
+    let over = false;
+    for (const node of document.querySelectorAll(".countdown[data-ends]")) {
+      const left = secondsLeft(Number(node.dataset.ends));
+      if (node.dataset.seconds !== String(left)) {
+        node.dataset.seconds = String(left);
+        node.textContent = t("voting.left", { seconds: left });
+      }
+      over ||= left === 0;
+    }
+    if (over) ended();
+  }, 250);
+}

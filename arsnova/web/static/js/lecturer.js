@@ -7,6 +7,7 @@ import {
   barChart,
   connectSocket,
   correctOptions,
+  countdown,
   describe,
   el,
   feedbackRows,
@@ -19,7 +20,10 @@ import {
   request,
   setBusy,
   spacedKeyword,
+  startCountdowns,
+  syncClock,
   t,
+  votingClosed,
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
@@ -136,6 +140,7 @@ async function openSession() {
   $("qr").replaceChildren(qrImage(joinUrl));
   wireControls();
   resetQuestionForm();
+  startCountdowns(drawQuestions);
   await connectSocket({
     onConnect: joined,
     onDisconnect: () => banner($("banner"), "offline", t("banner.offline")),
@@ -155,6 +160,8 @@ async function openSession() {
       },
       startDelayedPiRound: () => loadQuestions(),
       resetPiRound: () => loadQuestions(),
+      lockVote: () => loadQuestions(),
+      unlockVote: () => loadQuestions(),
     },
   });
 }
@@ -278,6 +285,7 @@ async function present(question) {
 async function loadQuestions() {
   const base = `/session/${state.session.keyword}/lecturerquestion`;
   const [questions, statistics] = await Promise.all([api("GET", `${base}/`), api("GET", `${base}/statistics`)]);
+  syncClock(questions);
   state.questions = questions;
   state.statistics = new Map(statistics.map((row) => [row.questionId, row]));
   await Promise.all(questions.filter((q) => q.questionType === "freetext").map((q) => loadFreetext(q._id)));
@@ -327,6 +335,7 @@ function questionCard(question) {
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
     results,
+    votingControls(question),
     el(
       "div",
       { class: "actions" },
@@ -341,6 +350,7 @@ function questionCard(question) {
       // Only a question with a correct option has one to show (the server ignores it otherwise).
       correctOptions(question).length > 0 &&
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
+      el("button", { type: "button", "aria-pressed": String(question.allowAnswerChange), onclick: toggle("allowAnswerChange") }, t("voting.allowChange")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
       ...roundButtons(question, base),
       el(
@@ -425,6 +435,36 @@ function roundButtons(question, base) {
       t("question.resetAnswers"),
     ),
   ];
+}
+
+/** Voting on the question: closed or open, and a countdown (by the server's clock) that closes it. */
+function votingControls(question) {
+  const base = `/lecturerquestion/${question._id}`;
+  const closed = votingClosed(question);
+  const running = Boolean(question.votingEndsAt) && !closed;
+  const start = (seconds) => act(() => api("POST", `${base}/countdown?seconds=${seconds}`), loadQuestions);
+  const custom = () => {
+    const seconds = Number(prompt(t("voting.customPrompt"), "120"));
+    if (Number.isInteger(seconds) && seconds > 0) start(seconds);
+  };
+  return el(
+    "div",
+    { class: "actions voting", role: "group", "aria-label": t("voting.countdown") },
+    closed ? el("span", { class: "pill locked voting-state" }, t("voting.closed")) : countdown(question),
+    el(
+      "button",
+      { type: "button", class: "toggle-voting", onclick: () => act(() => api("POST", `${base}/disablevote?disable=${!closed}`), loadQuestions) },
+      t(closed ? "voting.open" : "voting.close"),
+    ),
+    running
+      ? el("button", { type: "button", class: "stop-countdown", onclick: () => act(() => api("DELETE", `${base}/countdown`), loadQuestions) }, t("voting.stop"))
+      : [
+          ...[30, 60].map((seconds) =>
+            el("button", { type: "button", class: "start-countdown", dataset: { seconds: String(seconds) }, onclick: () => start(seconds) }, t("voting.seconds", { seconds })),
+          ),
+          el("button", { type: "button", class: "start-countdown", onclick: custom }, t("voting.custom")),
+        ],
+  );
 }
 
 function resetQuestionForm() {

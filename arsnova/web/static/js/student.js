@@ -6,6 +6,7 @@ import {
   barChart,
   connectSocket,
   correctOptions,
+  countdown,
   describe,
   el,
   guestLogin,
@@ -14,7 +15,10 @@ import {
   redrawCards,
   request,
   setBusy,
+  startCountdowns,
+  syncClock,
   t,
+  votingClosed,
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
@@ -30,6 +34,7 @@ const state = {
   statistics: new Map(),
   revealed: new Map(), // free-text question id → the answers the lecturer revealed (not hidden)
   drafts: new Map(), // question id → free text typed, or the set of ticked mc options
+  changing: new Set(), // ids of questions whose answer the student is changing
   myFeedback: null,
   closed: false, // the session was deleted
   questionsShown: false, // later arrivals are announced to screen readers
@@ -60,6 +65,7 @@ async function enter() {
   $("session-keyword").textContent = t("student.keyword", { keyword: state.session.keyword });
   drawFeedbackButtons();
   $("ask-form").addEventListener("submit", ask);
+  startCountdowns(drawQuestions);
   state.socket = await connectSocket({
     onConnect: joined,
     onDisconnect: () => notify("offline", t("banner.offline")),
@@ -166,6 +172,7 @@ async function loadQuestions() {
     const known = new Set(state.questions.map((q) => q._id));
     const arrived = questions.find((q) => !known.has(q._id));
     if (state.questionsShown && arrived) $("announcer").textContent = t("student.newQuestion", { subject: arrived.subject });
+    syncClock(questions);
     state.questions = questions;
     state.questionsShown = true;
     await loadStatistics();
@@ -197,8 +204,9 @@ function questionCard(question) {
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
+    votingState(question),
     !mine && question.piRound > 1 && el("p", { class: "answer-again" }, t("student.answerAgain", { round: question.piRound })),
-    mine ? myAnswer(question, mine) : answerForm(question),
+    mine && (votingClosed(question) || !state.changing.has(question._id)) ? myAnswer(question, mine) : answerForm(question),
     !mine && revealedCorrect(question),
     statistics &&
       el(
@@ -230,7 +238,7 @@ function myAnswer(question, answer) {
   const text = answer.abstention ? t("student.abstained") : chosen.length ? labels(question, chosen) : answer.answerText;
   const yours = t("student.yourAnswer", { answer: text });
   const correct = correctOptions(question);
-  if (!question.showAnswer || !correct.length) return el("p", { class: "my-answer" }, yours);
+  if (!question.showAnswer || !correct.length) return el("p", { class: "my-answer" }, yours, changeAnswerButton(question));
   const right = !answer.abstention && chosen.length === correct.length && chosen.every((option) => option.correct);
   if (right) return el("p", { class: "my-answer right" }, el("span", { "aria-hidden": "true" }, "✓ "), t("student.answerRight", { answer: yours }));
   return el(
@@ -259,9 +267,25 @@ function revealedAnswers(question) {
   );
 }
 
+/** The time left to answer while a countdown runs; a clear notice once voting is closed. */
+function votingState(question) {
+  if (votingClosed(question)) return el("p", { class: "notice voting-closed", role: "status" }, t("voting.closedNotice"));
+  return countdown(question);
+}
+
+/** Where the lecturer allows it, an answer can be changed while voting is open. */
+function changeAnswerButton(question) {
+  if (!question.allowAnswerChange || votingClosed(question) || !state.session.active) return null;
+  const change = () => {
+    state.changing.add(question._id);
+    drawQuestions();
+  };
+  return el("button", { type: "button", class: "small change-answer", onclick: change }, t("voting.changeAnswer"));
+}
+
 /** Redrawn on every change, so what the student typed or ticked lives in state.drafts. */
 function answerForm(question) {
-  const disabled = !state.session.active;
+  const disabled = !state.session.active || votingClosed(question);
   const abstain = el("button", { type: "button", class: "abstain", disabled, onclick: (e) => answer(question, { abstention: true }, e.currentTarget) }, t("student.abstain"));
   if (question.questionType === "freetext") {
     const id = `answer-${question._id}`;
@@ -321,8 +345,12 @@ async function answer(question, body, button) {
   if (body.answerText === "") return;
   setBusy(button, true);
   try {
-    const created = await api("POST", `/lecturerquestion/${question._id}/answer/`, body);
+    const mine = state.mine.get(question._id);
+    const created = mine
+      ? (await api("PUT", `/lecturerquestion/${question._id}/answer/${mine._id}`, body))[0]
+      : await api("POST", `/lecturerquestion/${question._id}/answer/`, body);
     state.mine.set(question._id, created);
+    state.changing.delete(question._id);
     state.drafts.delete(question._id);
     notify("error", "");
     drawQuestions();
