@@ -14,6 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.helpers import WAIT
 
 NAMESPACE = "/events"
+# A question's voting in its events while nothing closed it: no countdown, one answer each.
+VOTING_OPEN = {"votingDisabled": False, "votingEndsAt": None, "allowAnswerChange": False}
 
 
 async def socket_token(http: TestClient) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from tests.events.conftest import VOTING_OPEN
 from tests.events.test_scopes_idle_bin import subscribe
 from tests.helpers import create_question, give_answer, publish, question_path
 from tests.realtime.conftest import connect_socket, joined  # noqa: F401 (fixtures)
@@ -38,7 +39,12 @@ async def test_a_new_round_and_a_reset_reach_everyone(
         assert started == {"_id": question["_id"], "variant": "lecture", "round": 2, "endTime": 0}
     for stream in (lecturer_stream, student_stream):
         event = await stream.wait_for_event("PiRoundStartedEvent")
-        assert event["data"] == {"questionId": question["_id"], "active": True, "piRound": 2}
+        assert event["data"] == {
+            "questionId": question["_id"],
+            "active": True,
+            "piRound": 2,
+            **VOTING_OPEN,
+        }
         statistics = await stream.wait_for_event(
             "AnswersChangedEvent", lambda e: e["data"]["piRound"] == 2
         )
@@ -59,7 +65,12 @@ async def test_a_new_round_and_a_reset_reach_everyone(
         }  # fmt: skip
     for stream in (lecturer_stream, student_stream):
         event = await stream.wait_for_event("PiRoundResetEvent")
-        assert event["data"] == {"questionId": question["_id"], "active": True, "piRound": 1}
+        assert event["data"] == {
+            "questionId": question["_id"],
+            "active": True,
+            "piRound": 1,
+            **VOTING_OPEN,
+        }
         await stream.wait_for_event("AnswersChangedEvent", lambda e: rounds_of(e) == [0])
 
 

@@ -3,6 +3,7 @@ correct (before or after the reveal); the statistics follow options by id."""
 
 from __future__ import annotations
 
+from tests.events.conftest import VOTING_OPEN
 from tests.events.test_scopes_idle_bin import subscribe
 from tests.helpers import create_question, give_answer, question_path
 
@@ -22,7 +23,12 @@ async def test_question_events_carry_no_options_and_counts_follow_reordering(
     response = await owner.put(question_path(question["_id"]), json=body)
     assert response.status == 204
     updated = await student.wait_for_event("LecturerQuestionUpdatedEvent")
-    assert updated["data"] == {"questionId": question["_id"], "active": True, "piRound": 1}
+    assert updated["data"] == {
+        "questionId": question["_id"],
+        "active": True,
+        "piRound": 1,
+        **VOTING_OPEN,
+    }
     await give_answer(owner, question, text="Newton")
     second = await student.wait_for_event(
         "AnswersChangedEvent", lambda event: event["data"]["total"] == 2

@@ -16,7 +16,7 @@ from arsnova.realtime.maintenance import check_logins
 from arsnova.services.housekeeping import housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, EventsClient
+from tests.events.conftest import NAMESPACE, VOTING_OPEN, EventsClient
 from tests.helpers import (
     WAIT,
     ask_audience_question,
@@ -36,10 +36,8 @@ STAFF_ONLY = {
 # --- helpers ----------------------------------------------------------------------------------
 
 # What question events say of voting for a question that takes answers as ARSnova's did.
-# A new question's state in its events: first round, voting open, no countdown, one answer.
-NEW_QUESTION = {
-    "piRound": 1, "votingDisabled": False, "votingEndsAt": None, "allowAnswerChange": False,
-}  # fmt: skip
+# A new question's state in its events: the first round, voting open.
+NEW_QUESTION = {"piRound": 1, **VOTING_OPEN}
 
 
 async def subscribe(client: EventsClient, keyword: str) -> None:
