@@ -28,6 +28,7 @@ from arsnova.schemas.answer import (
 )
 from arsnova.schemas.question import (
     BinnedQuestionSchema,
+    CopyQuerySchema,
     CountdownQuerySchema,
     DisableVoteQuerySchema,
     PublishQuerySchema,
@@ -74,6 +75,7 @@ statistics_schema = QuestionStatisticsSchema(many=True)
 disable_vote_query_schema = DisableVoteQuerySchema()
 session_disable_vote_query_schema = SessionDisableVoteQuerySchema()
 countdown_query_schema = CountdownQuerySchema()
+copy_query_schema = CopyQuerySchema()
 answer_schema = AnswerSchema()
 answers_schema = AnswerSchema(many=True)
 anonymous_answers_schema = AnonymousAnswerSchema(many=True)
@@ -211,6 +213,23 @@ async def publish_question(request: web.Request) -> web.Response:
     query = load_query(request, publish_query_schema)
     await service.change_question(request.app, session, question, {"active": query["publish"]})
     return web.Response(status=204)
+
+
+@routes.post(PREFIXED + "/copy")
+@routes.post(ONE + "/copy")
+@operation(query=copy_query_schema, responses={201: question_schema}, errors=(403, 404))
+async def copy_question(request: web.Request) -> web.Response:
+    """Copies the question (owner) into this session, or with `to` into another session the
+    caller owns (403 `owner-only` otherwise): unpublished, without answers; 201."""
+    user = await require_user(request)
+    session, question = await owned_question(request)
+    keyword = load_query(request, copy_query_schema).get("to", session["keyword"])
+    target = session
+    if keyword != session["keyword"]:
+        caller = await caller_of(request)
+        target = await find_session(request.app, keyword, caller, request.remote)
+    copy = await service.copy_question(request.app, user, question, target)
+    return web.json_response(question_schema.dump(copy), status=201)
 
 
 @routes.post("/lecturerquestion/disablevote")

@@ -149,6 +149,12 @@ class SessionDisableVoteQuerySchema(DisableVoteQuerySchema):
     sessionkey = Keyword(required=True)
 
 
+class CopyQuerySchema(QuerySchema):
+    to = Keyword(
+        metadata={"description": "the keyword of another session of yours (default: this one)"}
+    )
+
+
 class CountdownQuerySchema(QuerySchema):
     seconds = fields.Integer(
         required=True,

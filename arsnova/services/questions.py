@@ -21,12 +21,18 @@ from arsnova.errors import Conflict
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.schemas.question import MAX_POSSIBLE_ANSWERS
-from arsnova.services.policy import manages, released_for
+from arsnova.services.policy import manages, released_for, require_owner
 from arsnova.store.answers import AnswerStatistics
 from arsnova.store.common import Page, now
 from arsnova.store.questions import PossibleAnswer, Question
 from arsnova.store.sessions import Session
 
+# What a copy of a question takes over: its content, not its state (published, revealed,
+# voting, rounds) and never its answers.
+COPIED_FIELDS = (
+    "question_type", "subject", "text", "released_for", "possible_answers", "no_correct",
+    "number", "duration", "allow_answer_change",
+)  # fmt: skip
 VOTING_CLOSE_INTERVAL = 1.0  # seconds between the close job's rounds: how late a close is shown
 CHOICE_TYPES = frozenset({"abcd", "sc", "mc"})
 # Types whose options are fixed when omitted: (default texts, the one allowed count).
@@ -103,6 +109,17 @@ async def add_question(app: web.Application, session: Session, fields: dict[str,
     question = await app[store_key].questions.create(session, settle_question(fields))
     await app[broadcaster_key].question_created(session["keyword"], question)
     return question
+
+
+async def copy_question(
+    app: web.Application, user: User, question: Question, target: Session
+) -> Question:
+    """A copy of the question in `target` (its own session: a duplicate), which the user must
+    own as well: unpublished, results hidden, voting open, round 1, without answers."""
+    require_owner(user, target)
+    fields = {name: value for name, value in question.items() if name in COPIED_FIELDS}
+    fields.update(active=False, show_statistic=False, show_answer=False)
+    return await add_question(app, target, fields)
 
 
 async def change_question(
