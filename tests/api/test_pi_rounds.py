@@ -4,7 +4,6 @@ resetting a question's answers (DELETE …/answer/)."""
 import pytest
 from bson import ObjectId
 
-from tests.api.test_answers import join  # noqa: F401 (a fixture)
 from tests.conftest import expect_error
 from tests.helpers import answers_of, create_question, give_answer, question_path, questions_path
 
@@ -34,7 +33,7 @@ async def test_a_new_question_is_in_round_one(owner, participant):
 async def test_two_rounds_are_counted_apart_and_side_by_side(
     owner,
     keyword,
-    join,  # noqa: F811
+    join,
 ):
     question = await create_question(owner, active=True, showStatistic=True)
     students = await join(3)

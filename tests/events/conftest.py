@@ -147,3 +147,9 @@ def events_client(server: TestServer, events_to) -> Callable[..., Awaitable[Even
         return await events_to(server, http, auto_ack, **auth)
 
     return connect
+
+
+async def subscribe(client: EventsClient, keyword: str) -> None:
+    """Subscribes an `/events` client to a session; the acknowledgement must be no error."""
+    ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
+    assert ack["type"] == "AcknowledgementMessage" and "errorInfo" not in ack, ack

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.events.conftest import VOTING_OPEN
-from tests.events.test_scopes_idle_bin import subscribe
+from tests.events.conftest import VOTING_OPEN, subscribe
 from tests.helpers import create_question, give_answer, publish, question_path
 from tests.realtime.conftest import connect_socket, joined  # noqa: F401 (fixtures)
 

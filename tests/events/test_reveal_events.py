@@ -3,8 +3,7 @@ correct (before or after the reveal); the statistics follow options by id."""
 
 from __future__ import annotations
 
-from tests.events.conftest import VOTING_OPEN
-from tests.events.test_scopes_idle_bin import subscribe
+from tests.events.conftest import VOTING_OPEN, subscribe
 from tests.helpers import create_question, give_answer, question_path
 
 

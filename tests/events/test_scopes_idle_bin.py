@@ -16,7 +16,7 @@ from arsnova.realtime.maintenance import check_logins
 from arsnova.services.housekeeping import housekeeping
 from arsnova.store.common import now
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, VOTING_OPEN, EventsClient
+from tests.events.conftest import NAMESPACE, VOTING_OPEN, EventsClient, subscribe
 from tests.helpers import (
     WAIT,
     ask_audience_question,
@@ -38,11 +38,6 @@ STAFF_ONLY = {
 # What question events say of voting for a question that takes answers as ARSnova's did.
 # A new question's state in its events: the first round, voting open.
 NEW_QUESTION = {"piRound": 1, **VOTING_OPEN}
-
-
-async def subscribe(client: EventsClient, keyword: str) -> None:
-    ack = await client.request("SessionSubscriptionMessage", keyword=keyword)
-    assert ack["type"] == "AcknowledgementMessage" and "errorInfo" not in ack, ack
 
 
 async def statistics_of(owner: TestClient, keyword: str) -> dict[str, dict]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from arsnova.services.questions import close_expired_voting
-from tests.events.test_scopes_idle_bin import subscribe
+from tests.events.conftest import subscribe
 from tests.helpers import create_question, question_path
 from tests.realtime.conftest import connect_socket, joined  # noqa: F401 (fixtures)
 
