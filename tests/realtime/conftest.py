@@ -155,3 +155,12 @@ def joined(connect_socket) -> Callable:
         return await join_session(await connect_socket(http), keyword)
 
     return join
+
+
+@pytest.fixture
+async def users() -> AsyncIterator[list]:
+    """The `tests.nodes.User`s a test made (`lecture_across` adds two); closed after it."""
+    made: list = []
+    yield made
+    for user in made:
+        await user.close()

@@ -5,14 +5,14 @@ restart."""
 from __future__ import annotations
 
 from tests.helpers import eventually
-from tests.realtime.test_cluster import lecture_across, users  # noqa: F401 (a fixture)
+from tests.nodes import lecture_across
 
 QUESTION = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
 
 
 async def test_a_countdown_closes_voting_once_for_both_nodes(
     two_nodes,
-    users,  # noqa: F811 (the fixture imported above)
+    users,
     db,
 ):
     a, b = two_nodes
@@ -54,7 +54,7 @@ async def test_a_countdown_closes_voting_once_for_both_nodes(
 
 async def test_a_countdown_survives_a_restart(
     serve,
-    users,  # noqa: F811 (the fixture imported above)
+    users,
 ):
     lecturer, student, keyword = await lecture_across(serve, serve, users)
     question = await lecturer.call(
