@@ -38,7 +38,7 @@ def card(page: Page, question: dict):
 
 
 async def test_letters_scale_ends_and_averages_on_every_page(
-    open_page, base_url, page_errors, owner, keyword, login
+    open_page, base_url, page_errors, owner, keyword, login, screenshot
 ):
     law = await create_question(
         owner, keyword, questionType="abcd", subject=LAW, text="No net force acts on a body.",
@@ -81,6 +81,7 @@ async def test_letters_scale_ends_and_averages_on_every_page(
         "Mean 1.5 · median 1.5 (2 answers, abstentions left out)"
     )
     await expect(card(lecturer, law).locator(".scale-summary")).to_have_count(0)
+    await screenshot(lecturer, "labels-lecturer")
 
     # A student (in German): lettered buttons, heard with their letter; the scale's ends.
     phone = await open_page(f"{base_url}/join/{keyword}", locale="de-DE")
@@ -102,6 +103,7 @@ async def test_letters_scale_ends_and_averages_on_every_page(
         "Deine Antwort: 5 = trifft gar nicht zu"
     )
     await expect(phone.locator(".scale-summary")).to_have_count(0)  # for the lecturer
+    await screenshot(phone, "labels-student-de")
 
     # The presenter: lettered options; the averages come with the results, not before.
     response = await owner.put(f"/session/{keyword}/presented", json={"questionId": vote["_id"]})
@@ -117,6 +119,7 @@ async def test_letters_scale_ends_and_averages_on_every_page(
     await expect(presenter.locator("#results .scale-summary")).to_have_text(
         "Mean 3 · median 3 (4 answers, abstentions left out)"  # the German student's 5 too
     )
+    await screenshot(presenter, "labels-presenter-scale")
     await presenter.keyboard.press("ArrowLeft")  # the question before it
     await expect(presenter.locator("#subject")).to_have_text(LAW)
     await expect(presenter.locator("#results")).to_contain_text(f"A {OPTIONS[0]}")
