@@ -96,10 +96,12 @@ serve: $(EMBEDDED) $(ASSETS)
 test: $(TESTING) $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The README's pictures, taken by the browser tests of a whole lecture and of the presenter page.
+# The README's pictures, taken by the browser tests of a whole lecture, of the presenter page
+# and of a student's phone (a countdown and the correct answer).
 screenshots: $(TESTING) $(ASSETS)
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_lecture.py -k whole_lecture
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_presenter.py
+	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_labels.py -k student_phone
 
 lint: $(LINTING)
 	$(BIN)/ruff check .

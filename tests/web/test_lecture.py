@@ -169,7 +169,7 @@ async def test_every_question_type_can_be_answered_and_edited(open_page, base_ur
         await expect(found).to_be_visible()
         return found
 
-    await (await card("ABCD")).get_by_role("button", name="c", exact=True).click()
+    await (await card("ABCD")).get_by_role("button", name="C c", exact=True).click()  # lettered
     many = await card("Many")
     await many.get_by_label("x").check()
     await many.get_by_label("z").check()

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from tests.helpers import create_question as create_question_over_rest
+from tests.helpers import give_answer
 from tests.web.conftest import LAPTOP, PROJECTOR, start_session
+from tests.web.test_accessibility import signed_in
 from tests.web.test_lecture import LAW, OPTIONS, WORD, create_question, option_count
 
 FOUR_THREE = {"width": 1024, "height": 768}
@@ -135,4 +138,29 @@ async def test_the_presenter_page_follows_and_moves_the_control_page(
     await screenshot(presenter, "presenter-4x3-qr")
     await presenter.keyboard.press("Escape")
     await expect(presenter.locator("#corner")).to_have_attribute("aria-expanded", "false")
+    assert page_errors == []
+
+
+async def test_the_projector_leaves_hidden_free_text_answers_out(
+    open_page, base_url, page_errors, owner, keyword, login
+):
+    question = await create_question_over_rest(
+        owner, keyword, questionType="freetext", subject=WORD, text="One word?", active=True
+    )
+    answers = []
+    for word in ("Inertia", "Nonsense"):
+        someone = await login()
+        assert (await someone.get(f"/session/{keyword}")).status == 200
+        answers.append(await give_answer(someone, question, text=word))
+    path = f"/lecturerquestion/{question['_id']}/answer/{answers[1]['_id']}/hide"
+    assert (await owner.post(path, params={"hide": "true"})).status == 200
+    presented = {"questionId": question["_id"]}
+    assert (await owner.put(f"/session/{keyword}/presented", json=presented)).status == 200
+    presenter = await open_page(
+        f"{base_url}/presenter/{keyword}", viewport=PROJECTOR, **signed_in(owner, base_url)
+    )
+    await expect(presenter.locator("#answer-count")).to_have_text("Answers: 2")
+    await presenter.keyboard.press("r")
+    await expect(presenter.locator("#results .cloud li")).to_have_count(1)
+    await expect(presenter.locator("#results .cloud li")).to_contain_text("Inertia")
     assert page_errors == []

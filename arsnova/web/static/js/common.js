@@ -189,10 +189,76 @@ export function feedbackRows(counts) {
 }
 export const CHOICE_TYPES = ["abcd", "sc", "mc"];
 
-/** The shown label of an option: the fixed scales and yes/no are translated. */
+/** An option's place among its question's options (the same object, else the same id). */
+function optionIndex(question, option) {
+  const index = question.possibleAnswers.indexOf(option);
+  if (index >= 0 || option.id === undefined) return index;
+  return question.possibleAnswers.findIndex((other) => other.id === option.id);
+}
+
+/** "A" to "D" for the options of an ABCD question, else null. */
+function optionLetter(question, option) {
+  if (question.questionType !== "abcd") return null;
+  return "ABCD"[optionIndex(question, option)] ?? null;
+}
+
+/**
+ * What the two ends of a scale mean, or null for other types: ARSnova's "vote" is an agreement
+ * scale (1 strongly agree … 5 strongly disagree), "school" the German grades (1 very good … 6 insufficient).
+ */
+export function scaleEnds(question) {
+  const ends = { vote: () => [t("scale.agree"), t("scale.disagree")], school: () => [t("scale.veryGood"), t("scale.insufficient")] };
+  if (!ends[question.questionType] || question.possibleAnswers.length < 2) return null;
+  const [low, high] = ends[question.questionType]();
+  const options = question.possibleAnswers;
+  return [t("scale.end", { value: options[0].text, label: low }), t("scale.end", { value: options.at(-1).text, label: high })];
+}
+
+/**
+ * The shown label of an option, as text: "A  It keeps its state of motion" on ABCD questions,
+ * yes/no translated, a scale's two ends with their meaning ("1 = strongly agree").
+ */
 export function optionLabel(question, option) {
   if (question.questionType === "yesno") return t(`option.${option.text}`);
+  const letter = optionLetter(question, option);
+  if (letter) return `${letter}\u2002${option.text}`; // an en space: wider than one, never collapsed
+  const ends = scaleEnds(question);
+  const index = ends ? optionIndex(question, option) : -1;
+  if (index === 0) return ends[0];
+  if (ends && index === question.possibleAnswers.length - 1) return ends[1];
   return option.text;
+}
+
+/** optionLabel for the page: an ABCD question's letter set off (as text, so screen readers say it too). */
+export function optionContent(question, option) {
+  const letter = optionLetter(question, option);
+  if (!letter) return optionLabel(question, option);
+  return [el("span", { class: "option-letter" }, letter), " ", el("span", { class: "option-text" }, option.text)];
+}
+
+/**
+ * Mean and median of a scale question's answers (`answerCounts`; abstentions left out), each
+ * answer counting as its option's place on the scale (1 for the first); null without answers.
+ */
+export function scaleAverages(counts) {
+  const n = counts.reduce((sum, count) => sum + (count || 0), 0);
+  if (!n) return null;
+  const mean = counts.reduce((sum, count, index) => sum + (count || 0) * (index + 1), 0) / n;
+  // The value at a rank (0-based) of the sorted answers; the median is that of the middle one or two.
+  const at = (rank) => {
+    let seen = 0;
+    return counts.findIndex((count) => (seen += count || 0) > rank) + 1;
+  };
+  return { count: n, mean, median: (at(Math.floor((n - 1) / 2)) + at(Math.floor(n / 2))) / 2 };
+}
+
+/** "Mean 2.3 · median 2 (12 answers, abstentions left out)" under a scale's chart, for the lecturer; else null. */
+export function scaleSummary(question, statistics) {
+  const averages = scaleEnds(question) && scaleAverages(statistics?.answerCounts || []);
+  if (!averages) return null;
+  const number = (value) => value.toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
+  const values = { mean: number(averages.mean), median: number(averages.median), count: averages.count };
+  return el("p", { class: "scale-summary", dataset: { mean: String(averages.mean), median: String(averages.median) } }, t("chart.scaleSummary", values));
 }
 
 /**
@@ -215,7 +281,7 @@ export function barChart(question, statistics) {
       el("span", { class: "bar-count" }, t("chart.count", { count, share })),
     );
   };
-  const rows = question.possibleAnswers.map((option, index) => row(String(index), optionLabel(question, option), counts[index] || 0, option.correct));
+  const rows = question.possibleAnswers.map((option, index) => row(String(index), optionContent(question, option), counts[index] || 0, option.correct));
   const abstentions = statistics?.abstentions || 0;
   if (abstentions) rows.push(row("abstentions", t("chart.abstentions"), abstentions, false));
   return el("ul", { class: "chart", "aria-label": t("chart.label") }, rows);

@@ -18,6 +18,7 @@ import {
   qrImage,
   redrawCards,
   request,
+  scaleSummary,
   setBusy,
   spacedKeyword,
   startCountdowns,
@@ -369,7 +370,7 @@ function questionCard(question) {
 /** One bar chart per peer-instruction round, side by side (the current one last); one chart while there is one round. */
 function roundsChart(question, statistics) {
   const rounds = statistics?.rounds || [];
-  if (rounds.length < 2) return barChart(question, statistics);
+  if (rounds.length < 2) return [barChart(question, statistics), scaleSummary(question, statistics)];
   return el(
     "div",
     { class: "rounds", role: "group", "aria-label": t("question.rounds") },
@@ -379,6 +380,7 @@ function roundsChart(question, statistics) {
         { class: round.piRound === question.piRound ? "round current" : "round", dataset: { round: String(round.piRound) } },
         el("h4", {}, t("question.roundAnswers", { round: round.piRound, count: round.total })),
         barChart(question, round),
+        scaleSummary(question, round),
       ),
     ),
   );

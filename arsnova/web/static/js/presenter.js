@@ -13,10 +13,11 @@ import {
   feedbackRows,
   joinAddress,
   loadMessages,
-  optionLabel,
+  optionContent,
   presentQuestion,
   qrImage,
   request,
+  scaleSummary,
   spacedKeyword,
   t,
   whoAmI,
@@ -195,13 +196,13 @@ function results(question, statistics, answerShown) {
     const hidden = el("p", { class: "results-hidden" }, t("presenter.resultsHidden"));
     if (freetext) return hidden;
     const options = question.possibleAnswers.map((option) =>
-      el("li", { class: answerShown && option.correct ? "correct" : null }, optionLabel(question, option)),
+      el("li", { class: answerShown && option.correct ? "correct" : null }, optionContent(question, option)),
     );
-    return el("div", {}, el("ol", { class: "option-list" }, options), hidden);
+    return el("div", {}, el("ol", { class: "option-list", dataset: { type: question.questionType } }, options), hidden);
   }
-  if (freetext) return wordCloud(state.freetext);
+  if (freetext) return wordCloud(state.freetext.filter((answer) => !answer.hidden)); // as the students see them
   const possibleAnswers = question.possibleAnswers.map((option) => ({ ...option, correct: answerShown && option.correct }));
-  return barChart({ ...question, possibleAnswers }, statistics);
+  return el("div", {}, barChart({ ...question, possibleAnswers }, statistics), scaleSummary(question, statistics));
 }
 
 // ---- controls ----

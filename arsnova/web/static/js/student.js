@@ -11,9 +11,11 @@ import {
   el,
   guestLogin,
   loadMessages,
+  optionContent,
   optionLabel,
   redrawCards,
   request,
+  scaleEnds,
   setBusy,
   startCountdowns,
   syncClock,
@@ -331,12 +333,20 @@ function answerForm(question) {
       el("div", { class: "actions" }, el("button", { type: "submit", class: "primary big", disabled }, t("student.send")), abstain),
     );
   }
+  // A scale's buttons show its numbers; what its two ends mean is said under them.
+  const ends = scaleEnds(question);
+  const endsId = `ends-${question._id}`;
   return el(
     "div",
-    { class: `answer options options-${question.questionType}`, role: "group", "aria-label": t("student.pickOne") },
+    { class: `answer options options-${question.questionType}`, role: "group", "aria-label": t("student.pickOne"), "aria-describedby": ends && endsId },
     question.possibleAnswers.map((option) =>
-      el("button", { type: "button", class: "choice big", disabled, onclick: (e) => answer(question, { answerText: option.text }, e.currentTarget) }, optionLabel(question, option)),
+      el(
+        "button",
+        { type: "button", class: "choice big", disabled, onclick: (e) => answer(question, { answerText: option.text }, e.currentTarget) },
+        ends ? option.text : optionContent(question, option),
+      ),
     ),
+    ends && el("p", { class: "scale-ends", id: endsId }, el("span", {}, ends[0]), " ", el("span", {}, ends[1])),
     abstain,
   );
 }
