@@ -14,25 +14,22 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Locator, Page, expect
 
-from arsnova.auth import COOKIE_NAME
 from arsnova.schemas.question import QUESTION_TYPES
 from arsnova.services.questions import DEFAULT_TEXTS
 from tests.web.conftest import LAPTOP, PROJECTOR
+from tests.web.pages import assert_no_axe_violations, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "arsnova" / "web" / "static"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ("landing.html", "lecturer.html", "presenter.html", "student.html")
 SCRIPTS = ("common.js", "landing.js", "lecturer.js", "presenter.js", "student.js")
 LANGUAGES = ("en", "de")
 # Every success criterion of WCAG 2.0, 2.1 and 2.2 at levels A and AA that axe checks.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SMALL_PHONE = {"width": 360, "height": 740}
 REFLOW = {"width": 320, "height": 640}  # WCAG 1.4.10: content reflows at 320 CSS px
 TOUCH_TARGET_PX = 44  # WCAG 2.5.5 (AAA) and the platforms' guidelines for fingers
@@ -91,15 +88,6 @@ async def lecture(owner: TestClient, participant: TestClient, keyword: str) -> L
     return Lecture(keyword, owner, participant, law, word, vote)
 
 
-def signed_in(client: TestClient, base_url: str) -> dict:
-    """Browser-context options that carry `client`'s login cookie (Playwright storage state)."""
-    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE_NAME]
-    host = urlsplit(base_url).hostname
-    state = {"name": COOKIE_NAME, "value": cookie.value, "domain": host, "path": "/",
-             "expires": -1, "httpOnly": True, "secure": False, "sameSite": "Lax"}  # fmt: skip
-    return {"storage_state": {"cookies": [state], "origins": []}}
-
-
 async def lecturer_page(open_page, base_url: str, lecture: Lecture, **options) -> Page:
     """The owner's session view, once the questions, results and audience question are drawn."""
     page = await open_page(
@@ -135,37 +123,6 @@ async def landing_page(open_page, base_url: str, path: str = "/", **options) -> 
 
 
 # --- 1. axe-core ----------------------------------------------------------------------
-
-
-async def axe_violations(page: Page) -> list[dict]:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: `npm ci` installs axe-core (a devDependency)")
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        """tags => axe.run(document, {
-            runOnly: {type: "tag", values: tags},
-            resultTypes: ["violations"],
-        })""",
-        WCAG_TAGS,
-    )
-    return result["violations"]
-
-
-def report(violations: list[dict]) -> str:
-    """One line per violation and one per offending element, to fix them by."""
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            summary = " ".join(node["failureSummary"].split())
-            lines.append(f"    {node['target']} {node['html'][:120]}\n        {summary}")
-    return "\n".join(lines)
-
-
-async def assert_no_axe_violations(page: Page) -> None:
-    violations = await axe_violations(page)
-    if violations:
-        pytest.fail(f"axe-core on {page.url}:\n{report(violations)}", pytrace=False)
 
 
 async def test_landing_page_with_and_without_a_notice_has_no_axe_violations(

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.helpers import create_lecture, create_question, give_answer, question_path
 from tests.web.conftest import LAPTOP, PHONE, PROJECTOR
-from tests.web.test_accessibility import signed_in
+from tests.web.pages import signed_in
 
 NARROW_PHONE = {"width": 360, "height": 740}
 LAW = "Newton's first law"

@@ -6,43 +6,10 @@ lecturer's page once and checks at the end that it was never reloaded.
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from tests.web.conftest import LAPTOP, PHONE, start_session
-
-LAW = "Newton's first law"
-OPTIONS = [
-    "It keeps its state of motion",
-    "It slows down until it stops",
-    "It speeds up",
-    "It moves in a circle",
-]
-WORD = "One word for today's lecture?"
-
-
-async def create_question(
-    lecturer: Page, kind: str, subject: str, text: str, options: list[str] = ()
-) -> str:
-    """Fills the lecturer's form, publishes the question and returns its id."""
-    form = lecturer.locator("#question-form")
-    await form.get_by_label("Type").select_option(kind)
-    await form.get_by_label("Subject", exact=True).fill(subject)
-    await form.get_by_label("Question", exact=True).fill(text)
-    for number, option in enumerate(options, start=1):
-        if number > 2:
-            await form.get_by_role("button", name="Add option").click()
-        await form.get_by_role("textbox", name=f"Option {number}", exact=True).fill(option)
-    if options:
-        await form.get_by_role("checkbox").first.check()  # the first option is correct
-    await form.get_by_role("button", name="Create question").click()
-    card = lecturer.locator("[data-question]", has_text=subject)
-    await card.get_by_role("button", name="Publish", exact=True).click()
-    await expect(card.get_by_text("Published", exact=True)).to_be_visible()
-    return await card.get_attribute("data-question")
-
-
-def option_count(page: Page, question_id: str, index: int):
-    return page.locator(f'[data-question="{question_id}"] li[data-option="{index}"]')
+from tests.web.pages import LAW, OPTIONS, WORD, create_question, option_count
 
 
 async def test_a_whole_lecture_updates_every_page_live(

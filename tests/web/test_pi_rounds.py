@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LAPTOP, start_session
-from tests.web.test_lecture import OPTIONS, create_question
+from tests.web.pages import OPTIONS, create_question
 
 LAW = "Newton's first law"
 

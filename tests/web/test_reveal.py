@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LAPTOP, PHONE, start_session
-from tests.web.test_lecture import LAW, OPTIONS, create_question
+from tests.web.pages import LAW, OPTIONS, create_question
 
 
 @pytest.fixture

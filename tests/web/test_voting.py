@@ -9,8 +9,7 @@ from playwright.async_api import Dialog, Page, expect
 
 from tests.helpers import eventually
 from tests.web.conftest import LAPTOP, start_session
-from tests.web.test_accessibility import assert_no_axe_violations
-from tests.web.test_lecture import OPTIONS, create_question, option_count
+from tests.web.pages import OPTIONS, assert_no_axe_violations, create_question, option_count
 
 SUBJECT = "Inertia"
 
