@@ -191,6 +191,9 @@ function drawLoopbackHint(publicUrl) {
 
 function wireControls() {
   const base = `/session/${state.session.keyword}`;
+  $("rename-session").addEventListener("click", renameSession);
+  $("delete-session").addEventListener("click", deleteSession);
+  $("copy-cancel").addEventListener("click", () => $("copy-dialog").close());
   $("toggle-lock").addEventListener("click", () =>
     act(() => api("POST", `${base}/lock?lock=${state.session.active}`), () => drawLock({ active: !state.session.active })),
   );
@@ -209,6 +212,21 @@ function wireControls() {
   $("delete-all-audience").addEventListener("click", () => {
     if (confirm(t("audience.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), () => queueAudience(loadAudience));
   });
+}
+
+async function renameSession() {
+  const name = prompt(t("session.renamePrompt"), state.session.name)?.trim();
+  if (!name || name === state.session.name) return;
+  await act(async () => {
+    state.session = { ...state.session, ...(await api("PUT", `/session/${state.session.keyword}`, { name })) };
+    $("session-name").textContent = state.session.name;
+    document.title = `${state.session.name} · ${t("lecturer.title")}`;
+  });
+}
+
+async function deleteSession() {
+  if (!confirm(t("session.deleteConfirm", { name: state.session.name }))) return;
+  await act(() => api("DELETE", `/session/${state.session.keyword}`), () => location.assign("/lecturer/"));
 }
 
 /** Runs an API call, then `after`; shows failures in the banner. */
@@ -352,6 +370,7 @@ function questionCard(question) {
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", "aria-pressed": String(question.allowAnswerChange), onclick: toggle("allowAnswerChange") }, t("voting.allowChange")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
+      ...copyButtons(question),
       ...roundButtons(question, base),
       el(
         "button",
@@ -364,6 +383,39 @@ function questionCard(question) {
       ),
     ),
   );
+}
+
+/** "Duplicate" (a copy in this session) and "Copy to…" (into another session of this lecturer). */
+function copyButtons(question) {
+  const copy = `/lecturerquestion/${question._id}/copy`;
+  return [
+    el("button", { type: "button", class: "duplicate", onclick: () => act(() => api("POST", copy), loadQuestions) }, t("question.duplicate")),
+    el("button", { type: "button", class: "copy-to", "aria-haspopup": "dialog", onclick: () => act(() => chooseCopyTarget(question)) }, t("question.copyTo")),
+  ];
+}
+
+/** The dialog offering the lecturer's other sessions; copying closes it and says where the copy went. */
+async function chooseCopyTarget(question) {
+  const others = (await api("GET", "/session/?ownedonly=true")).filter((session) => session.keyword !== state.session.keyword);
+  const dialog = $("copy-dialog");
+  $("copy-dialog-title").textContent = t("copy.title", { subject: question.subject });
+  $("copy-none").hidden = others.length > 0;
+  $("copy-target").replaceChildren(
+    ...others.map((session) => el("option", { value: session.keyword }, t("copy.target", { name: session.name, keyword: session.keyword }))),
+  );
+  $("copy-target").disabled = $("copy-submit").disabled = others.length === 0;
+  $("copy-form").onsubmit = (event) => {
+    event.preventDefault();
+    const target = others.find((session) => session.keyword === $("copy-target").value);
+    act(
+      () => api("POST", `/lecturerquestion/${question._id}/copy?to=${encodeURIComponent(target.keyword)}`),
+      () => {
+        dialog.close();
+        banner($("banner"), "notice", t("copy.done", { subject: question.subject, name: target.name }));
+      },
+    );
+  };
+  dialog.showModal();
 }
 
 /** One bar chart per peer-instruction round, side by side (the current one last); one chart while there is one round. */
