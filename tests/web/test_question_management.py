@@ -81,3 +81,29 @@ async def test_duplicate_copy_rename_and_delete(open_page, base_url, page_errors
     await expect(lecturer.locator("#session-list")).to_contain_text("Physics II: Waves")
     await expect(lecturer.locator("#session-list")).not_to_contain_text("Mechanics")
     assert page_errors == []
+
+
+async def test_moving_a_question_up_reorders_it_for_the_students(open_page, base_url, page_errors):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    await create_question(lecturer, "sc", "Inertia", "What keeps a body moving?", OPTIONS)
+    await create_question(lecturer, "sc", "Momentum", "What is conserved?", OPTIONS)
+    student = await open_page(f"{base_url}/join/{keyword}")
+    headings = student.locator("[data-question] h3")
+    await expect(headings).to_have_text(["Inertia", "Momentum"])
+
+    # With the keyboard: the button keeps the focus, so pressing again would move it on.
+    move_up = lecturer.get_by_role("button", name="Move “Momentum” up")
+    await move_up.focus()
+    await lecturer.keyboard.press("Enter")
+    await expect(lecturer.locator("[data-question] h3")).to_have_text(["Momentum", "Inertia"])
+    await expect(lecturer.get_by_role("button", name="Move “Momentum” down")).to_be_focused()
+    await expect(move_up).to_be_disabled()
+
+    await expect(headings).to_have_text(["Momentum", "Inertia"])  # live
+    await student.reload()
+    await expect(headings).to_have_text(["Momentum", "Inertia"])
+    first = lecturer.locator("[data-question]").first
+    await first.scroll_into_view_if_needed()
+    await first.screenshot(path=f"{SHOTS}/manage-lecturer-card-moved.png")
+    assert page_errors == []

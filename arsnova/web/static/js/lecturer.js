@@ -349,6 +349,7 @@ function questionCard(question) {
       el("span", { class: "pill" }, t(`type.${question.questionType}`)),
       presented && el("span", { class: "pill new on-projector" }, t("question.onProjector")),
       question.piRound > 1 && el("span", { class: "pill round" }, t("question.round", { round: question.piRound })),
+      moveButtons(question),
     ),
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
@@ -383,6 +384,36 @@ function questionCard(question) {
       ),
     ),
   );
+}
+
+/** ↑ and ↓: the question one place earlier or later, for everyone (the keyboard keeps the button). */
+function moveButtons(question) {
+  const index = state.questions.indexOf(question);
+  const button = (direction, label, symbol) =>
+    el(
+      "button",
+      {
+        type: "button",
+        class: `small move move-${direction}`,
+        "aria-label": t(label, { subject: question.subject }),
+        title: t(label, { subject: question.subject }),
+        disabled: !state.questions[index + (direction === "up" ? -1 : 1)],
+        onclick: () => act(() => moveQuestion(question, direction === "up" ? -1 : 1)),
+      },
+      symbol,
+    );
+  return el("span", { class: "move-buttons" }, button("up", "question.moveUp", "↑"), button("down", "question.moveDown", "↓"));
+}
+
+async function moveQuestion(question, step) {
+  const ids = state.questions.map((q) => q._id);
+  const from = ids.indexOf(question._id);
+  [ids[from], ids[from + step]] = [ids[from + step], ids[from]];
+  await api("PUT", `/session/${state.session.keyword}/lecturerquestion/order`, { questionIds: ids });
+  await loadQuestions();
+  const card = document.querySelector(`[data-question="${CSS.escape(question._id)}"]`);
+  const buttons = [...card.querySelectorAll(step < 0 ? ".move-up, .move-down" : ".move-down, .move-up")];
+  buttons.find((button) => !button.disabled)?.focus();
 }
 
 /** "Duplicate" (a copy in this session) and "Copy to…" (into another session of this lecturer). */
