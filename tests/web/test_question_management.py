@@ -107,3 +107,21 @@ async def test_moving_a_question_up_reorders_it_for_the_students(open_page, base
     await first.scroll_into_view_if_needed()
     await first.screenshot(path=f"{SHOTS}/manage-lecturer-card-moved.png")
     assert page_errors == []
+
+
+async def test_the_session_list_renames_and_deletes(open_page, base_url, page_errors):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    other = await other_session(lecturer, "Physics II: Waves")
+    await lecturer.goto(f"{base_url}/lecturer/")
+    row = lecturer.locator(f'[data-session="{other}"]')
+
+    lecturer.once("dialog", lambda d: d.accept("Physics II: Optics"))
+    await row.get_by_role("button", name="Rename session").click()
+    await expect(row.get_by_role("link")).to_have_text("Physics II: Optics")
+
+    lecturer.once("dialog", lambda d: d.accept())
+    await row.get_by_role("button", name="Delete session").click()
+    await expect(row).to_have_count(0)
+    await expect(lecturer.locator(f'[data-session="{keyword}"]')).to_be_visible()
+    assert page_errors == []

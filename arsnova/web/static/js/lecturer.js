@@ -92,20 +92,50 @@ async function logout() {
 async function listSessions() {
   show("sessions-view");
   $("create-session").addEventListener("submit", createSession);
+  await drawSessionList();
+}
+
+async function drawSessionList() {
   const sessions = await api("GET", "/session/?ownedonly=true");
   const list = $("session-list");
   list.replaceChildren(
     ...sessions.map((session) =>
       el(
         "li",
-        {},
+        { dataset: { session: session.keyword } },
         el("a", { href: `/lecturer/${session.keyword}` }, session.name),
         " ",
         el("span", { class: "muted" }, t("sessions.keyword", { keyword: session.keyword })),
+        " ",
+        el(
+          "button",
+          { type: "button", class: "small", onclick: () => act(async () => (await askRename(session)) && (await drawSessionList())) },
+          t("session.rename"),
+        ),
+        " ",
+        el(
+          "button",
+          { type: "button", class: "small danger", onclick: () => act(async () => (await askDelete(session)) && (await drawSessionList())) },
+          t("session.delete"),
+        ),
       ),
     ),
   );
   $("no-sessions").hidden = sessions.length > 0;
+}
+
+/** Asks for a new name: the renamed session, or null when the lecturer kept the name. */
+async function askRename(session) {
+  const name = prompt(t("session.renamePrompt"), session.name)?.trim();
+  if (!name || name === session.name) return null;
+  return api("PUT", `/session/${encodeURIComponent(session.keyword)}`, { name });
+}
+
+/** Deletes the session once the lecturer confirms (the question names it): whether it did. */
+async function askDelete(session) {
+  if (!confirm(t("session.deleteConfirm", { name: session.name }))) return false;
+  await api("DELETE", `/session/${encodeURIComponent(session.keyword)}`);
+  return true;
 }
 
 async function createSession(event) {
@@ -215,18 +245,17 @@ function wireControls() {
 }
 
 async function renameSession() {
-  const name = prompt(t("session.renamePrompt"), state.session.name)?.trim();
-  if (!name || name === state.session.name) return;
   await act(async () => {
-    state.session = { ...state.session, ...(await api("PUT", `/session/${state.session.keyword}`, { name })) };
+    const renamed = await askRename(state.session);
+    if (!renamed) return;
+    state.session = { ...state.session, ...renamed };
     $("session-name").textContent = state.session.name;
     document.title = `${state.session.name} · ${t("lecturer.title")}`;
   });
 }
 
 async function deleteSession() {
-  if (!confirm(t("session.deleteConfirm", { name: state.session.name }))) return;
-  await act(() => api("DELETE", `/session/${state.session.keyword}`), () => location.assign("/lecturer/"));
+  await act(async () => (await askDelete(state.session)) && location.assign("/lecturer/"));
 }
 
 /** Runs an API call, then `after`; shows failures in the banner. */
