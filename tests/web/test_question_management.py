@@ -125,3 +125,26 @@ async def test_the_session_list_renames_and_deletes(open_page, base_url, page_er
     await expect(row).to_have_count(0)
     await expect(lecturer.locator(f'[data-session="{keyword}"]')).to_be_visible()
     assert page_errors == []
+
+
+async def test_a_question_published_during_the_lecture_comes_on_top_marked_new(
+    open_page, base_url, page_errors
+):
+    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
+    keyword = await start_session(lecturer)
+    await create_question(lecturer, "sc", "Inertia", "What keeps a body moving?", OPTIONS)
+    student = await open_page(f"{base_url}/join/{keyword}")
+    cards = student.locator("[data-question]")
+    await expect(cards.locator("h3")).to_have_text(["Inertia"])
+    await expect(student.locator(".pill.arrived")).to_have_count(0)
+
+    await create_question(lecturer, "sc", "Momentum", "What is conserved?", OPTIONS)
+    await expect(cards.locator("h3")).to_have_text(["Momentum", "Inertia"])
+    await expect(cards.first.locator(".pill.arrived")).to_have_text("New")
+    await student.screenshot(path=f"{SHOTS}/manage-student-new.png")
+
+    # Answered: no longer new (it stays where it is until the page is reloaded).
+    await cards.first.get_by_role("button", name=OPTIONS[0]).click()
+    await expect(student.locator(".pill.arrived")).to_have_count(0)
+    await expect(cards.locator("h3")).to_have_text(["Momentum", "Inertia"])
+    assert page_errors == []
