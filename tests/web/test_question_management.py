@@ -106,6 +106,16 @@ async def test_moving_a_question_up_reorders_it_for_the_students(open_page, base
     first = lecturer.locator("[data-question]").first
     await first.scroll_into_view_if_needed()
     await first.screenshot(path=f"{SHOTS}/manage-lecturer-card-moved.png")
+
+    # With the mouse: Inertia's handle dropped on Momentum's card takes its place.
+    inertia = lecturer.locator("[data-question]", has_text="Inertia")
+    # (Dispatched drag events: Playwright's mouse drag (drag_to) started no HTML5 drag here.)
+    carried = await lecturer.evaluate_handle("() => new DataTransfer()")
+    await inertia.locator(".drag-handle").dispatch_event("dragstart", {"dataTransfer": carried})
+    await first.dispatch_event("dragover", {"dataTransfer": carried})
+    await first.dispatch_event("drop", {"dataTransfer": carried})
+    await expect(lecturer.locator("[data-question] h3")).to_have_text(["Inertia", "Momentum"])
+    await expect(headings).to_have_text(["Inertia", "Momentum"])
     assert page_errors == []
 
 

@@ -369,7 +369,7 @@ function questionCard(question) {
   const presented = question.active && state.presented === question._id; // the presenter shows published ones
   return el(
     "li",
-    { class: presented ? "card question presented" : "card question", tabindex: "-1", dataset: { question: question._id } },
+    { class: presented ? "card question presented" : "card question", tabindex: "-1", dataset: { question: question._id }, ...dropTarget(question) },
     el(
       "div",
       { class: "card-head" },
@@ -431,15 +431,42 @@ function moveButtons(question) {
       },
       symbol,
     );
-  return el("span", { class: "move-buttons" }, button("up", "question.moveUp", "↑"), button("down", "question.moveDown", "↓"));
+  const handle = el(
+    "span",
+    { class: "drag-handle", draggable: "true", title: t("question.drag"), "aria-hidden": "true", ondragstart: (event) => event.dataTransfer.setData(DRAGGED, question._id) },
+    "⠿",
+  );
+  return el("span", { class: "move-buttons" }, handle, button("up", "question.moveUp", "↑"), button("down", "question.moveDown", "↓"));
+}
+
+const DRAGGED = "application/x-arsnova-question"; // what a dragged handle carries: the question id
+
+/** A card takes a dragged question: it goes to this card's place (the buttons do it by keyboard). */
+function dropTarget(question) {
+  return {
+    ondragover: (event) => event.dataTransfer.types.includes(DRAGGED) && event.preventDefault(),
+    ondrop: (event) => {
+      event.preventDefault();
+      const dragged = event.dataTransfer.getData(DRAGGED);
+      const ids = state.questions.map((q) => q._id).filter((id) => id !== dragged);
+      if (dragged === question._id || ids.length === state.questions.length) return;
+      const to = state.questions.findIndex((q) => q._id === question._id);
+      ids.splice(to, 0, dragged);
+      act(() => saveOrder(ids));
+    },
+  };
+}
+
+async function saveOrder(ids) {
+  await api("PUT", `/session/${state.session.keyword}/lecturerquestion/order`, { questionIds: ids });
+  await loadQuestions();
 }
 
 async function moveQuestion(question, step) {
   const ids = state.questions.map((q) => q._id);
   const from = ids.indexOf(question._id);
   [ids[from], ids[from + step]] = [ids[from + step], ids[from]];
-  await api("PUT", `/session/${state.session.keyword}/lecturerquestion/order`, { questionIds: ids });
-  await loadQuestions();
+  await saveOrder(ids);
   const card = document.querySelector(`[data-question="${CSS.escape(question._id)}"]`);
   const buttons = [...card.querySelectorAll(step < 0 ? ".move-up, .move-down" : ".move-down, .move-up")];
   buttons.find((button) => !button.disabled)?.focus();
