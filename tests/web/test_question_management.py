@@ -47,6 +47,7 @@ async def test_duplicate_copy_rename_and_delete(open_page, base_url, page_errors
     dialog = lecturer.get_by_role("dialog")
     await expect(dialog).to_be_visible()
     await dialog.get_by_label("Session").select_option(other)
+    await lecturer.screenshot(path=f"{SHOTS}/manage-copy-dialog.png")
     await dialog.get_by_role("button", name="Copy", exact=True).click()
     await expect(dialog).to_be_hidden()
     await expect(lecturer.locator("#banner")).to_have_text(
