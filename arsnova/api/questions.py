@@ -34,6 +34,7 @@ from arsnova.schemas.question import (
     PublishQuerySchema,
     QuestionCreateSchema,
     QuestionListQuerySchema,
+    QuestionOrderSchema,
     QuestionSchema,
     QuestionStatisticsSchema,
     QuestionUpdateQuerySchema,
@@ -76,6 +77,7 @@ disable_vote_query_schema = DisableVoteQuerySchema()
 session_disable_vote_query_schema = SessionDisableVoteQuerySchema()
 countdown_query_schema = CountdownQuerySchema()
 copy_query_schema = CopyQuerySchema()
+order_schema = QuestionOrderSchema()
 answer_schema = AnswerSchema()
 answers_schema = AnswerSchema(many=True)
 anonymous_answers_schema = AnonymousAnswerSchema(many=True)
@@ -88,8 +90,8 @@ hide_query_schema = HideQuerySchema()
 COLLECTION = "/session/{keyword}/lecturerquestion/"
 # Not "disablevote" there: that is POST /lecturerquestion/disablevote (a session's questions).
 ONE = "/lecturerquestion/{question_id:(?!disablevote$)[^/]+}"
-# Not "statistics" there: that is GET /session/{keyword}/lecturerquestion/statistics.
-PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!statistics$)[^/]+}"
+# Not "statistics" or "order" there: those are GET …/statistics and PUT …/order of the session.
+PREFIXED = "/session/{keyword}/lecturerquestion/{question_id:(?!(?:statistics|order)$)[^/]+}"
 
 
 def dump_question(user: User, session: Session, question: Question) -> dict[str, Any]:
@@ -132,6 +134,21 @@ async def list_questions(request: web.Request) -> web.Response:
     page = page_of(query, list_query_schema)
     unanswered_by = username if query["unansweredonly"] else None
     questions = await service.questions_for(request.app, user, session, page, unanswered_by)
+    return web.json_response([dump_question(user, session, q) for q in questions])
+
+
+@routes.put(COLLECTION + "order")
+@operation(body=order_schema, responses={200: questions_schema}, errors=(403, 404))
+async def reorder_questions(request: web.Request) -> web.Response:
+    """Puts the session's questions in a new order (owner): `questionIds` names every question of
+    the session once (else 400 `validation-failed`). The lists (`GET …/lecturerquestion/`) come
+    in this order unless `sort` is given; new questions go last. Every page hears of it: each
+    moved question's `LecturerQuestionUpdatedEvent` (and `lecQuestionAvail` while published).
+    Answers the session's questions in their new order.
+    """
+    user, session = await owned_session(request)
+    body = await load_body(request, order_schema)
+    questions = await service.reorder_questions(request.app, session, body["question_ids"])
     return web.json_response([dump_question(user, session, q) for q in questions])
 
 

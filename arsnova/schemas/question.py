@@ -149,6 +149,16 @@ class SessionDisableVoteQuerySchema(DisableVoteQuerySchema):
     sessionkey = Keyword(required=True)
 
 
+class QuestionOrderSchema(BaseSchema):
+    """`PUT /session/{keyword}/lecturerquestion/order`: the session's questions in a new order."""
+
+    question_ids = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        data_key="questionIds", required=True, validate=validate.Length(max=10_000),
+        metadata={"description": "every question id of the session, each once, first one first"},
+    )  # fmt: skip
+
+
 class CopyQuerySchema(QuerySchema):
     to = Keyword(
         metadata={"description": "the keyword of another session of yours (default: this one)"}

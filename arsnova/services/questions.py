@@ -111,6 +111,25 @@ async def add_question(app: web.Application, session: Session, fields: dict[str,
     return question
 
 
+async def reorder_questions(
+    app: web.Application, session: Session, question_ids: list[str]
+) -> list[Question]:
+    """Puts the session's questions in the order of `question_ids`, which must name each of them
+    once (else `ValidationError`); the lists come in this order unless sorted otherwise.
+
+    Each question that moved is announced as updated (`LecturerQuestionUpdatedEvent`, and
+    `lecQuestionAvail` while published), so every page reloads the list in its new order.
+    """
+    store = app[store_key].questions
+    known = {question["id"] for question in await store.of_session(session["id"], Page())}
+    if len(question_ids) != len(known) or set(question_ids) != known:
+        raise ValidationError({"questionIds": ["Must name every question of the session once."]})
+    broadcaster = app[broadcaster_key]
+    for question in await store.reorder(question_ids):
+        await broadcaster.question_updated(session["keyword"], question["active"], question)
+    return await store.of_session(session["id"], Page())
+
+
 async def copy_question(
     app: web.Application, user: User, question: Question, target: Session
 ) -> Question:

@@ -154,9 +154,14 @@ async def undo_if_session_deleted(
         await collection.delete_many({"$or": orphans})
 
 
-def paged(cursor: AsyncCursor[Raw], page: Page, default_sort: str) -> AsyncCursor[Raw]:
+def paged(
+    cursor: AsyncCursor[Raw], page: Page, default_sort: str | tuple[str, ...]
+) -> AsyncCursor[Raw]:
+    """Sorted by `page.sort`, else by the default field (or fields, in turn); then by `_id`."""
     direction = DESCENDING if page.descending else ASCENDING
-    cursor = cursor.sort([(page.sort or default_sort, direction), ("_id", direction)])
+    defaults = (default_sort,) if isinstance(default_sort, str) else default_sort
+    fields = (page.sort,) if page.sort else defaults
+    cursor = cursor.sort([*((name, direction) for name in fields), ("_id", direction)])
     if page.offset:
         cursor = cursor.skip(page.offset)
     if page.limit:
@@ -165,6 +170,6 @@ def paged(cursor: AsyncCursor[Raw], page: Page, default_sort: str) -> AsyncCurso
 
 
 async def paged_list(
-    cursor: AsyncCursor[Raw], page: Page, default_sort: str, kind: type[Document]
+    cursor: AsyncCursor[Raw], page: Page, default_sort: str | tuple[str, ...], kind: type[Document]
 ) -> list[Document]:
     return [plain(doc, kind) for doc in await paged(cursor, page, default_sort).to_list(None)]

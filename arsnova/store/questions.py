@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
@@ -45,6 +45,9 @@ class Question(TypedDict):
     voting_disabled: NotRequired[bool]
     voting_ends_at: NotRequired[datetime | None]  # a running countdown's end
     allow_answer_change: NotRequired[bool]
+    # The place in the session's list (issue 18, reordering): new questions go last; questions
+    # stored before it have none and come first, by time, as they always did.
+    position: NotRequired[int]
 
 
 class BinnedQuestion(Question):
@@ -63,6 +66,10 @@ class BinnedQuestionNotFound(NotFound):
     default_message = "No such question in the bin."
 
 
+# A session's questions without an explicit `sort`: in the lecturer's order, then by time.
+ORDER = ("position", "timestamp")
+
+
 class QuestionRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["questions"]
@@ -74,12 +81,20 @@ class QuestionRepo:
         )
 
     async def create(self, session: Session, fields: dict[str, Any]) -> Question:
+        """Stores a new question, last in its session's order."""
+        session_oid = stored_id(session["id"])
+        last = await self.collection.find_one(
+            {"session_id": session_oid, "position": {"$exists": True}},
+            {"position": 1},
+            sort=[("position", DESCENDING)],
+        )
         document = {
             **fields,
-            "session_id": stored_id(session["id"]),
+            "session_id": session_oid,
             "session_keyword": session["keyword"],
             "timestamp": now(),
             "pi_round": 1,
+            "position": 0 if last is None else last["position"] + 1,
         }
         result = await self.collection.insert_one(document)
         document["_id"] = result.inserted_id
@@ -114,7 +129,23 @@ class QuestionRepo:
             rounds = [{"_id": a["question_id"], "pi_round": a["pi_round"]} async for a in answered]
             if rounds:
                 query["$nor"] = rounds
-        return await paged_list(self.collection.find(query), page, "timestamp", Question)
+        return await paged_list(self.collection.find(query), page, ORDER, Question)
+
+    async def reorder(self, question_ids: list[str]) -> list[Question]:
+        """Gives each question its index in `question_ids` as `position`; returns the questions
+        whose position changed (the caller checked that these are one session's questions)."""
+        moved = []
+        for position, question_id in enumerate(question_ids):
+            oid = stored_id(question_id)
+            document = await self.collection.find_one_and_update(
+                {"_id": oid, "position": {"$ne": position}},
+                {"$set": {"position": position}},
+                return_document=ReturnDocument.AFTER,
+            )
+            self.lookups.forget(oid)
+            if document is not None:
+                moved.append(plain(document, Question))
+        return moved
 
     async def update(self, question: Question, changes: dict[str, Any]) -> Question:
         """Applies `changes`; the type stays once it has answers (409 `question-has-answers`).

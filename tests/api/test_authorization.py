@@ -154,6 +154,8 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("DELETE", "/session/{keyword}/lecturerquestion/{question_id}/answer/{answer_id}"): (
         OWNER_OR_AUTHOR, SQ + "/answer/{answer}", None),
     # A new round and a reset leave the answer above in an earlier round, or gone: after it.
+    ("PUT", "/session/{keyword}/lecturerquestion/order"): (
+        OWNER, "/session/{keyword}/lecturerquestion/order", {"questionIds": []}),
     ("POST", "/lecturerquestion/{question_id}/copy"): (OWNER, Q + "/copy", None),
     ("POST", "/session/{keyword}/lecturerquestion/{question_id}/copy"): (OWNER, SQ + "/copy", None),
     ("POST", "/lecturerquestion/{question_id}/startnewpiround"): (

@@ -93,20 +93,50 @@ async function logout() {
 async function listSessions() {
   show("sessions-view");
   $("create-session").addEventListener("submit", createSession);
+  await drawSessionList();
+}
+
+async function drawSessionList() {
   const sessions = await api("GET", "/session/?ownedonly=true");
   const list = $("session-list");
   list.replaceChildren(
     ...sessions.map((session) =>
       el(
         "li",
-        {},
+        { dataset: { session: session.keyword } },
         el("a", { href: `/lecturer/${session.keyword}` }, session.name),
         " ",
         el("span", { class: "muted" }, t("sessions.keyword", { keyword: session.keyword })),
+        " ",
+        el(
+          "button",
+          { type: "button", class: "small", onclick: () => act(async () => (await askRename(session)) && (await drawSessionList())) },
+          t("session.rename"),
+        ),
+        " ",
+        el(
+          "button",
+          { type: "button", class: "small danger", onclick: () => act(async () => (await askDelete(session)) && (await drawSessionList())) },
+          t("session.delete"),
+        ),
       ),
     ),
   );
   $("no-sessions").hidden = sessions.length > 0;
+}
+
+/** Asks for a new name: the renamed session, or null when the lecturer kept the name. */
+async function askRename(session) {
+  const name = prompt(t("session.renamePrompt"), session.name)?.trim();
+  if (!name || name === session.name) return null;
+  return api("PUT", `/session/${encodeURIComponent(session.keyword)}`, { name });
+}
+
+/** Deletes the session once the lecturer confirms (the question names it): whether it did. */
+async function askDelete(session) {
+  if (!confirm(t("session.deleteConfirm", { name: session.name }))) return false;
+  await api("DELETE", `/session/${encodeURIComponent(session.keyword)}`);
+  return true;
 }
 
 async function createSession(event) {
@@ -192,6 +222,9 @@ function drawLoopbackHint(publicUrl) {
 
 function wireControls() {
   const base = `/session/${state.session.keyword}`;
+  $("rename-session").addEventListener("click", renameSession);
+  $("delete-session").addEventListener("click", deleteSession);
+  $("copy-cancel").addEventListener("click", () => $("copy-dialog").close());
   $("toggle-lock").addEventListener("click", () =>
     act(() => api("POST", `${base}/lock?lock=${state.session.active}`), () => drawLock({ active: !state.session.active })),
   );
@@ -210,6 +243,20 @@ function wireControls() {
   $("delete-all-audience").addEventListener("click", () => {
     if (confirm(t("audience.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), () => queueAudience(loadAudience));
   });
+}
+
+async function renameSession() {
+  await act(async () => {
+    const renamed = await askRename(state.session);
+    if (!renamed) return;
+    state.session = { ...state.session, ...renamed };
+    $("session-name").textContent = state.session.name;
+    document.title = `${state.session.name} · ${t("lecturer.title")}`;
+  });
+}
+
+async function deleteSession() {
+  await act(async () => (await askDelete(state.session)) && location.assign("/lecturer/"));
 }
 
 /** Runs an API call, then `after`; shows failures in the banner. */
@@ -323,7 +370,7 @@ function questionCard(question) {
   const presented = question.active && state.presented === question._id; // the presenter shows published ones
   return el(
     "li",
-    { class: presented ? "card question presented" : "card question", tabindex: "-1", dataset: { question: question._id } },
+    { class: presented ? "card question presented" : "card question", tabindex: "-1", dataset: { question: question._id }, ...dropTarget(question) },
     el(
       "div",
       { class: "card-head" },
@@ -332,6 +379,7 @@ function questionCard(question) {
       el("span", { class: "pill" }, t(`type.${question.questionType}`)),
       presented && el("span", { class: "pill new on-projector" }, t("question.onProjector")),
       question.piRound > 1 && el("span", { class: "pill round" }, t("question.round", { round: question.piRound })),
+      moveButtons(question),
     ),
     el("p", { class: "question-text" }, question.text),
     el("p", { class: "answered", dataset: { total: String(total) } }, t("question.answered", { count: total })),
@@ -353,6 +401,7 @@ function questionCard(question) {
         el("button", { type: "button", "aria-pressed": String(question.showAnswer), onclick: toggle("showAnswer") }, t("question.showAnswer")),
       el("button", { type: "button", "aria-pressed": String(question.allowAnswerChange), onclick: toggle("allowAnswerChange") }, t("voting.allowChange")),
       el("button", { type: "button", onclick: () => editQuestion(question) }, t("question.edit")),
+      ...copyButtons(question),
       ...roundButtons(question, base),
       el(
         "button",
@@ -365,6 +414,96 @@ function questionCard(question) {
       ),
     ),
   );
+}
+
+/** ↑ and ↓: the question one place earlier or later, for everyone (the keyboard keeps the button). */
+function moveButtons(question) {
+  const index = state.questions.indexOf(question);
+  const button = (direction, label, symbol) =>
+    el(
+      "button",
+      {
+        type: "button",
+        class: `small move move-${direction}`,
+        "aria-label": t(label, { subject: question.subject }),
+        title: t(label, { subject: question.subject }),
+        disabled: !state.questions[index + (direction === "up" ? -1 : 1)],
+        onclick: () => act(() => moveQuestion(question, direction === "up" ? -1 : 1)),
+      },
+      symbol,
+    );
+  const handle = el(
+    "span",
+    { class: "drag-handle", draggable: "true", title: t("question.drag"), "aria-hidden": "true", ondragstart: (event) => event.dataTransfer.setData(DRAGGED, question._id) },
+    "⠿",
+  );
+  return el("span", { class: "move-buttons" }, handle, button("up", "question.moveUp", "↑"), button("down", "question.moveDown", "↓"));
+}
+
+const DRAGGED = "application/x-arsnova-question"; // what a dragged handle carries: the question id
+
+/** A card takes a dragged question: it goes to this card's place (the buttons do it by keyboard). */
+function dropTarget(question) {
+  return {
+    ondragover: (event) => event.dataTransfer.types.includes(DRAGGED) && event.preventDefault(),
+    ondrop: (event) => {
+      event.preventDefault();
+      const dragged = event.dataTransfer.getData(DRAGGED);
+      const ids = state.questions.map((q) => q._id).filter((id) => id !== dragged);
+      if (dragged === question._id || ids.length === state.questions.length) return;
+      const to = state.questions.findIndex((q) => q._id === question._id);
+      ids.splice(to, 0, dragged);
+      act(() => saveOrder(ids));
+    },
+  };
+}
+
+async function saveOrder(ids) {
+  await api("PUT", `/session/${state.session.keyword}/lecturerquestion/order`, { questionIds: ids });
+  await loadQuestions();
+}
+
+async function moveQuestion(question, step) {
+  const ids = state.questions.map((q) => q._id);
+  const from = ids.indexOf(question._id);
+  [ids[from], ids[from + step]] = [ids[from + step], ids[from]];
+  await saveOrder(ids);
+  const card = document.querySelector(`[data-question="${CSS.escape(question._id)}"]`);
+  const buttons = [...card.querySelectorAll(step < 0 ? ".move-up, .move-down" : ".move-down, .move-up")];
+  buttons.find((button) => !button.disabled)?.focus();
+}
+
+/** "Duplicate" (a copy in this session) and "Copy to…" (into another session of this lecturer). */
+function copyButtons(question) {
+  const copy = `/lecturerquestion/${question._id}/copy`;
+  return [
+    el("button", { type: "button", class: "duplicate", onclick: () => act(() => api("POST", copy), loadQuestions) }, t("question.duplicate")),
+    el("button", { type: "button", class: "copy-to", "aria-haspopup": "dialog", onclick: () => act(() => chooseCopyTarget(question)) }, t("question.copyTo")),
+  ];
+}
+
+/** The dialog offering the lecturer's other sessions; copying closes it and says where the copy went. */
+async function chooseCopyTarget(question) {
+  const others = (await api("GET", "/session/?ownedonly=true")).filter((session) => session.keyword !== state.session.keyword);
+  const dialog = $("copy-dialog");
+  $("copy-dialog-title").textContent = t("copy.title", { subject: question.subject });
+  $("copy-none").hidden = others.length > 0;
+  $("copy-target").replaceChildren(
+    ...others.map((session) => el("option", { value: session.keyword }, t("copy.target", { name: session.name, keyword: session.keyword }))),
+  );
+  $("copy-target").disabled = $("copy-submit").disabled = others.length === 0;
+  $("copy-form").onsubmit = (event) => {
+    event.preventDefault();
+    const target = others.find((session) => session.keyword === $("copy-target").value);
+    act(
+      () => api("POST", `/lecturerquestion/${question._id}/copy?to=${encodeURIComponent(target.keyword)}`),
+      () => {
+        dialog.close();
+        banner($("banner"), "notice", t("copy.done", { subject: question.subject, name: target.name }));
+      },
+    );
+  };
+  dialog.showModal();
 }
 
 /** One bar chart per peer-instruction round, side by side (the current one last); one chart while there is one round. */

@@ -40,6 +40,7 @@ const state = {
   myFeedback: null,
   closed: false, // the session was deleted
   questionsShown: false, // later arrivals are announced to screen readers
+  arrived: [], // ids of questions published while the page is open, newest first: on top, "New"
 };
 
 async function main() {
@@ -174,14 +175,27 @@ async function loadQuestions() {
     const known = new Set(state.questions.map((q) => q._id));
     const arrived = questions.find((q) => !known.has(q._id));
     if (state.questionsShown && arrived) $("announcer").textContent = t("student.newQuestion", { subject: arrived.subject });
+    if (state.questionsShown) noteArrivals(questions, known);
     syncClock(questions);
-    state.questions = questions;
+    state.questions = arrivalsFirst(questions);
     state.questionsShown = true;
     await loadStatistics();
     drawQuestions();
   } catch (error) {
     notify("error", describe(error));
   }
+}
+
+/** Questions that appear while the page is open go on top, newest first, until it is reloaded. */
+function noteArrivals(questions, known) {
+  const ids = new Set(questions.map((q) => q._id));
+  const fresh = questions.filter((q) => !known.has(q._id)).map((q) => q._id);
+  state.arrived = [...fresh.reverse(), ...state.arrived.filter((id) => ids.has(id) && !fresh.includes(id))];
+}
+
+function arrivalsFirst(questions) {
+  const rank = (q) => (state.arrived.includes(q._id) ? state.arrived.indexOf(q._id) : state.arrived.length);
+  return questions.map((q, index) => ({ q, index })).sort((a, b) => rank(a.q) - rank(b.q) || a.index - b.index).map(({ q }) => q);
 }
 
 async function loadStatistics() {
@@ -204,6 +218,7 @@ function questionCard(question) {
   return el(
     "li",
     { class: "card question", tabindex: "-1", dataset: { question: question._id } },
+    !mine && state.arrived.includes(question._id) && el("span", { class: "pill new arrived" }, t("student.new")),
     el("h3", {}, question.subject),
     el("p", { class: "question-text" }, question.text),
     votingState(question),
