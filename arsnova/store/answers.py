@@ -142,14 +142,7 @@ class AnswerRepo:
         return await paged_list(self.collection.find(query), page, "timestamp", Answer)
 
     async def set_hidden(self, answer_id: str, hidden: bool) -> Answer:
-        document = await self.collection.find_one_and_update(
-            {"_id": object_id(answer_id)},
-            {"$set": {"hidden": hidden}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if document is None:
-            raise AnswerNotFound()
-        return plain(document, Answer)
+        return await self._change(answer_id, {"$set": {"hidden": hidden}})
 
     async def update(self, answer_id: str, fields: dict[str, Any]) -> Answer:
         """Replaces the answer's content (text, subject, abstention, choices)."""
@@ -157,6 +150,10 @@ class AnswerRepo:
         missing = {key: "" for key in CONTENT if key not in fields}
         if missing:
             update["$unset"] = missing
+        return await self._change(answer_id, update)
+
+    async def _change(self, answer_id: str, update: dict[str, Any]) -> Answer:
+        """Applies `update` to the answer and returns it as changed (404 if it is gone)."""
         document = await self.collection.find_one_and_update(
             {"_id": object_id(answer_id)}, update, return_document=ReturnDocument.AFTER
         )

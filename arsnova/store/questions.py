@@ -163,22 +163,19 @@ class QuestionRepo:
             )
         if not changes:
             return question
-        document = await self.collection.find_one_and_update(
-            {"_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
-        )
-        self.lookups.forget(oid)  # a lookup from before the change is not shared on
-        if document is None:
-            raise QuestionNotFound()
-        return plain(document, Question)
+        return await self._change(oid, {"$set": changes})
 
     async def set_round(self, question: Question, pi_round: int | None = None) -> Question:
         """Moves the question to round `pi_round`, or (None) to the round after its current one."""
-        oid = stored_id(question["id"])
         change = {"$inc": {"pi_round": 1}} if pi_round is None else {"$set": {"pi_round": pi_round}}
+        return await self._change(stored_id(question["id"]), change)
+
+    async def _change(self, oid: ObjectId, update: dict[str, Any]) -> Question:
+        """Applies `update` to the question and returns it as changed (404 if it is gone)."""
         document = await self.collection.find_one_and_update(
-            {"_id": oid}, change, return_document=ReturnDocument.AFTER
+            {"_id": oid}, update, return_document=ReturnDocument.AFTER
         )
-        self.lookups.forget(oid)
+        self.lookups.forget(oid)  # a lookup from before the change is not shared on
         if document is None:
             raise QuestionNotFound()
         return plain(document, Question)

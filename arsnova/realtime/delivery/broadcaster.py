@@ -46,6 +46,11 @@ def staff_room(keyword: str) -> str:
     return f"staff:{keyword}"
 
 
+def question_room(keyword: str, question: Question) -> str:
+    """Who hears of a question's legacy events: the session while it is published, else staff."""
+    return session_room(keyword) if question["active"] else staff_room(keyword)
+
+
 def voter_room(keyword: str, username: str) -> str:
     """One user's sockets in one session (all their tabs)."""
     return f"voter:{keyword}:{username}"
@@ -160,8 +165,8 @@ class Broadcaster:
         active = question["active"]
         data = question_data(question)
         await self._publish_session(keyword, event_type, data, ALL if active else STAFF)
-        room = session_room(keyword) if active else staff_room(keyword)
-        await self._emit(legacy, {"_id": question["id"], "variant": "lecture", **extra}, room)
+        payload = {"_id": question["id"], "variant": "lecture", **extra}
+        await self._emit(legacy, payload, question_room(keyword, question))
 
     async def voting_changed(self, keyword: str, question: Question) -> None:
         """Voting on a question closed, opened, or got or lost a countdown: ARSnova 2's `lockVote`
@@ -169,8 +174,7 @@ class Broadcaster:
         question is published. `/events` clients see it as the LecturerQuestionUpdatedEvent."""
         data = {**voting_data(question), "_id": question["id"], "variant": "lecture"}
         event = "lockVote" if data["votingDisabled"] else "unlockVote"
-        room = session_room(keyword) if question["active"] else staff_room(keyword)
-        await self._emit(event, data, room)
+        await self._emit(event, data, question_room(keyword, question))
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
