@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from playwright.async_api import expect
 
@@ -54,4 +55,27 @@ async def test_without_a_login_the_lecturer_url_offers_one_then_shows_whose_it_i
     await visitor.get_by_role("button", name="Continue as guest lecturer").click()
     await visitor.wait_for_url(f"{base_url}/join/{keyword}")  # a new guest does not own it
     await expect(visitor.locator("#session-name")).to_have_text("Physics I: Mechanics")
+    assert page_errors == []
+
+
+@pytest.mark.parametrize("page", ["lecturer", "presenter"])
+async def test_a_login_made_after_the_page_was_served_still_lands_a_student_on_theirs(
+    open_page, base_url, page_errors, lecture, page
+):
+    """The server's check saw no login (the student page was still signing in); the page's own
+    read of the session sees the student's login and sends them on."""
+    _lecturer, keyword = lecture
+    student = await open_page(f"{base_url}/join/{keyword}")
+    await expect(student.locator("#session-name")).to_have_text("Physics I: Mechanics")
+
+    async def as_served_without_login(route):
+        async with aiohttp.ClientSession() as anonymous, anonymous.get(route.request.url) as page:
+            assert page.status == 200
+            await route.fulfill(status=200, headers=dict(page.headers), body=await page.read())
+
+    served_without_login = f"{base_url}/{page}/{keyword}"
+    await student.route(served_without_login, as_served_without_login)
+    await student.goto(served_without_login)
+    await student.wait_for_url(f"{base_url}/join/{keyword}")
+    await expect(student.locator("#ask-form")).to_be_visible()
     assert page_errors == []

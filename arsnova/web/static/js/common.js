@@ -151,6 +151,18 @@ export async function joinAddress(keyword) {
   return { publicUrl, joinUrl: new URL(`/join/${keyword}`, publicUrl).href };
 }
 
+/**
+ * Reads the session as the control and presenter pages need it. The server sends anyone but
+ * its owner (and admins) to the student page; a login made after that check (another tab)
+ * gets the participant's view, without `creator`, and goes there now.
+ */
+export async function ownSession(keyword) {
+  const session = await api("GET", `/session/${encodeURIComponent(keyword)}`);
+  if ("creator" in session) return session;
+  location.replace(`/join/${encodeURIComponent(keyword)}`);
+  return new Promise(() => {}); // this page draws nothing more while the browser leaves it
+}
+
 export function qrImage(url) {
   const code = qrcode(0, "M");
   code.addData(url);

@@ -25,6 +25,7 @@ import {
   syncClock,
   t,
   votingClosed,
+  ownSession,
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
@@ -156,7 +157,7 @@ async function createSession(event) {
 
 async function openSession() {
   const [session, { publicUrl, joinUrl }] = await Promise.all([
-    api("GET", `/session/${encodeURIComponent(keyword)}`),
+    ownSession(keyword),
     joinAddress(keyword),
   ]);
   state.session = session;

@@ -14,6 +14,7 @@ import {
   joinAddress,
   loadMessages,
   optionContent,
+  ownSession,
   presentQuestion,
   qrImage,
   request,
@@ -45,7 +46,7 @@ async function main() {
     const user = await whoAmI();
     if (!user) return location.assign(`/lecturer/${encodeURIComponent(keyword)}`); // it offers a login
     const [session, { joinUrl, publicUrl }] = await Promise.all([
-      api("GET", `/session/${encodeURIComponent(keyword)}`),
+      ownSession(keyword),
       joinAddress(keyword),
     ]);
     state.session = session;
