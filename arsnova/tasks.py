@@ -2,7 +2,7 @@
 
 The one job so far is a lecture session export: everything the owner sees
 (session, questions with statistics, audience questions, feedback) as one
-JSON document, readable from `GET /task/{id}` when finished.
+JSON document (`services/exports.py`), readable from `GET /task/{id}` when finished.
 """
 
 from __future__ import annotations
@@ -10,24 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arsnova.realtime.delivery.broadcaster import Broadcaster
-from arsnova.schemas.interposed import AudienceQuestionSchema
-from arsnova.schemas.question import QuestionSchema, QuestionStatisticsSchema
-from arsnova.schemas.session import SessionSchema
+from arsnova.services.exports import Progress, gather_results, results_document
 from arsnova.store import Store, translate_errors
-from arsnova.store.common import Page
 from arsnova.store.sessions import Session
 from arsnova.store.tasks import Task
 
 log = logging.getLogger(__name__)
-
-session_schema = SessionSchema()
-questions_schema = QuestionSchema(many=True)
-statistics_schema = QuestionStatisticsSchema(many=True)
-audience_schema = AudienceQuestionSchema(many=True)
+Job = Callable[[Progress], Awaitable[Any]]
 
 
 class TaskRunner:
@@ -37,20 +30,21 @@ class TaskRunner:
         self.running: set[asyncio.Task] = set()
 
     def start_export(self, task: Task, session: Session) -> None:
-        job = asyncio.create_task(self.run(task, self.export(session)))
+        job = asyncio.create_task(self.run(task, lambda progress: self.export(session, progress)))
         self.running.add(job)
         job.add_done_callback(self.running.discard)
 
-    async def run(self, task: Task, steps: AsyncIterator[tuple[int, Any]]) -> None:
-        """Drives a job, storing and announcing its progress; the last step carries the result."""
-        outcome = None
+    async def run(self, task: Task, job: Job) -> None:
+        """Drives a job, storing and announcing the progress it reports, then its result."""
+
+        async def running(progress: int) -> None:
+            await self.report(task, status="running", progress=progress)
+
         try:
             with translate_errors():
-                await self.report(task, status="running", progress=0)
-                async for progress, value in steps:
-                    outcome = value
-                    await self.report(task, status="running", progress=progress)
-                await self.report(task, status="finished", progress=100, result=outcome)
+                await running(0)
+                result = await job(running)
+                await self.report(task, status="finished", progress=100, result=result)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -68,26 +62,8 @@ class TaskRunner:
         }
         await self.broadcaster.login_event(task["login_id"], "TaskEvent", data)
 
-    async def export(self, session: Session) -> AsyncIterator[tuple[int, Any]]:
-        store = self.store
-        everything = Page(limit=None)
-        questions = await store.questions.of_session(session["id"], everything)
-        yield 30, None
-        statistics = await store.answers.statistics(questions)
-        yield 60, None
-        audience = await store.interposed.of_session(session["id"], everything)
-        yield 80, None
-        feedback = await store.feedback.counts(session["keyword"])
-        yield (
-            90,
-            {
-                "session": session_schema.dump(session),
-                "questions": questions_schema.dump(questions),
-                "statistics": statistics_schema.dump(statistics),
-                "interposedQuestions": audience_schema.dump(audience),
-                "feedback": feedback,
-            },
-        )
+    async def export(self, session: Session, progress: Progress) -> dict[str, Any]:
+        return results_document(await gather_results(self.store, session, progress))
 
     async def close(self) -> None:
         for job in list(self.running):

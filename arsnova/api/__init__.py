@@ -10,6 +10,7 @@ from arsnova.api import (
     health,
     integration,
     questions,
+    results,
     sessions,
     sockets,
     statistics,
@@ -32,5 +33,6 @@ def setup_api(app: web.Application) -> None:
         configuration,
         statistics,
         tasks,
+        results,
     ):
         app.add_routes(module.routes)

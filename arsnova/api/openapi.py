@@ -50,12 +50,23 @@ ERROR_DESCRIPTIONS = {
 
 
 @dataclass(frozen=True)
+class Download:
+    """A response that is a file to save: its media type; the body is binary, its name in
+    Content-Disposition."""
+
+    media_type: str
+
+
+Response = Schema | Download | dict | str | None
+
+
+@dataclass(frozen=True)
 class Operation:
     summary: str
     description: str
     body: Schema | None = None
     query: Schema | None = None
-    responses: dict[int, Schema | dict | str | None] = field(default_factory=dict)
+    responses: dict[int, Response] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     login: bool = True
     body_also: dict[str, Any] | None = None  # another accepted body (a legacy shorthand)
@@ -63,14 +74,15 @@ class Operation:
 
 def operation(
     *,
-    responses: dict[int, Schema | dict | str | None],
+    responses: dict[int, Response],
     body: Schema | None = None,
     query: Schema | None = None,
     errors: tuple[int, ...] = (),
     login: bool = True,
     body_also: dict[str, Any] | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Documents a handler. A response value is a schema (JSON), TEXT, or None (no body).
+    """Documents a handler. A response value is a schema (JSON), TEXT, a Download, or None
+    (no body).
 
     `login=True` adds the cookie requirement and 401; a body adds 400, 408, 413 and 415.
     """
@@ -112,7 +124,9 @@ def documented_routes(app: web.Application) -> list[tuple[str, str, Any]]:
     return found
 
 
-def _content(schema: Schema | dict | str) -> dict[str, Any]:
+def _content(schema: Schema | Download | dict | str) -> dict[str, Any]:
+    if isinstance(schema, Download):
+        return {schema.media_type: {"schema": {"type": "string", "format": "binary"}}}
     if schema == TEXT:
         return {TEXT: {"schema": {"type": "string"}}}
     return {"application/json": {"schema": schema}}
@@ -170,6 +184,10 @@ def _operation_object(method: str, path: str, meta: Operation) -> dict[str, Any]
         responses[str(status)] = {"description": "Success"}
         if schema is not None:
             responses[str(status)]["content"] = _content(schema)
+        if isinstance(schema, Download):
+            responses[str(status)]["headers"] = {"Content-Disposition": {
+                "description": "`attachment` with the file's name", "schema": {"type": "string"},
+            }}  # fmt: skip
     errors = set(meta.errors)
     if "{keyword}" in path or (method, path) in HTTP_RULES:
         errors.add(429)  # keyword lookups are limited too (ratelimit.KEYWORD_MISS)

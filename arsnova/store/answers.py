@@ -141,6 +141,15 @@ class AnswerRepo:
             query["hidden"] = {"$ne": True}
         return await paged_list(self.collection.find(query), page, "timestamp", Answer)
 
+    async def written(self, question_ids: list[str]) -> list[Answer]:
+        """Every answer with a text (no abstention) to the questions, of all rounds, hidden
+        ones too: what a results export lists of free-text questions."""
+        query = {
+            "question_id": {"$in": [stored_id(question_id) for question_id in question_ids]},
+            "abstention": {"$ne": True},
+        }
+        return await paged_list(self.collection.find(query), Page(), "timestamp", Answer)
+
     async def set_hidden(self, answer_id: str, hidden: bool) -> Answer:
         return await self._change(answer_id, {"$set": {"hidden": hidden}})
 

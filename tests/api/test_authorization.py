@@ -74,6 +74,8 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
         PARTICIPANT, Q + "/answer/?createdonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/{question_id}/answer/"): (
         PARTICIPANT, SQ + "/answer/?createdonly=true", None),
+    ("GET", "/session/{keyword}/results.xlsx"): (OWNER, "/session/{keyword}/results.xlsx", None),
+    ("GET", "/session/{keyword}/results.csv"): (OWNER, "/session/{keyword}/results.csv", None),
     ("GET", "/session/{keyword}/interposed/"): (
         PARTICIPANT, "/session/{keyword}/interposed/", None),
     ("GET", "/session/{keyword}/interposed/{question_id}"): (

@@ -79,3 +79,15 @@ async def test_rate_limited_routes_document_429(client):
         assert "429" in paths[path][method]["responses"], (method, path)
     assert "429" not in paths["/auth/"]["get"]["responses"]
     assert "404" in paths["/integration/user/{user}/sessions/"]["get"]["responses"]
+
+
+async def test_downloads_are_documented_as_binary_files(client):
+    paths = (await spec_of(client))["paths"]
+    for extension, media_type in (
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("csv", "text/csv"),
+    ):
+        success = paths[f"/session/{{keyword}}/results.{extension}"]["get"]["responses"]["200"]
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        assert success["content"] == {media_type: binary}
+        assert "Content-Disposition" in success["headers"]

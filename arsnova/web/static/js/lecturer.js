@@ -166,6 +166,9 @@ async function openSession() {
   document.title = `${state.session.name} · ${t("lecturer.title")}`;
   $("session-name").textContent = state.session.name;
   $("open-presenter").href = `/presenter/${encodeURIComponent(state.session.keyword)}`;
+  const results = `/session/${encodeURIComponent(state.session.keyword)}/results`;
+  $("download-xlsx").href = `${results}.xlsx`;
+  $("download-csv").href = `${results}.csv`;
   $("keyword").textContent = spacedKeyword(state.session.keyword);
   $("join-link").href = joinUrl;
   $("join-link").textContent = joinUrl;
