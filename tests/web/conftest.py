@@ -41,6 +41,7 @@ CHROMIUM_START_TIMEOUT = 30
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 900}
 PROJECTOR = {"width": 1920, "height": 1080}
+FOUR_THREE = {"width": 1024, "height": 768}  # an older projector
 # A page is "loaded" for the tests once its script has filled the texts in.
 TIMEOUT_MS = 15_000
 # `make screenshots` points this at docs/screenshots; otherwise the test's tmp dir.

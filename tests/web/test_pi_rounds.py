@@ -1,11 +1,12 @@
 """Peer instruction in real browsers: two rounds of one question, compared side by side on the
-lecturer's page, then the answers reset after a confirmation."""
+lecturer's page and on the projector (live, as the rounds start and the answers come in), then
+the answers reset after a confirmation."""
 
 from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import LAPTOP, start_session
+from tests.web.conftest import FOUR_THREE, LAPTOP, PROJECTOR, start_session
 from tests.web.pages import OPTIONS, create_question
 
 LAW = "Newton's first law"
@@ -14,6 +15,10 @@ LAW = "Newton's first law"
 def round_count(lecturer: Page, question_id: str, pi_round: int, index: int):
     card = lecturer.locator(f'[data-question="{question_id}"]')
     return card.locator(f'[data-round="{pi_round}"] li[data-option="{index}"]')
+
+
+def presented_count(presenter: Page, pi_round: int, index: int):
+    return presenter.locator(f'#results [data-option="{index}"] [data-round="{pi_round}"]')
 
 
 async def answer(student: Page, option: int) -> None:
@@ -41,10 +46,27 @@ async def test_two_rounds_side_by_side_then_a_reset(open_page, base_url, page_er
     await expect(card.locator(".answered")).to_have_text("Answers: 3")
     await expect(card.locator(".rounds")).to_have_count(0)  # one round: one chart
 
+    # On the projector, revealed: one round, one chart as ever.
+    login = await lecturer.context.storage_state()  # the same lecturer, in a window of its own
+    presenter = await open_page(
+        f"{base_url}/presenter/{keyword}", viewport=PROJECTOR, storage_state=login
+    )
+    await card.get_by_role("button", name="Present", exact=True).click()
+    await card.get_by_role("button", name="Show results to students").click()
+    await expect(presenter.locator("#subject")).to_have_text(LAW)
+    await expect(presenter.locator('#results li[data-option="1"]')).to_have_attribute(
+        "data-count", "2"
+    )
+    await expect(presenter.locator("#results .rounds-chart")).to_have_count(0)
+
     # Round 2 after the discussion: every student answers again.
     await card.get_by_role("button", name="New round").click()
     await expect(card.locator(".pill.round")).to_have_text("Round 2")
     await expect(card.locator(".answered")).to_have_text("Answers: 0")
+    # The projector adds round 2's (empty) bars without a reload.
+    legend = presenter.locator("#results .round-legend li")
+    await expect(legend).to_have_text(["Round 1 · answers: 3", "Round 2 · answers: 0"])
+    await expect(presented_count(presenter, 2, 0)).to_have_attribute("data-count", "0")
     english, german, laptop = students
     for student, note in (
         (english, "Round 2: please answer again."),
@@ -75,6 +97,31 @@ async def test_two_rounds_side_by_side_then_a_reset(open_page, base_url, page_er
     await card.scroll_into_view_if_needed()
     await screenshot(lecturer, "pi-rounds-lecturer")
 
+    # The projector: per option a bar for each round, with its count and share.
+    await expect(legend).to_have_text(["Round 1 · answers: 3", "Round 2 · answers: 3"])
+    await expect(presenter.locator("#answer-count")).to_have_text("Answers: 3")
+    for pi_round, counts in ((1, [1, 2, 0, 0]), (2, [3, 0, 0, 0])):
+        for index, count in enumerate(counts):
+            await expect(presented_count(presenter, pi_round, index)).to_have_attribute(
+                "data-count", str(count)
+            )
+    await expect(presented_count(presenter, 1, 1)).to_contain_text("Round 1")
+    await expect(presented_count(presenter, 1, 1)).to_contain_text("2 (67 %)")
+    await expect(presented_count(presenter, 2, 0)).to_contain_text("3 (100 %)")
+    shots = ((PROJECTOR, "pi-rounds-presenter"), (FOUR_THREE, "pi-rounds-presenter-4x3"))
+    for viewport, name in shots:
+        await presenter.set_viewport_size(viewport)
+        # Round 2 under round 1, its bar three times as long (100 % against 33 %), all on screen.
+        fills = [
+            await presented_count(presenter, pi_round, 0).locator(".bar-fill").bounding_box()
+            for pi_round in (1, 2)
+        ]
+        assert fills[1]["y"] > fills[0]["y"]
+        assert 2.8 < fills[1]["width"] / fills[0]["width"] < 3.2, fills
+        last = await presented_count(presenter, 2, 3).bounding_box()
+        assert last["y"] + last["height"] <= viewport["height"], last
+        await screenshot(presenter, name)
+
     # Reset: a dismissed confirmation keeps everything; an accepted one empties every round.
     lecturer.once("dialog", lambda dialog: dialog.dismiss())
     await card.get_by_role("button", name="Reset answers").click()
@@ -84,6 +131,8 @@ async def test_two_rounds_side_by_side_then_a_reset(open_page, base_url, page_er
     await expect(card.locator(".rounds")).to_have_count(0)
     await expect(card.locator(".pill.round")).to_have_count(0)
     await expect(card.locator(".answered")).to_have_text("Answers: 0")
+    await expect(presenter.locator("#results .rounds-chart")).to_have_count(0)
+    await expect(presenter.locator("#answer-count")).to_have_text("Answers: 0")
     for student in students:
         question = student.locator("[data-question]", has_text=LAW)
         await expect(question.get_by_role("button", name=OPTIONS[0])).to_be_visible()

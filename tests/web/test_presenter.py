@@ -12,10 +12,8 @@ from playwright.async_api import Page, expect
 
 from tests.helpers import create_question as create_question_over_rest
 from tests.helpers import give_answer
-from tests.web.conftest import LAPTOP, PROJECTOR, start_session
+from tests.web.conftest import FOUR_THREE, LAPTOP, PROJECTOR, start_session
 from tests.web.pages import LAW, OPTIONS, WORD, create_question, option_count, signed_in
-
-FOUR_THREE = {"width": 1024, "height": 768}
 
 
 def card(lecturer: Page, question_id: str):

@@ -280,23 +280,27 @@ export function scaleSummary(question, statistics) {
  */
 export function barChart(question, statistics) {
   const counts = statistics?.answerCounts || question.possibleAnswers.map(() => 0);
-  const total = Math.max(1, statistics?.total || 0);
-  const row = (key, label, count, correct) => {
-    const share = Math.round((100 * count) / total);
-    const bar = el("span", { class: "bar-fill" });
-    bar.style.setProperty("--share", `${share}%`);
-    return el(
-      "li",
-      { class: correct ? "bar correct" : "bar", dataset: { option: key, count: String(count) } },
-      el("span", { class: "bar-label" }, label, correct && el("span", { class: "sr-only" }, ` (${t("chart.correct")})`)),
-      el("span", { class: "bar-track", "aria-hidden": "true" }, bar),
-      el("span", { class: "bar-count" }, t("chart.count", { count, share })),
-    );
-  };
-  const rows = question.possibleAnswers.map((option, index) => row(String(index), optionContent(question, option), counts[index] || 0, option.correct));
+  const total = statistics?.total || 0;
+  const rows = question.possibleAnswers.map((option, index) =>
+    barRow(optionContent(question, option), counts[index] || 0, total, { correct: option.correct, dataset: { option: String(index) } }),
+  );
   const abstentions = statistics?.abstentions || 0;
-  if (abstentions) rows.push(row("abstentions", t("chart.abstentions"), abstentions, false));
+  if (abstentions) rows.push(barRow(t("chart.abstentions"), abstentions, total, { dataset: { option: "abstentions" } }));
   return el("ul", { class: "chart", "aria-label": t("chart.label") }, rows);
+}
+
+/** One bar: its label, a length for its share of `total`, and "count (share %)"; `dataset` goes on the row. */
+export function barRow(label, count, total, { correct = false, dataset = {} } = {}) {
+  const share = Math.round((100 * count) / Math.max(1, total));
+  const bar = el("span", { class: "bar-fill" });
+  bar.style.setProperty("--share", `${share}%`);
+  return el(
+    "li",
+    { class: correct ? "bar correct" : "bar", dataset: { ...dataset, count: String(count) } },
+    el("span", { class: "bar-label" }, label, correct && el("span", { class: "sr-only" }, ` (${t("chart.correct")})`)),
+    el("span", { class: "bar-track", "aria-hidden": "true" }, bar),
+    el("span", { class: "bar-count" }, t("chart.count", { count, share })),
+  );
 }
 
 // Words a word cloud leaves out (English and German).

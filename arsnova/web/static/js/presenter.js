@@ -7,6 +7,7 @@ import {
   api,
   banner,
   barChart,
+  barRow,
   connectSocket,
   describe,
   el,
@@ -35,7 +36,7 @@ const state = {
   session: null,
   questions: [], // the published ones, in the session's order
   presented: null, // the id of the question shown, or null: the join screen
-  statistics: new Map(), // question id → {answerCounts, total, abstentions}
+  statistics: new Map(), // question id → {answerCounts, total, abstentions, rounds}
   freetext: [], // the answers of the question shown, when it is a free-text one
 };
 
@@ -63,6 +64,8 @@ async function main() {
         answersToLecQuestionAvail: (id) => id === state.presented && loadResults().then(draw, showError),
         lecQuestionAvail: () => loadQuestions().catch(showError),
         lecQuestionLocked: () => loadQuestions().catch(showError),
+        startDelayedPiRound: () => loadQuestions().catch(showError), // a new round: its bars join the chart
+        resetPiRound: () => loadQuestions().catch(showError),
       },
     });
   } catch (error) {
@@ -203,7 +206,51 @@ function results(question, statistics, answerShown) {
   }
   if (freetext) return wordCloud(state.freetext.filter((answer) => !answer.hidden)); // as the students see them
   const possibleAnswers = question.possibleAnswers.map((option) => ({ ...option, correct: answerShown && option.correct }));
-  return el("div", {}, barChart({ ...question, possibleAnswers }, statistics), scaleSummary(question, statistics));
+  const shown = { ...question, possibleAnswers };
+  if ((statistics?.rounds || []).length > 1) return roundsChart(shown, statistics.rounds);
+  return el("div", {}, barChart(shown, statistics), scaleSummary(question, statistics));
+}
+
+/**
+ * Peer instruction's point, the shift between rounds: per option one bar per round (the current
+ * one last and in the accent colour), under a legend naming each round with its answer count.
+ */
+function roundsChart(question, rounds) {
+  const isCurrent = (round) => round === rounds.at(-1);
+  const group = (key, label, countOf, correct) =>
+    el(
+      "li",
+      { class: correct ? "group correct" : "group", dataset: { option: key } },
+      el("span", { class: "group-label" }, label, correct && el("span", { class: "sr-only" }, ` (${t("chart.correct")})`)),
+      el(
+        "ul",
+        { class: "chart" },
+        rounds.map((round) => {
+          const bar = barRow(t("question.round", { round: round.piRound }), countOf(round), round.total, { dataset: { round: String(round.piRound) } });
+          bar.classList.toggle("current", isCurrent(round));
+          return bar;
+        }),
+      ),
+    );
+  const groups = question.possibleAnswers.map((option, index) =>
+    group(String(index), optionContent(question, option), (round) => round.answerCounts[index] || 0, option.correct),
+  );
+  if (rounds.some((round) => round.abstentions)) groups.push(group("abstentions", t("chart.abstentions"), (round) => round.abstentions || 0, false));
+  const legend = rounds.map((round) =>
+    el(
+      "li",
+      { class: isCurrent(round) ? "current" : null, dataset: { round: String(round.piRound) } },
+      el("span", { class: "swatch", "aria-hidden": "true" }),
+      t("question.roundAnswers", { round: round.piRound, count: round.total }),
+      scaleSummary(question, round),
+    ),
+  );
+  return el(
+    "div",
+    { class: "rounds-chart", role: "group", "aria-label": t("question.rounds") },
+    el("ul", { class: "round-legend" }, legend),
+    el("ul", { class: "chart grouped", "aria-label": t("chart.label") }, groups),
+  );
 }
 
 // ---- controls ----
