@@ -1,5 +1,5 @@
 """What several browser tests do on the pages: a lecture's questions made through the
-lecturer's form, a signed-in browser context, the axe-core check."""
+lecturer's form, a signed-in browser context, the axe-core check, no sideways scrolling."""
 
 from __future__ import annotations
 
@@ -88,3 +88,8 @@ async def assert_no_axe_violations(page: Page) -> None:
     violations = await axe_violations(page)
     if violations:
         pytest.fail(f"axe-core on {page.url}:\n{report(violations)}", pytrace=False)
+
+
+async def assert_no_horizontal_scrolling(page: Page) -> None:
+    widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths[0]} > {widths[1]} px"

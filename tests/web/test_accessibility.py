@@ -22,7 +22,7 @@ from playwright.async_api import Locator, Page, expect
 from arsnova.schemas.question import QUESTION_TYPES
 from arsnova.services.questions import DEFAULT_TEXTS
 from tests.web.conftest import LAPTOP, PROJECTOR
-from tests.web.pages import assert_no_axe_violations, signed_in
+from tests.web.pages import assert_no_axe_violations, assert_no_horizontal_scrolling, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "arsnova" / "web" / "static"
@@ -306,11 +306,6 @@ async def test_a_students_focus_stays_on_the_same_option_when_results_change_liv
 
 
 # --- 3. phone and projector -----------------------------------------------------------
-
-
-async def assert_no_horizontal_scrolling(page: Page) -> None:
-    widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths[0]} > {widths[1]} px"
 
 
 # German (long words) also at 320 px, the width WCAG 1.4.10 (reflow) asks pages to fit.

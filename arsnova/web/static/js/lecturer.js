@@ -47,6 +47,7 @@ const state = {
   audienceMore: false, // older ones are left to load
   audienceWork: Promise.resolve(), // loads and live arrivals, one after the other
   editing: null, // the question being edited, or null for a new one
+  formPlaced: false, // the new-question form was opened (no questions yet) or left closed on the first load
   presented: null, // the id of the question on the presenter page (the projector), or null
 };
 
@@ -172,7 +173,7 @@ async function openSession() {
   $("keyword").textContent = spacedKeyword(state.session.keyword);
   $("join-link").href = joinUrl;
   $("join-link").textContent = joinUrl;
-  $("qr").replaceChildren(qrImage(joinUrl));
+  drawQr(joinUrl);
   wireControls();
   resetQuestionForm();
   startCountdowns(drawQuestions);
@@ -215,13 +216,26 @@ async function joined(socket) {
   }
 }
 
-/** Phones cannot open a loopback address: say so, and how to start the server so they can. */
+/** The join QR code: small in the header, a click shows it large (a room without a projector). */
+function drawQr(joinUrl) {
+  $("qr").replaceChildren(qrImage(joinUrl));
+  $("qr-large").replaceChildren(qrImage(joinUrl));
+  $("qr-dialog-keyword").textContent = spacedKeyword(state.session.keyword);
+  $("qr-dialog-link").textContent = joinUrl;
+  $("qr").addEventListener("click", () => $("qr-dialog").showModal());
+}
+
+/** Phones cannot open a loopback address: say so, and (one click away) how to start the server so they can. */
 function drawLoopbackHint(publicUrl) {
   const hint = $("loopback-hint");
   hint.hidden = !LOOPBACK.test(publicUrl.hostname);
   if (hint.hidden) return;
   const port = publicUrl.port || (publicUrl.protocol === "https:" ? "443" : "80");
-  hint.replaceChildren(t("lecturer.loopbackHint", { host: publicUrl.host }), " ", el("code", {}, t("lecturer.loopbackCommand", { port })));
+  hint.replaceChildren(
+    el("summary", {}, t("lecturer.loopbackHint", { host: publicUrl.host })),
+    el("p", {}, t("lecturer.loopbackHow")),
+    el("code", {}, t("lecturer.loopbackCommand", { port })),
+  );
 }
 
 function wireControls() {
@@ -339,6 +353,8 @@ async function loadQuestions() {
   const [questions, statistics] = await Promise.all([api("GET", `${base}/`), api("GET", `${base}/statistics`)]);
   syncClock(questions);
   state.questions = questions;
+  if (!state.formPlaced) $("new-question").open = questions.length === 0; // the questions first, once there are some
+  state.formPlaced = true;
   state.statistics = new Map(statistics.map((row) => [row.questionId, row]));
   await Promise.all(questions.filter((q) => q.questionType === "freetext").map((q) => loadFreetext(q._id)));
   drawQuestions();
@@ -635,8 +651,9 @@ function editQuestion(question) {
   $("save-question").textContent = t("questionForm.save");
   $("cancel-edit").hidden = false;
   drawOptionEditor(question.possibleAnswers);
+  $("new-question").open = true;
   form.subject.focus();
-  form.scrollIntoView({ block: "start" });
+  $("new-question").scrollIntoView({ block: "start" });
 }
 
 function drawOptionEditor(options) {
