@@ -1,5 +1,6 @@
 """What several browser tests do on the pages: a lecture's questions made through the
-lecturer's form, a signed-in browser context, the axe-core check, no sideways scrolling."""
+lecturer's form, a signed-in browser context, the axe-core check, no sideways scrolling, what a
+phone reads from a QR code."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import zxingcpp
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from arsnova.auth import COOKIE_NAME
 
@@ -93,3 +95,20 @@ async def assert_no_axe_violations(page: Page) -> None:
 async def assert_no_horizontal_scrolling(page: Page) -> None:
     widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths[0]} > {widths[1]} px"
+
+
+async def read_qr_code(image: Locator) -> list[str]:
+    """The texts a phone's camera would read from a QR code <img> (zxing-cpp on its pixels)."""
+    width, height, grey = await image.evaluate(
+        """image => {
+            const canvas = document.createElement("canvas");
+            [canvas.width, canvas.height] = [image.naturalWidth, image.naturalHeight];
+            const context = canvas.getContext("2d");
+            context.drawImage(image, 0, 0);
+            const {data} = context.getImageData(0, 0, canvas.width, canvas.height);
+            const grey = data.filter((_, index) => index % 4 === 0);  // black on white: red is grey
+            return [canvas.width, canvas.height, Array.from(grey)];
+        }"""
+    )
+    pixels = memoryview(bytes(grey)).cast("B", (height, width))
+    return [barcode.text for barcode in zxingcpp.read_barcodes(pixels)]

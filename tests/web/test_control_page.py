@@ -14,6 +14,7 @@ from tests.web.pages import (
     OPTIONS,
     assert_no_axe_violations,
     assert_no_horizontal_scrolling,
+    read_qr_code,
     signed_in,
 )
 
@@ -62,6 +63,8 @@ async def test_on_a_laptop_the_questions_start_within_the_first_screen(
     await expect(form.get_by_label("Subject", exact=True)).to_have_value("")
 
     # The QR code is small here, and enlarges for a room without a projector.
+    join_url = f"{base_url}/join/{owner.lecture['keyword']}"
+    assert await read_qr_code(page.locator("#qr img")) == [join_url]
     small = await page.locator("#qr img").bounding_box()
     await page.get_by_role("button", name="Enlarge the QR code").click()
     dialog = page.get_by_role("dialog")

@@ -13,7 +13,15 @@ from playwright.async_api import Page, expect
 from tests.helpers import create_question as create_question_over_rest
 from tests.helpers import give_answer
 from tests.web.conftest import FOUR_THREE, LAPTOP, PROJECTOR, start_session
-from tests.web.pages import LAW, OPTIONS, WORD, create_question, option_count, signed_in
+from tests.web.pages import (
+    LAW,
+    OPTIONS,
+    WORD,
+    create_question,
+    option_count,
+    read_qr_code,
+    signed_in,
+)
 
 
 def card(lecturer: Page, question_id: str):
@@ -49,6 +57,9 @@ async def test_the_presenter_page_follows_and_moves_the_control_page(
     # Nothing presented yet: how to join, big.
     await expect(presenter.locator("#join-keyword")).to_have_text(f"{keyword[:4]} {keyword[4:]}")
     await expect(presenter.locator("#join-qr img")).to_be_visible()
+    join_url = f"{base_url}/join/{keyword}"
+    assert await read_qr_code(presenter.locator("#join-qr img")) == [join_url]
+    assert await read_qr_code(presenter.locator("#corner-qr img")) == [join_url]
     await expect(presenter.locator("#gauge [data-feedback]")).to_have_count(4)
     await screenshot(presenter, "presenter-join")
 
