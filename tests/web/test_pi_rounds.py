@@ -122,6 +122,9 @@ async def test_two_rounds_side_by_side_then_a_reset(open_page, base_url, page_er
         last = await presented_count(presenter, 2, 3).bounding_box()
         assert last["y"] + last["height"] <= viewport["height"], last
         await screenshot(presenter, name)
+    await presenter.keyboard.press("t")  # the light theme
+    await expect(presenter.locator("body")).to_have_attribute("data-theme", "light")
+    await screenshot(presenter, "pi-rounds-presenter-4x3-light")
 
     # Reset: a dismissed confirmation keeps everything; an accepted one empties every round.
     lecturer.once("dialog", lambda dialog: dialog.dismiss())
