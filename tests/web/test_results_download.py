@@ -14,9 +14,11 @@ from tests.web.pages import LAW, OPTIONS, create_question
 
 
 async def download(lecturer: Page, link: str, into: Path) -> Path:
-    """Clicks the link and saves what it downloads under its suggested name."""
+    """Clicks the format's link under "Download results:" and saves what it downloads under its
+    suggested name."""
+    downloads = lecturer.get_by_role("group", name="Download results:")
     async with lecturer.expect_download() as started:
-        await lecturer.get_by_role("link", name=link).click()
+        await downloads.get_by_role("link", name=link, exact=True).click()
     file = await started.value
     assert await file.failure() is None
     path = into / file.suggested_filename
@@ -38,14 +40,14 @@ async def test_the_lecturer_downloads_the_results_as_excel_and_csv(
     await screenshot(lecturer, "results-download")
 
     today = datetime.now(UTC).date().isoformat()
-    workbook_path = await download(lecturer, "Download results (Excel)", tmp_path)
+    workbook_path = await download(lecturer, "Excel", tmp_path)
     assert workbook_path.name == f"Physics I Mechanics {today}.xlsx"
     rows = list(load_workbook(workbook_path)["Questions"].iter_rows(values_only=True))
     assert [(row[5], row[6], row[8]) for row in rows[1:]] == [
         ("A", OPTIONS[0], 0), ("B", OPTIONS[1], 1), ("C", OPTIONS[2], 0), ("D", OPTIONS[3], 0)
     ]  # fmt: skip
 
-    csv_path = await download(lecturer, "Download results (CSV)", tmp_path)
+    csv_path = await download(lecturer, "CSV", tmp_path)
     assert csv_path.name == f"Physics I Mechanics {today}.csv"
     with csv_path.open(encoding="utf-8-sig", newline="") as file:
         assert [row[8] for row in csv.reader(file)] == ["Count", "0", "1", "0", "0"]
