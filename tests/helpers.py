@@ -169,21 +169,26 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.database: str | None = None
         self.names: Counter[str] = Counter()
+        self.request_ids: set[int] = set()  # of the commands started while counting
+        self.failures: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.database_name == self.database:
             self.names[event.command_name] += 1
+            self.request_ids.add(event.request_id)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+        if event.request_id in self.request_ids:
+            self.failures.append(f"{event.command_name}: {event.failure.get('errmsg', '')}")
 
     @contextlib.contextmanager
     def counting(self, database: str) -> Iterator[Counter[str]]:
-        """The commands sent to `database` within the block, by name."""
-        self.database, self.names = database, Counter()
+        """The commands sent to `database` within the block, by name (`failures`: which of
+        them failed, with the database's or the driver's message)."""
+        self.database, self.names, self.request_ids, self.failures = database, Counter(), set(), []
         try:
             yield self.names
         finally:
