@@ -155,11 +155,11 @@ class LegacyNamespace(socketio.AsyncNamespace):
     async def set_session(self, sid: str, data: Any) -> dict[str, Any]:
         """Joins a lecture session's room, leaving the previous one, in its turn
         (`realtime/admission.py`); returns the session's live state."""
-        keyword = load(set_session_schema, data)["keyword"]
-        return await self.app[load_key].admit(lambda: self.join(sid, keyword))
+        return await self.app[load_key].admit(lambda: self.join(sid, data))
 
-    async def join(self, sid: str, keyword: str) -> dict[str, Any]:
+    async def join(self, sid: str, data: Any) -> dict[str, Any]:
         user = await self.bound_user(sid)
+        keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
         caller, address = by_user(user.username), self.sockets[sid].address
         session = await find_session(self.app, keyword, caller, address, join=True)
