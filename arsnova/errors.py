@@ -12,6 +12,7 @@ class ArsnovaError(Exception):
     code = "bad-request"
     default_message = "The request is invalid."
     headers: dict[str, str] | None = None  # extra response headers (a class's, or one error's)
+    retry_after_ms: int | None = None  # when a refused client may try again (socket refusals)
 
     def __init__(
         self, message: str | None = None, *, code: str | None = None, errors: dict | None = None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from arsnova.embedded import EmbeddedServer
     from arsnova.identity import LoginProvider, User
     from arsnova.ratelimit import RateLimiter
+    from arsnova.realtime.admission import Admission
     from arsnova.realtime.delivery.broadcaster import Broadcaster
     from arsnova.settings import Settings
     from arsnova.store import Store
@@ -31,6 +32,8 @@ broadcaster_key: web.AppKey[Broadcaster] = web.AppKey("broadcaster")
 task_runner_key: web.AppKey[TaskRunner] = web.AppKey("task_runner")
 node_key: web.AppKey[str] = web.AppKey("node")
 rate_limiter_key: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
+# The queue of connects and joins; `queue_depth()` tells how loaded the node is.
+load_key: web.AppKey[Admission] = web.AppKey("load")
 
 providers_key: web.AppKey[dict[str, LoginProvider]] = web.AppKey("login_providers")
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")

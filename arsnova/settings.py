@@ -82,6 +82,8 @@ class Settings:
     rate_limits: bool = True
     socket_transports: tuple[str, ...] = ("polling", "websocket")
     socket_queue_limit: int = 500
+    join_queue: int = 10_000
+    join_timeout: float = 60.0
     events_max_subscriptions: int = 20
     body_timeout: float = 10.0
 
@@ -153,6 +155,8 @@ class Settings:
         read("ARSNOVA_RATE_LIMITS", "rate_limits", _bool)
         read("ARSNOVA_SOCKET_TRANSPORTS", "socket_transports", _transports)
         read("ARSNOVA_SOCKET_QUEUE_LIMIT", "socket_queue_limit", _int_between(1, 1_000_000))
+        read("ARSNOVA_JOIN_QUEUE", "join_queue", _int_between(0, 1_000_000))
+        read("ARSNOVA_JOIN_TIMEOUT_S", "join_timeout", _int_between(1, 3600))
         read(
             "ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "events_max_subscriptions", _int_between(1, 10_000)
         )

@@ -1,4 +1,4 @@
-"""The five scenarios. Each returns a `Section`: rows for the table and notes.
+"""The six scenarios. Each returns a `Section`: rows for the table and notes.
 
 They share one building block, `Room`: Node.js receivers joined to one room
 of a target plus one extra socket that triggers broadcasts.
@@ -51,6 +51,8 @@ class Config:
     storm_reps: int
     multi_n: int
     multi_reps: int
+    joinstorm_sizes: list[int]
+    joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
@@ -68,6 +70,7 @@ QUICK = Config(
     storm_reps=2,
     multi_n=150,
     multi_reps=3,
+    joinstorm_sizes=[100, 300],
 )
 FULL = Config(
     fanout_sizes=[1000, 5000],
@@ -83,6 +86,7 @@ FULL = Config(
     storm_reps=5,
     multi_n=1000,
     multi_reps=5,
+    joinstorm_sizes=[1000, 5000],
 )
 
 
@@ -135,6 +139,7 @@ class Room:
                 raise RuntimeError(f"{logins['failures']} guest logins failed")
         rss = self.target.rss()
         db_cpu = cpu_seconds(self.ws.db_pid)
+        db_commands = await self.ws.db_commands()
         joined = await self.receivers.connect(
             count,
             self.target.urls,
@@ -143,6 +148,8 @@ class Room:
             deflate=deflate,
             concurrency=concurrency,
         )
+        # Less the two serverStatus calls that bracket it.
+        db_commands = await self.ws.db_commands() - db_commands - 2
         await asyncio.sleep(SETTLE)
         grown = self.target.rss() - rss
         return {
@@ -157,6 +164,7 @@ class Room:
             "rss_kib_per_socket": grown / joined["joined"] if joined["joined"] else None,
             "deflate": joined["deflate"],
             "db_cpu_s": cpu_seconds(self.ws.db_pid) - db_cpu,
+            "db_per_join": db_commands / joined["joined"] if joined["joined"] else None,
         }
 
     async def row(self, count: int, reps: int, **grow: Any) -> dict[str, Any]:
@@ -481,6 +489,7 @@ STORM_COLUMNS = [
     ("all_ms", "fan-out ms"),
     ("deliveries_per_s", "deliv/s"),
     ("cpu_ms_per_broadcast", "cpu ms/bc"),
+    ("db_per_join", "db cmd/join"),
     ("db_cpu_s", "db cpu s"),
 ]
 
@@ -506,7 +515,8 @@ async def storm(ws: Workspace, cfg: Config) -> Section:
         "KiB/sock = (server VmRSS after all joined - before) / N; deflate = sockets that "
         "negotiated permessage-deflate (as seen by the client); fan-out ms / deliv/s: median "
         f"of {cfg.storm_reps} broadcasts to the N sockets afterwards",
-        "db cpu s = CPU of the embedded database process during connect + join",
+        "db cpu s = CPU of the embedded database process during connect + join; db cmd/join "
+        "= the operations it served meanwhile / sockets joined",
     ]
     return section
 
@@ -534,10 +544,46 @@ async def multi(ws: Workspace, cfg: Config) -> Section:
     return section
 
 
+async def joinstorm(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 6: a lecture hall that connects and joins at once (after a Wi-Fi blip or a
+    restart), on a fresh server per size; the baseline at the same sizes."""
+    section = Section(
+        f"6. Join storm: N sockets (own logins) connect + join within {cfg.joinstorm_spread:g} s",
+        [
+            ("target", "target"),
+            ("n", "N"),
+            ("failures", "refused"),
+            ("join_s", "all joined s"),
+            ("joins_per_s", "joins/s"),
+            ("join_p50_ms", "join p50"),
+            ("join_p99_ms", "join p99"),
+            ("db_per_join", "db cmd/join"),
+            ("db_cpu_s", "db cpu s"),
+            ("ratio", "s x base"),
+        ],
+    )
+    for n in cfg.joinstorm_sizes:
+        for make in (targets.baseline(ws), targets.arsnova(ws)):
+            async with make as target, Room(ws, target, cfg.receivers) as room:
+                grown = await room.grow(n, spread=cfg.joinstorm_spread)
+                section.rows.append({"target": target.label, **grown, "n": n})
+    add_ratios(section.rows, "baseline", "join_s")
+    section.notes += [
+        "refused = sockets that got no join ack (connect_error or an error ack; the bench "
+        "client does not retry, the pages do); all joined s = first connect attempt until "
+        "the last join ack; join p50/p99 = per socket, connect attempt to join ack",
+        "db cmd/join = every operation the database served during the storm (its "
+        "opcounters: the application's commands, its background jobs' and the driver's "
+        "monitoring) / sockets joined; the baseline's joins touch no database",
+    ]
+    return section
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
     "answers": answers,
     "storm": storm,
     "multi": multi,
+    "joinstorm": joinstorm,
 }

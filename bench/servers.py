@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from pymongo import AsyncMongoClient
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.settings import default_embedded_command
@@ -181,6 +182,12 @@ class Workspace:
             if database.process is not None and database.process.poll() is None:
                 database.process.kill()
             database.stop()
+
+    async def db_commands(self) -> int:
+        """Operations the database has served so far, of every client (its `opcounters`)."""
+        async with AsyncMongoClient(self.mongodb_uri) as mongo:
+            status = await mongo.admin.command("serverStatus")
+        return sum(status["opcounters"].values())
 
     def log(self, name: str) -> Path:
         self.counter += 1

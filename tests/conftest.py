@@ -69,6 +69,15 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[EmbeddedServer]:
+    """A database server of this test's own, which the test stops, pauses or kills."""
+    server = EmbeddedServer(tmp_path / "own-db", default_embedded_command())
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Redis: `REDIS_URL`, the one on 127.0.0.1:6379, or a `redis-server` of our own."""

@@ -8,12 +8,15 @@ Each asserts the status code of its call, so a test reads as what it does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pymongo import monitoring
 
 from arsnova.auth import hash_token
 
@@ -151,3 +154,46 @@ async def as_platform(client, db, name: str = "moodle"):
     """`client` as a learning platform: `client.headers` carry a new integration token."""
     client.headers = bearer(await add_token(db, name, ["integration"]))
     return client
+
+
+# --- Database commands ----------------------------------------------------------------------
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands clients of this process send to one database, while `counting`.
+
+    Registered once for the process (PyMongo has no way to remove a listener),
+    so it sees the clients created after that: the apps a test then starts.
+    """
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.names: Counter[str] = Counter()
+        self.request_ids: set[int] = set()  # of the commands started while counting
+        self.failures: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == self.database:
+            self.names[event.command_name] += 1
+            self.request_ids.add(event.request_id)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        if event.request_id in self.request_ids:
+            self.failures.append(f"{event.command_name}: {event.failure.get('errmsg', '')}")
+
+    @contextlib.contextmanager
+    def counting(self, database: str) -> Iterator[Counter[str]]:
+        """The commands sent to `database` within the block, by name (`failures`: which of
+        them failed, with the database's or the driver's message)."""
+        self.database, self.names, self.request_ids, self.failures = database, Counter(), set(), []
+        try:
+            yield self.names
+        finally:
+            self.database = None
+
+
+command_counter = CommandCounter()
+monitoring.register(command_counter)

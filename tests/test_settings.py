@@ -62,6 +62,8 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
         ARSNOVA_RATE_LIMITS="false",
         ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS="5",
+        ARSNOVA_JOIN_QUEUE="200",
+        ARSNOVA_JOIN_TIMEOUT_S="90",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -90,6 +92,7 @@ def test_all_values_parsed(tmp_path):
     assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
     assert settings.rate_limits is False
     assert settings.events_max_subscriptions == 5
+    assert settings.join_queue == 200 and settings.join_timeout == 90
 
 
 @pytest.mark.parametrize(
@@ -129,6 +132,8 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SOCKET_TRANSPORTS", " , ", "polling, websocket"),
         ("ARSNOVA_TRUSTED_PROXIES", "proxy.internal", "not an IP address or network"),
         ("ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "0", "between"),
+        ("ARSNOVA_JOIN_QUEUE", "-1", "between"),
+        ("ARSNOVA_JOIN_TIMEOUT_S", "0", "between"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):

@@ -12,7 +12,7 @@ import socketio
 from aiohttp import web
 
 from arsnova.errors import ArsnovaError
-from arsnova.keys import broadcaster_key, node_key, settings_key, sio_key, store_key
+from arsnova.keys import broadcaster_key, load_key, node_key, settings_key, sio_key, store_key
 from arsnova.realtime.adapters.managers import (
     LocalManager,
     RedisManager,
@@ -20,6 +20,7 @@ from arsnova.realtime.adapters.managers import (
     start_manager,
 )
 from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.admission import Admission
 from arsnova.realtime.background import every
 from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
@@ -108,6 +109,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
     broadcaster = Broadcaster(sio, app[store_key], settings, cluster, statistics_shown)
     app[broadcaster_key] = broadcaster
+    app[load_key] = Admission(settings.join_queue, settings.join_timeout, app[store_key].reachable)
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]
     await cluster.start(events.poke)

@@ -74,7 +74,7 @@ class AnswerRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["answers"]
         # An answer burst: answers that come while others are being stored go in one bulk insert.
-        self.inserts: GroupCommit[dict[str, Any]] = GroupCommit(self._insert)
+        self.inserts: GroupCommit[dict[str, Any], None] = GroupCommit(self._insert)
 
     async def create(self, question: Question, user: str, fields: dict[str, Any]) -> Answer:
         """Stores the user's answer in the question's current round; the unique

@@ -1,4 +1,4 @@
-"""Fewer database round trips under a burst: shared reads and group commits.
+"""Fewer database round trips under a burst: shared reads, group reads and group commits.
 
 A lecture hall votes within a few seconds, and the embedded database serves
 about a thousand commands a second. Both helpers cost nothing when requests
@@ -10,7 +10,7 @@ the same kind of work.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from bson.errors import InvalidDocument, InvalidStringData
@@ -18,6 +18,7 @@ from bson.errors import InvalidDocument, InvalidStringData
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 Item = TypeVar("Item")
+Result = TypeVar("Result")
 # The driver refusing to encode one item (bad text, a huge integer, a bad key) fails the whole
 # bulk write before it is sent (one message holds 48 MB, far more than a burst), so none of it
 # was stored and each item can be written again alone.
@@ -55,48 +56,50 @@ class SharedLookups(Generic[Key, Value]):
             done.exception()  # retrieved, even if every waiter went away
 
 
-class GroupCommit(Generic[Item]):
+class GroupCommit(Generic[Item, Result]):
     """Writes that arrive while one is in flight go to the database together, in the next one.
 
-    `write` stores a batch and returns, per item, None or the error that item
-    alone met. `submit` returns once its item is stored (or raises its error),
-    as a single write would: nothing is acknowledged before it is durable.
+    `write` stores a batch and returns, per item, its result (None for a plain
+    write) or the error that item alone met. `submit` returns once its item is
+    stored (or raises its error), as a single write would: nothing is
+    acknowledged before it is durable.
     """
 
     def __init__(
-        self, write: Callable[[list[Item]], Awaitable[Sequence[BaseException | None]]]
+        self, write: Callable[[list[Item]], Awaitable[Sequence[Result | BaseException]]]
     ) -> None:
         self.write = write
-        self.queued: list[tuple[Item, asyncio.Future[None]]] = []
-        self.writing: list[tuple[Item, asyncio.Future[None]]] = []
+        self.queued: list[tuple[Item, asyncio.Future[Result]]] = []
+        self.writing: list[tuple[Item, asyncio.Future[Result]]] = []
         self.writer: asyncio.Task[None] | None = None
 
-    async def submit(self, item: Item) -> None:
-        stored = asyncio.get_running_loop().create_future()
+    async def submit(self, item: Item) -> Result:
+        stored: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self.queued.append((item, stored))
         if self.writer is None:
             self.writer = asyncio.create_task(self._write_queued())
             self.writer.add_done_callback(self._stopped)
-        await asyncio.shield(stored)
+        return await asyncio.shield(stored)
 
     async def _write_queued(self) -> None:
         while self.queued:
             self.writing, self.queued = self.queued, []
             items = [item for item, _ in self.writing]
+            outcomes: Sequence[Result | BaseException]
             try:
-                errors = await self.write(items)
+                outcomes = await self.write(items)
             except UNENCODABLE:
-                errors = await asyncio.gather(*(self._write_alone(item) for item in items))
+                outcomes = await asyncio.gather(*(self._write_alone(item) for item in items))
             except Exception as exc:  # the whole batch failed (the database is down, say)
-                errors = [exc] * len(self.writing)
-            for (_, stored), error in zip(self.writing, errors, strict=True):
-                if error is None:
-                    stored.set_result(None)
+                outcomes = [exc] * len(self.writing)
+            for (_, stored), outcome in zip(self.writing, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    stored.set_exception(outcome)
                 else:
-                    stored.set_exception(error)
+                    stored.set_result(outcome)
         self.writing, self.writer = [], None
 
-    async def _write_alone(self, item: Item) -> BaseException | None:
+    async def _write_alone(self, item: Item) -> Result | BaseException:
         """One item of a batch the driver could not encode: the bad one fails alone."""
         try:
             return (await self.write([item]))[0]
@@ -117,3 +120,24 @@ class GroupCommit(Generic[Item]):
             else:
                 stored.set_exception(error)
         self.writing, self.queued, self.writer = [], [], None
+
+
+class GroupRead(GroupCommit[Key, Value | None]):
+    """Reads that arrive while one is in flight are made together, in the next one: one query
+    for their distinct keys (a lecture hall joining at once reads its logins, votes and
+    answers this way).
+
+    Unlike `SharedLookups`, no caller gets an answer read before it asked: what
+    was written before `get` was called is in what it returns. `fetch` returns
+    the found values by key; a key it leaves out reads as None.
+    """
+
+    def __init__(self, fetch: Callable[[list[Key]], Awaitable[Mapping[Key, Value]]]) -> None:
+        async def read(keys: list[Key]) -> list[Value | None]:
+            found = await fetch(list(dict.fromkeys(keys)))
+            return [found.get(key) for key in keys]
+
+        super().__init__(read)
+
+    async def get(self, key: Key) -> Value | None:
+        return await self.submit(key)

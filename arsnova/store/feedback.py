@@ -15,7 +15,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from arsnova.store.batching import GroupCommit
+from arsnova.store.batching import GroupCommit, GroupRead
 from arsnova.store.common import now, object_id, stored_id, undo_if_session_deleted
 from arsnova.store.sessions import Session
 
@@ -38,7 +38,10 @@ class FeedbackRepo:
         self.collection = db["feedback"]
         # A lecture hall votes within seconds: votes that come while others are being
         # stored are stored together, one bulk write (a third of the database's time).
-        self.votes: GroupCommit[Vote] = GroupCommit(self._store_votes)
+        self.votes: GroupCommit[Vote, None] = GroupCommit(self._store_votes)
+        # A lecture hall joining at once reads the counts and each user's vote together.
+        self.counts_of: GroupRead[str, list[int]] = GroupRead(self._counts)
+        self.votes_of: GroupRead[tuple[ObjectId, str], int] = GroupRead(self._votes_of)
 
     async def vote(self, session: Session, user: str, value: int, ttl: int) -> None:
         """Records `user`'s current value (the last one wins) and renews its lifetime."""
@@ -75,20 +78,29 @@ class FeedbackRepo:
 
     async def counts(self, keyword: str) -> list[int]:
         """`[faster, ok, slower, away]`: how many users currently hold each value."""
-        counts = [0] * VALUES
+        return await self.counts_of.get(keyword) or [0] * VALUES
+
+    async def _counts(self, keywords: list[str]) -> dict[str, list[int]]:
+        counts = {keyword: [0] * VALUES for keyword in keywords}
         pipeline: list[dict[str, Any]] = [
-            {"$match": {"keyword": keyword}},
-            {"$group": {"_id": "$value", "count": {"$sum": 1}}},
+            {"$match": {"keyword": {"$in": keywords}}},
+            {"$group": {"_id": {"keyword": "$keyword", "value": "$value"}, "count": {"$sum": 1}}},
         ]
         async for row in await self.collection.aggregate(pipeline):
-            counts[row["_id"]] = row["count"]
+            counts[row["_id"]["keyword"]][row["_id"]["value"]] = row["count"]
         return counts
 
     async def of_user(self, session_id: str, user: str) -> int | None:
-        found = await self.collection.find_one(
-            {"session_id": object_id(session_id), "user": user}, {"value": 1}
-        )
-        return None if found is None else found["value"]
+        oid = object_id(session_id)
+        return None if oid is None else await self.votes_of.get((oid, user))
+
+    async def _votes_of(self, keys: list[tuple[ObjectId, str]]) -> dict[tuple[ObjectId, str], int]:
+        query = {
+            "session_id": {"$in": list({oid for oid, _ in keys})},
+            "user": {"$in": list({user for _, user in keys})},
+        }
+        found = self.collection.find(query, {"session_id": 1, "user": 1, "value": 1})
+        return {(vote["session_id"], vote["user"]): vote["value"] async for vote in found}
 
     async def reset(self, session_id: str) -> None:
         await self.collection.delete_many({"session_id": object_id(session_id)})

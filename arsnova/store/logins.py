@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from arsnova.store.batching import GroupRead
 from arsnova.store.common import now, object_id, plain
 
 
@@ -28,6 +29,8 @@ class Login(TypedDict):
 class LoginRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["logins"]
+        # Every request and socket looks its login up: a lecture hall's, at once, in one query.
+        self.by_token: GroupRead[str, dict[str, Any]] = GroupRead(self._active_of)
 
     async def create(self, token_hash: str, username: str, login_type: str, idle: int) -> Login:
         moment = now()
@@ -45,10 +48,13 @@ class LoginRepo:
 
     async def active(self, token_hash: str) -> Login | None:
         """The unexpired login of a token (the TTL index removes expired ones lazily)."""
-        document = await self.collection.find_one(
-            {"token_hash": token_hash, "expires_at": {"$gt": now()}}
+        return plain(await self.by_token.get(token_hash), Login)
+
+    async def _active_of(self, token_hashes: list[str]) -> dict[str, dict[str, Any]]:
+        found = self.collection.find(
+            {"token_hash": {"$in": token_hashes}, "expires_at": {"$gt": now()}}
         )
-        return plain(document, Login)
+        return {document["token_hash"]: document async for document in found}
 
     async def by_id(self, login_id: str) -> Login | None:
         """The unexpired login with this id."""

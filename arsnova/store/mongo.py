@@ -64,6 +64,13 @@ class Store:
     places: PlaceRepo
     guests: GuestRepo
 
+    def reachable(self) -> bool:
+        """Whether the database is there, if perhaps slow: a server the driver can write to,
+        or one whose last check only timed out (a process that is gone refuses connections)."""
+        servers = self.client.topology_description.server_descriptions().values()
+        return any(server.is_writable or getattr(server.error, "timeout", False)
+                   for server in servers)  # fmt: skip
+
     async def ping(self) -> None:
         with translate_errors():
             await self.db.command("ping")

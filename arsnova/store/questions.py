@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.batching import SharedLookups
+from arsnova.store.batching import GroupRead, SharedLookups
 from arsnova.store.common import Page, now, object_id, paged_list, plain, shared_by_id, stored_id
 from arsnova.store.sessions import Session
 
@@ -79,6 +80,12 @@ class QuestionRepo:
         self.lookups: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
             lambda oid: self.collection.find_one({"_id": oid})
         )
+        # A lecture hall joining at once: its joins read the published questions and their
+        # users' answers together (`unanswered`).
+        self.published: GroupRead[ObjectId, list[dict[str, Any]]] = GroupRead(self._published)
+        self.answered: GroupRead[tuple[ObjectId, str], list[dict[str, Any]]] = GroupRead(
+            self._answered
+        )
 
     async def create(self, session: Session, fields: dict[str, Any]) -> Question:
         """Stores a new question, last in its session's order."""
@@ -130,6 +137,50 @@ class QuestionRepo:
             if rounds:
                 query["$nor"] = rounds
         return await paged_list(self.collection.find(query), page, ORDER, Question)
+
+    async def unanswered(
+        self, session_id: str, user: str, released_for: list[str]
+    ) -> list[Question]:
+        """The session's published questions released for `released_for` that `user` has not
+        answered in their current round, in the session's order (`of_session`'s, shared)."""
+        oid = stored_id(session_id)
+        questions, answers = await asyncio.gather(
+            self.published.get(oid), self.answered.get((oid, user))
+        )
+        done = {(answer["question_id"], answer["pi_round"]) for answer in answers or ()}
+        return [
+            plain(question, Question)
+            for question in questions or ()
+            if question.get("released_for") in released_for
+            and (question["_id"], question["pi_round"]) not in done
+        ]
+
+    async def _published(self, session_ids: list[ObjectId]) -> dict[ObjectId, list[dict[str, Any]]]:
+        found: dict[ObjectId, list[dict[str, Any]]] = {oid: [] for oid in session_ids}
+        order = [
+            ("session_id", ASCENDING),
+            *((name, ASCENDING) for name in ORDER),
+            ("_id", ASCENDING),
+        ]
+        query = {"session_id": {"$in": session_ids}, "active": True}
+        async for question in self.collection.find(query).sort(order):
+            found[question["session_id"]].append(question)
+        return found
+
+    async def _answered(
+        self, keys: list[tuple[ObjectId, str]]
+    ) -> dict[tuple[ObjectId, str], list[dict[str, Any]]]:
+        found: dict[tuple[ObjectId, str], list[dict[str, Any]]] = {key: [] for key in keys}
+        query = {
+            "session_id": {"$in": list({oid for oid, _ in keys})},
+            "user": {"$in": list({user for _, user in keys})},
+        }
+        fields = {"session_id": 1, "user": 1, "question_id": 1, "pi_round": 1}
+        async for answer in self.answers.find(query, fields):
+            key = (answer["session_id"], answer["user"])
+            if key in found:  # another user's answers in another of the sessions
+                found[key].append(answer)
+        return found
 
     async def reorder(self, question_ids: list[str]) -> list[Question]:
         """Gives each question its index in `question_ids` as `position`; returns the questions

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.batching import SharedLookups
+from arsnova.store.batching import GroupCommit, SharedLookups
 from arsnova.store.common import (
     Page,
     now,
@@ -25,6 +25,10 @@ from arsnova.store.common import (
 )
 
 KEYWORD_ATTEMPTS = 20
+# A visit is what makes a user a participant; its time is only kept. A user rejoining
+# (every reconnect, every page load) within this many seconds is not written again.
+VISIT_REFRESH = 600.0
+RECENT_VISITS = 50_000  # visits remembered per node, the oldest forgotten first
 
 
 class Session(TypedDict):
@@ -73,6 +77,8 @@ class SessionRepo:
         self.lookups_by_id: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
             lambda oid: self.collection.find_one({"_id": oid})
         )
+        self.visit_writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_visits)
+        self.recent_visits: dict[tuple[str, ObjectId], float] = {}  # → when it was written
 
     async def create(self, creator: str, fields: dict[str, Any]) -> Session:
         """Inserts a session under a fresh unique keyword (retried on collision)."""
@@ -144,14 +150,32 @@ class SessionRepo:
             await self.db[name].delete_many({"session_id": oid})
 
     async def record_visit(self, user: str, session: Session) -> None:
-        await self.visits.update_one(
-            {"user": user, "session_id": stored_id(session["id"])},
-            {"$set": {"visited_at": now(), "keyword": session["keyword"]}},
-            upsert=True,
-        )
-        await undo_if_session_deleted(
-            self.visits, [{"user": user, "session_id": stored_id(session["id"])}]
-        )
+        """Makes `user` a participant; a visit this node wrote within VISIT_REFRESH stands."""
+        key = (user, stored_id(session["id"]))
+        moment = now()
+        written = self.recent_visits.get(key)
+        if written is not None and moment.timestamp() - written < VISIT_REFRESH:
+            return
+        await self.visit_writes.submit({
+            "user": user, "session_id": key[1], "keyword": session["keyword"], "visited_at": moment
+        })  # fmt: skip
+        self.recent_visits.pop(key, None)  # re-inserted last: the dict is oldest first
+        self.recent_visits[key] = moment.timestamp()
+        if len(self.recent_visits) > RECENT_VISITS:
+            del self.recent_visits[next(iter(self.recent_visits))]
+
+    async def _write_visits(self, visits: list[dict[str, Any]]) -> list[BaseException | None]:
+        """The visits of a lecture hall joining at once: one bulk upsert, one check after it."""
+        latest = {(visit["user"], visit["session_id"]): visit for visit in visits}  # two tabs
+        keys = [{"user": user, "session_id": session_id} for user, session_id in latest]
+        changes = [
+            UpdateOne(key, {"$set": {field: visit[field] for field in ("visited_at", "keyword")}},
+                      upsert=True)
+            for key, visit in zip(keys, latest.values(), strict=True)
+        ]  # fmt: skip
+        await self.visits.bulk_write(changes, ordered=False)
+        await undo_if_session_deleted(self.visits, keys)
+        return [None] * len(visits)
 
     async def has_visited(self, user: str, session_id: str) -> bool:
         found = await self.visits.find_one(

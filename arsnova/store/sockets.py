@@ -6,7 +6,10 @@ socket. Each node marks itself alive in `socket_nodes` (one document, however
 many sockets it holds: rewriting every socket's time each round cost the
 embedded database 1.6 s per 5,000 sockets and stalled the requests behind it);
 the sockets of a node that died without cleaning up are removed once the node
-and they are older than the cut-off.
+and they are older than the cut-off. A lecture hall connecting and joining at
+once changes hundreds of sockets a second: the changes that arrive while
+others are written go in one ordered bulk write (a socket's changes keep
+their order).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import DeleteOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.identity import Identity
+from arsnova.store.batching import GroupCommit
 from arsnova.store.common import now
 
 
@@ -31,12 +36,30 @@ class SocketRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["sockets"]
         self.nodes = db["socket_nodes"]
+        self.changes: GroupCommit[UpdateOne | DeleteOne, None] = GroupCommit(self._write)
+
+    async def _write(self, changes: list[UpdateOne | DeleteOne]) -> list[BaseException | None]:
+        """One ordered bulk write; from a change that failed on, each is written again alone
+        (an ordered write stops at its first error), so only the failed ones fail."""
+        try:
+            await self.collection.bulk_write(changes, ordered=True)
+            return [None] * len(changes)
+        except BulkWriteError as failed:
+            done = failed.details["writeErrors"][0]["index"]
+        outcomes: list[BaseException | None] = [None] * done
+        for change in changes[done:]:
+            try:
+                await self.collection.bulk_write([change])
+                outcomes.append(None)
+            except PyMongoError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     async def add(
         self, sid: str, node: str, address: str, identity: Identity | None, login_id: str | None
     ) -> None:
-        await self.collection.insert_one({
-            "_id": sid,
+        # An upsert, so that adding again (a retried connect) is no error.
+        await self.changes.submit(UpdateOne({"_id": sid}, {"$set": {
             "node": node,
             "address": address,
             "user": None if identity is None else identity.username,
@@ -44,7 +67,7 @@ class SocketRepo:
             "login_id": login_id,
             "keyword": None,
             "seen_at": now(),
-        })  # fmt: skip
+        }}, upsert=True))  # fmt: skip
 
     async def of_login(self, login_id: str) -> list[str]:
         """The sockets bound to a login, on every node."""
@@ -81,11 +104,11 @@ class SocketRepo:
 
     async def join(self, sid: str, keyword: str | None) -> None:
         """Records the session the socket is in (its node knows which it was in before)."""
-        await self.collection.update_one({"_id": sid}, {"$set": {"keyword": keyword}})
+        await self.changes.submit(UpdateOne({"_id": sid}, {"$set": {"keyword": keyword}}))
 
     async def remove(self, sid: str) -> None:
         """Forgets a disconnected socket."""
-        await self.collection.delete_one({"_id": sid})
+        await self.changes.submit(DeleteOne({"_id": sid}))
 
     async def active_users(self, keyword: str) -> int:
         """Distinct users with at least one socket in the session (three tabs count once)."""

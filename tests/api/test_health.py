@@ -1,10 +1,6 @@
 import asyncio
 
-import pytest
-
 from arsnova.app import create_app
-from arsnova.embedded import EmbeddedServer
-from arsnova.settings import default_embedded_command
 from tests.conftest import make_settings
 
 
@@ -18,15 +14,6 @@ async def test_readyz_when_database_answers(client):
     response = await client.get("/readyz")
     assert response.status == 200
     assert await response.json() == {"status": "ready"}
-
-
-@pytest.fixture
-def own_database(tmp_path):
-    """A database server of this test's own, which the test stops and starts again."""
-    server = EmbeddedServer(tmp_path / "own-db", default_embedded_command())
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_readyz_follows_the_database_without_app_restart(

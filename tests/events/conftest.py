@@ -54,8 +54,14 @@ class EventsClient:
 
     async def connect(self, server: TestServer, **auth: str) -> None:
         self.token = auth.get("token")
+        # python-socketio waits 1 s for the namespace's CONNECT by default: too short on a
+        # loaded 2-core machine; a server that refuses still answers at once.
         await self.client.connect(
-            str(server.make_url("/")), namespaces=[NAMESPACE], transports=["websocket"], auth=auth
+            str(server.make_url("/")),
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            auth=auth,
+            wait_timeout=WAIT,
         )
 
     async def send(self, message_type: str, **fields: Any) -> str:

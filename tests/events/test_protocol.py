@@ -97,7 +97,8 @@ async def refused(server: TestServer, **auth: str) -> Any:
 def refusal_code(refusal: Any) -> str:
     assert isinstance(refusal, dict), refusal
     assert isinstance(refusal.get("message"), str) and refusal["message"], refusal
-    assert set(refusal) == {"code", "message"}, refusal
+    assert set(refusal) == {"code", "message", "data"}, refusal
+    assert refusal["data"] == {"code": refusal["code"], "message": refusal["message"]}
     return refusal["code"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from arsnova.store.answers import AnswerRepo
-from arsnova.store.batching import GroupCommit, SharedLookups
+from arsnova.store.batching import GroupCommit, GroupRead, SharedLookups
 from arsnova.store.feedback import FeedbackRepo
 from arsnova.store.questions import QuestionNotFound, QuestionRepo
 from arsnova.store.sessions import SessionRepo
@@ -173,6 +173,35 @@ async def test_callers_get_the_error_when_the_writer_dies():
         outcomes = await asyncio.gather(*waiting, return_exceptions=True)
     assert all(isinstance(outcome, ValueError) for outcome in outcomes), outcomes
     assert commit.writer is None  # the next submit starts a new writer
+
+
+class Reads:
+    """A batch reader that records the keys of each fetch; "missing" is never found."""
+
+    def __init__(self) -> None:
+        self.fetches: list[list[str]] = []
+        self.release = asyncio.Event()
+        self.version = 1  # what a read returns changes: as if written meanwhile
+
+    async def fetch(self, keys: list[str]) -> dict[str, str]:
+        self.fetches.append(keys)
+        version = self.version
+        await self.release.wait()
+        return {key: f"{key}{version}" for key in keys if key != "missing"}
+
+
+async def test_reads_during_a_fetch_go_together_in_the_next_and_none_gets_an_older_answer():
+    reads = Reads()
+    group = GroupRead(reads.fetch)
+    first = asyncio.create_task(group.get("a"))
+    await turns(3)
+    reads.version = 2  # "a" changes while the first read is in flight
+    later = [asyncio.create_task(group.get(key)) for key in ("a", "b", "a", "missing")]
+    await turns(3)
+    reads.release.set()
+    assert await first == "a1"
+    assert await asyncio.gather(*later) == ["a2", "b2", "a2", None]  # read after they asked
+    assert reads.fetches == [["a"], ["a", "b", "missing"]]  # each key once per fetch
 
 
 async def test_a_burst_of_votes_is_stored_exactly_in_few_bulk_writes(counted):

@@ -28,7 +28,14 @@ from aiohttp import web
 from arsnova.auth import extend_login, hash_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, InternalError
 from arsnova.identity import Identity, User
-from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
+from arsnova.keys import (
+    broadcaster_key,
+    load_key,
+    node_key,
+    rate_limiter_key,
+    settings_key,
+    store_key,
+)
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import STAFF
@@ -134,8 +141,9 @@ class EventsNamespace(socketio.AsyncNamespace):
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         try:
-            with translate_errors():
-                connection = await self.open(sid, environ, auth)
+            # In its turn with the joins; its token is used up at once, so it is not retried.
+            admission = self.app[load_key]
+            connection = await admission.admit(lambda: self.open(sid, environ, auth), retry=False)
         except ArsnovaError as exc:
             raise connection_refused(exc) from None
         self.connections[sid] = connection

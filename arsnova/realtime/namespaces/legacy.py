@@ -24,7 +24,14 @@ from aiohttp import web
 from arsnova.auth import COOKIE_NAME, login_of_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
 from arsnova.identity import Identity, User
-from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
+from arsnova.keys import (
+    broadcaster_key,
+    load_key,
+    node_key,
+    rate_limiter_key,
+    settings_key,
+    store_key,
+)
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
@@ -34,7 +41,6 @@ from arsnova.services.feedback import feedback_summary, give_feedback
 from arsnova.services.policy import manages, released_for
 from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
-from arsnova.store.common import Page
 from arsnova.store.sessions import Session
 
 log = logging.getLogger(__name__)
@@ -88,23 +94,27 @@ class LegacyNamespace(socketio.AsyncNamespace):
             return error_ack(InternalError())
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
-        """Registers the socket, bound to the login of its cookie if it has one.
+        """Registers the socket, bound to the login of its cookie if it has one, in its turn
+        (`realtime/admission.py`).
 
         The address comes from the aiohttp request: python-engineio's environ
         hard-codes REMOTE_ADDR.
         """
         request = aiohttp_request(environ)
         address = request.remote or ""
+        token = request.cookies.get(COOKIE_NAME)
+
+        async def register() -> tuple[Identity | None, str | None]:
+            login = await login_of_token(self.app, token, touch=False)
+            identity = None if login is None else Identity(login["username"], login["type"])
+            login_id = None if login is None else login["id"]
+            await self.app[store_key].sockets.add(
+                sid, self.app[node_key], address, identity, login_id
+            )
+            return identity, login_id
+
         try:
-            with translate_errors():
-                login = await login_of_token(
-                    self.app, request.cookies.get(COOKIE_NAME), touch=False
-                )
-                identity = None if login is None else Identity(login["username"], login["type"])
-                login_id = None if login is None else login["id"]
-                await self.app[store_key].sockets.add(
-                    sid, self.app[node_key], address, identity, login_id
-                )
+            identity, login_id = await self.app[load_key].admit(register)
         except ArsnovaError as exc:
             raise connection_refused(exc) from None
         user = None if identity is None else user_of(self.app[settings_key], identity)
@@ -143,7 +153,11 @@ class LegacyNamespace(socketio.AsyncNamespace):
         return state.user
 
     async def set_session(self, sid: str, data: Any) -> dict[str, Any]:
-        """Joins a lecture session's room, leaving the previous one; returns its live state."""
+        """Joins a lecture session's room, leaving the previous one, in its turn
+        (`realtime/admission.py`); returns the session's live state."""
+        return await self.app[load_key].admit(lambda: self.join(sid, data))
+
+    async def join(self, sid: str, data: Any) -> dict[str, Any]:
         user = await self.bound_user(sid)
         keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
@@ -158,9 +172,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
         await self.count_in(sid, keyword, user.username)
         summary, unanswered, active_users, my_feedback = await asyncio.gather(
             feedback_summary(self.app, session),
-            store.questions.of_session(
-                session["id"], Page(), released_for=released_for(user), unanswered_by=user.username
-            ),
+            store.questions.unanswered(session["id"], user.username, released_for(user)),
             broadcaster.active_user_count(keyword),
             store.feedback.of_user(session["id"], user.username),
         )

@@ -25,15 +25,20 @@ def error_body(exc: ArsnovaError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.errors is not None:
         body["errors"] = exc.errors
+    if exc.retry_after_ms is not None:
+        body["retryAfterMs"] = exc.retry_after_ms
     return body
 
 
 def connection_refused(exc: ArsnovaError) -> socketio.exceptions.ConnectionRefusedError:
-    """A refusal whose `connect_error` data is `{"code", "message"}`.
+    """A refusal whose `connect_error` data is `{"code", "message", "data"}` (and
+    `retryAfterMs` if the client may come back): the fields once more in `data`,
+    the only part the JavaScript client (socket.io-client 4) passes on, as `err.data`.
 
     python-socketio would stringify a single argument into `message`, so the
     data is set directly.
     """
+    body = error_body(exc)
     refusal = socketio.exceptions.ConnectionRefusedError(exc.message)
-    refusal.error_args = error_body(exc)
+    refusal.error_args = {**body, "data": body}
     return refusal

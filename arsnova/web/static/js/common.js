@@ -49,6 +49,7 @@ export class ApiError extends Error {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code || "http-error";
+    this.retryAfterMs = body?.retryAfterMs; // a busy server's hint (`server-busy`)
   }
 }
 
@@ -92,10 +93,22 @@ export function describe(error) {
   return text === key ? error.message : text;
 }
 
+/** What the offline banner says: why the server refused the connection, or that it is gone. */
+export function offlineText(refusal) {
+  return refusal ? describe(refusal) : t("banner.offline");
+}
+
+/** `ms` give or take half: a lecture hall refused at once does not come back at once. */
+export function jittered(ms) {
+  return ms * (0.5 + Math.random());
+}
+
 /**
  * The Socket.IO connection at the server's advertised URL; the login cookie binds it.
  * `onConnect` runs on the first connection and after every reconnection, so the
- * page can join its session again and reload what it missed.
+ * page can join its session again and reload what it missed. A server too busy to
+ * take the connection now says when to come back (`retryAfterMs`): the page does,
+ * with jitter, and is offline meanwhile.
  */
 export async function connectSocket({ onConnect, onDisconnect, events }) {
   const url = await api("GET", "/socket/url");
@@ -110,15 +123,39 @@ export async function connectSocket({ onConnect, onDisconnect, events }) {
   socket.on("connect", () => onConnect(socket));
   socket.on("disconnect", () => onDisconnect());
   socket.io.on("reconnect_attempt", () => onDisconnect());
+  socket.on("connect_error", (error) => {
+    const wait = error.data?.retryAfterMs;
+    if (socket.active || wait === undefined) return; // the client reconnects by itself, or never
+    onDisconnect(error.data);
+    setTimeout(() => socket.connect(), jittered(wait));
+  });
   for (const [name, handler] of Object.entries(events)) socket.on(name, handler);
   return socket;
 }
 
 /** Emits and waits for the acknowledgement; error acknowledgements throw an ApiError. */
-export async function request(socket, event, payload) {
-  const ack = await socket.timeout(5000).emitWithAck(event, payload);
+export async function request(socket, event, payload, timeoutMs = 5000) {
+  const ack = await socket.timeout(timeoutMs).emitWithAck(event, payload);
   if (ack && ack.error) throw new ApiError(400, ack.error);
   return ack;
+}
+
+// A join waits its turn while a lecture hall joins at once (`ARSNOVA_JOIN_TIMEOUT_S`, 60 s).
+const JOIN_TIMEOUT_MS = 90_000;
+
+/**
+ * `setSession`: the session's live state once the socket is in its room. A server too
+ * busy to queue the join (`server-busy`) is asked again after its `retryAfterMs`, with jitter.
+ */
+export async function joinSession(socket, keyword) {
+  for (;;) {
+    try {
+      return await request(socket, "setSession", { keyword }, JOIN_TIMEOUT_MS);
+    } catch (error) {
+      if (error.code !== "server-busy" || !socket.connected) throw error;
+      await new Promise((resolve) => setTimeout(resolve, jittered(error.retryAfterMs)));
+    }
+  }
 }
 
 /** Builds an element: el("button", {class: "x", onclick: f}, "text", child…). Text is never HTML. */

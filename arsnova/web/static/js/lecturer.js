@@ -13,11 +13,12 @@ import {
   feedbackRows,
   guestLogin,
   joinAddress,
+  joinSession,
   loadMessages,
+  offlineText,
   presentQuestion,
   qrImage,
   redrawCards,
-  request,
   scaleSummary,
   setBusy,
   spacedKeyword,
@@ -179,7 +180,7 @@ async function openSession() {
   startCountdowns(drawQuestions);
   await connectSocket({
     onConnect: joined,
-    onDisconnect: () => banner($("banner"), "offline", t("banner.offline")),
+    onDisconnect: (refusal) => banner($("banner"), "offline", offlineText(refusal)),
     events: {
       feedbackData: (counts) => drawFeedback({ counts }),
       feedbackDataRoundedAverage: (average) => drawFeedback({ average }),
@@ -205,7 +206,7 @@ async function openSession() {
 /** After every (re)connection: join the room, then reload everything that may have changed. */
 async function joined(socket) {
   try {
-    const live = await request(socket, "setSession", { keyword: state.session.keyword });
+    const live = await joinSession(socket, state.session.keyword);
     banner($("banner"), "offline", "");
     drawFeedback({ counts: live.feedbackData, average: live.feedbackDataRoundedAverage });
     $("active-users").textContent = t("feedback.active", { count: live.activeUserCountData });

@@ -13,12 +13,13 @@ import {
   el,
   feedbackRows,
   joinAddress,
+  joinSession,
   loadMessages,
+  offlineText,
   optionContent,
   ownSession,
   presentQuestion,
   qrImage,
-  request,
   scaleSummary,
   spacedKeyword,
   t,
@@ -56,7 +57,7 @@ async function main() {
     wireControls();
     await connectSocket({
       onConnect: joined,
-      onDisconnect: () => banner($("banner"), "offline", t("banner.offline")),
+      onDisconnect: (refusal) => banner($("banner"), "offline", offlineText(refusal)),
       events: {
         presentedQuestion: (id) => follow(id),
         feedbackData: (counts) => $("gauge").replaceChildren(...feedbackRows(counts)),
@@ -80,7 +81,7 @@ function showError(error) {
 /** After every (re)connection: join the room, then read what may have changed meanwhile. */
 async function joined(socket) {
   try {
-    const live = await request(socket, "setSession", { keyword: state.session.keyword });
+    const live = await joinSession(socket, state.session.keyword);
     banner($("banner"), "offline", "");
     $("gauge").replaceChildren(...feedbackRows(live.feedbackData));
     $("online").textContent = t("feedback.active", { count: live.activeUserCountData });

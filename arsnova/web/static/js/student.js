@@ -10,7 +10,9 @@ import {
   describe,
   el,
   guestLogin,
+  joinSession,
   loadMessages,
+  offlineText,
   optionContent,
   optionLabel,
   redrawCards,
@@ -71,7 +73,7 @@ async function enter() {
   startCountdowns(drawQuestions);
   state.socket = await connectSocket({
     onConnect: joined,
-    onDisconnect: () => notify("offline", t("banner.offline")),
+    onDisconnect: (refusal) => notify("offline", offlineText(refusal)),
     events: {
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
@@ -90,7 +92,7 @@ async function enter() {
 async function joined(socket) {
   if (state.closed) return;
   try {
-    const live = await request(socket, "setSession", { keyword: state.session.keyword });
+    const live = await joinSession(socket, state.session.keyword);
     notify("offline", "");
     drawSession({ active: live.active, feedbackLock: live.feedbackLock });
     drawMyFeedback(live.myFeedback);
