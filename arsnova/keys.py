@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from arsnova.embedded import EmbeddedServer
     from arsnova.identity import LoginProvider, User
+    from arsnova.load import Load, Readiness
+    from arsnova.metrics import Metrics
     from arsnova.ratelimit import RateLimiter
     from arsnova.realtime.delivery.broadcaster import Broadcaster
     from arsnova.settings import Settings
@@ -31,6 +33,9 @@ broadcaster_key: web.AppKey[Broadcaster] = web.AppKey("broadcaster")
 task_runner_key: web.AppKey[TaskRunner] = web.AppKey("task_runner")
 node_key: web.AppKey[str] = web.AppKey("node")
 rate_limiter_key: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
+metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
+load_key: web.AppKey[Load] = web.AppKey("load")
+readiness_key: web.AppKey[Readiness] = web.AppKey("readiness")
 
 providers_key: web.AppKey[dict[str, LoginProvider]] = web.AppKey("login_providers")
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")

@@ -25,6 +25,8 @@ def test_defaults(tmp_path):
     assert settings.cors_origins == ()
     assert settings.public_url is None
     assert settings.db_name == "arsnova"
+    assert settings.metrics_token is None and settings.metrics_port is None
+    assert settings.metrics_networks == ("127.0.0.0/8", "::1/128")
 
 
 def test_all_values_parsed(tmp_path):
@@ -62,6 +64,11 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
         ARSNOVA_RATE_LIMITS="false",
         ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS="5",
+        ARSNOVA_METRICS_TOKEN="m" * 20,
+        ARSNOVA_METRICS_NETWORKS="10.2.0.0/16, ::1",
+        ARSNOVA_METRICS_PORT="9100",
+        ARSNOVA_OVERLOAD_QUEUE="40",
+        ARSNOVA_OVERLOAD_RESUME="10",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -90,6 +97,9 @@ def test_all_values_parsed(tmp_path):
     assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
     assert settings.rate_limits is False
     assert settings.events_max_subscriptions == 5
+    assert settings.metrics_token == "m" * 20 and settings.metrics_port == 9100
+    assert settings.metrics_networks == ("10.2.0.0/16", "::1")
+    assert (settings.overload_queue, settings.overload_resume) == (40, 10)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +139,10 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_SOCKET_TRANSPORTS", " , ", "polling, websocket"),
         ("ARSNOVA_TRUSTED_PROXIES", "proxy.internal", "not an IP address or network"),
         ("ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "0", "between"),
+        ("ARSNOVA_METRICS_TOKEN", "short", "at least 16"),
+        ("ARSNOVA_METRICS_NETWORKS", "localhost", "not an IP address or network"),
+        ("ARSNOVA_METRICS_PORT", "0", "between 1 and 65535"),
+        ("ARSNOVA_OVERLOAD_QUEUE", "0", "between"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
@@ -162,3 +176,16 @@ def test_development_secret_generated_once_and_private(tmp_path):
 def test_explicit_db_name_wins_over_uri_path(tmp_path):
     settings = load(tmp_path, MONGODB_URI="mongodb://h/one", ARSNOVA_DB_NAME="two")
     assert settings.db_name == "two"
+
+
+def test_overload_resume_defaults_to_half_the_queue_and_must_be_below_it(tmp_path):
+    assert load(tmp_path, ARSNOVA_OVERLOAD_QUEUE="90").overload_resume == 45
+    assert problems(tmp_path, ARSNOVA_OVERLOAD_QUEUE="90", ARSNOVA_OVERLOAD_RESUME="90") == [
+        "ARSNOVA_OVERLOAD_RESUME: must be below ARSNOVA_OVERLOAD_QUEUE (90)"
+    ]
+
+
+def test_metrics_port_must_differ_from_the_port(tmp_path):
+    assert problems(tmp_path, ARSNOVA_PORT="9000", ARSNOVA_METRICS_PORT="9000") == [
+        "ARSNOVA_METRICS_PORT: must differ from ARSNOVA_PORT"
+    ]

@@ -25,6 +25,7 @@ from arsnova.auth import COOKIE_NAME, login_of_token, user_of
 from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
 from arsnova.identity import Identity, User
 from arsnova.keys import broadcaster_key, node_key, rate_limiter_key, settings_key, store_key
+from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
@@ -87,6 +88,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             log.exception("socket event %r from %s failed", event, sid)
             return error_ack(InternalError())
 
+    @counted("connect")
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         """Registers the socket, bound to the login of its cookie if it has one.
 
@@ -142,6 +144,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             state.user, state.login_id = user_of(self.app[settings_key], binding[0]), login_id
         return state.user
 
+    @counted("join")
     async def set_session(self, sid: str, data: Any) -> dict[str, Any]:
         """Joins a lecture session's room, leaving the previous one; returns its live state."""
         user = await self.bound_user(sid)
