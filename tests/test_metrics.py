@@ -203,6 +203,15 @@ async def test_metrics_are_for_the_configured_networks_only(start_server, aiohtt
     assert (await response.json())["code"] == "network-not-allowed"
 
 
+async def test_behind_a_proxy_the_clients_own_address_counts(start_server, aiohttp_client):
+    client = await aiohttp_client(await start_server(trusted_proxies=("127.0.0.0/8",)))
+    forwarded = {"X-Forwarded-Proto": "https"}
+    outside = await client.get("/metrics", headers={**forwarded, "X-Forwarded-For": "203.0.113.9"})
+    assert outside.status == 403
+    inside = await client.get("/metrics", headers={**forwarded, "X-Forwarded-For": "127.0.0.1"})
+    assert inside.status == 200
+
+
 async def test_metrics_token_is_required_when_set(start_server, aiohttp_client):
     client = await aiohttp_client(await start_server(metrics_token=TOKEN))
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
