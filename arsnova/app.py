@@ -14,6 +14,7 @@ from arsnova import migrate
 from arsnova.api import setup_api
 from arsnova.api.cors import setup_cors
 from arsnova.api.csrf import csrf_middleware
+from arsnova.api.metrics import setup_metrics_route
 from arsnova.api.middlewares import error_middleware
 from arsnova.api.proxy import forwarded_middleware
 from arsnova.auth import GuestProvider, caller_of
@@ -22,16 +23,21 @@ from arsnova.identity import LoginProvider
 from arsnova.keys import (
     broadcaster_key,
     embedded_key,
+    load_key,
+    metrics_key,
     providers_key,
     rate_limiter_key,
+    readiness_key,
     settings_key,
     store_key,
     task_runner_key,
 )
+from arsnova.load import Readiness
+from arsnova.metrics import Metrics, metrics_middleware
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
 from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
-from arsnova.store import connect
+from arsnova.store import connect, monitoring
 from arsnova.tasks import TaskRunner
 from arsnova.web import setup_web
 
@@ -43,9 +49,14 @@ MAX_REQUEST_LINE = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     limiter = RateLimiter.from_settings(settings)
-    middlewares = [error_middleware, csrf_middleware, rate_limit_middleware(limiter, caller_of)]
+    middlewares = [
+        metrics_middleware,
+        error_middleware,
+        csrf_middleware,
+        rate_limit_middleware(limiter, caller_of),
+    ]
     if settings.trusted_proxies:
-        middlewares.insert(1, forwarded_middleware(settings.trusted_proxies))
+        middlewares.insert(2, forwarded_middleware(settings.trusted_proxies))
     app = web.Application(
         client_max_size=settings.max_body,
         middlewares=middlewares,
@@ -56,6 +67,9 @@ def create_app(settings: Settings) -> web.Application:
     app[rate_limiter_key] = limiter
     app.on_cleanup.append(close_rate_limiter)
     app[settings_key] = settings
+    app[metrics_key] = Metrics()
+    app[readiness_key] = Readiness(settings.overload_queue, settings.overload_resume)
+    observe_load(app)
     providers: tuple[LoginProvider, ...] = (GuestProvider(),)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
@@ -64,11 +78,19 @@ def create_app(settings: Settings) -> web.Application:
     if settings.migrate_on_start:
         app.cleanup_ctx.append(migrations_ctx)
     setup_api(app)
+    setup_metrics_route(app)
     setup_realtime(app)
     setup_web(app)
     app.cleanup_ctx.append(tasks_ctx)
     setup_cors(app)  # last: it must see every route
     return app
+
+
+def observe_load(app: web.Application) -> None:
+    """The queue depth and readiness as `/readyz` last judged them (a scrape changes neither)."""
+    metrics = app[metrics_key]
+    metrics.queue_depth.read = lambda: {(): app[load_key].queue_depth()}
+    metrics.ready.read = lambda: {(): 0 if app[readiness_key].overloaded else 1}
 
 
 async def close_rate_limiter(app: web.Application) -> None:
@@ -132,14 +154,17 @@ async def watch_embedded(server: EmbeddedServer) -> None:
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
-    async with connect(database_uri(app), settings.db_name, settings.db_timeout_ms) as store:
+    listeners = monitoring.listeners(app[metrics_key])
+    async with connect(
+        database_uri(app), settings.db_name, settings.db_timeout_ms, listeners
+    ) as store:
         app[store_key] = store
         yield
 
 
 async def tasks_ctx(app: web.Application) -> AsyncIterator[None]:
     """Background jobs; after the realtime context, which provides the broadcaster."""
-    runner = TaskRunner(app[store_key], app[broadcaster_key])
+    runner = TaskRunner(app[store_key], app[broadcaster_key], app[metrics_key])
     app[task_runner_key] = runner
     yield
     await runner.close()

@@ -119,6 +119,9 @@ def serve_workers(settings: Settings, count: int) -> None:
         fail("--workers above 1 needs REDIS_URL: the workers talk through Redis", 2)
     if settings.port == 0:
         fail("--workers above 1 needs a fixed port (they share it)", 2)
+    if settings.metrics_port is not None:
+        # One port per process: each worker's metrics are its own.
+        fail("--workers above 1 cannot share ARSNOVA_METRICS_PORT; leave it unset", 2)
     if "polling" in settings.socket_transports:
         log.info("workers accept Socket.IO over WebSocket only (polling needs sticky sessions)")
 

@@ -64,6 +64,18 @@ class DatabaseUnavailable(ArsnovaError):
     default_message = "The database is not reachable; try again shortly."
 
 
+class Overloaded(ArsnovaError):
+    """More connects and joins wait than ARSNOVA_OVERLOAD_QUEUE: send new clients elsewhere."""
+
+    status = 503
+    code = "overloaded"
+    default_message = "This node is busy admitting clients; try another one."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": "5"}
+
+
 class Unauthorized(ArsnovaError):
     status = 401
     code = "login-required"

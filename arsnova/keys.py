@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from arsnova.embedded import EmbeddedServer
     from arsnova.identity import LoginProvider, User
+    from arsnova.load import Readiness
+    from arsnova.metrics import Metrics
     from arsnova.ratelimit import RateLimiter
     from arsnova.realtime.admission import Admission
     from arsnova.realtime.delivery.broadcaster import Broadcaster
@@ -34,6 +36,8 @@ node_key: web.AppKey[str] = web.AppKey("node")
 rate_limiter_key: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
 # The queue of connects and joins; `queue_depth()` tells how loaded the node is.
 load_key: web.AppKey[Admission] = web.AppKey("load")
+metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
+readiness_key: web.AppKey[Readiness] = web.AppKey("readiness")
 
 providers_key: web.AppKey[dict[str, LoginProvider]] = web.AppKey("login_providers")
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")

@@ -22,6 +22,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret"
 MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
@@ -86,6 +88,11 @@ class Settings:
     join_timeout: float = 60.0
     events_max_subscriptions: int = 20
     body_timeout: float = 10.0
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_networks: tuple[str, ...] = LOOPBACK
+    metrics_port: int | None = None
+    overload_queue: int = 500
+    overload_resume: int = 250
 
     @property
     def redis_prefix(self) -> str:
@@ -161,7 +168,22 @@ class Settings:
             "ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "events_max_subscriptions", _int_between(1, 10_000)
         )
         read("ARSNOVA_BODY_TIMEOUT_MS", "body_timeout", _millis_between(1, 600_000))
+        read("ARSNOVA_METRICS_TOKEN", "metrics_token", _metrics_token)
+        read("ARSNOVA_METRICS_NETWORKS", "metrics_networks", _networks)
+        read("ARSNOVA_METRICS_PORT", "metrics_port", _int_between(1, 65535))
+        read("ARSNOVA_OVERLOAD_QUEUE", "overload_queue", _int_between(1, 1_000_000))
+        read("ARSNOVA_OVERLOAD_RESUME", "overload_resume", _int_between(0, 1_000_000))
 
+        if values.get("metrics_port") is not None and values["metrics_port"] == values.get(
+            "port", cls.port
+        ):
+            problems.append("ARSNOVA_METRICS_PORT: must differ from ARSNOVA_PORT")
+        queue = values.get("overload_queue", cls.overload_queue)
+        values.setdefault("overload_resume", queue // 2)
+        if values["overload_resume"] >= queue:
+            problems.append(
+                f"ARSNOVA_OVERLOAD_RESUME: must be below ARSNOVA_OVERLOAD_QUEUE ({queue})"
+            )
         if "db_name" not in values and values.get("mongodb_uri"):
             path = urlsplit(values["mongodb_uri"]).path.lstrip("/")
             if path:
@@ -315,6 +337,12 @@ def _redis_url(raw: str) -> str:
 def _secret(raw: str) -> str:
     if len(raw) < MIN_SECRET_LENGTH:
         raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+    return raw
+
+
+def _metrics_token(raw: str) -> str:
+    if len(raw) < MIN_METRICS_TOKEN_LENGTH:
+        raise ValueError(f"must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
     return raw
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from arsnova.metrics import Metrics
 from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.services.exports import Progress, gather_results, results_document
 from arsnova.store import Store, translate_errors
@@ -24,10 +25,12 @@ Job = Callable[[Progress], Awaitable[Any]]
 
 
 class TaskRunner:
-    def __init__(self, store: Store, broadcaster: Broadcaster) -> None:
+    def __init__(self, store: Store, broadcaster: Broadcaster, metrics: Metrics) -> None:
         self.store = store
         self.broadcaster = broadcaster
         self.running: set[asyncio.Task] = set()
+        self.reports = metrics.task_reports
+        metrics.tasks_running.read = lambda: {(): len(self.running)}
 
     def start_export(self, task: Task, session: Session) -> None:
         job = asyncio.create_task(self.run(task, lambda progress: self.export(session, progress)))
@@ -54,6 +57,7 @@ class TaskRunner:
 
     async def report(self, task: Task, **fields: Any) -> None:
         stored = await self.store.tasks.update(task["id"], **fields)
+        self.reports.labels(stored["kind"], stored["status"]).inc()
         data = {
             "taskId": task["id"],
             "kind": stored["kind"],

@@ -258,6 +258,13 @@ def test_bad_setting_exits_2_naming_it(tmp_path):
     )
 
 
+def test_workers_refuse_a_metrics_port(tmp_path):
+    env = cli_env(tmp_path, REDIS_URL="redis://127.0.0.1:1/0", ARSNOVA_METRICS_PORT="9100")
+    result = run_cli("serve", "--workers", "2", env=env)
+    assert result.returncode == 2
+    assert "cannot share ARSNOVA_METRICS_PORT" in result.stderr
+
+
 def test_migrate_without_a_running_server(data_dir):
     env = cli_env(data_dir)
     first = run_cli("migrate", env=env)

@@ -25,6 +25,8 @@ def test_defaults(tmp_path):
     assert settings.cors_origins == ()
     assert settings.public_url is None
     assert settings.db_name == "arsnova"
+    assert settings.metrics_token is None and settings.metrics_port is None
+    assert settings.metrics_networks == ("127.0.0.0/8", "::1/128")
 
 
 def test_all_values_parsed(tmp_path):
@@ -64,6 +66,11 @@ def test_all_values_parsed(tmp_path):
         ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS="5",
         ARSNOVA_JOIN_QUEUE="200",
         ARSNOVA_JOIN_TIMEOUT_S="90",
+        ARSNOVA_METRICS_TOKEN="m" * 20,
+        ARSNOVA_METRICS_NETWORKS="10.2.0.0/16, ::1",
+        ARSNOVA_METRICS_PORT="9100",
+        ARSNOVA_OVERLOAD_QUEUE="40",
+        ARSNOVA_OVERLOAD_RESUME="10",
     )
     assert settings.host == "0.0.0.0" and settings.port == 9000
     assert not settings.embedded
@@ -93,6 +100,9 @@ def test_all_values_parsed(tmp_path):
     assert settings.rate_limits is False
     assert settings.events_max_subscriptions == 5
     assert settings.join_queue == 200 and settings.join_timeout == 90
+    assert settings.metrics_token == "m" * 20 and settings.metrics_port == 9100
+    assert settings.metrics_networks == ("10.2.0.0/16", "::1")
+    assert (settings.overload_queue, settings.overload_resume) == (40, 10)
 
 
 @pytest.mark.parametrize(
@@ -134,6 +144,10 @@ def test_all_values_parsed(tmp_path):
         ("ARSNOVA_EVENTS_MAX_SUBSCRIPTIONS", "0", "between"),
         ("ARSNOVA_JOIN_QUEUE", "-1", "between"),
         ("ARSNOVA_JOIN_TIMEOUT_S", "0", "between"),
+        ("ARSNOVA_METRICS_TOKEN", "short", "at least 16"),
+        ("ARSNOVA_METRICS_NETWORKS", "localhost", "not an IP address or network"),
+        ("ARSNOVA_METRICS_PORT", "0", "between 1 and 65535"),
+        ("ARSNOVA_OVERLOAD_QUEUE", "0", "between"),
     ],
 )
 def test_bad_value_is_one_clear_line(tmp_path, name, value, fragment):
@@ -167,3 +181,16 @@ def test_development_secret_generated_once_and_private(tmp_path):
 def test_explicit_db_name_wins_over_uri_path(tmp_path):
     settings = load(tmp_path, MONGODB_URI="mongodb://h/one", ARSNOVA_DB_NAME="two")
     assert settings.db_name == "two"
+
+
+def test_overload_resume_defaults_to_half_the_queue_and_must_be_below_it(tmp_path):
+    assert load(tmp_path, ARSNOVA_OVERLOAD_QUEUE="90").overload_resume == 45
+    assert problems(tmp_path, ARSNOVA_OVERLOAD_QUEUE="90", ARSNOVA_OVERLOAD_RESUME="90") == [
+        "ARSNOVA_OVERLOAD_RESUME: must be below ARSNOVA_OVERLOAD_QUEUE (90)"
+    ]
+
+
+def test_metrics_port_must_differ_from_the_port(tmp_path):
+    assert problems(tmp_path, ARSNOVA_PORT="9000", ARSNOVA_METRICS_PORT="9000") == [
+        "ARSNOVA_METRICS_PORT: must differ from ARSNOVA_PORT"
+    ]

@@ -6,13 +6,22 @@ import asyncio
 import contextlib
 import functools
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
 import socketio
 from aiohttp import web
 
 from arsnova.errors import ArsnovaError
-from arsnova.keys import broadcaster_key, load_key, node_key, settings_key, sio_key, store_key
+from arsnova.keys import (
+    broadcaster_key,
+    load_key,
+    metrics_key,
+    node_key,
+    settings_key,
+    sio_key,
+    store_key,
+)
 from arsnova.realtime.adapters.managers import (
     LocalManager,
     RedisManager,
@@ -59,10 +68,11 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     client's events are processed in the order it sent them.
     """
     settings = app[settings_key]
-    manager: socketio.AsyncManager = LocalManager()
+    manager: LocalManager | RedisManager = LocalManager()
     if settings.redis_url:
         channel = settings.redis_prefix + "socketio"
         manager = RedisManager(settings.redis_url, channel=channel)
+    manager.metrics = app[metrics_key]
     sio = SocketServer(
         async_mode="aiohttp",
         client_manager=manager,
@@ -78,7 +88,23 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     )
     sio.register_namespace(LegacyNamespace("/", app))
     sio.register_namespace(EventsNamespace("/events", app))
+    app[metrics_key].sockets.read = functools.partial(socket_counts, sio)
     return sio
+
+
+def socket_counts(sio: SocketServer) -> Counter[tuple[str, ...]]:
+    """Connected sockets by namespace and transport (an upgraded Engine.IO socket is WebSocket).
+
+    Hook, python-socketio 5.18.1: `get_participants(namespace, None)` lists every
+    socket of a namespace; python-engineio 4.15.1: `sockets` and their `upgraded`.
+    """
+    counts: Counter[tuple[str, ...]] = Counter()
+    for namespace in sio.namespace_handlers:
+        for _sid, eio_sid in sio.manager.get_participants(namespace, None):
+            socket = sio.eio.sockets.get(eio_sid)
+            if socket is not None:
+                counts[namespace, "websocket" if socket.upgraded else "polling"] += 1
+    return counts
 
 
 def setup_realtime(app: web.Application) -> None:
@@ -106,8 +132,10 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     cluster = Cluster()
     if settings.redis_url:
-        cluster = RedisCluster(settings.redis_url, settings.redis_prefix)
-    broadcaster = Broadcaster(sio, app[store_key], settings, cluster, statistics_shown)
+        cluster = RedisCluster(settings.redis_url, settings.redis_prefix, app[metrics_key])
+    broadcaster = Broadcaster(
+        sio, app[store_key], settings, cluster, statistics_shown, app[metrics_key]
+    )
     app[broadcaster_key] = broadcaster
     app[load_key] = Admission(settings.join_queue, settings.join_timeout, app[store_key].reachable)
     events = sio.namespace_handlers["/events"]

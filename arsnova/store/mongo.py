@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
-from pymongo import AsyncMongoClient, WriteConcern
+from pymongo import AsyncMongoClient, WriteConcern, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
 
@@ -77,11 +77,17 @@ class Store:
 
 
 @contextlib.asynccontextmanager
-async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Store]:
+async def connect(
+    uri: str,
+    db_name: str,
+    timeout_ms: int,
+    event_listeners: Sequence[monitoring.CommandListener | monitoring.ConnectionPoolListener] = (),
+) -> AsyncIterator[Store]:
     """Connects eagerly and yields a `Store`; writes are journaled and majority-acknowledged.
 
     Every driver timeout is bounded by `timeout_ms`, so requests during a
-    database outage fail fast with 503 instead of hanging.
+    database outage fail fast with 503 instead of hanging. `event_listeners`
+    are the driver's monitoring listeners (`store.monitoring`, for the metrics).
     """
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
@@ -90,6 +96,7 @@ async def connect(uri: str, db_name: str, timeout_ms: int) -> AsyncIterator[Stor
         timeoutMS=timeout_ms * 2,
         tz_aware=True,
         appname="arsnova",
+        event_listeners=event_listeners,
     )
     try:
         with translate_errors():

@@ -56,6 +56,8 @@ QUESTION = {"questionType": "abcd", "subject": "s", "text": "t",
 TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/healthz"): (PUBLIC, "/healthz", None),
     ("GET", "/readyz"): (PUBLIC, "/readyz", None),
+    # For the scraper's network (loopback by default, which the test clients are).
+    ("GET", "/metrics"): (PUBLIC, "/metrics", None),
     ("GET", "/openapi.json"): (PUBLIC, "/openapi.json", None),
     ("GET", "/statistics"): (PUBLIC, "/statistics", None),
     ("GET", "/socket/url"): (PUBLIC, "/socket/url", None),

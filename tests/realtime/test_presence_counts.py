@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from arsnova.metrics import Metrics
 from arsnova.realtime.delivery import cluster as cluster_module
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
 from tests.conftest import free_port
@@ -16,7 +17,7 @@ KEYWORD = "12345678"
 async def redis_nodes(redis_url):
     """Two in-process Redis cluster views of one deployment (a Redis prefix of their own)."""
     prefix = f"arsnova:test-{uuid.uuid4().hex}:"
-    made = [RedisCluster(redis_url, prefix) for _ in range(2)]
+    made = [RedisCluster(redis_url, prefix, Metrics()) for _ in range(2)]
     yield made
     async for key in made[0].redis.scan_iter(prefix + "*"):
         await made[0].redis.delete(key)
@@ -83,7 +84,7 @@ async def test_a_refresh_restores_what_redis_lost(redis_nodes):
 
 
 async def test_without_redis_the_count_is_unknown_and_nothing_fails():
-    node = RedisCluster(f"redis://127.0.0.1:{free_port()}/0", "arsnova:nowhere:")
+    node = RedisCluster(f"redis://127.0.0.1:{free_port()}/0", "arsnova:nowhere:", Metrics())
     try:
         await node.enter(KEYWORD, "ann")
         assert await counts(node) == [None]  # the broadcaster then counts in the database

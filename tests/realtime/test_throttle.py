@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 
+from arsnova.metrics import Metrics
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
 from arsnova.realtime.delivery.throttle import Throttle
 
@@ -14,7 +15,7 @@ async def test_burst_becomes_a_leading_and_a_trailing_send():
     async def send(key: str) -> None:
         sent.append(state["value"])
 
-    throttle = Throttle("test", 0.05, send, Cluster())
+    throttle = Throttle("test", 0.05, send, Cluster(), Metrics())
     started = asyncio.get_running_loop().time()
     for value in range(1, 1001):
         state["value"] = value
@@ -39,7 +40,7 @@ async def test_request_during_a_send_is_sent_again_afterwards():
         await asyncio.sleep(0.02)
         sent.append(value)
 
-    throttle = Throttle("test", 0.01, send, Cluster())
+    throttle = Throttle("test", 0.01, send, Cluster(), Metrics())
     throttle.request("room")
     await reading.wait()
     state["value"] = 7
@@ -56,7 +57,7 @@ async def test_interval_zero_turns_coalescing_off():
         await asyncio.sleep(0.001)
         sent.append(len(sent))
 
-    throttle = Throttle("test", 0, send, Cluster())
+    throttle = Throttle("test", 0, send, Cluster(), Metrics())
     for _ in range(50):
         throttle.request("room")
     await asyncio.wait_for(asyncio.gather(*throttle.running.values()), 5)
@@ -71,7 +72,7 @@ async def test_keys_are_independent_and_a_failing_send_does_not_stop_later_ones(
             raise RuntimeError("boom")
         sent.append(key)
 
-    throttle = Throttle("test", 0.01, send, Cluster())
+    throttle = Throttle("test", 0.01, send, Cluster(), Metrics())
     for key in ("a", "broken", "b"):
         throttle.request(key)
     await asyncio.sleep(0.05)
@@ -91,7 +92,7 @@ async def test_a_node_waiting_for_a_lock_sends_soon_after_the_holder_releases(re
     10 s late, after node B's broadcast of the lecturer's.
     """
     prefix = f"arsnova:test_{uuid.uuid4().hex}:"
-    holder, waiter = RedisCluster(redis_url, prefix), RedisCluster(redis_url, prefix)
+    holder, waiter = (RedisCluster(redis_url, prefix, Metrics()) for _ in range(2))
     try:
         await holder.acquire("users:1")
         waiting = asyncio.create_task(waiter.acquire("users:1"))
@@ -111,7 +112,7 @@ async def test_a_node_waiting_for_a_lock_sends_soon_after_the_holder_releases(re
 async def test_a_node_releases_only_its_own_lock(redis_url):
     """A send that outlasted its lease must not shorten the lock another node took since."""
     prefix = f"arsnova:test_{uuid.uuid4().hex}:"
-    late, holder = RedisCluster(redis_url, prefix), RedisCluster(redis_url, prefix)
+    late, holder = (RedisCluster(redis_url, prefix, Metrics()) for _ in range(2))
     name = prefix + "lock:users:1"
     try:
         await holder.acquire("users:1")

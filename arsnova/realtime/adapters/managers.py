@@ -20,11 +20,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+if TYPE_CHECKING:
+    from arsnova.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ MANAGER_SUBSCRIBE_WAIT = 5.0
 
 
 class DirectEmit(socketio.AsyncManager):
+    metrics: Metrics  # set by `realtime.server.create_sio`: deliveries are counted and timed
+
     # Hook, python-socketio 5.18.1: overrides `AsyncManager.emit`; reads `self.rooms`,
     # `get_participants`, `server.packet_class` and calls `server._send_eio_packet`.
     async def emit(
@@ -59,10 +65,14 @@ class DirectEmit(socketio.AsyncManager):
             eio_packet.Packet(eio_packet.MESSAGE, part)
             for part in (encoded if isinstance(encoded, list) else [encoded])
         ]
+        started, delivered = time.perf_counter(), 0
         for sid, eio_sid in self.get_participants(namespace, room):
             if sid not in skipped:
+                delivered += 1
                 for frame in frames:
                     await self.server._send_eio_packet(eio_sid, frame)
+        self.metrics.deliveries.inc(delivered)
+        self.metrics.delivery_seconds.observe(time.perf_counter() - started)
 
 
 class LocalManager(DirectEmit):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import socketio
 
@@ -26,6 +26,9 @@ from arsnova.store.common import now
 from arsnova.store.events import GLOBAL_STREAM, login_stream, session_stream
 from arsnova.store.feedback import rounded_average
 from arsnova.store.questions import Question
+
+if TYPE_CHECKING:
+    from arsnova.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +71,23 @@ class Broadcaster:
         settings: Settings,
         cluster: Cluster,
         statistics_shown: Callable[[Question], bool],
+        metrics: Metrics,
     ) -> None:
         self.sio = sio
         self.store = store
         self.cluster = cluster
         self.statistics_shown = statistics_shown
+        self.emit_seconds = metrics.emit_seconds
         interval = settings.broadcast_interval
-        self.feedback = Throttle("feedback", interval, self._send_feedback, cluster)
+        self.feedback = Throttle("feedback", interval, self._send_feedback, cluster, metrics)
         # Each count goes to every socket in the session, and a lecture hall joining
         # at once changes it with every join: at 10 a second, 5,000 joins would cost
         # 50,000 packets a second; the count on a screen can wait a second.
         users_interval = max(interval, settings.user_count_interval)
-        self.active_users = Throttle("users", users_interval, self._send_active_users, cluster)
-        self.answers = Throttle("answers", interval, self._send_answers, cluster)
+        self.active_users = Throttle(
+            "users", users_interval, self._send_active_users, cluster, metrics
+        )
+        self.answers = Throttle("answers", interval, self._send_answers, cluster, metrics)
         self.listeners: list[Callable[[str], None]] = []
 
     # Intents, coalesced per session (or question)
@@ -246,7 +253,8 @@ class Broadcaster:
     async def _emit(self, event: str, data: Any, room: str) -> None:
         """Emits; a failure (Redis down) is logged, never turned into a failed request."""
         try:
-            await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
+            with self.emit_seconds.labels(event).time():
+                await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
         except Exception:
             log.exception("could not emit %s to %s", event, room)
 

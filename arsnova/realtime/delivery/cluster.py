@@ -33,14 +33,21 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 
 from arsnova.realtime.background import stop_if_cancelled
+
+if TYPE_CHECKING:
+    from prometheus_client import Histogram
+
+    from arsnova.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +145,45 @@ class Cluster:
         pass
 
 
+class TimedRedis(redis.Redis):
+    """A Redis client that times each round trip: a command, or a pipeline's batch.
+
+    Hook, redis-py 5.2 to 8.1: commands (scripts' EVALSHA too) go through
+    `execute_command`; `pipeline()` builds a `Pipeline` from the client's pool and
+    response callbacks as `Redis.pipeline` does.
+    """
+
+    seconds: Histogram
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await super().execute_command(*args, **options)
+        finally:
+            self.seconds.labels(str(args[0])).observe(time.perf_counter() - started)
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        pipe = TimedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+        pipe.seconds = self.seconds
+        return pipe
+
+
+class TimedPipeline(Pipeline):
+    seconds: Histogram
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        started = time.perf_counter()
+        try:
+            return await super().execute(raise_on_error)
+        finally:
+            self.seconds.labels("pipeline").observe(time.perf_counter() - started)
+
+
 class RedisCluster(Cluster):
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, metrics: Metrics) -> None:
         super().__init__()
-        self.redis = redis.Redis.from_url(url)
+        self.redis = cast(TimedRedis, TimedRedis.from_url(url))  # from_url makes a `cls`
+        self.redis.seconds = metrics.redis_seconds
         self.prefix = prefix
         self.channel = prefix + "streams"
         self.node = uuid.uuid4().hex

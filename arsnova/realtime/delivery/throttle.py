@@ -14,6 +14,7 @@ from arsnova.realtime.background import stop_if_cancelled
 from arsnova.store import translate_errors
 
 if TYPE_CHECKING:
+    from arsnova.metrics import Metrics
     from arsnova.realtime.delivery.cluster import Cluster
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Throttle(Generic[Key]):
     turns coalescing off: every request gets a send of its own, in order
     (what the benchmark compares against). With several nodes, the `cluster`
     lets one send per key run at a time across all of them (named `<name>:<key>`).
+    Requests and sends are counted per `name` (`arsnova_broadcast_*`).
     """
 
     def __init__(
@@ -41,15 +43,20 @@ class Throttle(Generic[Key]):
         interval: float,
         send: Callable[[Key], Awaitable[None]],
         cluster: Cluster,
+        metrics: Metrics,
     ) -> None:
         self.name = name
         self.interval = interval
         self.send = send
         self.cluster = cluster
+        self.requests = metrics.broadcast_requests.labels(name)
+        self.sends = metrics.sends.labels(name)
+        self.send_seconds = metrics.send_seconds.labels(name)
         self.running: dict[Key, asyncio.Task] = {}
         self.waiting: Counter[Key] = Counter()  # requests no send has covered yet
 
     def request(self, key: Key) -> None:
+        self.requests.inc()
         if key in self.running:
             self.waiting[key] = 1 if self.interval else self.waiting[key] + 1
             return
@@ -64,8 +71,9 @@ class Throttle(Generic[Key]):
                     self.waiting.pop(key, None)  # this send reads the state they changed
                 await self.cluster.acquire(lock)
                 started = loop.time()
+                self.sends.inc()
                 try:
-                    with translate_errors():
+                    with self.send_seconds.time(), translate_errors():
                         await self.send(key)
                 except ArsnovaError as exc:  # the database is slow or down: try next time
                     log.warning("broadcast for %r failed: %s", key, exc.message)

@@ -31,11 +31,13 @@ from arsnova.identity import Identity, User
 from arsnova.keys import (
     broadcaster_key,
     load_key,
+    metrics_key,
     node_key,
     rate_limiter_key,
     settings_key,
     store_key,
 )
+from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import STAFF
@@ -126,6 +128,10 @@ class EventsNamespace(socketio.AsyncNamespace):
             "SessionSubscriptionMessage": self.on_subscription,
             "SessionUnsubscriptionMessage": self.on_unsubscription,
         }
+        self.metrics = app[metrics_key]
+        self.metrics.events_unacknowledged.read = lambda: {
+            (): sum(connection.in_flight is not None for connection in self.connections.values())
+        }
 
     # Connecting
 
@@ -139,6 +145,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         await self.receive(connection, event, args[1] if len(args) > 1 else None)
         return None
 
+    @counted("connect")
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         try:
             # In its turn with the joins; its token is used up at once, so it is not retried.
@@ -269,6 +276,8 @@ class EventsNamespace(socketio.AsyncNamespace):
             return  # a late or unknown acknowledgement changes nothing
         in_flight.deadline.cancel()
         connection.in_flight = None
+        clock = asyncio.get_running_loop().time()
+        self.metrics.events_ack_seconds.observe(clock - connection.last_sent)
         connection.positions = {
             stream: in_flight.positions.get(stream, position)
             for stream, position in connection.positions.items()
@@ -283,6 +292,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         load(heartbeat_schema, data)
         await self.set_idle(connection, False)
 
+    @counted("join")
     async def on_subscription(self, connection: Connection, data: dict[str, Any]) -> None:
         """Adds a lecture session's events from now on (the caller joins the session).
 
@@ -404,6 +414,8 @@ class EventsNamespace(socketio.AsyncNamespace):
         deadline = asyncio.create_task(self.expect_ack(connection, body["id"]))
         connection.in_flight = InFlight(body["id"], positions, deadline)
         connection.last_sent = asyncio.get_running_loop().time()
+        if "events" in body:
+            self.metrics.events_batch.observe(len(body["events"]))
         await self.emit(event, body, to=connection.sid)
 
     async def expect_ack(self, connection: Connection, message_id: str) -> None:
@@ -412,6 +424,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         in_flight = connection.in_flight
         if in_flight is not None and in_flight.id == message_id:
             log.info("/events socket %s did not acknowledge in %s s", connection.sid, timeout)
+            self.metrics.events_ack_timeouts.inc()
             await self.server.disconnect(connection.sid, namespace=self.namespace)
 
     async def collect(

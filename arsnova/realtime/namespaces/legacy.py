@@ -32,6 +32,7 @@ from arsnova.keys import (
     settings_key,
     store_key,
 )
+from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
 from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
@@ -93,6 +94,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             log.exception("socket event %r from %s failed", event, sid)
             return error_ack(InternalError())
 
+    @counted("connect")
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         """Registers the socket, bound to the login of its cookie if it has one, in its turn
         (`realtime/admission.py`).
@@ -152,6 +154,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             state.user, state.login_id = user_of(self.app[settings_key], binding[0]), login_id
         return state.user
 
+    @counted("join")
     async def set_session(self, sid: str, data: Any) -> dict[str, Any]:
         """Joins a lecture session's room, leaving the previous one, in its turn
         (`realtime/admission.py`); returns the session's live state."""
