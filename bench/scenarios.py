@@ -1,4 +1,4 @@
-"""The five scenarios. Each returns a `Section`: rows for the table and notes.
+"""The six scenarios. Each returns a `Section`: rows for the table and notes.
 
 They share one building block, `Room`: Node.js receivers joined to one room
 of a target plus one extra socket that triggers broadcasts.
@@ -16,6 +16,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 
 from bench import targets
+from bench.failover import BACK_WITHIN, failover_row
 from bench.rest import CHOICES
 from bench.servers import PYTHON, Workspace, cpu_seconds, run_json
 from bench.stats import median, percentile, ratio
@@ -51,6 +52,7 @@ class Config:
     storm_reps: int
     multi_n: int
     multi_reps: int
+    failover_n: int
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
@@ -68,6 +70,7 @@ QUICK = Config(
     storm_reps=2,
     multi_n=150,
     multi_reps=3,
+    failover_n=60,
 )
 FULL = Config(
     fanout_sizes=[1000, 5000],
@@ -83,6 +86,7 @@ FULL = Config(
     storm_reps=5,
     multi_n=1000,
     multi_reps=5,
+    failover_n=300,
 )
 
 
@@ -534,10 +538,40 @@ async def multi(ws: Workspace, cfg: Config) -> Section:
     return section
 
 
+async def failover(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 6: two processes behind nginx (deploy/'s configuration), one SIGKILLed."""
+    section = Section(
+        f"6. Failover: {cfg.failover_n} sockets through nginx over 2 processes + Redis, "
+        "one process SIGKILLed",
+        [
+            ("n", "N"),
+            ("dropped", "dropped"),
+            ("back", "back"),
+            ("lost", "lost"),
+            ("rejoin_errors", "errors"),
+            ("back_p50_ms", "back p50 ms"),
+            ("back_p99_ms", "back p99 ms"),
+            ("back_max_ms", "back max ms"),
+            ("missing_after", "missing"),
+            ("fanout_after_ms", "fan-out ms"),
+        ],
+    )
+    section.rows.append(await failover_row(ws, cfg.failover_n, cfg.receivers))
+    section.notes += [
+        "dropped = sockets the killed process held; back = the time from the SIGKILL to each "
+        "one's next join acknowledgement, through nginx on the survivor (socket.io-client's "
+        "own reconnection, default delays: 1 s ± 50 %, then doubling); lost = not back within "
+        f"{BACK_WITHIN:g} s; errors = rejoins refused; missing / fan-out ms = one setFeedback "
+        "afterwards: sockets without the counts, time until the last had them",
+    ]
+    return section
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
     "answers": answers,
     "storm": storm,
     "multi": multi,
+    "failover": failover,
 }
