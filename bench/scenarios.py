@@ -16,6 +16,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 
 from bench import targets
+from bench.failover import BACK_WITHIN, failover_row
 from bench.rest import CHOICES
 from bench.servers import PYTHON, Workspace, cpu_seconds, run_json
 from bench.stats import median, percentile, ratio
@@ -53,6 +54,7 @@ class Config:
     multi_reps: int
     joinstorm_sizes: list[int]
     joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
+    failover_n: int
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
@@ -71,6 +73,7 @@ QUICK = Config(
     multi_n=150,
     multi_reps=3,
     joinstorm_sizes=[100, 300],
+    failover_n=60,
 )
 FULL = Config(
     fanout_sizes=[1000, 5000],
@@ -87,6 +90,7 @@ FULL = Config(
     multi_n=1000,
     multi_reps=5,
     joinstorm_sizes=[1000, 5000],
+    failover_n=300,
 )
 
 
@@ -579,6 +583,35 @@ async def joinstorm(ws: Workspace, cfg: Config) -> Section:
     return section
 
 
+async def failover(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 7: two processes behind nginx (deploy/'s configuration), one SIGKILLed."""
+    section = Section(
+        f"7. Failover: {cfg.failover_n} sockets through nginx over 2 processes + Redis, "
+        "one process SIGKILLed",
+        [
+            ("n", "N"),
+            ("dropped", "dropped"),
+            ("back", "back"),
+            ("lost", "lost"),
+            ("rejoin_errors", "errors"),
+            ("back_p50_ms", "back p50 ms"),
+            ("back_p99_ms", "back p99 ms"),
+            ("back_max_ms", "back max ms"),
+            ("missing_after", "missing"),
+            ("fanout_after_ms", "fan-out ms"),
+        ],
+    )
+    section.rows.append(await failover_row(ws, cfg.failover_n, cfg.receivers))
+    section.notes += [
+        "dropped = sockets the killed process held; back = the time from the SIGKILL to each "
+        "one's next join acknowledgement, through nginx on the survivor (socket.io-client's "
+        "own reconnection, default delays: 1 s ± 50 %, then doubling); lost = not back within "
+        f"{BACK_WITHIN:g} s; errors = rejoins refused; missing / fan-out ms = one setFeedback "
+        "afterwards: sockets without the counts, time until the last had them",
+    ]
+    return section
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
@@ -586,4 +619,5 @@ SCENARIOS = {
     "storm": storm,
     "multi": multi,
     "joinstorm": joinstorm,
+    "failover": failover,
 }

@@ -115,10 +115,12 @@ class Swarm:
         spread: float = 0.0,
         deflate: bool = True,
         concurrency: int = 16,
+        reconnect: bool = False,
     ) -> dict[str, Any]:
         """Connects and joins `count` more sockets; `spread` seconds spreads the attempts evenly.
 
-        Socket i of a process uses that process's i-th login, if it made one.
+        Socket i of a process uses that process's i-th login, if it made one. With
+        `reconnect` they reconnect by themselves and join again (`reconnects`).
         """
         limit = patience(count)
         counts = split(count, len(self.nodes))
@@ -133,6 +135,7 @@ class Swarm:
             deflate=deflate,
             concurrency=concurrency,
             timeoutMs=min(limit, 60.0) * 1000,
+            reconnect=reconnect,
         )
         self.shares = [
             share + reply["joined"] for share, reply in zip(self.shares, replies, strict=True)
@@ -198,6 +201,12 @@ class Swarm:
             "acked": max(r["acked"] for r in replies),
             "errors": merge_counts(r["errors"] for r in replies),
         }
+
+    async def reconnects(self, since: float) -> list[dict[str, Any]]:
+        """Per socket: `dropped` (first drop at or after epoch ms `since`), `rejoined` (the
+        first join after it), both epoch ms or None, and `errors` (refused rejoins)."""
+        replies = await self.each("reconnects", 30, since=since)
+        return [socket for reply in replies for socket in reply["sockets"]]
 
     async def close(self) -> None:
         for node in self.nodes:

@@ -34,8 +34,9 @@ from arsnova.store.common import Clock
 from arsnova.store.common import clock as app_clock
 from tests.helpers import as_platform
 
-# The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class.
-pytest_plugins = ["tests.serve"]
+# The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class,
+# `balanced` (nginx in front of `two_nodes`) beside its Nginx class.
+pytest_plugins = ["tests.serve", "tests.balancer"]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10

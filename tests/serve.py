@@ -70,6 +70,12 @@ class Serve:
                     pass
                 await asyncio.sleep(0.05)
 
+    async def terminate(self) -> None:
+        """SIGTERM, as a rolling restart stops a node; returns once it has exited."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
     async def kill(self) -> None:
         """SIGKILL: no clean shutdown, like a crash or a pulled plug."""
         if self.process is not None and self.process.returncode is None:

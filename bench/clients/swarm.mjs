@@ -4,7 +4,7 @@
 // milliseconds with sub-millisecond precision, comparable across processes.
 //
 // usage: node swarm.mjs           (commands: login, connect, arm, collect,
-//                                  emit, vote, close; see `handlers` below)
+//                                  emit, vote, reconnects, close; see `handlers` below)
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
 
@@ -48,8 +48,12 @@ async function login({ url, n, concurrency = 32 }) {
   return { logins: cookies.length, failures, ms: now() - started };
 }
 
-/** Connects one socket, joins, resolves to an error string or null. */
-function openSocket(url, join, deflate, timeoutMs) {
+/**
+ * Connects one socket, joins, resolves to an error string or null. With `reconnect`,
+ * socket.io's own reconnection is on (as on the pages) and every later connection
+ * joins again: `drops` and `rejoins` (epoch ms) and `rejoinErrors` record it.
+ */
+function openSocket(url, join, deflate, timeoutMs, reconnect = false) {
   return new Promise((outcome) => {
     const resolve = (error) => {
       if (error) socket.disconnect();
@@ -59,12 +63,12 @@ function openSocket(url, join, deflate, timeoutMs) {
     const socket = io(url, {
       transports: ["websocket"],
       forceNew: true,
-      reconnection: false,
+      reconnection: reconnect,
       timeout: timeoutMs,
       perMessageDeflate: deflate ? { threshold: 1024 } : false,
       extraHeaders: cookie ? { Cookie: cookie } : {},
     });
-    const entry = { socket, url, record: newRecord() };
+    const entry = { socket, url, record: newRecord(), drops: [], rejoins: [], rejoinErrors: 0 };
     socket.onAny((event, payload) => {
       const record = entry.record;
       record.messages += 1;
@@ -82,11 +86,27 @@ function openSocket(url, join, deflate, timeoutMs) {
         const ack = await socket.timeout(timeoutMs).emitWithAck(join.event, join.data);
         if (ack && ack.error) return resolve(`join: ${ack.error.code}`);
         sockets.push(entry);
+        if (reconnect) follow(entry, join, timeoutMs);
         resolve(null);
       } catch (err) {
         resolve(`join: ${err.message}`);
       }
     });
+  });
+}
+
+/** Records the drops of a joined socket and joins again on every reconnection. */
+function follow(entry, join, timeoutMs) {
+  const { socket } = entry;
+  socket.on("disconnect", () => entry.drops.push(now()));
+  socket.on("connect", async () => {
+    try {
+      const ack = await socket.timeout(timeoutMs).emitWithAck(join.event, join.data);
+      if (ack && ack.error) entry.rejoinErrors += 1;
+      else entry.rejoins.push(now());
+    } catch {
+      entry.rejoinErrors += 1;
+    }
   });
 }
 
@@ -103,7 +123,9 @@ function deflateCount() {
  * Opens `n` sockets (each with the next unused login), round-robin over `urls`,
  * spread evenly over `spreadMs` (0: as fast as `concurrency` allows).
  */
-async function connect({ urls, n, join, spreadMs = 0, concurrency = 64, deflate = true, timeoutMs = 30000 }) {
+async function connect({
+  urls, n, join, spreadMs = 0, concurrency = 64, deflate = true, timeoutMs = 30000, reconnect = false,
+}) {
   const started = now();
   const errors = {};
   const base = sockets.length;
@@ -114,7 +136,7 @@ async function connect({ urls, n, join, spreadMs = 0, concurrency = 64, deflate 
       if (due > now()) await sleep(due - now());
     }
     const attempt = now();
-    const error = await openSocket(urls[i % urls.length], join, deflate, timeoutMs);
+    const error = await openSocket(urls[i % urls.length], join, deflate, timeoutMs, reconnect);
     if (error) errors[error] = (errors[error] ?? 0) + 1;
     else joinMs.push(now() - attempt);
   });
@@ -189,6 +211,17 @@ async function vote({ at, spreadMs, event, data, field, values, timeoutMs = 3000
   return { firstSent: Math.min(...sent), lastSent: Math.max(...sent), acked: now(), errors };
 }
 
+/** Per socket since epoch ms `since`: dropped, the first rejoin after its drop, errors. */
+function reconnects({ since }) {
+  return {
+    sockets: sockets.map(({ drops, rejoins, rejoinErrors }) => {
+      const dropped = drops.find((t) => t >= since) ?? null;
+      const rejoined = dropped === null ? null : (rejoins.find((t) => t >= dropped) ?? null);
+      return { dropped, rejoined, errors: rejoinErrors };
+    }),
+  };
+}
+
 async function close() {
   for (const { socket } of sockets) socket.disconnect();
   sockets.length = 0;
@@ -196,7 +229,7 @@ async function close() {
   return {};
 }
 
-const handlers = { login, connect, arm, collect, emit, vote, close };
+const handlers = { login, connect, arm, collect, emit, vote, reconnects, close };
 
 const lines = createInterface({ input: process.stdin });
 lines.on("line", async (line) => {

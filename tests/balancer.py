@@ -1,0 +1,184 @@
+"""A real nginx (Debian's package) in front of `arsnova serve` nodes, configured from deploy/.
+
+The test configuration takes deploy/nginx.conf's `map` and `upstream` blocks
+(the upstream's servers replaced by the nodes, their `max_fails` and
+`fail_timeout` kept) and includes deploy/nginx-arsnova.conf in a plain-HTTP
+server on a free loopback port: the failover tests run what is deployed.
+nginx runs in the foreground as a child, everything it writes in its folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import free_port
+from tests.helpers import WAIT
+from tests.serve import Serve
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+START_TIMEOUT = 10
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+# Each proxied socket holds two connections; room for a hall and its reconnection.
+WORKER_CONNECTIONS = 4096
+UPSTREAM_SERVER = re.compile(r"^\s*server\s+\S+(?P<parameters>[^;]*);\s*$", re.MULTILINE)
+
+
+def top_level_blocks(config: str) -> list[str]:
+    """The `name args { … }` blocks at the top of an nginx configuration, comments dropped."""
+    text = "\n".join(line.split("#", 1)[0].rstrip() for line in config.splitlines())
+    blocks, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                blocks.append(text[start : index + 1].strip())
+                start = index + 1
+        elif char == ";" and depth == 0:
+            start = index + 1
+    return blocks
+
+
+def nginx_config(folder: Path, port: int, upstreams: list[str]) -> str:
+    """deploy/'s configuration for plain HTTP on 127.0.0.1:`port` to `upstreams` (host:port)."""
+    blocks = top_level_blocks((DEPLOY / "nginx.conf").read_text())
+    maps = [block for block in blocks if block.startswith("map ")]
+    (upstream,) = [block for block in blocks if block.startswith("upstream arsnova ")]
+    servers = list(UPSTREAM_SERVER.finditer(upstream))
+    assert servers, upstream
+    parameters = servers[0]["parameters"]
+    ours = "\n".join(f"    server {address}{parameters};" for address in upstreams)
+    upstream = (
+        upstream[: servers[0].start()] + ours + "\n" + upstream[servers[-1].end() :].lstrip("\n")
+    )
+    temp = {
+        name: folder / name
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    }  # fmt: skip
+    for path in temp.values():
+        path.mkdir(exist_ok=True)
+    temp_paths = "\n".join(f"    {name}_temp_path {path};" for name, path in temp.items())
+    newline = "\n"
+    # As root, nginx's workers would run as `nobody`, who cannot enter the test's folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""\
+{user}worker_processes 1;
+worker_rlimit_nofile {2 * WORKER_CONNECTIONS + 64};
+error_log {folder / "error.log"} warn;
+pid {folder / "nginx.pid"};
+events {{ worker_connections {WORKER_CONNECTIONS}; }}
+http {{
+    log_format upstreams '$upstream_addr|$upstream_status|$request';
+    access_log {folder / "access.log"} upstreams;
+{temp_paths}
+{newline.join(maps)}
+{upstream}
+server {{
+    listen 127.0.0.1:{port};
+    include {DEPLOY / "nginx-arsnova.conf"};
+}}
+}}
+"""
+
+
+class Nginx:
+    """nginx in the foreground (`daemon off`) with its prefix, logs and pid in `folder`."""
+
+    def __init__(self, folder: Path, nodes: list[Serve]) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = folder / "nginx.conf"
+        self.config.write_text(
+            nginx_config(folder, self.port, [f"127.0.0.1:{node.port}" for node in nodes])
+        )
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def command(self) -> list[str]:
+        assert NGINX is not None
+        error_log = str(self.folder / "error.log")  # also before the configuration is read
+        return [NGINX, "-p", str(self.folder), "-e", error_log, "-c", str(self.config),
+                "-g", "daemon off;"]  # fmt: skip
+
+    async def start(self) -> None:
+        """Starts it and waits until it proxies `/readyz` to a node."""
+        with (self.folder / "stderr.log").open("a") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command, stdout=log, stderr=log
+            )
+        async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
+            while True:
+                assert self.process.returncode is None, self.log()
+                try:
+                    async with probe.get(self.url + "/readyz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+
+    def answered(self) -> list[tuple[str, int]]:
+        """(node address, status) of every proxied response so far: the node that answered.
+
+        After a refused connection `$upstream_addr` lists every node tried; the last answered.
+        """
+        log = self.folder / "access.log"
+        answers = []
+        for line in log.read_text().splitlines() if log.exists() else []:
+            addresses, statuses, _request = line.split("|", 2)
+            if statuses != "-":
+                answers.append((addresses.split(", ")[-1], int(statuses.split(", ")[-1])))
+        return answers
+
+    async def until_answering(self, node: Serve, since: int) -> None:
+        """Until nginx has passed a request to `node` again (after the first `since` answers).
+
+        nginx tries a node it took out only after its `fail_timeout`; probes without a
+        login (hashed by their User-Agent, a new one each) land on every node in turn.
+        """
+        address = f"127.0.0.1:{node.port}"
+        async with aiohttp.ClientSession() as probe, asyncio.timeout(WAIT):
+            while not any(
+                answered == address and status < 500 for answered, status in self.answered()[since:]
+            ):
+                headers = {"User-Agent": f"probe {uuid.uuid4()}"}
+                async with probe.get(self.url + "/readyz", headers=headers):
+                    pass
+                await asyncio.sleep(0.05)
+
+    def log(self) -> str:
+        return "".join(
+            path.read_text() for path in (self.folder / "stderr.log", self.folder / "error.log")
+            if path.exists()
+        )  # fmt: skip
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()  # SIGTERM: nginx's fast shutdown
+            await self.process.wait()
+
+
+@pytest.fixture
+async def balanced(two_nodes: list[Serve], tmp_path: Path) -> AsyncIterator[Nginx]:
+    """nginx, configured from deploy/, in front of `two_nodes`; stopped after the test."""
+    if NGINX is None:
+        pytest.fail("the failover tests need nginx: apt-get install nginx (.ci/run does)")
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    nginx = Nginx(folder, two_nodes)
+    try:
+        await nginx.start()
+        yield nginx
+    finally:
+        await nginx.stop()
