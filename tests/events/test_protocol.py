@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestServer
 from bson import ObjectId
 from pymongo.errors import ServerSelectionTimeoutError
 
-from arsnova.keys import broadcaster_key, sio_key
+from arsnova.keys import broadcaster_key, sio_key, store_key
+from arsnova.store.events import GLOBAL_STREAM
 from tests.conftest import expect_error
 from tests.events.conftest import NAMESPACE, EventsClient, socket_token
 from tests.helpers import ask_audience_question, eventually
@@ -728,3 +729,50 @@ async def test_every_message_is_acknowledged_even_when_the_server_fails(
         assert ack["errorInfo"]["code"] == code, ack
     assert "a bug" not in str(client.messages)  # the traceback is logged, not sent
     assert any(record.exc_info for record in caplog.records)
+
+
+class SlowFirstInsert:
+    """The event collection, with the write of one sequence number held back: a writer
+    that took its number and is still waiting for the database (a loaded machine)."""
+
+    def __init__(self, events, held: int, released: asyncio.Event) -> None:
+        self.events = events
+        self.held = held
+        self.released = released
+
+    def __getattr__(self, name: str):
+        return getattr(self.events, name)
+
+    async def insert_one(self, document, *args, **kwargs):
+        if document["sequence"] == self.held:
+            await self.released.wait()
+        return await self.events.insert_one(document, *args, **kwargs)
+
+
+async def test_an_event_whose_write_is_slow_is_delivered_in_its_place(
+    start_server, login_to, events_to
+):
+    """A sequence taken but not yet written holds its stream back for as long as a live
+    writer can take (the driver's time limit), not a fixed two seconds: nothing is skipped."""
+    server = await start_server(db_timeout_ms=1000)  # a live write ends within 2 s
+    http = await login_to(server)
+    client = await events_to(server, http)
+    log_ = server.app[store_key].events
+    released = asyncio.Event()
+    log_.events = SlowFirstInsert(log_.events, held=1, released=released)
+    broadcaster = server.app[broadcaster_key]
+    slow = asyncio.create_task(broadcaster.global_event(MARK, {"message": "first"}))
+
+    async def first_took_its_number() -> bool:
+        return (await log_.heads([GLOBAL_STREAM]))[GLOBAL_STREAM] == 1
+
+    await eventually(first_took_its_number)
+    await broadcaster.global_event(MARK, {"message": "second"})
+    # Number 2 is stored; number 1 stays unwritten for longer than the old fixed wait
+    # (2 s), still within what a live write may take (2 x 1 s, plus a margin).
+    await asyncio.sleep(2.5)
+    released.set()
+    await slow
+    await eventually(lambda: len(client.events()) >= 2)
+    assert [event["data"]["message"] for event in client.events()] == ["first", "second"]
+    assert [event["sequence"] for event in client.events()] == [1, 2]

@@ -60,7 +60,10 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/events"
 BATCH_LIMIT = 500  # events per stream in one EventsMessage
-GAP_WAIT = 2.0  # seconds to wait for a sequence number that was taken but not yet written
+# A sequence number taken but not yet written holds its stream back while its writer may
+# still be alive: the driver ends a write within timeoutMS (2 x ARSNOVA_DB_TIMEOUT_MS); the
+# margin is for a busy event loop. Only a writer that died (a killed node) costs this wait.
+GAP_MARGIN = 1.0
 CONNECT_WAIT = 5.0
 ACK = "AcknowledgementMessage"
 LIFECYCLE = ("connect", "disconnect")
@@ -128,6 +131,7 @@ class EventsNamespace(socketio.AsyncNamespace):
             "SessionSubscriptionMessage": self.on_subscription,
             "SessionUnsubscriptionMessage": self.on_unsubscription,
         }
+        self.gap_wait = 2 * app[settings_key].db_timeout_ms / 1000 + GAP_MARGIN
         self.metrics = app[metrics_key]
         self.metrics.events_unacknowledged.read = lambda: {
             (): sum(connection.in_flight is not None for connection in self.connections.values())
@@ -433,8 +437,8 @@ class EventsNamespace(socketio.AsyncNamespace):
         """The next events of every stream, in order, and the positions after them.
 
         A sequence number that was taken but is not written yet (a concurrent
-        append) stops its stream until it appears; after `GAP_WAIT` seconds it
-        is taken as lost (its writer died) and skipped.
+        append) stops its stream until it appears; after `gap_wait` seconds, longer
+        than a live writer can take, it is taken as lost (its writer died) and skipped.
         """
         log_ = self.app[store_key].events
         clock = asyncio.get_running_loop().time()
@@ -445,8 +449,8 @@ class EventsNamespace(socketio.AsyncNamespace):
             for event in await log_.after(stream, position, BATCH_LIMIT):
                 if event["sequence"] != position + 1:
                     first_seen = connection.gaps.setdefault(stream, clock)
-                    if clock - first_seen < GAP_WAIT:
-                        self.spawn(self.retry_after(connection, GAP_WAIT))
+                    if clock - first_seen < self.gap_wait:
+                        self.spawn(self.retry_after(connection, self.gap_wait))
                         break
                 connection.gaps.pop(stream, None)
                 position = event["sequence"]
