@@ -53,8 +53,8 @@ class Config:
     multi_n: int
     multi_reps: int
     joinstorm_sizes: list[int]
-    joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
     failover_n: int
+    joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
