@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from arsnova.auth import COOKIE_NAME
 from arsnova.embedded import EmbeddedServer
-from arsnova.keys import load_key
+from arsnova.keys import load_key, metrics_key, sio_key
 from arsnova.realtime.admission import Admission
 from tests.conftest import guest_login
 from tests.helpers import WAIT, assert_joined, command_counter, create_lecture, eventually
@@ -131,3 +131,39 @@ async def test_joins_wait_for_a_paused_database_and_only_a_gone_one_refuses_them
     finally:
         for socket in sockets:
             await socket.disconnect()
+
+
+async def test_a_socket_that_leaves_while_its_join_waits_is_not_joined_and_is_no_error(
+    start_server, login_to, caplog
+):
+    """A student who closes the page while the hall joins: their join, once its turn comes,
+    finds the socket gone and stops there, with no ERROR and no internal-error."""
+    server: TestServer = await start_server()
+    admission = server.app[load_key]
+    namespace = server.app[sio_key].namespace_handlers["/"]
+    keyword = await create_lecture(await login_to(server))
+    student = await connect_to(server, await login_to(server))
+    sid = student.sid
+    async with slots_taken(admission):
+        student.client.start_background_task(
+            student.client.emit, "setSession", {"keyword": keyword}, callback=lambda *_: None
+        )
+        await eventually(lambda: admission.queue_depth() == 1, what="the join queued")
+        # Dropped by the server (a missed ping on a crowded network), which does not cancel
+        # the events still in progress, unlike a client's own disconnect.
+        await namespace.on_disconnect(sid, "ping timeout")
+        await eventually(lambda: sid not in namespace.sockets, what="the server saw it leave")
+    metrics = server.app[metrics_key]
+    labels = {"namespace": "/", "event": "join", "code": "socket-disconnected"}
+    await eventually(
+        lambda: metrics.registry.get_sample_value("arsnova_refusals_total", labels) == 1,
+        what="the join refused as disconnected",
+    )
+    assert (
+        metrics.registry.get_sample_value(
+            "arsnova_refusals_total", {**labels, "code": "internal-error"}
+        )
+        is None
+    )
+    assert [record for record in caplog.records if record.levelname == "ERROR"] == []
+    assert server.app[sio_key].manager.rooms.get("/", {}).get(f"session:{keyword}") in (None, {})

@@ -22,7 +22,14 @@ import socketio
 from aiohttp import web
 
 from arsnova.auth import COOKIE_NAME, login_of_token, user_of
-from arsnova.errors import ArsnovaError, BadRequest, Forbidden, InternalError, Unauthorized
+from arsnova.errors import (
+    ArsnovaError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InternalError,
+    Unauthorized,
+)
 from arsnova.identity import Identity, User
 from arsnova.keys import (
     broadcaster_key,
@@ -135,13 +142,21 @@ class LegacyNamespace(socketio.AsyncNamespace):
         """The login of each socket bound to one (for `check_logins`)."""
         return {sid: state.login_id for sid, state in self.sockets.items() if state.login_id}
 
+    def state_of(self, sid: str) -> SocketState:
+        """A connected socket's state. A socket can go while its event waits (its turn to
+        join, the database): what it asked is then not done, and its answer goes nowhere."""
+        state = self.sockets.get(sid)
+        if state is None:
+            raise Conflict("This socket disconnected.", code="socket-disconnected")
+        return state
+
     async def bound_user(self, sid: str) -> User:
         """The socket's user; an assign on any node is picked up from the database.
 
         A login that ended before the pick-up binds nothing (the sweep only
         knows the logins of sockets it has seen bound).
         """
-        state = self.sockets[sid]
+        state = self.state_of(sid)
         if state.user is None:
             store = self.app[store_key]
             binding = await store.sockets.binding_of(sid)
@@ -164,13 +179,13 @@ class LegacyNamespace(socketio.AsyncNamespace):
         user = await self.bound_user(sid)
         keyword = load(set_session_schema, data)["keyword"]
         store = self.app[store_key]
-        caller, address = by_user(user.username), self.sockets[sid].address
+        caller, address = by_user(user.username), self.state_of(sid).address
         session = await find_session(self.app, keyword, caller, address, join=True)
         # Independent round trips run together: a lecture hall joins at once.
         await asyncio.gather(
             join_session(self.app, user.username, session), store.sockets.join(sid, keyword)
         )
-        await self.move(sid, user, self.sockets[sid].keyword, session)
+        await self.move(sid, user, self.state_of(sid).keyword, session)
         broadcaster = self.app[broadcaster_key]
         await self.count_in(sid, keyword, user.username)
         summary, unanswered, active_users, my_feedback = await asyncio.gather(
@@ -218,14 +233,14 @@ class LegacyNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, voter_room(keyword, user.username))
         if manages(user, session):
             await self.enter_room(sid, staff_room(keyword))
-        self.sockets[sid].keyword = keyword
+        self.state_of(sid).keyword = keyword
 
     async def set_feedback(self, sid: str, data: Any) -> dict[str, Any]:
         """Records the user's vote in the session this socket joined."""
         user = await self.bound_user(sid)
         vote = load(set_feedback_schema, data)
         keyword = vote["sessionkey"]
-        if self.sockets[sid].keyword != keyword:
+        if self.state_of(sid).keyword != keyword:
             raise Forbidden("Join this lecture session first (setSession).", code="not-in-session")
         session = await self.app[store_key].sessions.by_keyword(keyword)
         await give_feedback(self.app, session, user, vote["feedback"])
