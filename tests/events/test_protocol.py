@@ -16,10 +16,10 @@ from bson import ObjectId
 from pymongo.errors import ServerSelectionTimeoutError
 
 from arsnova.keys import broadcaster_key, sio_key, store_key
-from arsnova.store.events import GLOBAL_STREAM, session_stream
+from arsnova.store.events import GLOBAL_STREAM
 from tests.conftest import expect_error
-from tests.events.conftest import NAMESPACE, EventsClient, socket_token, subscribe
-from tests.helpers import ask_audience_question, create_lecture, eventually
+from tests.events.conftest import NAMESPACE, EventsClient, socket_token
+from tests.helpers import ask_audience_question, eventually
 
 SETTLE = 0.3  # how long "nothing more arrives" is given before it is checked
 MARK = "AnnouncementEvent"
@@ -776,34 +776,3 @@ async def test_an_event_whose_write_is_slow_is_delivered_in_its_place(
     await eventually(lambda: len(client.events()) >= 2)
     assert [event["data"]["message"] for event in client.events()] == ["first", "second"]
     assert [event["sequence"] for event in client.events()] == [1, 2]
-
-
-async def test_a_subscription_made_while_a_replay_is_read_does_not_break_it(
-    start_server, login_to, events_to
-):
-    """A reconnecting follower subscribes again while its replay is still being read: the
-    replay goes on (it iterated the positions the subscription changed, and crashed)."""
-    server = await start_server()
-    owner = await login_to(server)
-    keyword = await create_lecture(owner)
-    client = await events_to(server, owner)
-    namespace = server.app[sio_key].namespace_handlers[NAMESPACE]
-    connection = namespace.connections[client.client.get_sid(NAMESPACE)]
-    log_ = server.app[store_key].events
-    reading, released = asyncio.Event(), asyncio.Event()
-    after = log_.after
-
-    async def slow_after(stream: str, sequence: int, limit: int):
-        reading.set()
-        await released.wait()
-        return await after(stream, sequence, limit)
-
-    log_.after = slow_after
-    replay = asyncio.create_task(namespace.collect(connection))
-    await reading.wait()
-    subscribed = asyncio.create_task(subscribe(client, keyword))
-    await eventually(lambda: session_stream(keyword) in connection.positions)
-    released.set()
-    await subscribed
-    events, positions = await replay
-    assert events == [] and session_stream(keyword) not in positions

@@ -380,10 +380,9 @@ class EventsNamespace(socketio.AsyncNamespace):
     async def report_horizon(self, connection: Connection) -> None:
         """Positions behind the log's horizon cannot be replayed: say so, then skip ahead."""
         log_ = self.app[store_key].events
-        # A copy: a subscription or unsubscription may change the positions meanwhile.
-        for stream, position in list(connection.positions.items()):
+        for stream, position in connection.positions.items():
             first_kept = await log_.pruned_below(stream)
-            if position + 1 < first_kept and stream in connection.positions:
+            if position + 1 < first_kept:
                 scope, keyword = stream_scope(stream)
                 gap = {"scope": scope, "first": position + 1, "last": first_kept - 1}
                 if keyword:
@@ -444,8 +443,8 @@ class EventsNamespace(socketio.AsyncNamespace):
         log_ = self.app[store_key].events
         clock = asyncio.get_running_loop().time()
         events: list[Mapping[str, Any]] = []
-        positions = dict(connection.positions)  # a (un)subscription may change them meanwhile
-        for stream, position in list(positions.items()):
+        positions = dict(connection.positions)
+        for stream, position in connection.positions.items():
             _scope, keyword = stream_scope(stream)
             for event in await log_.after(stream, position, BATCH_LIMIT):
                 if event["sequence"] != position + 1:
