@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.helpers import WAIT
-from tests.serve import Serve
+from tests.serve import Serve, until_ready
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 START_TIMEOUT = 10
@@ -117,16 +117,7 @@ class Nginx:
             self.process = await asyncio.create_subprocess_exec(
                 *self.command, stdout=log, stderr=log
             )
-        async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
-            while True:
-                assert self.process.returncode is None, self.log()
-                try:
-                    async with probe.get(self.url + "/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
+        await until_ready(self.url, self.process, self.log, START_TIMEOUT)
 
     def answered(self) -> list[tuple[str, int]]:
         """(node address, status) of every proxied response so far: the node that answered.

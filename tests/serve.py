@@ -16,6 +16,22 @@ from tests.conftest import TEST_SECRET, free_port
 START_TIMEOUT = 60
 
 
+async def until_ready(
+    url: str, process: asyncio.subprocess.Process, log: Callable[[], str], within: float
+) -> None:
+    """Until `url`'s `/readyz` answers 200; fails with `log()` if `process` exits first."""
+    async with aiohttp.ClientSession() as probe, asyncio.timeout(within):
+        while True:
+            assert process.returncode is None, log()
+            try:
+                async with probe.get(url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+
+
 def serve_env(mongo_uri: str, db_name: str, data_dir: Path, **settings: str) -> dict[str, str]:
     """The environment of a server on a free port of loopback, on the test's database."""
     return {
@@ -59,16 +75,7 @@ class Serve:
 
     async def wait_ready(self) -> None:
         """Until `/readyz` answers 200 (the database answers)."""
-        async with aiohttp.ClientSession() as probe, asyncio.timeout(START_TIMEOUT):
-            while True:
-                assert self.process.returncode is None, self.log.read_text()
-                try:
-                    async with probe.get(self.url + "/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
+        await until_ready(self.url, self.process, self.log.read_text, START_TIMEOUT)
 
     async def terminate(self) -> None:
         """SIGTERM, as a rolling restart stops a node; returns once it has exited."""
