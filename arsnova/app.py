@@ -19,7 +19,7 @@ from arsnova.api.middlewares import error_middleware
 from arsnova.api.proxy import forwarded_middleware
 from arsnova.auth import GuestProvider, caller_of
 from arsnova.embedded import EmbeddedError, EmbeddedServer
-from arsnova.identity import LoginProvider
+from arsnova.identity import LoginProvider, PasswordProvider
 from arsnova.keys import (
     broadcaster_key,
     embedded_key,
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app[metrics_key] = Metrics()
     app[readiness_key] = Readiness(settings.overload_queue, settings.overload_resume)
     observe_load(app)
-    providers: tuple[LoginProvider, ...] = (GuestProvider(),)
+    providers: tuple[LoginProvider | PasswordProvider, ...] = (GuestProvider(),)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)

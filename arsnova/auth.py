@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from arsnova.errors import BadRequest, Conflict, Forbidden, InvalidToken, Unauthorized
-from arsnova.identity import COOKIE_NAME, GUEST_KEY_COOKIE, Identity, LoginProvider, User
+from arsnova.identity import (
+    COOKIE_NAME,
+    GUEST_KEY_COOKIE,
+    Identity,
+    LoginProvider,
+    PasswordProvider,
+    User,
+)
 from arsnova.keys import (
     broadcaster_key,
     login_key,
@@ -112,6 +119,28 @@ def hash_token(token: str) -> str:
 
 
 def login_provider(request: web.Request, login_type: str) -> LoginProvider:
+    """The redirecting provider of `GET /auth/login`; 400 for a password one."""
+    provider = configured_provider(request, login_type)
+    if not isinstance(provider, LoginProvider):
+        raise BadRequest(
+            f"The login type {login_type!r} takes a user and password: POST /auth/login.",
+            code="login-type-needs-password",
+        )
+    return provider
+
+
+def password_provider(request: web.Request, login_type: str) -> PasswordProvider:
+    """The provider of `POST /auth/login` (user and password); 400 for a redirecting one."""
+    provider = configured_provider(request, login_type)
+    if not isinstance(provider, PasswordProvider):
+        raise BadRequest(
+            f"The login type {login_type!r} takes no password: GET /auth/login.",
+            code="login-type-not-password",
+        )
+    return provider
+
+
+def configured_provider(request: web.Request, login_type: str) -> LoginProvider | PasswordProvider:
     provider = request.app[providers_key].get(login_type)
     if provider is None:
         raise BadRequest(
@@ -128,7 +157,7 @@ async def start_login(
     settings = request.app[settings_key]
     token = secrets.token_urlsafe(32)
     request[login_key] = await request.app[store_key].logins.create(
-        hash_token(token), identity.username, identity.type, settings.login_idle_timeout
+        hash_token(token), identity, settings.login_idle_timeout
     )
     response.set_cookie(
         COOKIE_NAME, token, httponly=True, samesite="Lax", path="/", secure=request.secure
@@ -158,7 +187,14 @@ async def end_login(request: web.Request, response: web.StreamResponse) -> str |
 
 
 def user_of(settings: Settings, identity: Identity) -> User:
-    return User(identity.username, identity.type, identity.username in settings.admins)
+    return User(
+        identity.username, identity.type, identity.username in settings.admins, identity.role
+    )
+
+
+def identity_of(login: Login) -> Identity:
+    """Who a login record is (its role as its provider said at login)."""
+    return Identity(login["username"], login["type"], role=login.get("role"))
 
 
 async def login_of_token(
@@ -196,7 +232,7 @@ async def user_of_token(
     login = await login_of_token(app, token, touch=touch)
     if login is None:
         return None
-    return user_of(app[settings_key], Identity(login["username"], login["type"]))
+    return user_of(app[settings_key], identity_of(login))
 
 
 async def current_login(request: web.Request) -> Login | None:
@@ -238,9 +274,7 @@ async def current_user(request: web.Request) -> User | None:
     if user_key not in request:
         login = await current_login(request)
         request[user_key] = (
-            None
-            if login is None
-            else user_of(request.app[settings_key], Identity(login["username"], login["type"]))
+            None if login is None else user_of(request.app[settings_key], identity_of(login))
         )
     return request[user_key]
 

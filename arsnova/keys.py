@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import socketio
 
     from arsnova.embedded import EmbeddedServer
-    from arsnova.identity import LoginProvider, User
+    from arsnova.identity import LoginProvider, PasswordProvider, User
     from arsnova.load import Readiness
     from arsnova.metrics import Metrics
     from arsnova.ratelimit import RateLimiter
@@ -39,7 +39,10 @@ load_key: web.AppKey[Admission] = web.AppKey("load")
 metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
 readiness_key: web.AppKey[Readiness] = web.AppKey("readiness")
 
-providers_key: web.AppKey[dict[str, LoginProvider]] = web.AppKey("login_providers")
+# Login types by name: redirecting ones (`GET /auth/login`) and password ones (`POST`).
+providers_key: web.AppKey[dict[str, LoginProvider | PasswordProvider]] = web.AppKey(
+    "login_providers"
+)
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 
 request_id_key: web.RequestKey[str] = web.RequestKey("request_id")

@@ -8,12 +8,13 @@ from aiohttp import web
 
 from arsnova.api.csrf import require_own_site
 from arsnova.api.openapi import operation
-from arsnova.api.params import load_query
+from arsnova.api.params import load_body, load_query
 from arsnova.auth import (
     end_login,
     hash_token,
     is_safe_redirect,
     login_provider,
+    password_provider,
     require_user,
     start_login,
     with_new_key,
@@ -21,13 +22,19 @@ from arsnova.auth import (
 from arsnova.errors import ArsnovaError, BadRequest, NotFound
 from arsnova.keys import store_key
 from arsnova.realtime.maintenance import disconnect_login
-from arsnova.schemas.auth import LoginLinkQuerySchema, LoginQuerySchema, WhoAmISchema
+from arsnova.schemas.auth import (
+    LoginLinkQuerySchema,
+    LoginQuerySchema,
+    PasswordLoginSchema,
+    WhoAmISchema,
+)
 from arsnova.urls import split_url
 
 routes = web.RouteTableDef()
 login_query_schema = LoginQuerySchema()
 who_am_i_schema = WhoAmISchema()
 link_query_schema = LoginLinkQuerySchema()
+password_login_schema = PasswordLoginSchema()
 
 
 def checked_redirect(request: web.Request, url: str | None, name: str) -> str | None:
@@ -72,6 +79,26 @@ async def login(request: web.Request) -> web.StreamResponse:
     await start_login(request, response, identity)
     if isinstance(response, web.HTTPFound):
         raise response
+    return response
+
+
+@routes.post("/auth/login")
+@operation(
+    body=password_login_schema, responses={200: who_am_i_schema}, errors=(403, 503), login=False
+)
+async def password_login(request: web.Request) -> web.Response:
+    """Logs in with a user name (or e-mail) and password of a password login type.
+
+    401 `wrong-credentials` alike for an unknown user and a wrong password.
+    """
+    require_own_site(request)
+    body = await load_body(request, password_login_schema)
+    provider = password_provider(request, body["type"])
+    identity = await provider.authenticate(request, body["user"], body["password"])
+    response = web.json_response(
+        who_am_i_schema.dump({"username": identity.username, "type": identity.type})
+    )
+    await start_login(request, response, identity)
     return response
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from arsnova.api.openapi import operation
-from arsnova.keys import settings_key
+from arsnova.keys import providers_key, settings_key
 from arsnova.schemas.configuration import ConfigurationSchema
 from arsnova.urls import own_origin
 
@@ -16,7 +16,7 @@ configuration_schema = ConfigurationSchema()
 @routes.get("/configuration/")
 @operation(responses={200: configuration_schema}, login=False)
 async def get_configuration(request: web.Request) -> web.Response:
-    """The server's public address, for join links and QR codes.
+    """The server's public address, for join links and QR codes; the login types offered.
 
     `publicUrl` is `ARSNOVA_PUBLIC_URL`, else the origin the request came to
     (behind a trusted proxy, the one the browser used: `X-Forwarded-Proto`
@@ -24,4 +24,7 @@ async def get_configuration(request: web.Request) -> web.Response:
     can use, when one is configured.
     """
     public_url = request.app[settings_key].public_url or own_origin(request)
-    return web.json_response(configuration_schema.dump({"public_url": public_url}))
+    login_types = list(request.app[providers_key].keys())
+    return web.json_response(
+        configuration_schema.dump({"public_url": public_url, "login_types": login_types})
+    )

@@ -56,5 +56,7 @@ async def assign_socket(request: web.Request) -> web.Response:
     # An access token's user (current_user prefers it) has no login to follow.
     login = None if "Authorization" in request.headers else await current_login(request)
     login_id = None if login is None else login["id"]
-    await request.app[store_key].sockets.bind(sid, Identity(user.username, user.type), login_id)
+    await request.app[store_key].sockets.bind(
+        sid, Identity(user.username, user.type, role=user.role), login_id
+    )
     return web.Response(status=204)

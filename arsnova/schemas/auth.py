@@ -16,6 +16,18 @@ class LoginQuerySchema(QuerySchema):
     failureurl = fields.String(validate=URL)
 
 
+class PasswordLoginSchema(BaseSchema):
+    """`POST /auth/login`: a login type that checks a user name (or e-mail) and password."""
+
+    type = fields.String(
+        load_default="arsnova",
+        validate=validate.Length(1, 40),
+        metadata={"description": "arsnova (accounts) or ldap, as configured"},
+    )
+    user = fields.String(required=True, validate=validate.Length(1, 200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 1000))
+
+
 class LoginLinkQuerySchema(QuerySchema):
     token = fields.String(required=True, validate=validate.Length(1, 128))
 

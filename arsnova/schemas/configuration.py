@@ -18,3 +18,13 @@ class ConfigurationSchema(BaseSchema):
             "example": "https://arsnova.uni.example",
         },
     )
+    login_types = fields.List(
+        fields.String(),
+        required=True,
+        data_key="loginTypes",
+        metadata={
+            "description": "the login types configured here, for the pages' sign-in choices: "
+            "guest, arsnova (accounts), oidc, ldap",
+            "example": ["arsnova", "oidc", "guest"],
+        },
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from arsnova.errors import Conflict, Forbidden
-from arsnova.identity import User
+from arsnova.identity import STUDENT, User
 from arsnova.keys import store_key
 from arsnova.store.questions import Question
 
@@ -27,6 +27,15 @@ def require_owner(user: User, session: Mapping[str, Any]) -> None:
     """Only the session's creator (or an admin) may change it."""
     if not manages(user, session):
         raise Forbidden("Only the owner of this lecture session may do this.", code="owner-only")
+
+
+def require_may_create(user: User) -> None:
+    """Creating sessions is for everyone but those a login provider calls students."""
+    if user.role == STUDENT:
+        raise Forbidden(
+            "Your login is a student's here; only lecturers create sessions.",
+            code="lecturer-role-required",
+        )
 
 
 def require_admin(user: User) -> None:

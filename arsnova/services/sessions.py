@@ -20,6 +20,7 @@ from arsnova.auth import SERVICE_PREFIX
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, rate_limiter_key, settings_key, store_key
 from arsnova.ratelimit import by_address
+from arsnova.services.policy import require_may_create
 from arsnova.store.sessions import Session
 
 
@@ -27,6 +28,7 @@ async def create_session(
     app: web.Application, user: User, fields: dict[str, Any], *, course: bool
 ) -> Session:
     """A new session under a random keyword, owned by `user`; `course`: a platform's."""
+    require_may_create(user)
     if course:
         fields = {"course_session": True, **fields}
         fields.setdefault("course_type", user.username.removeprefix(SERVICE_PREFIX))

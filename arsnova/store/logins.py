@@ -7,6 +7,7 @@ from typing import Any, NotRequired, TypedDict
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from arsnova.identity import Identity
 from arsnova.store.batching import GroupRead
 from arsnova.store.common import now, object_id, plain
 
@@ -21,6 +22,7 @@ class Login(TypedDict):
     created_at: datetime
     last_seen: datetime
     expires_at: datetime
+    role: NotRequired[str | None]  # what the provider said at login (`Identity.role`)
     # Set once its expiry was announced (`warn`), or all its sockets reported idle.
     warned: NotRequired[bool]
     idle: NotRequired[bool]
@@ -32,12 +34,13 @@ class LoginRepo:
         # Every request and socket looks its login up: a lecture hall's, at once, in one query.
         self.by_token: GroupRead[str, dict[str, Any]] = GroupRead(self._active_of)
 
-    async def create(self, token_hash: str, username: str, login_type: str, idle: int) -> Login:
+    async def create(self, token_hash: str, identity: Identity, idle: int) -> Login:
         moment = now()
         document: dict[str, object] = {
             "token_hash": token_hash,
-            "username": username,
-            "type": login_type,
+            "username": identity.username,
+            "type": identity.type,
+            "role": identity.role,
             "created_at": moment,
             "last_seen": moment,
             "expires_at": moment + timedelta(seconds=idle),

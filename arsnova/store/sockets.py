@@ -64,6 +64,7 @@ class SocketRepo:
             "address": address,
             "user": None if identity is None else identity.username,
             "user_type": None if identity is None else identity.type,
+            "user_role": None if identity is None else identity.role,
             "login_id": login_id,
             "keyword": None,
             "seen_at": now(),
@@ -82,7 +83,14 @@ class SocketRepo:
         """
         bound = await self.collection.find_one_and_update(
             {"_id": sid, "user": None},
-            {"$set": {"user": identity.username, "user_type": identity.type, "login_id": login_id}},
+            {
+                "$set": {
+                    "user": identity.username,
+                    "user_type": identity.type,
+                    "user_role": identity.role,
+                    "login_id": login_id,
+                }
+            },
             return_document=ReturnDocument.AFTER,
         )
         if bound is not None:
@@ -96,11 +104,12 @@ class SocketRepo:
     async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None:
         """The identity a socket is bound to and the id of its login (None for a token's)."""
         found = await self.collection.find_one(
-            {"_id": sid}, {"user": 1, "user_type": 1, "login_id": 1}
+            {"_id": sid}, {"user": 1, "user_type": 1, "user_role": 1, "login_id": 1}
         )
         if found is None or found["user"] is None:
             return None
-        return Identity(found["user"], found["user_type"]), found.get("login_id")
+        identity = Identity(found["user"], found["user_type"], role=found.get("user_role"))
+        return identity, found.get("login_id")
 
     async def join(self, sid: str, keyword: str | None) -> None:
         """Records the session the socket is in (its node knows which it was in before)."""

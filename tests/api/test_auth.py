@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from arsnova.auth import COOKIE_NAME, hash_token
-from arsnova.identity import GUEST_KEY_COOKIE
-from arsnova.keys import store_key
+from arsnova.errors import Unauthorized
+from arsnova.identity import GUEST_KEY_COOKIE, LECTURER, STUDENT, Identity
+from arsnova.keys import providers_key, store_key
 from tests.conftest import ADMIN_NAME, expect_error, open_login_link
 
 GUEST = "Guest" + "0123456789" * 2
@@ -277,3 +278,61 @@ async def test_use_extends_an_idle_login(login, db):
     touched = await db.logins.find_one({"_id": stored["_id"]})
     assert touched["last_seen"] > stale
     assert touched["expires_at"] > stored["expires_at"] - timedelta(minutes=5)
+
+
+class Directory:
+    """A password login type for the dispatch of `POST /auth/login` (the real ones,
+    accounts and LDAP, have their own tests against real servers): one user per role."""
+
+    name = "directory"
+
+    async def authenticate(self, request, user: str, password: str) -> Identity:
+        if password != "right" or user not in ("prof", "kim"):
+            raise Unauthorized("Wrong user or password.", code="wrong-credentials")
+        return Identity(user, self.name, role=LECTURER if user == "prof" else STUDENT)
+
+
+@pytest.fixture
+async def directory_client(aiohttp_client, app):
+    app[providers_key]["directory"] = Directory()
+    return await aiohttp_client(app)
+
+
+async def test_a_password_login_type_logs_in_with_a_posted_user_and_password(directory_client):
+    client = directory_client
+    body = {"type": "directory", "user": "prof", "password": "right"}
+    response = await client.post("/auth/login", json=body)
+    assert response.status == 200
+    assert await response.json() == {"username": "prof", "type": "directory"}
+    assert "right" not in str(response.headers)
+    assert (await client.post("/session/", json={"name": "Physics"})).status == 201
+    listed = await (await client.get("/configuration/")).json()
+    assert listed["loginTypes"] == ["guest", "directory"]
+
+
+async def test_a_student_role_may_not_create_sessions(directory_client):
+    client = directory_client
+    body = {"type": "directory", "user": "kim", "password": "right"}
+    assert (await client.post("/auth/login", json=body)).status == 200
+    response = await client.post("/session/", json={"name": "Physics"})
+    await expect_error(response, 403, "lecturer-role-required")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"type": "directory", "user": "prof", "password": "wrong"}, 401, "wrong-credentials"),
+        ({"type": "guest", "user": "prof", "password": "x"}, 400, "login-type-not-password"),
+        ({"type": "ldap", "user": "prof", "password": "x"}, 400, "login-type-not-configured"),
+        ({"type": "directory", "user": "prof"}, 400, "validation-failed"),
+    ],
+)
+async def test_password_logins_that_fail_say_why(directory_client, body, status, code):
+    response = await directory_client.post("/auth/login", json=body)
+    await expect_error(response, status, code)
+    assert COOKIE_NAME not in response.cookies
+
+
+async def test_a_password_login_type_is_not_a_redirecting_one(directory_client):
+    response = await directory_client.get("/auth/login", params={"type": "directory"})
+    await expect_error(response, 400, "login-type-needs-password")

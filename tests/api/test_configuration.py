@@ -8,7 +8,10 @@ from arsnova.app import create_app
 async def test_without_a_setting_the_public_url_is_the_requests_origin(client):
     response = await client.get("/configuration/")
     assert response.status == 200
-    assert await response.json() == {"publicUrl": f"http://{client.host}:{client.port}"}
+    assert await response.json() == {
+        "publicUrl": f"http://{client.host}:{client.port}",
+        "loginTypes": ["guest"],
+    }
 
 
 async def test_the_configured_public_url_wins_over_the_requests_origin(
@@ -17,7 +20,7 @@ async def test_the_configured_public_url_wins_over_the_requests_origin(
     app = create_app(settings_with(public_url="http://192.168.1.20:8080"))
     client = await aiohttp_client(app)
     body = await (await client.get("/configuration/")).json()
-    assert body == {"publicUrl": "http://192.168.1.20:8080"}
+    assert body["publicUrl"] == "http://192.168.1.20:8080"
 
 
 async def test_behind_a_trusted_proxy_it_is_the_address_the_browser_used(
@@ -30,4 +33,4 @@ async def test_behind_a_trusted_proxy_it_is_the_address_the_browser_used(
         "X-Forwarded-Host": "arsnova.uni.example",
     }
     body = await (await client.get("/configuration/", headers=forwarded)).json()
-    assert body == {"publicUrl": "https://arsnova.uni.example"}
+    assert body["publicUrl"] == "https://arsnova.uni.example"

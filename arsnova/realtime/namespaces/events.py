@@ -25,9 +25,9 @@ from urllib.parse import parse_qs
 import socketio
 from aiohttp import web
 
-from arsnova.auth import extend_login, hash_token, user_of
+from arsnova.auth import extend_login, hash_token, identity_of, user_of
 from arsnova.errors import ArsnovaError, BadRequest, InternalError
-from arsnova.identity import Identity, User
+from arsnova.identity import User
 from arsnova.keys import (
     broadcaster_key,
     load_key,
@@ -173,7 +173,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         login = await store.logins.by_id(issued["login_id"])
         if login is None:
             raise LoginGone()
-        user = user_of(self.app[settings_key], Identity(login["username"], login["type"]))
+        user = user_of(self.app[settings_key], identity_of(login))
         base = [login_stream(login["id"]), GLOBAL_STREAM]
         positions = await store.events.heads(base)
         subscriptions: list[str] = []

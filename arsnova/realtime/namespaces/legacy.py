@@ -21,7 +21,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from arsnova.auth import COOKIE_NAME, login_of_token, user_of
+from arsnova.auth import COOKIE_NAME, identity_of, login_of_token, user_of
 from arsnova.errors import (
     ArsnovaError,
     BadRequest,
@@ -115,7 +115,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
 
         async def register() -> tuple[Identity | None, str | None]:
             login = await login_of_token(self.app, token, touch=False)
-            identity = None if login is None else Identity(login["username"], login["type"])
+            identity = None if login is None else identity_of(login)
             login_id = None if login is None else login["id"]
             await self.app[store_key].sockets.add(
                 sid, self.app[node_key], address, identity, login_id
