@@ -64,7 +64,8 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/configuration/"): (PUBLIC, "/configuration/", None),
     ("GET", "/auth/login"): (PUBLIC, "/auth/login?type=nonsense", None),
     ("GET", "/auth/link"): (PUBLIC, "/auth/link?token=nonsense", None),
-    ("POST", "/auth/login"): (PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
+    ("POST", "/auth/login"): (
+        PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (
