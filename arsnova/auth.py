@@ -151,10 +151,23 @@ def configured_provider(request: web.Request, login_type: str) -> LoginProvider 
 
 
 async def start_login(
-    request: web.Request, response: web.StreamResponse, identity: Identity
+    request: web.Request,
+    response: web.StreamResponse,
+    identity: Identity,
+    *,
+    adopt_guest: bool = False,
 ) -> User:
-    """Creates the login record and sets its cookie on `response`."""
+    """Creates the login record and sets its cookie on `response`.
+
+    `adopt_guest`: the guest this browser is logged in as (its cookie login)
+    hands its sessions to `identity`, which is not a guest: a guest who
+    registers or signs in with single sign-on keeps what they made.
+    """
     settings = request.app[settings_key]
+    if adopt_guest and identity.type != "guest":
+        current = await current_login(request)
+        if current is not None and current["type"] == "guest":
+            await request.app[store_key].sessions.hand_over(current["username"], identity.username)
     token = secrets.token_urlsafe(32)
     request[login_key] = await request.app[store_key].logins.create(
         hash_token(token), identity, settings.login_idle_timeout

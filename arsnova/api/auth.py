@@ -98,7 +98,7 @@ async def password_login(request: web.Request) -> web.Response:
     response = web.json_response(
         who_am_i_schema.dump({"username": identity.username, "type": identity.type})
     )
-    await start_login(request, response, identity)
+    await start_login(request, response, identity, adopt_guest=body["keep_guest_sessions"])
     return response
 
 

@@ -26,6 +26,11 @@ class PasswordLoginSchema(BaseSchema):
     )
     user = fields.String(required=True, validate=validate.Length(1, 200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(1, 1000))
+    keep_guest_sessions = fields.Boolean(
+        load_default=False,
+        data_key="keepGuestSessions",
+        metadata={"description": "the guest logged in here hands its sessions to this login"},
+    )
 
 
 class LoginLinkQuerySchema(QuerySchema):

@@ -107,6 +107,13 @@ class SessionRepo:
             return plain(document, Session)
         raise Conflict("No free keyword was found; try again.", code="keyword-exhausted")
 
+    async def hand_over(self, creator: str, heir: str) -> int:
+        """Gives every session of `creator` to `heir` (a guest who signed in for good)."""
+        result = await self.collection.update_many(
+            {"creator": creator}, {"$set": {"creator": heir}}
+        )
+        return result.modified_count
+
     async def by_keyword(self, keyword: str) -> Session:
         document = await self.lookups.get(keyword)
         if document is None:

@@ -336,3 +336,20 @@ async def test_password_logins_that_fail_say_why(directory_client, body, status,
 async def test_a_password_login_type_is_not_a_redirecting_one(directory_client):
     response = await directory_client.get("/auth/login", params={"type": "directory"})
     await expect_error(response, 400, "login-type-needs-password")
+
+
+@pytest.mark.parametrize("keep", [True, False])
+async def test_a_guest_who_signs_in_for_good_may_keep_its_sessions(directory_client, keep):
+    client = directory_client
+    guest = await (await client.get("/auth/login", params={"type": "guest"})).json()
+    keyword = (await (await client.post("/session/", json={"name": "Tried"})).json())["keyword"]
+    body = {"type": "directory", "user": "prof", "password": "right", "keepGuestSessions": keep}
+    signed_in = await client.post("/auth/login", json=body)
+    assert signed_in.status == 200, await signed_in.text()
+    owned = await (await client.get("/session/", params={"ownedonly": "true"})).json()
+    assert [session["keyword"] for session in owned] == ([keyword] if keep else [])
+    assert (await client.get("/auth/logout")).status in (204, 302)
+    await client.get("/auth/login", params={"type": "guest", "user": guest["username"]})
+    response = await client.get("/session/", params={"ownedonly": "true"})
+    kept_by_guest = [] if response.status == 404 else await response.json()
+    assert [session["keyword"] for session in kept_by_guest] == ([] if keep else [keyword])
