@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small N, whole run < 2 minutes")
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
     parser.add_argument("--sizes", help="fan-out sizes instead of the preset, e.g. 1000,3000")
+    parser.add_argument("--storm-sizes", help="join-storm sizes instead of the preset, e.g. 1000")
     parser.add_argument("--keep", action="store_true", help="keep the logs and data folder")
     parser.add_argument("--profile", type=Path, help="py-spy every application server into DIR")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -117,6 +118,8 @@ def main() -> None:
     cfg = QUICK if args.quick else FULL
     if args.sizes:
         cfg = replace(cfg, fanout_sizes=sorted(int(n) for n in args.sizes.split(",")))
+    if args.storm_sizes:
+        cfg = replace(cfg, joinstorm_sizes=sorted(int(n) for n in args.storm_sizes.split(",")))
     nofile = raise_nofile()
     # SIGTERM ends the run like Ctrl-C: the `finally` blocks stop every child. SIGINT
     # too when started in the background (where the shell made Python ignore it).

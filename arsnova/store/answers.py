@@ -13,6 +13,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import GroupCommit
 from arsnova.store.common import (
+    DUPLICATE_KEY,
     Page,
     find_by_id,
     now,
@@ -23,8 +24,6 @@ from arsnova.store.common import (
     undo_if_session_deleted,
 )
 from arsnova.store.questions import Question
-
-DUPLICATE_KEY = 11000
 
 # What an answer's content is; an update replaces all of it.
 CONTENT = ("answer_text", "answer_subject", "abstention", "choices")

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from arsnova.identity import Identity
 from arsnova.store.batching import GroupRead
-from arsnova.store.common import now, object_id, plain
+from arsnova.store.common import chunked, now, object_id, plain
 
 
 class Login(TypedDict):
@@ -97,20 +97,24 @@ class LoginRepo:
         return result.modified_count == 1
 
     async def alive(self, login_ids: list[str]) -> list[str]:
-        """Those of `login_ids` that have not expired."""
-        ids = [object_id(login_id) for login_id in login_ids]
-        query = {"_id": {"$in": ids}, "expires_at": {"$gt": now()}}
-        return [str(oid) for oid in await self.collection.distinct("_id", query)]
+        """Those of `login_ids` that have not expired (asked in chunks: `chunked`)."""
+        moment, found = now(), []
+        for chunk in chunked([object_id(login_id) for login_id in login_ids]):
+            query = {"_id": {"$in": chunk}, "expires_at": {"$gt": moment}}
+            found += [str(oid) for oid in await self.collection.distinct("_id", query)]
+        return found
 
     async def expiring(self, login_ids: list[str], within: int) -> list[Login]:
         """Those of `login_ids` that expire within `within` seconds and were not warned yet."""
-        moment = now()
-        cursor = self.collection.find({
-            "_id": {"$in": [object_id(login_id) for login_id in login_ids]},
-            "expires_at": {"$gt": moment, "$lte": moment + timedelta(seconds=within)},
-            "warned": {"$ne": True},
-        })  # fmt: skip
-        return [plain(document, Login) async for document in cursor]
+        moment, found = now(), []
+        for chunk in chunked([object_id(login_id) for login_id in login_ids]):
+            cursor = self.collection.find({
+                "_id": {"$in": chunk},
+                "expires_at": {"$gt": moment, "$lte": moment + timedelta(seconds=within)},
+                "warned": {"$ne": True},
+            })  # fmt: skip
+            found += [plain(document, Login) async for document in cursor]
+        return found
 
     async def delete(self, token_hash: str) -> None:
         await self.collection.delete_one({"token_hash": token_hash})

@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
 from arsnova.store.batching import GroupCommit, SharedLookups
 from arsnova.store.common import (
+    DUPLICATE_KEY,
     Page,
+    chunked,
     now,
     object_id,
     paged_list,
@@ -172,15 +174,27 @@ class SessionRepo:
             del self.recent_visits[next(iter(self.recent_visits))]
 
     async def _write_visits(self, visits: list[dict[str, Any]]) -> list[BaseException | None]:
-        """The visits of a lecture hall joining at once: one bulk upsert, one check after it."""
+        """The visits of a lecture hall joining at once: first visits in one insert, returns
+        in one update per session (see `SocketRepo._write` for why), one check after it."""
         latest = {(visit["user"], visit["session_id"]): visit for visit in visits}  # two tabs
         keys = [{"user": user, "session_id": session_id} for user, session_id in latest]
-        changes = [
-            UpdateOne(key, {"$set": {field: visit[field] for field in ("visited_at", "keyword")}},
-                      upsert=True)
-            for key, visit in zip(keys, latest.values(), strict=True)
-        ]  # fmt: skip
-        await self.visits.bulk_write(changes, ordered=False)
+        records = list(latest.values())
+        try:
+            await self.visits.insert_many([dict(record) for record in records], ordered=False)
+        except BulkWriteError as exc:
+            returns: dict[ObjectId, list[dict[str, Any]]] = {}
+            for error in exc.details["writeErrors"]:
+                if error["code"] != DUPLICATE_KEY:
+                    raise
+                record = records[error["index"]]
+                returns.setdefault(record["session_id"], []).append(record)
+            for session_id, returning in returns.items():
+                for chunk in chunked(returning):
+                    await self.visits.update_many(
+                        {"session_id": session_id, "user": {"$in": [r["user"] for r in chunk]}},
+                        {"$set": {"visited_at": max(r["visited_at"] for r in chunk),
+                                  "keyword": chunk[0]["keyword"]}},
+                    )  # fmt: skip
         await undo_if_session_deleted(self.visits, keys)
         return [None] * len(visits)
 
