@@ -156,7 +156,11 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     listeners = monitoring.listeners(app[metrics_key])
     async with connect(
-        database_uri(app), settings.db_name, settings.db_timeout_ms, listeners
+        database_uri(app),
+        settings.db_name,
+        settings.db_timeout_ms,
+        listeners,
+        shared_sockets=settings.redis_url is not None,  # several nodes share Redis
     ) as store:
         app[store_key] = store
         yield

@@ -23,7 +23,7 @@ from arsnova.store.migrations import MigrationRepo
 from arsnova.store.places import PlaceRepo
 from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
-from arsnova.store.sockets import SocketRepo
+from arsnova.store.sockets import LocalSockets, SocketRegistry, SocketRepo
 from arsnova.store.statistics import StatisticsRepo
 from arsnova.store.tasks import TaskRepo
 from arsnova.store.tokens import SocketTokenRepo
@@ -55,7 +55,7 @@ class Store:
     interposed: AudienceQuestionRepo
     statistics: StatisticsRepo
     feedback: FeedbackRepo
-    sockets: SocketRepo
+    sockets: SocketRegistry
     socket_tokens: SocketTokenRepo
     events: EventLog
     event_connections: EventConnectionRepo
@@ -82,8 +82,13 @@ async def connect(
     db_name: str,
     timeout_ms: int,
     event_listeners: Sequence[monitoring.CommandListener | monitoring.ConnectionPoolListener] = (),
+    *,
+    shared_sockets: bool = True,
 ) -> AsyncIterator[Store]:
     """Connects eagerly and yields a `Store`; writes are journaled and majority-acknowledged.
+
+    `shared_sockets`: the socket registry is in the database, for several
+    nodes (else in this process's memory: `store/sockets.py`).
 
     Every driver timeout is bounded by `timeout_ms`, so requests during a
     database outage fail fast with 503 instead of hanging. `event_listeners`
@@ -113,7 +118,7 @@ async def connect(
             interposed=AudienceQuestionRepo(db),
             statistics=StatisticsRepo(db),
             feedback=FeedbackRepo(db),
-            sockets=SocketRepo(db),
+            sockets=SocketRepo(db) if shared_sockets else LocalSockets(),
             socket_tokens=SocketTokenRepo(db),
             events=EventLog(db),
             event_connections=EventConnectionRepo(db),

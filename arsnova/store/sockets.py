@@ -1,10 +1,13 @@
 """Connected Socket.IO sockets: which login each is bound to and which session it is in.
 
-Kept in the database rather than in one process's memory so that
-`/socket/assign` and the active-user counts work whichever node holds the
-socket. Each node marks itself alive in `socket_nodes` (one document, however
-many sockets it holds: rewriting every socket's time each round cost the
-embedded database 1.6 s per 5,000 sockets and stalled the requests behind it);
+One process alone (no Redis) keeps them in its memory (`LocalSockets`): they
+are gone with the process anyway, and a lecture hall's connects and joins
+then cost the database nothing. Several nodes keep them in the database
+(`SocketRepo`) so that `/socket/assign` and the active-user counts work
+whichever node holds the socket. Each node marks itself alive in
+`socket_nodes` (one document, however many sockets it holds: rewriting
+every socket's time each round cost the embedded database 1.6 s per 5,000
+sockets and stalled the requests behind it);
 the sockets of a node that died without cleaning up are removed once the node
 and they are older than the cut-off. A lecture hall connecting and joining at
 once changes hundreds of sockets a second: the changes that arrive while
@@ -17,7 +20,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -32,6 +35,101 @@ from arsnova.store.common import chunked, now
 class SocketNotFound(NotFound):
     code = "socket-not-found"
     default_message = "No socket with this id is connected."
+
+
+class SocketBoundElsewhere(Conflict):
+    code = "socket-bound-elsewhere"
+    default_message = "This socket is bound to another user."
+
+
+class SocketRegistry(Protocol):
+    """Where the sockets are known: `LocalSockets` (one process) or `SocketRepo` (shared)."""
+
+    async def add(
+        self, sid: str, node: str, address: str, identity: Identity | None, login_id: str | None
+    ) -> None: ...
+
+    async def of_login(self, login_id: str) -> list[str]: ...
+
+    async def bind(self, sid: str, identity: Identity, login_id: str | None) -> None: ...
+
+    async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None: ...
+
+    async def join(self, sid: str, keyword: str | None) -> None: ...
+
+    async def remove(self, sid: str) -> None: ...
+
+    async def active_users(self, keyword: str) -> int: ...
+
+    async def refresh(self, node: str) -> None: ...
+
+    async def remove_stale(self, before: datetime) -> set[str]: ...
+
+    async def remove_node(self, node: str) -> set[str]: ...
+
+
+@dataclass
+class LocalSocket:
+    identity: Identity | None
+    login_id: str | None
+    keyword: str | None = None
+
+
+class LocalSockets:
+    """The sockets of the only process, in its memory (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, LocalSocket] = {}
+
+    async def add(
+        self, sid: str, node: str, address: str, identity: Identity | None, login_id: str | None
+    ) -> None:
+        self.sockets[sid] = LocalSocket(identity, login_id)
+
+    async def of_login(self, login_id: str) -> list[str]:
+        return [sid for sid, socket in self.sockets.items() if socket.login_id == login_id]
+
+    async def bind(self, sid: str, identity: Identity, login_id: str | None) -> None:
+        """As `SocketRepo.bind`."""
+        socket = self.sockets.get(sid)
+        if socket is None:
+            raise SocketNotFound()
+        if socket.identity is None:
+            socket.identity, socket.login_id = identity, login_id
+        elif socket.identity.username != identity.username:
+            raise SocketBoundElsewhere()
+
+    async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None:
+        socket = self.sockets.get(sid)
+        if socket is None or socket.identity is None:
+            return None
+        return socket.identity, socket.login_id
+
+    async def join(self, sid: str, keyword: str | None) -> None:
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            socket.keyword = keyword
+
+    async def remove(self, sid: str) -> None:
+        self.sockets.pop(sid, None)
+
+    async def active_users(self, keyword: str) -> int:
+        return len({
+            socket.identity.username
+            for socket in self.sockets.values()
+            if socket.keyword == keyword and socket.identity is not None
+        })  # fmt: skip
+
+    async def refresh(self, node: str) -> None:
+        """Nothing to do: no other node reads this process's sockets."""
+
+    async def remove_stale(self, before: datetime) -> set[str]:
+        return set()
+
+    async def remove_node(self, node: str) -> set[str]:
+        keywords = {socket.keyword for socket in self.sockets.values()} - {None}
+        self.sockets.clear()
+        return {keyword for keyword in keywords if keyword is not None}
 
 
 @dataclass
@@ -153,7 +251,7 @@ class SocketRepo:
         if found is None:
             raise SocketNotFound()
         if found["user"] != identity.username:
-            raise Conflict("This socket is bound to another user.", code="socket-bound-elsewhere")
+            raise SocketBoundElsewhere()
 
     async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None:
         """The identity a socket is bound to and the id of its login (None for a token's)."""

@@ -22,6 +22,13 @@ JOINED_KEYS = {
 BIG = "x" * 500_000
 
 
+@pytest.fixture
+def settings(settings_with, redis_url):
+    """Several nodes' settings (Redis): the socket registry is the database's, which these
+    tests read (one process alone keeps it in memory: tests/realtime/test_local_sockets.py)."""
+    return settings_with(redis_url=redis_url)
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 

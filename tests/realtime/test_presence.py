@@ -2,9 +2,18 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from arsnova.app import create_app
 from arsnova.keys import node_key
 from arsnova.realtime.maintenance import refresh_presence
+
+
+@pytest.fixture
+def settings(settings_with, redis_url):
+    """Several nodes' settings (Redis): the socket registry is the database's, which these
+    tests read (one process alone keeps it in memory: tests/realtime/test_local_sockets.py)."""
+    return settings_with(redis_url=redis_url)
 
 
 async def test_sockets_of_a_dead_node_are_dropped_and_counts_corrected(
