@@ -32,6 +32,7 @@ from arsnova.keys import (
     store_key,
     task_runner_key,
 )
+from arsnova.ldap import LdapProvider
 from arsnova.load import Readiness
 from arsnova.metrics import Metrics, metrics_middleware
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
@@ -71,6 +72,10 @@ def create_app(settings: Settings) -> web.Application:
     app[readiness_key] = Readiness(settings.overload_queue, settings.overload_resume)
     observe_load(app)
     providers: tuple[LoginProvider | PasswordProvider, ...] = (GuestProvider(),)
+    if settings.ldap is not None:
+        ldap = LdapProvider(settings.ldap)
+        providers += (ldap,)
+        app.on_cleanup.append(ldap.cleanup)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)
