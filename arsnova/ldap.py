@@ -77,20 +77,17 @@ class LdapProvider:
         self.label = settings.label
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="ldap")
         parts = urlsplit(settings.url)
-        tls = None
-        if parts.scheme == "ldaps" or settings.start_tls:
-            tls = Tls(
+        self.host, self.port, self.use_ssl = (
+            parts.hostname or "",
+            parts.port,
+            parts.scheme == "ldaps",
+        )
+        self.tls = None
+        if self.use_ssl or settings.start_tls:
+            self.tls = Tls(
                 validate=ssl.CERT_REQUIRED,
                 ca_certs_file=None if settings.ca_file is None else str(settings.ca_file),
             )
-        self.server = Server(
-            parts.hostname or "",
-            port=parts.port,
-            use_ssl=parts.scheme == "ldaps",
-            tls=tls,
-            get_info=NONE,  # no schema or root DSE read: one round trip less per login
-            connect_timeout=settings.timeout,
-        )
 
     async def authenticate(self, request: web.Request, user: str, password: str) -> Identity:
         if not user or not password or not usable(user) or not usable(password):
@@ -124,8 +121,18 @@ class LdapProvider:
 
     def check(self, user: str, password: str) -> Found | None:
         """The user's name and role if `password` is theirs; None if not, or no such user."""
+        # A server of its own for each login: ldap3's Server remembers addresses that failed
+        # (not thread-safe, and a directory back up would still be shunned for a while).
+        server = Server(
+            self.host,
+            port=self.port,
+            use_ssl=self.use_ssl,
+            tls=self.tls,
+            get_info=NONE,  # no schema or root DSE read: one round trip less per login
+            connect_timeout=self.settings.timeout,
+        )
         try:
-            service = self.connect(self.settings.bind_dn, self.settings.bind_password)
+            service = self.connect(server, self.settings.bind_dn, self.settings.bind_password)
         except LDAPException as exc:
             log.warning(
                 "LDAP login: %s cannot be reached: %s", self.settings.url, type(exc).__name__
@@ -142,7 +149,7 @@ class LdapProvider:
                     "The login directory refused this server; tell its operator."
                 )
             entry = self.find(service, user)
-            if entry is None or not self.password_matches(entry[0], password):
+            if entry is None or not self.password_matches(server, entry[0], password):
                 return None
             dn, attributes = entry
             return Found(
@@ -155,10 +162,10 @@ class LdapProvider:
         finally:
             unbind(service)
 
-    def connect(self, dn: str | None, password: str | None) -> Connection:
+    def connect(self, server: Server, dn: str | None, password: str | None) -> Connection:
         """An open (not yet bound) connection, TLS started if configured."""
         connection = Connection(
-            self.server,
+            server,
             user=dn,
             password=password,
             authentication=SIMPLE if dn else None,
@@ -184,7 +191,7 @@ class LdapProvider:
             search_scope=SUBTREE,
             attributes=[self.settings.user_attribute],
             size_limit=2,
-            time_limit=max(1, int(self.settings.timeout)),
+            time_limit=self.settings.timeout,
         )
         failed(service, ("success", "sizeLimitExceeded", "noSuchObject"))
         entries = [item for item in service.response or () if item.get("type") == "searchResEntry"]
@@ -194,8 +201,8 @@ class LdapProvider:
             return None
         return entries[0]["dn"], entries[0].get("attributes", {})
 
-    def password_matches(self, dn: str, password: str) -> bool:
-        connection = self.connect(dn, password)
+    def password_matches(self, server: Server, dn: str, password: str) -> bool:
+        connection = self.connect(server, dn, password)
         try:
             if connection.bind():
                 return True

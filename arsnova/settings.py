@@ -414,7 +414,7 @@ class LdapSettings:
     lecturer_group: str | None = None
     group_member_attribute: str = "member"
     lecturer_filter: str | None = None
-    timeout: float = 5.0
+    timeout: int = 5  # seconds, for connecting and for each answer (ldap3 takes whole seconds)
     label: str = "University account"
 
     @property
@@ -447,9 +447,11 @@ def ldap_settings(env: Mapping[str, str], problems: list[str]) -> LdapSettings |
     read("LECTURER_GROUP", "lecturer_group", _non_empty)
     read("GROUP_MEMBER_ATTRIBUTE", "group_member_attribute", _ldap_attribute)
     read("LECTURER_FILTER", "lecturer_filter", _ldap_filter)
-    read("TIMEOUT_MS", "timeout", _millis_between(100, 60_000))
+    read("TIMEOUT_S", "timeout", _int_between(1, 60))
     read("LABEL", "label", _non_empty)
     if "url" not in values:
+        if env.get("ARSNOVA_LDAP_URL"):
+            return None  # reported above
         others = sorted(name for name in env if name.startswith("ARSNOVA_LDAP_") and env[name])
         if others:
             problems.append(f"ARSNOVA_LDAP_URL: required when {', '.join(others)} is set")

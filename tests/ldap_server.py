@@ -169,7 +169,12 @@ class Slapd:
             [SLAPADD, "-f", str(config), "-l", str(ldif)], capture_output=True, text=True
         )
         assert loaded.returncode == 0, loaded.stderr
-        with self.log.open("w") as log:
+        self.run()
+
+    def run(self) -> None:
+        """Starts slapd on the loaded database (again, after `stop()`), on the same port."""
+        config = self.folder / "slapd.conf"
+        with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [SLAPD, "-f", str(config), "-h", f"{self.url}/", "-d", "0"],
                 stdout=log,
