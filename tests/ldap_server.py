@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from arsnova.settings import LdapSettings
 from tests.conftest import free_port
 
 SLAPD = shutil.which("slapd") or shutil.which("slapd", path="/usr/sbin")
@@ -195,6 +196,21 @@ class Slapd:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def directory(url: str, **overrides: object) -> LdapSettings:
+    """The settings an operator of this directory would write (ARSNOVA_LDAP_*)."""
+    values: dict = {
+        "url": url,
+        "search_base": PEOPLE,
+        "bind_dn": SERVICE_DN,
+        "bind_password": SERVICE_PASSWORD,
+        "lecturer_group": LECTURERS_GROUP,
+        "timeout": 2,
+        "label": "Example University",
+    }
+    values.update(overrides)
+    return LdapSettings(**values)
 
 
 @pytest.fixture(scope="session")

@@ -14,37 +14,19 @@ from arsnova.auth import COOKIE_NAME
 from arsnova.errors import Unauthorized
 from arsnova.identity import LECTURER, STUDENT
 from arsnova.keys import providers_key
-from arsnova.settings import LdapSettings
 from tests.conftest import expect_error, free_port
 from tests.ldap_server import (
     GUEST_LOOKALIKE,
-    LECTURERS_GROUP,
-    PEOPLE,
     PROF,
-    SERVICE_DN,
     SERVICE_LOOKALIKE,
     SPECIAL,
     SUFFIX,
     TWINS,
+    directory,
 )
 from tests.ldap_server import (
     STUDENT as KIM,
 )
-
-
-def directory(url: str, **overrides) -> LdapSettings:
-    """The settings an operator of tests/ldap_server.py's directory would write."""
-    values = {
-        "url": url,
-        "search_base": PEOPLE,
-        "bind_dn": SERVICE_DN,
-        "bind_password": "service-secret",
-        "lecturer_group": LECTURERS_GROUP,
-        "timeout": 2,
-        "label": "Example University",
-    }
-    values.update(overrides)
-    return LdapSettings(**values)
 
 
 @pytest.fixture
