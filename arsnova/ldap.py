@@ -87,6 +87,7 @@ class LdapProvider:
             self.tls = Tls(
                 validate=ssl.CERT_REQUIRED,
                 ca_certs_file=None if settings.ca_file is None else str(settings.ca_file),
+                sni=self.host,  # a directory behind a TLS front picks its certificate by name
             )
 
     async def authenticate(self, request: web.Request, user: str, password: str) -> Identity:
@@ -134,9 +135,7 @@ class LdapProvider:
         try:
             service = self.connect(server, self.settings.bind_dn, self.settings.bind_password)
         except LDAPException as exc:
-            log.warning(
-                "LDAP login: %s cannot be reached: %s", self.settings.url, type(exc).__name__
-            )
+            log.warning("LDAP login: %s cannot be reached: %s", self.settings.url, brief(exc))
             raise DirectoryUnavailable() from None
         try:
             if not service.bind():
@@ -157,7 +156,7 @@ class LdapProvider:
                 self.is_lecturer(service, dn),
             )
         except LDAPException as exc:
-            log.warning("LDAP login: the directory failed: %s", type(exc).__name__)
+            log.warning("LDAP login: the directory failed: %s", brief(exc))
             raise DirectoryUnavailable() from None
         finally:
             unbind(service)
@@ -175,11 +174,14 @@ class LdapProvider:
             receive_timeout=self.settings.timeout,
             raise_exceptions=False,
         )
-        connection.open()
-        if self.settings.start_tls and not connection.start_tls():
-            log.error("LDAP login: StartTLS refused: %s", connection.result.get("description"))
-            unbind(connection)
-            raise DirectoryUnavailable()
+        try:
+            connection.open()
+            if self.settings.start_tls and not connection.start_tls():
+                log.error("LDAP login: StartTLS refused: %s", connection.result.get("description"))
+                raise DirectoryUnavailable()
+        except BaseException:
+            unbind(connection)  # closes the socket, TLS or not
+            raise
         return connection
 
     def find(self, service: Connection, user: str) -> tuple[str, dict] | None:
@@ -236,6 +238,11 @@ def failed(connection: Connection, expected: tuple[str, ...]) -> None:
     if description not in expected:
         log.error("LDAP login: the directory answered %r", description)
         raise DirectoryUnavailable()
+
+
+def brief(exc: Exception) -> str:
+    """What went wrong, for the log (ldap3's messages name hosts and sockets, never passwords)."""
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 def unbind(connection: Connection) -> None:

@@ -28,6 +28,7 @@ from tests.conftest import free_port
 
 SLAPD = shutil.which("slapd") or shutil.which("slapd", path="/usr/sbin")
 SLAPADD = shutil.which("slapadd") or shutil.which("slapadd", path="/usr/sbin")
+OPENSSL = shutil.which("openssl")
 START_TIMEOUT = 10
 SUFFIX = "dc=example,dc=org"
 PEOPLE = f"ou=people,{SUFFIX}"
@@ -67,6 +68,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {folder}/slapd.pid
 argsfile {folder}/slapd.args
+TLSCACertificateFile {folder}/ca.pem
+TLSCertificateFile {folder}/server.pem
+TLSCertificateKeyFile {folder}/server.key
 
 database mdb
 maxsize 16777216
@@ -140,6 +144,21 @@ def directory_ldif() -> str:
     return "\n".join(entries)
 
 
+def make_certificates(folder: Path) -> None:
+    """A test CA (`ca.pem`) and the server's certificate for 127.0.0.1 and localhost."""
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    (folder / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for command in (
+        ["req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=ARSnova test CA"],
+        ["req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
+    ):  # fmt: skip
+        made = subprocess.run([OPENSSL, *command], cwd=folder, capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+
+
 def port_answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -149,19 +168,23 @@ def port_answers(port: int) -> bool:
 
 
 class Slapd:
-    """A running slapd: `url` (ldap://127.0.0.1:port), stopped by `stop()`."""
+    """A running slapd: `url` (ldap://127.0.0.1:port, StartTLS offered), `ldaps_url`
+    (TLS from the start), both with a certificate of the test CA `ca_file`."""
 
     def __init__(self, folder: Path) -> None:
-        if SLAPD is None or SLAPADD is None:
+        if SLAPD is None or SLAPADD is None or OPENSSL is None:
             pytest.fail("the LDAP tests need Debian's slapd: apt-get install slapd ldap-utils")
         self.folder = folder
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.ldaps_url = f"ldaps://127.0.0.1:{free_port()}"
+        self.ca_file = folder / "ca.pem"
         self.log = folder / "slapd.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         (self.folder / "data").mkdir()
+        make_certificates(self.folder)
         config = self.folder / "slapd.conf"
         config.write_text(CONFIG.format(folder=self.folder, suffix=SUFFIX, service=SERVICE_DN))
         ldif = self.folder / "directory.ldif"
@@ -177,7 +200,7 @@ class Slapd:
         config = self.folder / "slapd.conf"
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [SLAPD, "-f", str(config), "-h", f"{self.url}/", "-d", "0"],
+                [SLAPD, "-f", str(config), "-h", f"{self.url}/ {self.ldaps_url}/", "-d", "0"],
                 stdout=log,
                 stderr=log,
             )
