@@ -94,8 +94,8 @@ class LdapProvider:
         if not user or not password or not usable(user) or not usable(password):
             raise wrong_credentials()
         loop = asyncio.get_running_loop()
-        # Connect, binds and searches each have `timeout`; a login waits for a thread at most
-        # as long again, so a crowd of logins against a hanging directory all end, with 503.
+        # Each step (connect, binds, searches) has `timeout`; the whole login, the wait for a
+        # free thread included, six times that: a crowd against a hanging directory ends, 503.
         try:
             async with asyncio.timeout(self.settings.timeout * 6):
                 found = await loop.run_in_executor(self.executor, self.check, user, password)
@@ -196,6 +196,8 @@ class LdapProvider:
             time_limit=self.settings.timeout,
         )
         failed(service, ("success", "sizeLimitExceeded", "noSuchObject"))
+        if service.result.get("description") == "noSuchObject":
+            log.error("LDAP login: ARSNOVA_LDAP_SEARCH_BASE is not in the directory")
         entries = [item for item in service.response or () if item.get("type") == "searchResEntry"]
         if len(entries) > 1:
             log.warning("LDAP login: the user filter finds more than one entry for a name")

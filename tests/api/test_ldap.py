@@ -183,6 +183,14 @@ async def test_a_refused_service_account_is_a_directory_error_not_the_users(ldap
     assert "not-the-service-password" not in caplog.text
 
 
+async def test_a_search_base_that_does_not_exist_is_logged(ldap_client, caplog):
+    client = await ldap_client(search_base="ou=nowhere,dc=example,dc=org")
+    with caplog.at_level(logging.ERROR, logger="arsnova.ldap"):
+        response = await ldap_login(client, PROF.uid, PROF.password)
+    await expect_error(response, 401, "wrong-credentials")
+    assert "ARSNOVA_LDAP_SEARCH_BASE" in caplog.text
+
+
 async def test_passwords_never_reach_the_logs(ldap_client, caplog):
     client = await ldap_client()
     with caplog.at_level(logging.DEBUG):
