@@ -106,7 +106,12 @@ class LdapProvider:
             raise wrong_credentials()
         name = found.username
         if name is None or not allowed_username(name):
-            log.warning("LDAP login: the directory's name %r cannot be a user name here", name)
+            # No names in the log: the directory's (reserved or missing) name says who this is.
+            log.warning(
+                "LDAP login: a directory user's %s is reserved here (Guest…, integration:…), "
+                "too long or missing",
+                self.settings.user_attribute,
+            )
             raise Forbidden(
                 "This directory account's name cannot be used here; ask the server's operator.",
                 code="username-not-allowed",

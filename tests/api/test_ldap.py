@@ -150,11 +150,15 @@ async def test_an_empty_password_never_binds(ldap_client, slapd):
 
 
 @pytest.mark.parametrize("person", [GUEST_LOOKALIKE, SERVICE_LOOKALIKE])
-async def test_directory_names_of_guests_or_service_accounts_are_refused(ldap_client, person):
+async def test_directory_names_of_guests_or_service_accounts_are_refused(
+    ldap_client, person, caplog
+):
     client = await ldap_client()
-    response = await ldap_login(client, person.uid, person.password)
+    with caplog.at_level(logging.INFO):
+        response = await ldap_login(client, person.uid, person.password)
     await expect_error(response, 403, "username-not-allowed")
     assert COOKIE_NAME not in response.cookies
+    assert "reserved" in caplog.text and person.uid not in caplog.text  # no names in the log
 
 
 async def test_a_guest_keeps_its_sessions_when_signing_in(ldap_client, db):
@@ -191,7 +195,7 @@ async def test_a_search_base_that_does_not_exist_is_logged(ldap_client, caplog):
     assert "ARSNOVA_LDAP_SEARCH_BASE" in caplog.text
 
 
-async def test_passwords_never_reach_the_logs(ldap_client, caplog):
+async def test_passwords_and_names_never_reach_the_logs(ldap_client, caplog):
     client = await ldap_client()
     with caplog.at_level(logging.DEBUG):
         await ldap_login(client, PROF.uid, PROF.password)
@@ -199,6 +203,9 @@ async def test_passwords_never_reach_the_logs(ldap_client, caplog):
         await ldap_login(client, TWINS[0].uid, TWINS[0].password)
     for secret in (PROF.password, "wrong-but-secret", TWINS[0].password, "service-secret"):
         assert secret not in caplog.text
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "more than one entry" in info
+    assert "twin" not in info and "prof" not in info
 
 
 @pytest.mark.parametrize(
