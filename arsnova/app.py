@@ -32,7 +32,6 @@ from arsnova.keys import (
     store_key,
     task_runner_key,
 )
-from arsnova.ldap import LdapProvider
 from arsnova.load import Readiness
 from arsnova.metrics import Metrics, metrics_middleware
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
@@ -73,6 +72,9 @@ def create_app(settings: Settings) -> web.Application:
     observe_load(app)
     providers: tuple[LoginProvider | PasswordProvider, ...] = (GuestProvider(),)
     if settings.ldap is not None:
+        # ldap3 is loaded only where LDAP is configured.
+        from arsnova.ldap import LdapProvider
+
         ldap = LdapProvider(settings.ldap)
         providers += (ldap,)
         app.on_cleanup.append(ldap.cleanup)
