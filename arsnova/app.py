@@ -71,6 +71,13 @@ def create_app(settings: Settings) -> web.Application:
     app[readiness_key] = Readiness(settings.overload_queue, settings.overload_resume)
     observe_load(app)
     providers: tuple[LoginProvider | PasswordProvider, ...] = (GuestProvider(),)
+    if settings.ldap is not None:
+        # ldap3 is loaded only where LDAP is configured.
+        from arsnova.ldap import LdapProvider
+
+        ldap = LdapProvider(settings.ldap)
+        providers += (ldap,)
+        app.on_cleanup.append(ldap.cleanup)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)

@@ -93,6 +93,7 @@ class Settings:
     metrics_port: int | None = None
     overload_queue: int = 500
     overload_resume: int = 250
+    ldap: LdapSettings | None = None  # ARSNOVA_LDAP_*: the `ldap` login type, when configured
 
     @property
     def redis_prefix(self) -> str:
@@ -174,6 +175,7 @@ class Settings:
         read("ARSNOVA_OVERLOAD_QUEUE", "overload_queue", _int_between(1, 1_000_000))
         read("ARSNOVA_OVERLOAD_RESUME", "overload_resume", _int_between(0, 1_000_000))
 
+        values["ldap"] = ldap_settings(env, problems)
         if values.get("metrics_port") is not None and values["metrics_port"] == values.get(
             "port", cls.port
         ):
@@ -384,3 +386,143 @@ def _command(raw: str) -> tuple[str, ...]:
     if not parts:
         raise ValueError("must not be empty")
     return parts
+
+
+LDAP_SCHEMES = ("ldap", "ldaps")
+LDAP_ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    """The `ldap` login type (arsnova/ldap.py): where the directory is and how users are found.
+
+    `user_filter` holds `{user}`, replaced by the typed name escaped for a
+    filter. Lecturers are the members of `lecturer_group` (by its
+    `group_member_attribute`, holding the user's DN) or the users that
+    `lecturer_filter` matches (tested on their own entry); with neither, the
+    login carries no role.
+    """
+
+    url: str
+    search_base: str
+    start_tls: bool = False
+    ca_file: Path | None = None
+    bind_dn: str | None = None
+    bind_password: str | None = field(default=None, repr=False)
+    user_filter: str = "(uid={user})"
+    user_attribute: str = "uid"
+    lecturer_group: str | None = None
+    group_member_attribute: str = "member"
+    lecturer_filter: str | None = None
+    timeout: int = 5  # seconds, for connecting and for each answer (ldap3 takes whole seconds)
+    label: str = "University account"
+
+    @property
+    def maps_roles(self) -> bool:
+        return self.lecturer_group is not None or self.lecturer_filter is not None
+
+
+def ldap_settings(env: Mapping[str, str], problems: list[str]) -> LdapSettings | None:
+    """ARSNOVA_LDAP_*, or None without ARSNOVA_LDAP_URL (the `ldap` login type is off)."""
+    values: dict[str, Any] = {}
+
+    def read(name: str, attr: str, parse: Callable[[str], Any]) -> None:
+        raw = env.get("ARSNOVA_LDAP_" + name)
+        if raw is None or raw == "":
+            return
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            shown = "***" if attr == "bind_password" else repr(raw)
+            problems.append(f"ARSNOVA_LDAP_{name}={shown}: {exc}")
+
+    read("URL", "url", _ldap_url)
+    read("SEARCH_BASE", "search_base", _non_empty)
+    read("STARTTLS", "start_tls", _bool)
+    read("CA_FILE", "ca_file", _readable_file)
+    read("BIND_DN", "bind_dn", _non_empty)
+    read("BIND_PASSWORD", "bind_password", str)
+    read("USER_FILTER", "user_filter", _ldap_user_filter)
+    read("USER_ATTRIBUTE", "user_attribute", _ldap_attribute)
+    read("LECTURER_GROUP", "lecturer_group", _non_empty)
+    read("GROUP_MEMBER_ATTRIBUTE", "group_member_attribute", _ldap_attribute)
+    read("LECTURER_FILTER", "lecturer_filter", _ldap_filter)
+    read("TIMEOUT_S", "timeout", _int_between(1, 60))
+    read("LABEL", "label", _non_empty)
+    if "url" not in values:
+        if env.get("ARSNOVA_LDAP_URL"):
+            return None  # reported above
+        others = sorted(name for name in env if name.startswith("ARSNOVA_LDAP_") and env[name])
+        if others:
+            problems.append(f"ARSNOVA_LDAP_URL: required when {', '.join(others)} is set")
+        return None
+    if "search_base" not in values:
+        problems.append("ARSNOVA_LDAP_SEARCH_BASE: required when ARSNOVA_LDAP_URL is set")
+    if values.get("start_tls") and values["url"].startswith("ldaps:"):
+        problems.append("ARSNOVA_LDAP_STARTTLS: an ldaps:// URL is TLS already")
+    if ("bind_dn" in values) != ("bind_password" in values):
+        problems.append("ARSNOVA_LDAP_BIND_DN and ARSNOVA_LDAP_BIND_PASSWORD: set both or neither")
+    if "search_base" not in values:
+        return None
+    return LdapSettings(**values)
+
+
+def _ldap_url(raw: str) -> str:
+    """`ldap://host[:port]` or `ldaps://host[:port]`, nothing after (no base DN, no filter)."""
+    url = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in LDAP_SCHEMES
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError("must be ldap://host[:port] or ldaps://host[:port]")
+    return url
+
+
+def _ldap_attribute(raw: str) -> str:
+    if not LDAP_ATTRIBUTE.fullmatch(raw.strip()):
+        raise ValueError("must be an attribute name (letters, digits, hyphens)")
+    return raw.strip()
+
+
+def _ldap_filter(raw: str) -> str:
+    """A parenthesised filter with balanced parentheses (the directory checks the rest).
+
+    A literal parenthesis in a filter is escaped as `\\28`/`\\29`, so counting is enough.
+    """
+    text = raw.strip()
+    depth = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0 or (depth == 0 and index != len(text) - 1):
+                break
+    else:
+        if text.startswith("(") and depth == 0:
+            return text
+    raise ValueError("must be one LDAP filter in parentheses, such as (uid={user})")
+
+
+def _ldap_user_filter(raw: str) -> str:
+    text = _ldap_filter(raw)
+    if "{user}" not in text:
+        raise ValueError("must contain {user}, where the typed user name goes")
+    return text
+
+
+def _readable_file(raw: str) -> Path:
+    path = Path(raw.strip())
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise ValueError("must be a readable file")
+    return path

@@ -35,8 +35,9 @@ from arsnova.store.common import clock as app_clock
 from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class,
-# `balanced` (nginx in front of `two_nodes`) beside its Nginx class.
-pytest_plugins = ["tests.serve", "tests.balancer"]
+# `balanced` (nginx in front of `two_nodes`) beside its Nginx class, `slapd` (a real
+# OpenLDAP server) in tests/ldap_server.py.
+pytest_plugins = ["tests.serve", "tests.balancer", "tests.ldap_server"]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10

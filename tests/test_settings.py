@@ -194,3 +194,73 @@ def test_metrics_port_must_differ_from_the_port(tmp_path):
     assert problems(tmp_path, ARSNOVA_PORT="9000", ARSNOVA_METRICS_PORT="9000") == [
         "ARSNOVA_METRICS_PORT: must differ from ARSNOVA_PORT"
     ]
+
+
+LDAP = {"ARSNOVA_LDAP_URL": "ldap://ldap.uni.example", "ARSNOVA_LDAP_SEARCH_BASE": "dc=uni"}
+
+
+def test_ldap_is_off_unless_its_url_is_set(tmp_path):
+    assert load(tmp_path).ldap is None
+    assert problems(tmp_path, ARSNOVA_LDAP_SEARCH_BASE="dc=uni") == [
+        "ARSNOVA_LDAP_URL: required when ARSNOVA_LDAP_SEARCH_BASE is set"
+    ]
+
+
+def test_ldap_settings_parsed(tmp_path):
+    ldap = load(
+        tmp_path,
+        **LDAP,
+        ARSNOVA_LDAP_STARTTLS="true",
+        ARSNOVA_LDAP_BIND_DN="cn=arsnova,dc=uni",
+        ARSNOVA_LDAP_BIND_PASSWORD="service secret",
+        ARSNOVA_LDAP_USER_FILTER="(&(objectClass=person)(sAMAccountName={user}))",
+        ARSNOVA_LDAP_USER_ATTRIBUTE="sAMAccountName",
+        ARSNOVA_LDAP_LECTURER_GROUP="cn=staff,dc=uni",
+        ARSNOVA_LDAP_GROUP_MEMBER_ATTRIBUTE="uniqueMember",
+        ARSNOVA_LDAP_LECTURER_FILTER="(employeeType=staff)",
+        ARSNOVA_LDAP_TIMEOUT_S="3",
+        ARSNOVA_LDAP_LABEL="Campus login",
+    ).ldap
+    assert ldap is not None and ldap.url == "ldap://ldap.uni.example" and ldap.start_tls
+    assert (ldap.bind_dn, ldap.bind_password) == ("cn=arsnova,dc=uni", "service secret")
+    assert ldap.user_attribute == "sAMAccountName" and ldap.timeout == 3
+    assert ldap.maps_roles and ldap.label == "Campus login"
+    assert "service secret" not in repr(ldap)
+    defaults = load(tmp_path, **LDAP).ldap
+    assert defaults.user_filter == "(uid={user})" and not defaults.maps_roles
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("ARSNOVA_LDAP_URL", "http://ldap.uni.example", "ldap://host[:port]"),
+        ("ARSNOVA_LDAP_URL", "ldap://ldap.uni.example/dc=uni??sub", "ldap://host[:port]"),
+        ("ARSNOVA_LDAP_URL", "ldaps://:636", "ldap://host[:port]"),
+        ("ARSNOVA_LDAP_USER_FILTER", "(uid=alice)", "must contain {user}"),
+        ("ARSNOVA_LDAP_USER_FILTER", "uid={user}", "in parentheses"),
+        ("ARSNOVA_LDAP_USER_FILTER", "(uid={user}))(", "in parentheses"),
+        ("ARSNOVA_LDAP_LECTURER_FILTER", "(&(a=b)", "in parentheses"),
+        ("ARSNOVA_LDAP_USER_ATTRIBUTE", "uid;binary", "attribute name"),
+        ("ARSNOVA_LDAP_TIMEOUT_S", "0", "between"),
+        ("ARSNOVA_LDAP_CA_FILE", "/no/such/file", "readable file"),
+        ("ARSNOVA_LDAP_STARTTLS", "maybe", "true or false"),
+    ],
+)
+def test_bad_ldap_value_is_one_clear_line(tmp_path, name, value, fragment):
+    env = {**LDAP, name: value}
+    (line,) = problems(tmp_path, **env)
+    assert line.startswith(f"{name}={value!r}: ")
+    assert fragment in line
+
+
+def test_ldap_settings_that_do_not_go_together(tmp_path):
+    assert problems(tmp_path, ARSNOVA_LDAP_URL="ldap://h") == [
+        "ARSNOVA_LDAP_SEARCH_BASE: required when ARSNOVA_LDAP_URL is set"
+    ]
+    assert problems(tmp_path, **LDAP, ARSNOVA_LDAP_BIND_PASSWORD="secret") == [
+        "ARSNOVA_LDAP_BIND_DN and ARSNOVA_LDAP_BIND_PASSWORD: set both or neither"
+    ]
+    ldaps = {**LDAP, "ARSNOVA_LDAP_URL": "ldaps://h"}
+    assert problems(tmp_path, **ldaps, ARSNOVA_LDAP_STARTTLS="true") == [
+        "ARSNOVA_LDAP_STARTTLS: an ldaps:// URL is TLS already"
+    ]
