@@ -34,6 +34,7 @@ from arsnova.keys import (
 )
 from arsnova.load import Readiness
 from arsnova.metrics import Metrics, metrics_middleware
+from arsnova.oidc import OidcProvider
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
 from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
@@ -71,6 +72,10 @@ def create_app(settings: Settings) -> web.Application:
     app[readiness_key] = Readiness(settings.overload_queue, settings.overload_resume)
     observe_load(app)
     providers: tuple[LoginProvider | PasswordProvider, ...] = (GuestProvider(),)
+    if settings.oidc_issuer:
+        oidc = OidcProvider(settings)
+        app.on_cleanup.append(oidc.close)
+        providers += (oidc,)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)
