@@ -190,7 +190,8 @@ class Settings:
         read("ARSNOVA_OIDC_ROLE_CLAIM", "oidc_role_claim", _claim_name)
         read("ARSNOVA_OIDC_LECTURER_VALUES", "oidc_lecturer_values", _names)
         read("ARSNOVA_OIDC_LABEL", "oidc_label", _label)
-        problems.extend(_oidc_problems(values))
+        if values.get("oidc_issuer") or not env.get("ARSNOVA_OIDC_ISSUER"):  # else: said above
+            problems.extend(_oidc_problems(values))
 
         if values.get("metrics_port") is not None and values["metrics_port"] == values.get(
             "port", cls.port
