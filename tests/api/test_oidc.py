@@ -7,6 +7,7 @@ talking to the provider: discovery, the code exchange, keys, userinfo.
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -237,7 +238,7 @@ def claims_for(oidc_provider, **changes) -> dict:
         ({"nonce": "another"}, "provider", "nonce"),
         ({"nonce": None}, "provider", "nonce"),
         ({"exp": int(time.time()) - 600}, "provider", "expired"),
-        ({"iat": int(time.time()) + 3600}, "provider", "future"),
+        ({"iat": int(time.time()) + 3600}, "provider", "future|not valid yet"),
         ({"iat": int(time.time()) - 3600, "exp": int(time.time()) + 60}, "provider", "long ago"),
         ({}, "stranger", "signature"),
         ({}, "client secret", "algorithm"),
@@ -258,7 +259,7 @@ async def test_id_tokens_that_do_not_hold_are_refused(
     with pytest.raises(ArsnovaError) as refused:
         await provider.validated_claims(token, "n0nce")
     assert refused.value.code == "oidc-token-invalid"
-    assert reason in refused.value.message or reason in refused.value.message.replace("_", " ")
+    assert re.search(reason, refused.value.message.replace("_", " ")), refused.value.message
 
 
 async def test_a_token_the_provider_signed_for_us_holds(oidc_server, oidc_provider):
