@@ -7,6 +7,7 @@ talking to the provider: discovery, the code exchange, keys, userinfo.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -269,3 +270,42 @@ async def test_a_token_the_provider_signed_for_us_holds(oidc_server, oidc_provid
     )
     claims = await provider.validated_claims(token, "n0nce")
     assert claims["sub"] == "alice"
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ({"code": "abc", "iss": "https://evil.example"}, "oidc-issuer-mismatch"),
+        ({"error": "server_error", "error_description": "boom"}, "oidc-provider-error"),
+        ({"error": "<script>alert(1)</script>"}, "oidc-provider-error"),
+        ({"error": "access_denied"}, "oidc-login-denied"),
+        ({}, "oidc-no-code"),
+    ],
+)
+async def test_odd_answers_from_the_provider_go_to_the_failureurl(client, extra, code):
+    state = parse_qs(urlsplit(await start(client)).query)["state"][0]
+    response = await client.get(
+        "/auth/oidc/callback", params={"state": state, **extra}, allow_redirects=False
+    )
+    assert failure_code(response) == code
+    assert "script" not in response.headers["Location"]
+
+
+async def test_secrets_stay_secret(client, db, caplog):
+    caplog.set_level(logging.INFO)  # DEBUG has the driver echo every command
+    authorize = await start(client)
+    sent = {name: values[0] for name, values in parse_qs(urlsplit(authorize).query).items()}
+    binding = client.session.cookie_jar.filter_cookies(client.make_url("/auth/oidc/"))
+    stored = str(await db.oidc_logins.find_one({}))
+    assert sent["state"] not in stored and binding[BINDING_COOKIE].value not in stored
+    callback = await sign_in_at_provider(authorize, "alice")
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    response = await come_back(client, callback)
+    assert response.status == 302
+    assert BINDING_COOKIE in response.cookies and not response.cookies[BINDING_COOKIE].value
+    # Not the test server's own access log (aiohttp's format, with the query); the one of
+    # `arsnova serve` (arsnova.logs.AccessLogger) logs the path alone.
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "aiohttp.access")
+    seen = logged + str(response.headers) + str(await db.logins.find_one({}))
+    for secret in (CLIENT_SECRET, code, sent["state"], sent["nonce"]):
+        assert secret not in seen
