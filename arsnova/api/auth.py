@@ -90,7 +90,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 @operation(
     query=oidc_callback_schema,
     responses={200: who_am_i_schema, 302: None},
-    errors=(403, 502, 503),
+    errors=(401, 403, 502, 503),
     login=False,
 )
 async def oidc_callback(request: web.Request) -> web.StreamResponse:
@@ -105,7 +105,8 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
     """
     query = load_query(request, oidc_callback_schema)
     provider = configured_provider(request, OidcProvider.name)
-    assert isinstance(provider, OidcProvider)
+    if not isinstance(provider, OidcProvider):  # another kind registered under the name
+        raise BadRequest("Single sign-on is not configured here.", code="login-type-not-configured")
     pending = await provider.take_pending(request, query["state"])
     try:
         identity = await provider.finish(request, query, pending)
