@@ -34,6 +34,7 @@ from arsnova.keys import (
 )
 from arsnova.load import Readiness
 from arsnova.metrics import Metrics, metrics_middleware
+from arsnova.oidc import OidcProvider
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
 from arsnova.realtime.server import setup_realtime
 from arsnova.settings import Settings
@@ -78,6 +79,10 @@ def create_app(settings: Settings) -> web.Application:
         ldap = LdapProvider(settings.ldap)
         providers += (ldap,)
         app.on_cleanup.append(ldap.cleanup)
+    if settings.oidc_issuer:
+        oidc = OidcProvider(settings)
+        app.on_cleanup.append(oidc.close)
+        providers += (oidc,)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)

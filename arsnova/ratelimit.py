@@ -82,6 +82,7 @@ QUESTION = "/lecturerquestion/{question_id}"
 # (method, route) → the rules its requests count against; routes are the app's own patterns.
 HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("GET", "/auth/login"): (LOGIN,),
+    ("GET", "/auth/oidc/callback"): (LOGIN,),  # single sign-on: the way back counts too
     ("POST", "/socket/token"): (Rule("socket-token", parse("60/minute")),),
     ("POST", "/session/"): (Rule("session", parse("60/minute")),),
     ("GET", "/integration/session/{keyword}/request/"): PLACE,

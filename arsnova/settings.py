@@ -94,6 +94,15 @@ class Settings:
     overload_queue: int = 500
     overload_resume: int = 250
     ldap: LdapSettings | None = None  # ARSNOVA_LDAP_*: the `ldap` login type, when configured
+    # Single sign-on with OpenID Connect (the `oidc` login type, on when an issuer is set).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_scopes: tuple[str, ...] = ("openid", "profile", "email")
+    oidc_username_claim: str = "preferred_username"
+    oidc_role_claim: str | None = None
+    oidc_lecturer_values: frozenset[str] = frozenset()
+    oidc_label: str = "Single sign-on"
 
     @property
     def redis_prefix(self) -> str:
@@ -174,6 +183,16 @@ class Settings:
         read("ARSNOVA_METRICS_PORT", "metrics_port", _int_between(1, 65535))
         read("ARSNOVA_OVERLOAD_QUEUE", "overload_queue", _int_between(1, 1_000_000))
         read("ARSNOVA_OVERLOAD_RESUME", "overload_resume", _int_between(0, 1_000_000))
+        read("ARSNOVA_OIDC_ISSUER", "oidc_issuer", _issuer)
+        read("ARSNOVA_OIDC_CLIENT_ID", "oidc_client_id", _non_empty)
+        read("ARSNOVA_OIDC_CLIENT_SECRET", "oidc_client_secret", _non_empty)
+        read("ARSNOVA_OIDC_SCOPES", "oidc_scopes", _scopes)
+        read("ARSNOVA_OIDC_USERNAME_CLAIM", "oidc_username_claim", _claim_name)
+        read("ARSNOVA_OIDC_ROLE_CLAIM", "oidc_role_claim", _claim_name)
+        read("ARSNOVA_OIDC_LECTURER_VALUES", "oidc_lecturer_values", _names)
+        read("ARSNOVA_OIDC_LABEL", "oidc_label", _label)
+        if values.get("oidc_issuer") or not env.get("ARSNOVA_OIDC_ISSUER"):  # else: said above
+            problems.extend(_oidc_problems(values))
 
         values["ldap"] = ldap_settings(env, problems)
         if values.get("metrics_port") is not None and values["metrics_port"] == values.get(
@@ -205,6 +224,24 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return cls(**values)
+
+
+def _oidc_problems(values: dict[str, Any]) -> list[str]:
+    """OIDC settings that only make sense together."""
+    if not values.get("oidc_issuer"):
+        stray = [name for name in ("client_id", "client_secret", "role_claim", "lecturer_values")
+                 if values.get(f"oidc_{name}")]  # fmt: skip
+        return [f"ARSNOVA_OIDC_{name.upper()}: set ARSNOVA_OIDC_ISSUER too" for name in stray]
+    problems = [
+        f"ARSNOVA_OIDC_{name.upper()}: required with ARSNOVA_OIDC_ISSUER"
+        for name in ("client_id", "client_secret")
+        if not values.get(f"oidc_{name}")
+    ]
+    if bool(values.get("oidc_role_claim")) != bool(values.get("oidc_lecturer_values")):
+        problems.append(
+            "ARSNOVA_OIDC_ROLE_CLAIM and ARSNOVA_OIDC_LECTURER_VALUES: set both or neither"
+        )
+    return problems
 
 
 def load_or_create_secret(data_dir: Path) -> str:
@@ -372,6 +409,49 @@ def _origin(raw: str) -> str:
         shape = "scheme://host[:port], no path, query or fragment"
         raise ValueError(f"{origin!r} is not an http(s) origin ({shape})")
     return origin
+
+
+def _issuer(raw: str) -> str:
+    """An OpenID issuer: https, or http on this machine (a provider in a test or a tunnel)."""
+    issuer = raw.strip()
+    try:
+        parts = urlsplit(issuer)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ValueError("must be an https:// URL") from None
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if (
+        not parts.hostname
+        or parts.scheme not in (("https", "http") if local else ("https",))
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ValueError("must be an https:// URL, no query or fragment (http on localhost only)")
+    return issuer
+
+
+def _scopes(raw: str) -> tuple[str, ...]:
+    scopes = tuple(dict.fromkeys(raw.replace(",", " ").split()))
+    if "openid" not in scopes:
+        raise ValueError("must include openid")
+    if any(not re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]+", scope) for scope in scopes):
+        raise ValueError("scopes are printable ASCII without quotes or backslashes")
+    return scopes
+
+
+def _claim_name(raw: str) -> str:
+    name = raw.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_:./-]{1,100}", name):
+        raise ValueError("must be a claim name (letters, digits, _ : . / -)")
+    return name
+
+
+def _label(raw: str) -> str:
+    label = raw.strip()
+    if not label or len(label) > 60 or not label.isprintable():
+        raise ValueError("must be 1 to 60 printable characters")
+    return label
 
 
 def _names(raw: str) -> frozenset[str]:

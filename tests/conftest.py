@@ -36,8 +36,8 @@ from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class,
 # `balanced` (nginx in front of `two_nodes`) beside its Nginx class, `slapd` (a real
-# OpenLDAP server) in tests/ldap_server.py.
-pytest_plugins = ["tests.serve", "tests.balancer", "tests.ldap_server"]
+# OpenLDAP server) in tests/ldap_server.py, the OpenID provider in tests/openid.py.
+pytest_plugins = ["tests.serve", "tests.balancer", "tests.ldap_server", "tests.openid"]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10

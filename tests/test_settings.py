@@ -264,3 +264,56 @@ def test_ldap_settings_that_do_not_go_together(tmp_path):
     assert problems(tmp_path, **ldaps, ARSNOVA_LDAP_STARTTLS="true") == [
         "ARSNOVA_LDAP_STARTTLS: an ldaps:// URL is TLS already"
     ]
+
+
+OIDC = {
+    "ARSNOVA_OIDC_ISSUER": "https://login.example.edu/realms/campus",
+    "ARSNOVA_OIDC_CLIENT_ID": "arsnova",
+    "ARSNOVA_OIDC_CLIENT_SECRET": "s3cret-from-the-provider",
+}
+
+
+def test_oidc_is_off_by_default_and_read_when_configured(tmp_path):
+    assert load(tmp_path).oidc_issuer is None
+    settings = load(
+        tmp_path, **OIDC, ARSNOVA_OIDC_SCOPES="openid profile groups",
+        ARSNOVA_OIDC_USERNAME_CLAIM="email", ARSNOVA_OIDC_ROLE_CLAIM="groups",
+        ARSNOVA_OIDC_LECTURER_VALUES="/staff, lecturers", ARSNOVA_OIDC_LABEL="University login",
+    )  # fmt: skip
+    assert settings.oidc_issuer == "https://login.example.edu/realms/campus"
+    assert settings.oidc_scopes == ("openid", "profile", "groups")
+    assert (settings.oidc_username_claim, settings.oidc_role_claim) == ("email", "groups")
+    assert settings.oidc_lecturer_values == {"/staff", "lecturers"}
+    assert settings.oidc_label == "University login"
+    assert "s3cret" not in repr(settings)
+    defaults = load(tmp_path, **OIDC)
+    assert defaults.oidc_scopes == ("openid", "profile", "email")
+    assert defaults.oidc_username_claim == "preferred_username"
+    assert defaults.oidc_role_claim is None and defaults.oidc_lecturer_values == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"ARSNOVA_OIDC_ISSUER": "http://login.example.edu"}, "ARSNOVA_OIDC_ISSUER="),
+        ({"ARSNOVA_OIDC_ISSUER": "https://login.example.edu/?x=1"}, "no query"),
+        ({"ARSNOVA_OIDC_CLIENT_SECRET": ""}, "ARSNOVA_OIDC_CLIENT_SECRET: required"),
+        ({"ARSNOVA_OIDC_SCOPES": "profile email"}, "must include openid"),
+        ({"ARSNOVA_OIDC_USERNAME_CLAIM": "user name"}, "claim name"),
+        ({"ARSNOVA_OIDC_ROLE_CLAIM": "groups"}, "set both or neither"),
+        ({"ARSNOVA_OIDC_LABEL": "x" * 61}, "1 to 60"),
+    ],
+)
+def test_bad_oidc_settings_are_one_clear_line(tmp_path, env, fragment):
+    found = problems(tmp_path, **{**OIDC, **env})
+    assert len(found) == 1 and fragment in found[0], found
+
+
+def test_oidc_settings_without_an_issuer_are_refused(tmp_path):
+    found = problems(tmp_path, ARSNOVA_OIDC_CLIENT_ID="arsnova")
+    assert found == ["ARSNOVA_OIDC_CLIENT_ID: set ARSNOVA_OIDC_ISSUER too"]
+
+
+def test_oidc_over_http_only_on_this_machine(tmp_path):
+    issuer = "http://127.0.0.1:9000"
+    assert load(tmp_path, **{**OIDC, "ARSNOVA_OIDC_ISSUER": issuer}).oidc_issuer == issuer

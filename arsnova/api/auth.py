@@ -10,6 +10,7 @@ from arsnova.api.csrf import require_own_site
 from arsnova.api.openapi import operation
 from arsnova.api.params import load_body, load_query
 from arsnova.auth import (
+    configured_provider,
     end_login,
     hash_token,
     is_safe_redirect,
@@ -21,10 +22,12 @@ from arsnova.auth import (
 )
 from arsnova.errors import ArsnovaError, BadRequest, NotFound
 from arsnova.keys import store_key
+from arsnova.oidc import BINDING_COOKIE, BINDING_PATH, CALLBACK_PATH, OidcProvider
 from arsnova.realtime.maintenance import disconnect_login
 from arsnova.schemas.auth import (
     LoginLinkQuerySchema,
     LoginQuerySchema,
+    OidcCallbackQuerySchema,
     PasswordLoginSchema,
     WhoAmISchema,
 )
@@ -35,6 +38,7 @@ login_query_schema = LoginQuerySchema()
 who_am_i_schema = WhoAmISchema()
 link_query_schema = LoginLinkQuerySchema()
 password_login_schema = PasswordLoginSchema()
+oidc_callback_schema = OidcCallbackQuerySchema()
 
 
 def checked_redirect(request: web.Request, url: str | None, name: str) -> str | None:
@@ -77,6 +81,46 @@ async def login(request: web.Request) -> web.StreamResponse:
     body = who_am_i_schema.dump({"username": identity.username, "type": identity.type})
     response = web.HTTPFound(success) if success else web.json_response(body)
     await start_login(request, response, identity)
+    if isinstance(response, web.HTTPFound):
+        raise response
+    return response
+
+
+@routes.get(CALLBACK_PATH)
+@operation(
+    query=oidc_callback_schema,
+    responses={200: who_am_i_schema, 302: None},
+    errors=(401, 403, 502, 503),
+    login=False,
+)
+async def oidc_callback(request: web.Request) -> web.StreamResponse:
+    """Single sign-on (OpenID Connect): the provider sends the browser back here.
+
+    The `state` must be of a sign-in this browser started (`GET
+    /auth/login?type=oidc`), once; else 400 `oidc-state-invalid`. Then the
+    browser goes to that sign-in's `successurl`, logged in, or to its
+    `failureurl` with `error=<code>` (`oidc-login-denied`, `oidc-code-invalid`,
+    `oidc-token-invalid`, `oidc-username-not-allowed`,
+    `oidc-provider-unreachable`, …); without those URLs, the JSON answer.
+    """
+    query = load_query(request, oidc_callback_schema)
+    provider = configured_provider(request, OidcProvider.name)
+    if not isinstance(provider, OidcProvider):  # another kind registered under the name
+        raise BadRequest("Single sign-on is not configured here.", code="login-type-not-configured")
+    pending = await provider.take_pending(request, query["state"])
+    try:
+        identity = await provider.finish(request, query, pending)
+    except ArsnovaError as exc:
+        if pending["failure"] is None:
+            raise
+        failed = web.HTTPFound(with_error(pending["failure"], exc.code))
+        failed.del_cookie(BINDING_COOKIE, path=BINDING_PATH)
+        raise failed from None
+    success = pending["success"]
+    body = who_am_i_schema.dump({"username": identity.username, "type": identity.type})
+    response = web.HTTPFound(success) if success else web.json_response(body)
+    response.del_cookie(BINDING_COOKIE, path=BINDING_PATH)
+    await start_login(request, response, identity, adopt_guest=pending["keep_guest"])
     if isinstance(response, web.HTTPFound):
         raise response
     return response

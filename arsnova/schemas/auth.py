@@ -14,6 +14,20 @@ class LoginQuerySchema(QuerySchema):
     user = fields.String(validate=validate.Length(1, 200))
     successurl = fields.String(validate=URL)
     failureurl = fields.String(validate=URL)
+    keepguest = fields.Boolean(
+        load_default=False,
+        metadata={"description": "single sign-on: the guest logged in here keeps its sessions"},
+    )
+
+
+class OidcCallbackQuerySchema(QuerySchema):
+    """Where the OpenID provider sends the browser back (RFC 6749 4.1.2, RFC 9207)."""
+
+    state = fields.String(required=True, validate=validate.Length(1, 200))
+    code = fields.String(validate=validate.Length(1, 2000))
+    error = fields.String(validate=validate.Length(1, 200))
+    error_description = fields.String(validate=validate.Length(0, 2000))
+    iss = fields.String(validate=URL)
 
 
 class PasswordLoginSchema(BaseSchema):

@@ -20,6 +20,7 @@ from arsnova.store.guests import GuestRepo
 from arsnova.store.interposed import AudienceQuestionRepo
 from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
+from arsnova.store.oidc import OidcLoginRepo
 from arsnova.store.places import PlaceRepo
 from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
@@ -63,6 +64,7 @@ class Store:
     access_tokens: AccessTokenRepo
     places: PlaceRepo
     guests: GuestRepo
+    oidc_logins: OidcLoginRepo
 
     def reachable(self) -> bool:
         """Whether the database is there, if perhaps slow: a server the driver can write to,
@@ -126,6 +128,7 @@ async def connect(
             access_tokens=AccessTokenRepo(db),
             places=PlaceRepo(db),
             guests=GuestRepo(db),
+            oidc_logins=OidcLoginRepo(db),
         )
     finally:
         await client.close()

@@ -64,6 +64,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/configuration/"): (PUBLIC, "/configuration/", None),
     ("GET", "/auth/login"): (PUBLIC, "/auth/login?type=nonsense", None),
     ("GET", "/auth/link"): (PUBLIC, "/auth/link?token=nonsense", None),
+    ("GET", "/auth/oidc/callback"): (PUBLIC, "/auth/oidc/callback?state=nonsense", None),
     ("POST", "/auth/login"): (
         PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
