@@ -123,13 +123,16 @@ class Nginx:
         """(node address, status) of every proxied response so far: the node that answered.
 
         After a refused connection `$upstream_addr` lists every node tried; the last answered.
+        A request its client gave up on before the node answered has `-` as its (last) status:
+        not an answer.
         """
         log = self.folder / "access.log"
         answers = []
         for line in log.read_text().splitlines() if log.exists() else []:
             addresses, statuses, _request = line.split("|", 2)
-            if statuses != "-":
-                answers.append((addresses.split(", ")[-1], int(statuses.split(", ")[-1])))
+            status = statuses.split(", ")[-1]
+            if status != "-":
+                answers.append((addresses.split(", ")[-1], int(status)))
         return answers
 
     async def until_answering(self, node: Serve, since: int) -> None:

@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 
 from arsnova.auth import hash_token
+from arsnova.keys import sio_key, store_key
 from arsnova.services.housekeeping import housekeeping
-from tests.events.conftest import NAMESPACE, EventsClient
-from tests.helpers import ask_audience_question, eventually
+from tests.events.conftest import NAMESPACE, EventsClient, subscribe
+from tests.helpers import WAIT, ask_audience_question, create_lecture, eventually
 from tests.serve import Serve, serve_env
 
 CREATED = "InterposedQuestionCreatedEvent"
@@ -187,6 +188,87 @@ async def test_concurrent_first_events_of_a_session_each_get_a_sequence(
         assert sorted(created_ids(events)) == sorted(ids)
         assert stored["head"] == 8
         assert [event["sequence"] for event in events] == list(range(1, 9))
+
+
+# A subscription while a replay is read
+
+
+class HeldRead:
+    """One read of the event log (`after` or `pruned_below`), held while `armed`: a replay
+    is being read, and stays so, until the test releases it."""
+
+    def __init__(self, log_, name: str) -> None:
+        self.read = getattr(log_, name)
+        self.armed = False
+        self.reading = asyncio.Event()  # a held read has begun
+        self.released = asyncio.Event()
+
+    async def __call__(self, *args):
+        if self.armed:
+            self.reading.set()
+            await self.released.wait()
+        return await self.read(*args)
+
+
+@pytest.mark.parametrize(
+    ("read", "missed"),
+    [("pruned_below", 3), ("after", 3), ("after", 0)],
+    ids=["horizon-check", "replay", "nothing-to-replay"],
+)
+async def test_a_subscription_made_while_a_replay_is_read_keeps_both(
+    server, owner, participant, keyword, events_client, db, monkeypatch, read, missed
+):
+    """A reconnected follower subscribes to another session while its replay is read
+    (a follower moved to the surviving node, a page that subscribes as it connects).
+    The replay crashed on the positions the subscription changed under it; reading a
+    copy instead made a replay with nothing to deliver store that copy back as the
+    positions, and the new subscription was gone: no event of it ever came."""
+    stream = f"session:{keyword}"
+    other = await create_lecture(owner, "Chemistry")
+    assert (await participant.get(f"/session/{other}")).status == 200
+    first = await events_client(owner)
+    await subscribe(first, keyword)
+    seen = (await ask_audience_question(participant, keyword))["_id"]
+    await first.wait_for_event(CREATED)
+    last_seen = first.events()[-1]["sequence"]
+    await stored_position(db, first, stream, last_seen)
+    await first.client.eio.disconnect(abort=True)
+    await eventually(lambda: not first.client.connected)
+    missing = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(missed)]
+
+    namespace = server.app[sio_key].namespace_handlers[NAMESPACE]
+    held = HeldRead(server.app[store_key].events, read)
+    monkeypatch.setattr(server.app[store_key].events, read, held)
+    held.armed = True
+    second = await events_client(owner, reconnect=first.token)
+    await asyncio.wait_for(held.reading.wait(), WAIT)
+    replaying = list(namespace.tasks)  # the replay among them, held
+    await subscribe(second, other)
+    held.armed = False
+    held.released.set()
+    results = await asyncio.gather(*replaying, return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    await eventually(lambda: len(created_ids(second.events())) >= missed, what=second.messages)
+
+    live = (await ask_audience_question(participant, keyword))["_id"]
+    live_other = (await ask_audience_question(participant, other))["_id"]
+    await eventually(
+        lambda: {live, live_other} <= set(created_ids(second.events())), what=second.messages
+    )
+    await asyncio.sleep(0.3)  # nothing more, no repetition
+    mine = [event for event in second.events() if event.get("keyword") == keyword]
+    assert created_ids(mine) == [*missing, live]
+    assert [event["sequence"] for event in mine] == list(
+        range(last_seen + 1, last_seen + missed + 2)
+    )
+    theirs = [event for event in second.events() if event.get("keyword") == other]
+    assert created_ids(theirs) == [live_other] and theirs[0]["sequence"] == 1
+    assert created_ids(first.events()) == [seen]
+    assert gaps_of(second) == []
+    assert all("errorInfo" not in ack for ack in second.of("AcknowledgementMessage"))
+    record = await connection_record(db, second)
+    assert record["subscriptions"] == [keyword, other]
+    await stored_position(db, second, f"session:{other}", 1)
 
 
 # Past the log's horizon

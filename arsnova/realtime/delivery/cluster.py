@@ -59,6 +59,13 @@ LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after th
 RETRY_SECONDS = 1.0
 SUBSCRIBE_WAIT = 5.0  # at start: a node that is not listening yet would miss announcements
 PRESENCE_LEASE_MS = 75_000  # a node refreshes its presence sets every 30 s (PRESENCE_REFRESH)
+# Connections to Redis per node, and how long a command waits for one when all are busy.
+# redis-py's default pool raises "Too many connections" at once instead (its asyncio pool
+# holds 100): a hall joining or leaving at once, 100 admitted joins each with a presence
+# write, a count and a broadcast lock, lost presence until the next refresh and sent
+# broadcasts without their lock.
+POOL_SIZE = 100
+POOL_WAIT = 5.0
 
 # KEYS[1]: a broadcast lock; ARGV: the node releasing it, the milliseconds it still holds.
 RELEASE_LOCK = """
@@ -182,7 +189,10 @@ class TimedPipeline(Pipeline):
 class RedisCluster(Cluster):
     def __init__(self, url: str, prefix: str, metrics: Metrics) -> None:
         super().__init__()
-        self.redis = cast(TimedRedis, TimedRedis.from_url(url))  # from_url makes a `cls`
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+        )
+        self.redis = cast(TimedRedis, TimedRedis.from_pool(pool))  # closes the pool with it
         self.redis.seconds = metrics.redis_seconds
         self.prefix = prefix
         self.channel = prefix + "streams"

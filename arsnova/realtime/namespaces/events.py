@@ -78,9 +78,11 @@ server_heartbeat_schema = HeartbeatSchema()
 
 @dataclass
 class InFlight:
-    """The one unacknowledged message of a connection, and the positions it carries."""
+    """The one unacknowledged message of a connection: the positions its events were read
+    from (`read_from`) and those it brings the connection to once acknowledged."""
 
     id: str
+    read_from: dict[str, int]
     positions: dict[str, int]
     deadline: asyncio.Task
 
@@ -117,6 +119,24 @@ def stream_scope(stream: str) -> tuple[str, str | None]:
 
 def subscribed_keywords(connection: Connection) -> list[str]:
     return [s.removeprefix("session:") for s in connection.positions if s.startswith("session:")]
+
+
+def advance(connection: Connection, read_from: dict[str, int], positions: dict[str, int]) -> bool:
+    """Moves each stream read from `read_from` on to `positions`; whether any moved.
+
+    A read awaits the database, and meanwhile the connection may subscribe (a stream
+    the read did not cover: it keeps its position), unsubscribe (the stream is gone:
+    it stays gone), or unsubscribe and subscribe again (the stream starts afresh from
+    its head: the read no longer applies). So a stream moves only if it is still where
+    the read started; the positions are never replaced by the read's copy.
+    """
+    moved = False
+    for stream, position in positions.items():
+        current = connection.positions.get(stream)
+        if current is not None and current == read_from.get(stream) and position != current:
+            connection.positions[stream] = position
+            moved = True
+    return moved
 
 
 class EventsNamespace(socketio.AsyncNamespace):
@@ -210,7 +230,8 @@ class EventsNamespace(socketio.AsyncNamespace):
             if self.server.manager.is_connected(connection.sid, self.namespace):
                 break
             await asyncio.sleep(0.01)
-        await self.report_horizon(connection)
+        async with connection.lock:  # before any delivery a new event's poke may start
+            await self.report_horizon(connection)
         await self.pump(connection)
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
@@ -282,12 +303,9 @@ class EventsNamespace(socketio.AsyncNamespace):
         connection.in_flight = None
         clock = asyncio.get_running_loop().time()
         self.metrics.events_ack_seconds.observe(clock - connection.last_sent)
-        connection.positions = {
-            stream: in_flight.positions.get(stream, position)
-            for stream, position in connection.positions.items()
-        }
+        advance(connection, in_flight.read_from, in_flight.positions)
         await self.app[store_key].event_connections.save(
-            connection.token_hash, positions=connection.positions
+            connection.token_hash, positions=dict(connection.positions)
         )
         await self.pump(connection)
 
@@ -319,7 +337,9 @@ class EventsNamespace(socketio.AsyncNamespace):
         await join_session(self.app, connection.user.username, session)
         if manages(connection.user, session):
             connection.staff.add(keyword)
-        connection.positions[stream] = (await store.events.heads([stream]))[stream]
+        head = (await store.events.heads([stream]))[stream]
+        # The same subscription sent twice at once: the first one's position stands.
+        connection.positions.setdefault(stream, head)
         self.by_stream[stream].add(connection.sid)
         await self.save_subscriptions(connection)
 
@@ -328,6 +348,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         stream = session_stream(keyword)
         if connection.positions.pop(stream, None) is None:
             return
+        connection.gaps.pop(stream, None)
         connection.staff.discard(keyword)
         self.by_stream[stream].discard(connection.sid)
         await self.save_subscriptions(connection)
@@ -336,7 +357,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         await self.app[store_key].event_connections.save(
             connection.token_hash,
             subscriptions=subscribed_keywords(connection),
-            positions=connection.positions,
+            positions=dict(connection.positions),
         )
 
     # Idle reporting
@@ -378,11 +399,15 @@ class EventsNamespace(socketio.AsyncNamespace):
         task.add_done_callback(self.tasks.discard)
 
     async def report_horizon(self, connection: Connection) -> None:
-        """Positions behind the log's horizon cannot be replayed: say so, then skip ahead."""
+        """Positions behind the log's horizon cannot be replayed: say so, then skip ahead.
+
+        Reads a copy of the positions (a subscription may change them meanwhile) and
+        moves only a stream still where it was read.
+        """
         log_ = self.app[store_key].events
-        for stream, position in connection.positions.items():
+        for stream, position in list(connection.positions.items()):
             first_kept = await log_.pruned_below(stream)
-            if position + 1 < first_kept:
+            if position + 1 < first_kept and connection.positions.get(stream) == position:
                 scope, keyword = stream_scope(stream)
                 gap = {"scope": scope, "first": position + 1, "last": first_kept - 1}
                 if keyword:
@@ -396,27 +421,32 @@ class EventsNamespace(socketio.AsyncNamespace):
             async with connection.lock:
                 if connection.in_flight is not None or connection.sid not in self.connections:
                     return
-                events, positions = await self.collect(connection)
+                read_from = dict(connection.positions)
+                events, positions = await self.collect(connection, read_from)
                 gaps, connection.gaps_reported = connection.gaps_reported, []
                 if not events and not gaps:
-                    if positions != connection.positions:  # only events hidden from this role
-                        connection.positions = positions
+                    # Only events hidden from this role: passed without a message.
+                    if advance(connection, read_from, positions):
                         await self.app[store_key].event_connections.save(
-                            connection.token_hash, positions=positions
+                            connection.token_hash, positions=dict(connection.positions)
                         )
                     return
                 message = {"id": str(uuid.uuid4()), "events": events}
                 if gaps:
                     message["replay_incomplete"] = gaps
-                await self.send(
-                    connection, "EventsMessage", events_message_schema.dump(message), positions
-                )
+                body = events_message_schema.dump(message)
+                await self.send(connection, "EventsMessage", body, read_from, positions)
 
     async def send(
-        self, connection: Connection, event: str, body: dict[str, Any], positions: dict[str, int]
+        self,
+        connection: Connection,
+        event: str,
+        body: dict[str, Any],
+        read_from: dict[str, int],
+        positions: dict[str, int],
     ) -> None:
         deadline = asyncio.create_task(self.expect_ack(connection, body["id"]))
-        connection.in_flight = InFlight(body["id"], positions, deadline)
+        connection.in_flight = InFlight(body["id"], read_from, positions, deadline)
         connection.last_sent = asyncio.get_running_loop().time()
         if "events" in body:
             self.metrics.events_batch.observe(len(body["events"]))
@@ -432,9 +462,11 @@ class EventsNamespace(socketio.AsyncNamespace):
             await self.server.disconnect(connection.sid, namespace=self.namespace)
 
     async def collect(
-        self, connection: Connection
+        self, connection: Connection, read_from: dict[str, int]
     ) -> tuple[list[Mapping[str, Any]], dict[str, int]]:
-        """The next events of every stream, in order, and the positions after them.
+        """The next events of every stream of `read_from` (a copy of the connection's
+        positions: a subscription may change those while this awaits the database), in
+        order, and the positions after them (`advance` applies them).
 
         A sequence number that was taken but is not written yet (a concurrent
         append) stops its stream until it appears; after `gap_wait` seconds, longer
@@ -443,8 +475,8 @@ class EventsNamespace(socketio.AsyncNamespace):
         log_ = self.app[store_key].events
         clock = asyncio.get_running_loop().time()
         events: list[Mapping[str, Any]] = []
-        positions = dict(connection.positions)
-        for stream, position in connection.positions.items():
+        positions = dict(read_from)
+        for stream, position in read_from.items():
             _scope, keyword = stream_scope(stream)
             for event in await log_.after(stream, position, BATCH_LIMIT):
                 if event["sequence"] != position + 1:
@@ -481,7 +513,8 @@ class EventsNamespace(socketio.AsyncNamespace):
                 async with connection.lock:
                     if connection.in_flight is None:
                         body = server_heartbeat_schema.dump({"id": str(uuid.uuid4())})
-                        await self.send(connection, "HeartbeatMessage", body, connection.positions)
+                        positions = dict(connection.positions)  # it moves none
+                        await self.send(connection, "HeartbeatMessage", body, positions, positions)
 
     def login_ids(self) -> dict[str, str]:
         """The login of each connection (for `check_logins`)."""
