@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
 
 from arsnova.errors import DatabaseUnavailable
+from arsnova.store.accounts import AccountRepo
 from arsnova.store.answers import AnswerRepo
 from arsnova.store.api_tokens import AccessTokenRepo
 from arsnova.store.events import EventConnectionRepo, EventLog
@@ -63,6 +64,7 @@ class Store:
     access_tokens: AccessTokenRepo
     places: PlaceRepo
     guests: GuestRepo
+    accounts: AccountRepo
 
     def reachable(self) -> bool:
         """Whether the database is there, if perhaps slow: a server the driver can write to,
@@ -121,6 +123,7 @@ async def connect(
             access_tokens=AccessTokenRepo(db),
             places=PlaceRepo(db),
             guests=GuestRepo(db),
+            accounts=AccountRepo(db),
         )
     finally:
         await client.close()

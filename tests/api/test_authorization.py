@@ -45,6 +45,10 @@ MINE = {
 # Bearer-only: cookie logins (even admins) are 401 `invalid-token`.
 PLATFORM = {**dict.fromkeys(ROLES, 401), "platform": OK, "unscoped": 403}
 PLATFORM_OR_ADMIN = {**PLATFORM, "admin": OK}
+# A registered account's own: no role here is one (403 `account-required`); tests/api/test_accounts.py.
+ACCOUNT = {**dict.fromkeys(ROLES, 403), "anonymous": 401}
+# What sends e-mail: the matrix's server has none configured (403 for all alike).
+NO_MAIL = dict.fromkeys(ROLES, 403)
 
 Q = "/lecturerquestion/{question}"
 SQ = "/session/{keyword}/lecturerquestion/{question}"
@@ -67,6 +71,15 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/auth/login"): (
         PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
+    ("POST", "/account/register"): (
+        NO_MAIL, "/account/register", {"email": "new@uni.example", "password": "long enough"}),
+    ("POST", "/account/reset"): (NO_MAIL, "/account/reset", {"email": "new@uni.example"}),
+    ("POST", "/account/activate"): (PUBLIC, "/account/activate", {"token": "nonsense"}),
+    ("POST", "/account/reset/confirm"): (
+        PUBLIC, "/account/reset/confirm", {"token": "nonsense", "password": "long enough"}),
+    ("POST", "/account/password"): (
+        ACCOUNT, "/account/password", {"oldPassword": "long enough", "newPassword": "longer still"}),
+    ("DELETE", "/account"): (ACCOUNT, "/account", {"password": "long enough"}),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (
         PARTICIPANT, "/session/{keyword}/lecturerquestion/", None),
