@@ -36,7 +36,7 @@ from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class,
 # `balanced` (nginx in front of `two_nodes`) beside its Nginx class.
-pytest_plugins = ["tests.serve", "tests.balancer"]
+pytest_plugins = ["tests.serve", "tests.balancer", "tests.mail"]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10

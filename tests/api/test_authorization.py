@@ -45,7 +45,7 @@ MINE = {
 # Bearer-only: cookie logins (even admins) are 401 `invalid-token`.
 PLATFORM = {**dict.fromkeys(ROLES, 401), "platform": OK, "unscoped": 403}
 PLATFORM_OR_ADMIN = {**PLATFORM, "admin": OK}
-# A registered account's own: no role here is one (403 `account-required`); tests/api/test_accounts.py.
+# An account's own (tests/api/test_accounts.py): no role here is one (`account-required`).
 ACCOUNT = {**dict.fromkeys(ROLES, 403), "anonymous": 401}
 # What sends e-mail: the matrix's server has none configured (403 for all alike).
 NO_MAIL = dict.fromkeys(ROLES, 403)
@@ -78,7 +78,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/account/reset/confirm"): (
         PUBLIC, "/account/reset/confirm", {"token": "nonsense", "password": "long enough"}),
     ("POST", "/account/password"): (
-        ACCOUNT, "/account/password", {"oldPassword": "long enough", "newPassword": "longer still"}),
+        ACCOUNT, "/account/password", {"oldPassword": "long enough", "newPassword": "longer"}),
     ("DELETE", "/account"): (ACCOUNT, "/account", {"password": "long enough"}),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (
