@@ -1,4 +1,4 @@
-"""/account/: registered accounts (`type=arsnova`); their login is `POST /auth/login`.
+"""/auth/…: registered accounts (`type=arsnova`); their login is `POST /auth/login`.
 
 The pages of the e-mailed links (`/account/activate`, `/account/reset`) are
 in arsnova/web; they post the link's token (from the URL's fragment, which
@@ -39,13 +39,13 @@ who_am_i_schema = WhoAmISchema()
 SENT = "If the address can get one, an e-mail is on its way; open its link."
 
 
-@routes.post("/account/register")
+@routes.post("/auth/register")
 @operation(body=register_schema, responses={202: sent_schema}, errors=(403, 429), login=False)
 async def register(request: web.Request) -> web.Response:
     """Registers an e-mail address and password; the address gets an activation link.
 
     The answer is the same for an address that has an account (its owner
-    gets an e-mail saying so). 403 `registration-closed` where this server
+    gets an e-mail saying so). 403 `account-registration-closed` where this server
     sends no e-mail.
     """
     body = await load_body(request, register_schema)
@@ -53,7 +53,7 @@ async def register(request: web.Request) -> web.Response:
     return web.json_response(sent_schema.dump({"message": SENT}), status=202)
 
 
-@routes.post("/account/activate")
+@routes.post("/auth/activate")
 @operation(body=activate_schema, responses={200: who_am_i_schema}, errors=(403, 404), login=False)
 async def activate(request: web.Request) -> web.Response:
     """Activates the account of an activation link (once) and logs this browser in.
@@ -71,7 +71,7 @@ async def activate(request: web.Request) -> web.Response:
     return response
 
 
-@routes.post("/account/reset")
+@routes.post("/auth/reset")
 @operation(body=email_schema, responses={202: sent_schema}, errors=(403, 429), login=False)
 async def request_reset(request: web.Request) -> web.Response:
     """Mails a new-password link if the address has an account (the same answer if not)."""
@@ -80,7 +80,7 @@ async def request_reset(request: web.Request) -> web.Response:
     return web.json_response(sent_schema.dump({"message": SENT}), status=202)
 
 
-@routes.post("/account/reset/confirm")
+@routes.post("/auth/reset/confirm")
 @operation(body=reset_schema, responses={204: None}, errors=(404,), login=False)
 async def reset_password(request: web.Request) -> web.Response:
     """Sets a new password with a reset link's token (once); the account's logins end."""
@@ -89,7 +89,7 @@ async def reset_password(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@routes.post("/account/password")
+@routes.post("/auth/password")
 @operation(body=change_schema, responses={204: None}, errors=(403, 429))
 async def change_password(request: web.Request) -> web.Response:
     """Changes the password of the account logged in (with the old one); its other logins end.
@@ -103,7 +103,7 @@ async def change_password(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@routes.delete("/account")
+@routes.delete("/auth/account")
 @operation(body=delete_schema, responses={204: None}, errors=(403, 429))
 async def delete_account(request: web.Request) -> web.Response:
     """Deletes the account logged in, with its sessions and all in them; its logins end.

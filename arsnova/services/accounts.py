@@ -184,7 +184,7 @@ async def register(request: web.Request, raw_email: str, password: str) -> None:
         raise Forbidden(
             "Registration is closed here (this server sends no e-mail); ask its operator "
             "for an account.",
-            code="registration-closed",
+            code="account-registration-closed",
         )
     email = require_email(raw_email)
     check_password_rules(password)

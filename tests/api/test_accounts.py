@@ -47,7 +47,7 @@ def new_client(aiohttp_client, server):
 
 
 async def register(client, email=EMAIL, password=PASSWORD):
-    response = await client.post("/account/register", json={"email": email, "password": password})
+    response = await client.post("/auth/register", json={"email": email, "password": password})
     assert response.status == 202, await response.text()
     return await response.json()
 
@@ -61,7 +61,7 @@ async def registered(client, smtp, email=EMAIL, password=PASSWORD) -> None:
     """Registers and activates `email` (logged in afterwards)."""
     await register(client, email, password)
     token = token_of(link_in(await smtp.wait_for(email)))
-    response = await client.post("/account/activate", json={"token": token})
+    response = await client.post("/auth/activate", json={"token": token})
     assert response.status == 200, await response.text()
 
 
@@ -74,11 +74,11 @@ async def test_register_activate_from_the_email_and_sign_in(client, new_client, 
     assert link.startswith(f"{PUBLIC}/account/activate#token=")
     await expect_error(await sign_in(client), 403, "account-not-activated")
 
-    response = await client.post("/account/activate", json={"token": token_of(link)})
+    response = await client.post("/auth/activate", json={"token": token_of(link)})
     assert response.status == 200
     assert await response.json() == {"username": EMAIL, "type": "arsnova"}
     assert (await (await client.get("/auth/")).json())["type"] == "arsnova"
-    again = await client.post("/account/activate", json={"token": token_of(link)})
+    again = await client.post("/auth/activate", json={"token": token_of(link)})
     await expect_error(again, 404, "link-invalid")
 
     other = await new_client()
@@ -121,8 +121,8 @@ async def test_registering_a_taken_address_answers_alike_and_tells_its_owner(
 
 async def test_a_reset_of_an_unknown_address_answers_alike_and_sends_nothing(client, smtp):
     await registered(client, smtp)
-    known = await client.post("/account/reset", json={"email": EMAIL})
-    unknown = await client.post("/account/reset", json={"email": "nobody@uni.example"})
+    known = await client.post("/auth/reset", json={"email": EMAIL})
+    unknown = await client.post("/auth/reset", json={"email": "nobody@uni.example"})
     assert known.status == unknown.status == 202
     assert await known.json() == await unknown.json()
     await smtp.wait_for(EMAIL, 2)
@@ -135,7 +135,7 @@ async def test_an_activation_link_of_registration_b_activates_bs_password(client
     first = token_of(link_in(await smtp.wait_for(EMAIL)))
     await register(await new_client(), EMAIL, "an intruders password")
     await smtp.wait_for(EMAIL, 2)
-    assert (await client.post("/account/activate", json={"token": first})).status == 200
+    assert (await client.post("/auth/activate", json={"token": first})).status == 200
     assert (await sign_in(await new_client())).status == 200
     await expect_error(await sign_in(await new_client(), password="an intruders password"), 401,
                        "wrong-credentials")  # fmt: skip
@@ -145,27 +145,27 @@ async def test_links_expire(client, smtp, clock):
     await register(client)
     activation = token_of(link_in(await smtp.wait_for(EMAIL)))
     clock.advance(accounts.ACTIVATION_TTL.total_seconds() + 1)
-    await expect_error(await client.post("/account/activate", json={"token": activation}), 404,
+    await expect_error(await client.post("/auth/activate", json={"token": activation}), 404,
                        "link-invalid")  # fmt: skip
-    await client.post("/account/reset", json={"email": EMAIL})
+    await client.post("/auth/reset", json={"email": EMAIL})
     reset = token_of(link_in(await smtp.wait_for(EMAIL, 2)))
     clock.advance(accounts.RESET_TTL.total_seconds() + 1)
     body = {"token": reset, "password": NEW_PASSWORD}
-    await expect_error(await client.post("/account/reset/confirm", json=body), 404, "link-invalid")
+    await expect_error(await client.post("/auth/reset/confirm", json=body), 404, "link-invalid")
 
 
 async def test_reset_sets_a_new_password_once_and_ends_the_accounts_logins(
     client, new_client, smtp
 ):
     await registered(client, smtp)
-    await client.post("/account/reset", json={"email": EMAIL})
+    await client.post("/auth/reset", json={"email": EMAIL})
     token = token_of(link_in(await smtp.wait_for(EMAIL, 2)))
-    short = await client.post("/account/reset/confirm", json={"token": token, "password": "short"})
+    short = await client.post("/auth/reset/confirm", json={"token": token, "password": "short"})
     await expect_error(short, 400, "password-too-short")
     body = {"token": token, "password": NEW_PASSWORD}
-    assert (await client.post("/account/reset/confirm", json=body)).status == 204
+    assert (await client.post("/auth/reset/confirm", json=body)).status == 204
     await expect_error(await client.get("/auth/"), 401, "login-required")
-    await expect_error(await client.post("/account/reset/confirm", json=body), 404, "link-invalid")
+    await expect_error(await client.post("/auth/reset/confirm", json=body), 404, "link-invalid")
     await expect_error(await sign_in(client), 401, "wrong-credentials")
     assert (await sign_in(client, password=NEW_PASSWORD)).status == 200
 
@@ -173,10 +173,10 @@ async def test_reset_sets_a_new_password_once_and_ends_the_accounts_logins(
 async def test_a_reset_activates_an_account_whose_activation_mail_was_lost(client, smtp):
     await register(client)
     await smtp.wait_for(EMAIL)
-    await client.post("/account/reset", json={"email": EMAIL})
+    await client.post("/auth/reset", json={"email": EMAIL})
     token = token_of(link_in(await smtp.wait_for(EMAIL, 2)))
     body = {"token": token, "password": NEW_PASSWORD}
-    assert (await client.post("/account/reset/confirm", json=body)).status == 204
+    assert (await client.post("/auth/reset/confirm", json=body)).status == 204
     assert (await sign_in(client, password=NEW_PASSWORD)).status == 200
 
 
@@ -185,12 +185,12 @@ async def test_change_password_needs_the_old_one_and_ends_other_logins(client, n
     elsewhere = await new_client()
     assert (await sign_in(elsewhere)).status == 200
     wrong = {"oldPassword": "not the password", "newPassword": NEW_PASSWORD}
-    await expect_error(await client.post("/account/password", json=wrong), 403, "wrong-password")
+    await expect_error(await client.post("/auth/password", json=wrong), 403, "wrong-password")
     short = {"oldPassword": PASSWORD, "newPassword": "short"}
-    await expect_error(await client.post("/account/password", json=short), 400,
+    await expect_error(await client.post("/auth/password", json=short), 400,
                        "password-too-short")  # fmt: skip
     body = {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD}
-    assert (await client.post("/account/password", json=body)).status == 204
+    assert (await client.post("/auth/password", json=body)).status == 204
     assert (await client.get("/auth/")).status == 200
     await expect_error(await elsewhere.get("/auth/"), 401, "login-required")
     await expect_error(await sign_in(elsewhere), 401, "wrong-credentials")
@@ -200,8 +200,8 @@ async def test_change_password_needs_the_old_one_and_ends_other_logins(client, n
 async def test_only_an_account_has_a_password_to_change_or_delete(login):
     guest = await login()
     body = {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD}
-    await expect_error(await guest.post("/account/password", json=body), 403, "account-required")
-    response = await guest.delete("/account", json={"password": PASSWORD})
+    await expect_error(await guest.post("/auth/password", json=body), 403, "account-required")
+    response = await guest.delete("/auth/account", json={"password": PASSWORD})
     await expect_error(response, 403, "account-required")
 
 
@@ -220,9 +220,9 @@ async def test_deleting_the_account_deletes_its_sessions_and_ends_its_logins(
     socket = await connect_to(server, elsewhere)
     gone = on_disconnect(socket)
     try:
-        wrong = await client.delete("/account", json={"password": "not the password"})
+        wrong = await client.delete("/auth/account", json={"password": "not the password"})
         await expect_error(wrong, 403, "wrong-password")
-        response = await client.delete("/account", json={"password": PASSWORD})
+        response = await client.delete("/auth/account", json={"password": PASSWORD})
         assert response.status == 204
         assert response.cookies[COOKIE_NAME].value == ""
         await disconnected(gone)
@@ -243,7 +243,7 @@ async def test_a_guest_who_activates_or_signs_in_keeps_the_guests_sessions(login
     await register(guest)
     token = token_of(link_in(await smtp.wait_for(EMAIL)))
     body = {"token": token, "keepGuestSessions": True}
-    assert (await guest.post("/account/activate", json=body)).status == 200
+    assert (await guest.post("/auth/activate", json=body)).status == 200
     owned = await (await guest.get("/session/?ownedonly=true")).json()
     assert [session["keyword"] for session in owned] == [keyword]
 
@@ -270,9 +270,9 @@ async def test_passwords_and_tokens_never_reach_the_log(client, smtp, caplog):
     caplog.set_level(logging.DEBUG)
     await registered(client, smtp)
     await sign_in(client, password="a wrong password")
-    await client.post("/account/reset", json={"email": EMAIL})
+    await client.post("/auth/reset", json={"email": EMAIL})
     token = token_of(link_in(await smtp.wait_for(EMAIL, 2)))
-    await client.post("/account/reset/confirm", json={"token": token, "password": NEW_PASSWORD})
+    await client.post("/auth/reset/confirm", json={"token": token, "password": NEW_PASSWORD})
     logged = caplog.text
     for secret in (PASSWORD, "a wrong password", NEW_PASSWORD, token):
         assert secret not in logged
@@ -293,30 +293,30 @@ async def test_mail_that_cannot_be_sent_changes_no_answer(aiohttp_client, settin
 @pytest.mark.parametrize(
     ("path", "body", "code"),
     [
-        ("/account/register", {"email": "not an address", "password": PASSWORD}, "invalid-email"),
-        ("/account/register", {"email": "a@b", "password": PASSWORD}, "invalid-email"),
-        ("/account/register", {"email": EMAIL, "password": "short"}, "password-too-short"),
-        ("/account/register", {"email": EMAIL}, "validation-failed"),
-        ("/account/register", {"email": 5, "password": PASSWORD}, "validation-failed"),
-        ("/account/register", {"email": "x" * 400 + "@a.de", "password": PASSWORD},
+        ("/auth/register", {"email": "not an address", "password": PASSWORD}, "invalid-email"),
+        ("/auth/register", {"email": "a@b", "password": PASSWORD}, "invalid-email"),
+        ("/auth/register", {"email": EMAIL, "password": "short"}, "password-too-short"),
+        ("/auth/register", {"email": EMAIL}, "validation-failed"),
+        ("/auth/register", {"email": 5, "password": PASSWORD}, "validation-failed"),
+        ("/auth/register", {"email": "x" * 400 + "@a.de", "password": PASSWORD},
          "validation-failed"),
-        ("/account/register", {"email": "a\ud800@b.de", "password": PASSWORD},
+        ("/auth/register", {"email": "a\ud800@b.de", "password": PASSWORD},
          "validation-failed"),
-        ("/account/register", {"email": "a@b.de\nBcc: x@y.de", "password": PASSWORD},
+        ("/auth/register", {"email": "a@b.de\nBcc: x@y.de", "password": PASSWORD},
          "invalid-email"),
-        ("/account/register", {"email": EMAIL, "password": PASSWORD, "admin": True},
+        ("/auth/register", {"email": EMAIL, "password": PASSWORD, "admin": True},
          "validation-failed"),
-        ("/account/register", [EMAIL], "validation-failed"),
-        ("/account/activate", {"token": ""}, "validation-failed"),
-        ("/account/activate", {"token": "x" * 129}, "validation-failed"),
-        ("/account/activate", {"token": "nonsense", "keepGuestSessions": "yes"},
+        ("/auth/register", [EMAIL], "validation-failed"),
+        ("/auth/activate", {"token": ""}, "validation-failed"),
+        ("/auth/activate", {"token": "x" * 129}, "validation-failed"),
+        ("/auth/activate", {"token": "nonsense", "keepGuestSessions": "yes"},
          "validation-failed"),
-        ("/account/activate", {"token": "\ud800"}, "validation-failed"),
-        ("/account/activate", {"token": "nonsense"}, "link-invalid"),
-        ("/account/reset", {"email": None}, "validation-failed"),
-        ("/account/reset", {"email": "@"}, "invalid-email"),
-        ("/account/reset/confirm", {"token": "nonsense", "password": NEW_PASSWORD}, "link-invalid"),
-        ("/account/reset/confirm", {"token": "nonsense"}, "validation-failed"),
+        ("/auth/activate", {"token": "\ud800"}, "validation-failed"),
+        ("/auth/activate", {"token": "nonsense"}, "link-invalid"),
+        ("/auth/reset", {"email": None}, "validation-failed"),
+        ("/auth/reset", {"email": "@"}, "invalid-email"),
+        ("/auth/reset/confirm", {"token": "nonsense", "password": NEW_PASSWORD}, "link-invalid"),
+        ("/auth/reset/confirm", {"token": "nonsense"}, "validation-failed"),
         ("/auth/login", {"type": "arsnova", "user": "x" * 201, "password": "p"},
          "validation-failed"),
         ("/auth/login", {"type": "arsnova", "user": "\ud800", "password": "p"},
@@ -331,7 +331,7 @@ async def test_bad_input_gets_a_clear_4xx(client, path, body, code):
 
 async def test_bad_bodies_of_an_accounts_own_routes_get_a_clear_4xx(client, smtp):
     await registered(client, smtp)
-    for method, path in (("POST", "/account/password"), ("DELETE", "/account")):
+    for method, path in (("POST", "/auth/password"), ("DELETE", "/auth/account")):
         for body in ({}, {"password": 1}, {"oldPassword": None, "newPassword": ""}, "x" * 10):
             response = await client.request(method, path, json=body)
             await expect_error(response, 400, "validation-failed")
@@ -345,9 +345,9 @@ async def test_without_smtp_registration_is_closed_and_accounts_are_off(
 ):
     client = await aiohttp_client(create_app(settings_with()))
     body = {"email": EMAIL, "password": PASSWORD}
-    await expect_error(await client.post("/account/register", json=body), 403,
-                       "registration-closed")  # fmt: skip
-    await expect_error(await client.post("/account/reset", json={"email": EMAIL}), 403,
+    await expect_error(await client.post("/auth/register", json=body), 403,
+                       "account-registration-closed")  # fmt: skip
+    await expect_error(await client.post("/auth/reset", json={"email": EMAIL}), 403,
                        "mail-not-configured")  # fmt: skip
     await expect_error(await sign_in(client), 400, "login-type-not-configured")
     configuration = await (await client.get("/configuration/")).json()
@@ -364,8 +364,8 @@ async def test_accounts_on_without_smtp_log_in_but_do_not_register(
     assert configuration["loginTypes"] == ["guest", "arsnova"]
     assert configuration["registrationOpen"] is False
     body = {"email": EMAIL, "password": PASSWORD}
-    await expect_error(await client.post("/account/register", json=body), 403,
-                       "registration-closed")  # fmt: skip
+    await expect_error(await client.post("/auth/register", json=body), 403,
+                       "account-registration-closed")  # fmt: skip
     await expect_error(await sign_in(client), 401, "wrong-credentials")
 
 
@@ -427,9 +427,9 @@ async def test_failed_logins_are_limited_per_address(limited, aiohttp_client, mo
 async def test_mail_on_request_is_limited_per_recipient(limited, aiohttp_client, smtp):
     client = await aiohttp_client(limited)
     for _ in range(5):
-        assert (await client.post("/account/reset", json={"email": EMAIL})).status == 202
-    response = await client.post("/account/reset", json={"email": EMAIL})
+        assert (await client.post("/auth/reset", json={"email": EMAIL})).status == 202
+    response = await client.post("/auth/reset", json={"email": EMAIL})
     await expect_error(response, 429, "too-many-requests")
     body = {"email": EMAIL, "password": PASSWORD}
-    await expect_error(await client.post("/account/register", json=body), 429,
+    await expect_error(await client.post("/auth/register", json=body), 429,
                        "too-many-requests")  # fmt: skip

@@ -71,15 +71,15 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/auth/login"): (
         PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
-    ("POST", "/account/register"): (
-        NO_MAIL, "/account/register", {"email": "new@uni.example", "password": "long enough"}),
-    ("POST", "/account/reset"): (NO_MAIL, "/account/reset", {"email": "new@uni.example"}),
-    ("POST", "/account/activate"): (PUBLIC, "/account/activate", {"token": "nonsense"}),
-    ("POST", "/account/reset/confirm"): (
-        PUBLIC, "/account/reset/confirm", {"token": "nonsense", "password": "long enough"}),
-    ("POST", "/account/password"): (
-        ACCOUNT, "/account/password", {"oldPassword": "long enough", "newPassword": "longer"}),
-    ("DELETE", "/account"): (ACCOUNT, "/account", {"password": "long enough"}),
+    ("POST", "/auth/register"): (
+        NO_MAIL, "/auth/register", {"email": "new@uni.example", "password": "long enough"}),
+    ("POST", "/auth/reset"): (NO_MAIL, "/auth/reset", {"email": "new@uni.example"}),
+    ("POST", "/auth/activate"): (PUBLIC, "/auth/activate", {"token": "nonsense"}),
+    ("POST", "/auth/reset/confirm"): (
+        PUBLIC, "/auth/reset/confirm", {"token": "nonsense", "password": "long enough"}),
+    ("POST", "/auth/password"): (
+        ACCOUNT, "/auth/password", {"oldPassword": "long enough", "newPassword": "longer"}),
+    ("DELETE", "/auth/account"): (ACCOUNT, "/auth/account", {"password": "long enough"}),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (
         PARTICIPANT, "/session/{keyword}/lecturerquestion/", None),
