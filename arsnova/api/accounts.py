@@ -81,7 +81,7 @@ async def request_reset(request: web.Request) -> web.Response:
 
 
 @routes.post("/auth/reset/confirm")
-@operation(body=reset_schema, responses={204: None}, errors=(404,), login=False)
+@operation(body=reset_schema, responses={204: None}, errors=(403, 404), login=False)
 async def reset_password(request: web.Request) -> web.Response:
     """Sets a new password with a reset link's token (once); the account's logins end."""
     body = await load_body(request, reset_schema)

@@ -333,10 +333,10 @@ MESSAGES = {
         "The link works once, within 48 hours. If you did not register, ignore this e-mail.\n",
     ),
     ("activate", "de"): (
-        "Aktivieren Sie Ihr ARSnova-Konto",
-        "Guten Tag,\n\nbitte öffnen Sie diesen Link, um Ihr ARSnova-Konto zu aktivieren:\n\n"
-        "{link}\n\nDer Link gilt einmal, 48 Stunden lang. Wenn Sie sich nicht registriert "
-        "haben, ignorieren Sie diese E-Mail.\n",
+        "Aktiviere dein ARSnova-Konto",
+        "Hallo,\n\nbitte öffne diesen Link, um dein ARSnova-Konto zu aktivieren:\n\n{link}\n\n"
+        "Der Link gilt einmal, 48 Stunden lang. Wenn du dich nicht registriert hast, "
+        "ignoriere diese E-Mail.\n",
     ),
     ("registered", "en"): (
         "Your ARSnova account",
@@ -346,12 +346,12 @@ MESSAGES = {
         "If it was not you, ignore this e-mail: nothing has changed.\n",
     ),
     ("registered", "de"): (
-        "Ihr ARSnova-Konto",
-        "Guten Tag,\n\njemand (vielleicht Sie) wollte diese Adresse bei {base} registrieren, "
-        "aber sie hat schon ein Konto. Melden Sie sich dort mit Ihrem Passwort an; falls Sie "
-        "es vergessen haben, setzen Sie mit diesem Link ein neues (er gilt einmal, eine "
-        "Stunde lang):\n\n{link}\n\nWaren Sie es nicht, ignorieren Sie diese E-Mail: "
-        "nichts hat sich geändert.\n",
+        "Dein ARSnova-Konto",
+        "Hallo,\n\njemand (vielleicht du) wollte diese Adresse bei {base} registrieren, "
+        "aber sie hat schon ein Konto. Melde dich dort mit deinem Passwort an; falls du es "
+        "vergessen hast, setze mit diesem Link ein neues (er gilt einmal, eine Stunde "
+        "lang):\n\n{link}\n\nWarst du es nicht, ignoriere diese E-Mail: nichts hat sich "
+        "geändert.\n",
     ),
     ("reset", "en"): (
         "A new password for ARSnova",
@@ -360,9 +360,9 @@ MESSAGES = {
     ),
     ("reset", "de"): (
         "Ein neues Passwort für ARSnova",
-        "Guten Tag,\n\nöffnen Sie diesen Link, um ein neues Passwort für Ihr ARSnova-Konto "
-        "zu setzen:\n\n{link}\n\nDer Link gilt einmal, eine Stunde lang. Wenn Sie ihn nicht "
-        "angefordert haben, ignorieren Sie diese E-Mail.\n",
+        "Hallo,\n\nöffne diesen Link, um ein neues Passwort für dein ARSnova-Konto zu "
+        "setzen:\n\n{link}\n\nDer Link gilt einmal, eine Stunde lang. Wenn du ihn nicht "
+        "angefordert hast, ignoriere diese E-Mail.\n",
     ),
 }
 

@@ -433,3 +433,30 @@ async def test_mail_on_request_is_limited_per_recipient(limited, aiohttp_client,
     body = {"email": EMAIL, "password": PASSWORD}
     await expect_error(await client.post("/auth/register", json=body), 429,
                        "too-many-requests")  # fmt: skip
+
+
+async def test_the_email_speaks_the_browsers_language(client, smtp):
+    body = {"email": EMAIL, "password": PASSWORD}
+    headers = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"}
+    assert (await client.post("/auth/register", json=body, headers=headers)).status == 202
+    message = await smtp.wait_for(EMAIL)
+    assert message["Subject"] == "Aktiviere dein ARSnova-Konto"
+    assert "/account/activate#token=" in link_in(message)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.uni.example", ("mail.uni.example", 25, None, None, False, None)),
+        ("smtp://u%40x:p%3Aw@mail.uni.example:587?starttls=true",
+         ("mail.uni.example", 587, "u@x", "p:w", False, True)),
+        ("smtp://127.0.0.1:2525?starttls=false", ("127.0.0.1", 2525, None, None, False, False)),
+        ("smtps://u:p@mail.uni.example", ("mail.uni.example", 465, "u", "p", True, None)),
+    ],
+)  # fmt: skip
+def test_the_smtp_url_says_where_and_how(url, expected):
+    from arsnova.mail import SmtpServer
+
+    server = SmtpServer.from_url(url)
+    assert (server.hostname, server.port, server.username, server.password, server.use_tls,
+            server.start_tls) == expected  # fmt: skip
