@@ -214,6 +214,7 @@ async def register(request: web.Request, raw_email: str, password: str) -> None:
 
 async def activate(request: web.Request, token: str) -> Identity:
     """Activates the account of an activation link (once), with that registration's password."""
+    require_accounts(request.app)
     store = request.app[store_key]
     found = await store.accounts.redeem_token(hash_token(token), ACTIVATE)
     account = None if found is None else await store.accounts.by_id(found["account_id"])
@@ -250,6 +251,7 @@ async def reset_link(request: web.Request, account: Account) -> str:
 
 async def reset_password(request: web.Request, token: str, password: str) -> None:
     """Sets the password of a reset link (once); the account's logins end, it is activated."""
+    require_accounts(request.app)
     check_password_rules(password)  # before the link is used up: a short password keeps it
     store = request.app[store_key]
     found = await store.accounts.redeem_token(hash_token(token), RESET)
@@ -259,6 +261,15 @@ async def reset_password(request: web.Request, token: str, password: str) -> Non
     await store.accounts.set_password(account["id"], await hash_password(password), activate=True)
     await store.accounts.drop_tokens(account["id"], RESET)
     await end_logins(request.app, account["email"])
+
+
+def require_accounts(app: web.Application) -> None:
+    """The links of an e-mail sent while accounts were on do nothing once they are off."""
+    if not app[settings_key].accounts_enabled:
+        raise BadRequest(
+            f"The login type {ACCOUNT_TYPE!r} is not configured on this server.",
+            code="login-type-not-configured",
+        )
 
 
 def link_invalid() -> NotFound:
