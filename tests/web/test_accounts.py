@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from arsnova.services import accounts
 from tests.mail import link_in
 from tests.web.conftest import LAPTOP
-from tests.web.pages import assert_no_axe_violations
+from tests.web.pages import assert_no_axe_violations, assert_no_horizontal_scrolling
 
 EMAIL = "prof.ada@uni.example"
 PASSWORD = "correct horse battery"
@@ -257,4 +257,18 @@ async def test_an_account_changes_its_password_and_deletes_itself(
     await expect(page.locator("#signin-error")).to_have_text(
         "Wrong e-mail address, user name or password."
     )
+    assert page_errors == []
+
+
+async def test_the_sign_in_reflows_at_320_pixels_in_german(open_page, base_url, page_errors):
+    page = await open_page(f"{base_url}/", locale="de-DE", viewport={"width": 320, "height": 640})
+    await expect(page.get_by_role("heading", name="Mit deinem Konto anmelden")).to_be_visible()
+    await assert_no_horizontal_scrolling(page)
+    await page.get_by_role("button", name="Konto anlegen").click()
+    await expect(page.locator("#account-register")).to_be_visible()
+    await assert_no_horizontal_scrolling(page)
+    account = await open_page(f"{base_url}/account/reset#token=x", locale="de-DE",
+                              viewport={"width": 320, "height": 640})  # fmt: skip
+    await expect(account.get_by_role("heading", level=1)).to_have_text("Neues Passwort setzen")
+    await assert_no_horizontal_scrolling(account)
     assert page_errors == []
