@@ -215,6 +215,8 @@ async def test_deleting_the_account_deletes_its_sessions_and_ends_its_logins(
     assert (await client.post(f"/session/{keyword}/lecturerquestion/", json=question)).status == 201
     student = await login()
     assert (await student.get(f"/session/{keyword}")).status == 200
+    other_lecture = await (await student.post("/session/", json={"name": "Other"})).json()
+    assert (await client.get(f"/session/{other_lecture['keyword']}")).status == 200
     elsewhere = await new_client()
     assert (await sign_in(elsewhere)).status == 200
     socket = await connect_to(server, elsewhere)
@@ -233,6 +235,7 @@ async def test_deleting_the_account_deletes_its_sessions_and_ends_its_logins(
     assert await db.questions.count_documents({}) == 0
     assert await db.accounts.count_documents({}) == 0
     assert await db.account_tokens.count_documents({}) == 0
+    assert await db.session_visits.count_documents({"user": EMAIL}) == 0
     await expect_error(await sign_in(client), 401, "wrong-credentials")
 
 
