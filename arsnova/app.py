@@ -24,6 +24,7 @@ from arsnova.keys import (
     broadcaster_key,
     embedded_key,
     load_key,
+    mailer_key,
     metrics_key,
     providers_key,
     rate_limiter_key,
@@ -33,10 +34,12 @@ from arsnova.keys import (
     task_runner_key,
 )
 from arsnova.load import Readiness
+from arsnova.mail import Mailer
 from arsnova.metrics import Metrics, metrics_middleware
 from arsnova.oidc import OidcProvider
 from arsnova.ratelimit import RateLimiter, rate_limit_middleware
 from arsnova.realtime.server import setup_realtime
+from arsnova.services.accounts import AccountProvider
 from arsnova.settings import Settings
 from arsnova.store import connect, monitoring
 from arsnova.tasks import TaskRunner
@@ -83,6 +86,11 @@ def create_app(settings: Settings) -> web.Application:
         oidc = OidcProvider(settings)
         app.on_cleanup.append(oidc.close)
         providers += (oidc,)
+    if settings.accounts_enabled:
+        providers += (AccountProvider(),)
+    if settings.smtp_url is not None and settings.mail_from is not None:
+        app[mailer_key] = Mailer(settings.smtp_url, settings.mail_from)
+        app.on_cleanup.append(close_mailer)
     app[providers_key] = {provider.name: provider for provider in providers}
     if settings.embedded:
         app.cleanup_ctx.append(embedded_ctx)
@@ -103,6 +111,10 @@ def observe_load(app: web.Application) -> None:
     metrics = app[metrics_key]
     metrics.queue_depth.read = lambda: {(): app[load_key].queue_depth()}
     metrics.ready.read = lambda: {(): 0 if app[readiness_key].overloaded else 1}
+
+
+async def close_mailer(app: web.Application) -> None:
+    await app[mailer_key].close()
 
 
 async def close_rate_limiter(app: web.Application) -> None:

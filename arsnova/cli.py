@@ -1,4 +1,4 @@
-"""The `arsnova` command: serve, migrate, token, login-link."""
+"""The `arsnova` command: serve, migrate, token, login-link, user."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import click
 import uvloop
@@ -25,8 +25,10 @@ from arsnova.auth import GUEST_NAME, hash_token
 from arsnova.embedded import EmbeddedError, embedded_database
 from arsnova.errors import ArsnovaError, DatabaseUnavailable
 from arsnova.keys import embedded_key
+from arsnova.services.accounts import check_password_rules, hash_password, normalise_email
 from arsnova.settings import Settings, SettingsError
 from arsnova.store import Store, connect
+from arsnova.store.accounts import RESET
 from arsnova.store.api_tokens import SCOPES, TOKEN_NAME
 from arsnova.workers import raise_open_files_limit, run_workers
 
@@ -270,3 +272,93 @@ def token_revoke(name: str) -> None:
     """Revoke a token at once: requests with it get 401."""
     with_store(load_settings(), lambda store: store.access_tokens.revoke(name))
     click.echo(f"revoked {name}")
+
+
+@main.group()
+def user() -> None:
+    """Registered accounts (type arsnova), for servers that send no e-mail.
+
+    Passwords are read from the terminal (asked twice, not shown) or, when
+    standard input is not a terminal, from its first line: never from the
+    command line, where other users of the machine could see them.
+    """
+
+
+def account_email(raw: str) -> str:
+    email = normalise_email(raw)
+    if email is None:
+        fail(f"not an e-mail address: {raw!r}", 2)
+    return cast(str, email)
+
+
+def read_password() -> str:
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        check_password_rules(password)
+    except ArsnovaError as exc:
+        fail(exc.message, 2)
+    return password
+
+
+@user.command(name="create")
+@click.argument("email")
+def user_create(email: str) -> None:
+    """Create an account for EMAIL, activated at once (its password read as above)."""
+    address = account_email(email)
+    password = read_password()
+    settings = load_settings()
+
+    async def create(store: Store) -> bool:
+        return await store.accounts.create(
+            address, await hash_password(password), activated=True
+        ) is not None  # fmt: skip
+
+    if not with_store(settings, create):
+        fail(f"{address} has an account already")
+    click.echo(f"created and activated {address}")
+
+
+@user.command(name="activate")
+@click.argument("email")
+def user_activate(email: str) -> None:
+    """Activate EMAIL's account (registered on the pages, its e-mail lost)."""
+    address = account_email(email)
+
+    async def activate(store: Store) -> bool:
+        account = await store.accounts.by_email(address)
+        if account is not None:
+            await store.accounts.activate(account["id"])
+        return account is not None
+
+    if not with_store(load_settings(), activate):
+        fail(f"{address} has no account")
+    click.echo(f"activated {address}")
+
+
+@user.command(name="reset-password")
+@click.argument("email")
+def user_reset_password(email: str) -> None:
+    """Set a new password for EMAIL's account (read as above); its logins end."""
+    address = account_email(email)
+    password = read_password()
+
+    async def reset(store: Store) -> bool:
+        account = await store.accounts.by_email(address)
+        if account is None:
+            return False
+        await store.accounts.set_password(
+            account["id"], await hash_password(password), activate=True
+        )
+        await store.accounts.drop_tokens(account["id"], RESET)
+        login_ids = await store.logins.of_user(address)
+        for login_id in login_ids:
+            await store.socket_tokens.revoke_login(login_id)
+        await store.logins.delete_ids(login_ids)  # their sockets drop at the next sweep
+        return True
+
+    if not with_store(load_settings(), reset):
+        fail(f"{address} has no account")
+    click.echo(f"new password set for {address}")

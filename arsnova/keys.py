@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from arsnova.embedded import EmbeddedServer
     from arsnova.identity import LoginProvider, PasswordProvider, User
     from arsnova.load import Readiness
+    from arsnova.mail import Mailer
     from arsnova.metrics import Metrics
     from arsnova.ratelimit import RateLimiter
     from arsnova.realtime.admission import Admission
@@ -43,6 +44,7 @@ readiness_key: web.AppKey[Readiness] = web.AppKey("readiness")
 providers_key: web.AppKey[dict[str, LoginProvider | PasswordProvider]] = web.AppKey(
     "login_providers"
 )
+mailer_key: web.AppKey[Mailer] = web.AppKey("mailer")  # only with ARSNOVA_SMTP_URL
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 
 request_id_key: web.RequestKey[str] = web.RequestKey("request_id")

@@ -78,11 +78,20 @@ ASK = (
     Rule("ask-session", parse("300/minute"), SESSION),
     Rule("ask-address", parse("600/minute"), ADDRESS),
 )
+# Password logins (accounts, and any password type that uses them): failures per account,
+# so guessing one account's password is slow, and per address, so guessing many is too.
+# Failures only: a lecturer who types it right is never held up by others' mistakes.
+PASSWORD_FAILURE = Rule("password-failure", parse("10/15 minutes"))
+PASSWORD_FAILURE_ADDRESS = Rule("password-failure-address", parse("100/15 minutes"), ADDRESS)
+# E-mail sent on request (registration, reset links): per address and per recipient.
+MAIL = Rule("mail", parse("30/hour"), ADDRESS)
+MAIL_RECIPIENT = Rule("mail-recipient", parse("5/hour"))
 QUESTION = "/lecturerquestion/{question_id}"
 # (method, route) → the rules its requests count against; routes are the app's own patterns.
 HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("GET", "/auth/login"): (LOGIN,),
     ("GET", "/auth/oidc/callback"): (LOGIN,),  # single sign-on: the way back counts too
+    ("POST", "/auth/login"): (LOGIN,),
     ("POST", "/socket/token"): (Rule("socket-token", parse("60/minute")),),
     ("POST", "/session/"): (Rule("session", parse("60/minute")),),
     ("GET", "/integration/session/{keyword}/request/"): PLACE,
@@ -102,6 +111,11 @@ SOCKET_EVENTS = Rule("socket-event", parse("100/10 seconds"))
 def by_user(username: str) -> str:
     """The key of a verified caller: its user name (a login's or a token's service account)."""
     return "u:" + username
+
+
+def by_account(name: str) -> str:
+    """The key of an account that is being logged into or mailed (its normalised name)."""
+    return "e:" + name
 
 
 def by_address(address: str | None) -> str:

@@ -14,9 +14,10 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("development", "production")
@@ -103,11 +104,20 @@ class Settings:
     oidc_role_claim: str | None = None
     oidc_lecturer_values: frozenset[str] = frozenset()
     oidc_label: str = "Single sign-on"
+    # Accounts (`type=arsnova`, docs/login-accounts.md): e-mail over SMTP, on by default with it.
+    smtp_url: str | None = field(default=None, repr=False)  # may hold the SMTP password
+    mail_from: str | None = None
+    accounts: bool | None = None  # None: on when SMTP is configured
 
     @property
     def redis_prefix(self) -> str:
         """One deployment's Redis names: its nodes share a database, whose name tells them apart."""
         return f"arsnova:{self.db_name}:"
+
+    @property
+    def accounts_enabled(self) -> bool:
+        """Whether accounts log in (`ARSNOVA_ACCOUNTS`, by default on when SMTP is set)."""
+        return self.smtp_url is not None if self.accounts is None else self.accounts
 
     @property
     def embedded(self) -> bool:
@@ -193,6 +203,12 @@ class Settings:
         read("ARSNOVA_OIDC_LABEL", "oidc_label", _label)
         if values.get("oidc_issuer") or not env.get("ARSNOVA_OIDC_ISSUER"):  # else: said above
             problems.extend(_oidc_problems(values))
+        read("ARSNOVA_SMTP_URL", "smtp_url", _smtp_url)
+        read("ARSNOVA_MAIL_FROM", "mail_from", _mail_from)
+        read("ARSNOVA_ACCOUNTS", "accounts", _auto_bool)
+
+        if values.get("smtp_url") and not values.get("mail_from"):
+            problems.append("ARSNOVA_MAIL_FROM: required with ARSNOVA_SMTP_URL (the sender)")
 
         values["ldap"] = ldap_settings(env, problems)
         if values.get("metrics_port") is not None and values["metrics_port"] == values.get(
@@ -315,6 +331,34 @@ def _bool(raw: str) -> bool:
     if value in ("false", "0", "no", "off"):
         return False
     raise ValueError("must be true or false")
+
+
+def _auto_bool(raw: str) -> bool | None:
+    return None if raw.strip().lower() == "auto" else _bool(raw)
+
+
+def _smtp_url(raw: str) -> str:
+    """`smtp://[user:password@]host[:port][?starttls=true|false]` or `smtps://…` (TLS at once)."""
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("must be smtp://[user:password@]host[:port] or smtps://…")
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name != "starttls" or value.lower() not in ("true", "false"):
+            raise ValueError("the only query parameter is starttls=true or starttls=false")
+    return raw.strip()
+
+
+def _mail_from(raw: str) -> str:
+    """An address, or `Name <address>`, on one line."""
+    value = raw.strip()
+    _name, address = parseaddr(value)
+    if "\n" in value or "\r" in value or "@" not in address:
+        raise ValueError("must be an e-mail address, or Name <address>")
+    return value
 
 
 def _web_url(raw: str) -> str:

@@ -36,8 +36,15 @@ from tests.helpers import as_platform
 
 # The `serve` fixture (a real `arsnova serve` process) lives beside its Serve class,
 # `balanced` (nginx in front of `two_nodes`) beside its Nginx class, `slapd` (a real
-# OpenLDAP server) in tests/ldap_server.py, the OpenID provider in tests/openid.py.
-pytest_plugins = ["tests.serve", "tests.balancer", "tests.ldap_server", "tests.openid"]
+# OpenLDAP server) in tests/ldap_server.py, the OpenID provider in tests/openid.py, the
+# SMTP server in tests/mail.py.
+pytest_plugins = [
+    "tests.serve",
+    "tests.balancer",
+    "tests.ldap_server",
+    "tests.openid",
+    "tests.mail",
+]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 ADMIN_NAME = "Guest" + "ad" * 10

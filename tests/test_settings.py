@@ -317,3 +317,37 @@ def test_oidc_settings_without_an_issuer_are_refused(tmp_path):
 def test_oidc_over_http_only_on_this_machine(tmp_path):
     issuer = "http://127.0.0.1:9000"
     assert load(tmp_path, **{**OIDC, "ARSNOVA_OIDC_ISSUER": issuer}).oidc_issuer == issuer
+
+
+def test_smtp_mail_and_accounts(tmp_path):
+    settings = load(tmp_path)
+    assert settings.smtp_url is None and settings.mail_from is None
+    assert settings.accounts is None and not settings.accounts_enabled
+    url = "smtp://user:p%40ss@mail.uni.example:587?starttls=true"
+    settings = load(tmp_path, ARSNOVA_SMTP_URL=url, ARSNOVA_MAIL_FROM="ARSnova <a@uni.example>")
+    assert settings.smtp_url == url and settings.accounts_enabled
+    assert "p%40ss" not in repr(settings)
+    assert not load(tmp_path, ARSNOVA_SMTP_URL=url, ARSNOVA_MAIL_FROM="a@uni.example",
+                    ARSNOVA_ACCOUNTS="false").accounts_enabled  # fmt: skip
+    assert load(tmp_path, ARSNOVA_ACCOUNTS="true").accounts_enabled
+    assert load(tmp_path, ARSNOVA_ACCOUNTS="auto").accounts is None
+    assert problems(tmp_path, ARSNOVA_SMTP_URL="smtps://mail.uni.example") == [
+        "ARSNOVA_MAIL_FROM: required with ARSNOVA_SMTP_URL (the sender)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("ARSNOVA_SMTP_URL", "http://mail.uni.example", "must be smtp://"),
+        ("ARSNOVA_SMTP_URL", "smtp://", "must be smtp://"),
+        ("ARSNOVA_SMTP_URL", "smtp://mail.uni.example:99999", "must be smtp://"),
+        ("ARSNOVA_SMTP_URL", "smtp://mail.uni.example?tls=1", "starttls=true or starttls=false"),
+        ("ARSNOVA_MAIL_FROM", "nobody", "e-mail address"),
+        ("ARSNOVA_ACCOUNTS", "maybe", "true or false"),
+    ],
+)
+def test_bad_mail_settings_are_one_clear_line(tmp_path, name, value, fragment):
+    env = {"ARSNOVA_MAIL_FROM": "a@uni.example"} if name == "ARSNOVA_SMTP_URL" else {}
+    found = problems(tmp_path, **env, **{name: value})
+    assert len(found) == 1 and found[0].startswith(name) and fragment in found[0], found

@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from arsnova.api import (
+    accounts,
     audience,
     auth,
     configuration,
@@ -25,6 +26,7 @@ def setup_api(app: web.Application) -> None:
         health,
         integration,
         auth,
+        accounts,
         sessions,
         questions,
         audience,

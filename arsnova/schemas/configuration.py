@@ -28,3 +28,22 @@ class ConfigurationSchema(BaseSchema):
             "example": ["arsnova", "oidc", "guest"],
         },
     )
+    login_labels = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        data_key="loginLabels",
+        metadata={
+            "description": "what the sign-in button of a login type says, for the types whose "
+            "provider is configured with a label (others: the pages' own words)",
+            "example": {"oidc": "University login"},
+        },
+    )
+    registration_open = fields.Boolean(
+        required=True,
+        data_key="registrationOpen",
+        metadata={
+            "description": "accounts (arsnova) may be registered from the pages: accounts are "
+            "on and this server sends e-mail (ARSNOVA_SMTP_URL)"
+        },
+    )

@@ -119,6 +119,14 @@ class LoginRepo:
     async def delete(self, token_hash: str) -> None:
         await self.collection.delete_one({"token_hash": token_hash})
 
+    async def of_user(self, username: str) -> list[str]:
+        """The ids of a user's logins (a deleted account's, a changed password's)."""
+        return [str(oid) for oid in await self.collection.distinct("_id", {"username": username})]
+
+    async def delete_ids(self, login_ids: list[str]) -> None:
+        ids = [object_id(login_id) for login_id in login_ids]
+        await self.collection.delete_many({"_id": {"$in": ids}})
+
     async def active_users(self, window: int) -> int:
         """Distinct users with an unexpired login seen in the last `window` seconds."""
         moment = now()

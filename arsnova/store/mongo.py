@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError
 
 from arsnova.errors import DatabaseUnavailable
+from arsnova.store.accounts import AccountRepo
 from arsnova.store.answers import AnswerRepo
 from arsnova.store.api_tokens import AccessTokenRepo
 from arsnova.store.events import EventConnectionRepo, EventLog
@@ -65,6 +66,7 @@ class Store:
     places: PlaceRepo
     guests: GuestRepo
     oidc_logins: OidcLoginRepo
+    accounts: AccountRepo
 
     def reachable(self) -> bool:
         """Whether the database is there, if perhaps slow: a server the driver can write to,
@@ -129,6 +131,7 @@ async def connect(
             places=PlaceRepo(db),
             guests=GuestRepo(db),
             oidc_logins=OidcLoginRepo(db),
+            accounts=AccountRepo(db),
         )
     finally:
         await client.close()

@@ -198,6 +198,11 @@ class SessionRepo:
         await undo_if_session_deleted(self.visits, keys)
         return [None] * len(visits)
 
+    async def forget_visitor(self, user: str) -> None:
+        """A deleted account's visits: the sessions it joined no longer list it."""
+        await self.visits.delete_many({"user": user})
+        self.recent_visits = {key: at for key, at in self.recent_visits.items() if key[0] != user}
+
     async def has_visited(self, user: str, session_id: str) -> bool:
         found = await self.visits.find_one(
             {"user": user, "session_id": object_id(session_id)}, {"_id": 1}

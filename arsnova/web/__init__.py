@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 VENDOR_FILES = ("socket.io.esm.min.js", "qrcode.mjs")
-PAGE_PREFIXES = ("/static/", "/lecturer/", "/presenter/", "/join/")
+PAGE_PREFIXES = ("/static/", "/lecturer/", "/presenter/", "/join/", "/account/")
 # Modules, styles and images only from this server; no inline script at all.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -68,6 +68,9 @@ def content_security_policy(request: web.Request) -> str:
 routes.get("/")(page("landing"))
 routes.get("/lecturer/")(page("lecturer"))
 routes.get("/join/{keyword}")(page("student"))
+# The account page: the e-mails' activation and reset links, its settings (api/accounts.py).
+for path in ("/account/", "/account/activate", "/account/reset"):
+    routes.get(path)(page("account"))
 
 
 @routes.get("/lecturer/{keyword}")

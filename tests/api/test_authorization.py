@@ -45,6 +45,10 @@ MINE = {
 # Bearer-only: cookie logins (even admins) are 401 `invalid-token`.
 PLATFORM = {**dict.fromkeys(ROLES, 401), "platform": OK, "unscoped": 403}
 PLATFORM_OR_ADMIN = {**PLATFORM, "admin": OK}
+# An account's own (tests/api/test_accounts.py): no role here is one (`account-required`).
+ACCOUNT = {**dict.fromkeys(ROLES, 403), "anonymous": 401}
+# What sends e-mail: the matrix's server has none configured (403 for all alike).
+NO_MAIL = dict.fromkeys(ROLES, 403)
 
 Q = "/lecturerquestion/{question}"
 SQ = "/session/{keyword}/lecturerquestion/{question}"
@@ -68,6 +72,15 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/auth/login"): (
         PUBLIC, "/auth/login", {"type": "nonsense", "user": "u", "password": "p"}),
     ("GET", "/auth/"): (LOGIN, "/auth/", None),
+    ("POST", "/auth/register"): (
+        NO_MAIL, "/auth/register", {"email": "new@uni.example", "password": "long enough"}),
+    ("POST", "/auth/reset"): (NO_MAIL, "/auth/reset", {"email": "new@uni.example"}),
+    ("POST", "/auth/activate"): (PUBLIC, "/auth/activate", {"token": "nonsense"}),
+    ("POST", "/auth/reset/confirm"): (
+        PUBLIC, "/auth/reset/confirm", {"token": "nonsense", "password": "long enough"}),
+    ("POST", "/auth/password"): (
+        ACCOUNT, "/auth/password", {"oldPassword": "long enough", "newPassword": "longer"}),
+    ("DELETE", "/auth/account"): (ACCOUNT, "/auth/account", {"password": "long enough"}),
     ("GET", "/session/"): (LOGIN, "/session/?ownedonly=true", None),
     ("GET", "/session/{keyword}/lecturerquestion/"): (
         PARTICIPANT, "/session/{keyword}/lecturerquestion/", None),

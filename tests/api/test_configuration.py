@@ -11,6 +11,8 @@ async def test_without_a_setting_the_public_url_is_the_requests_origin(client):
     assert await response.json() == {
         "publicUrl": f"http://{client.host}:{client.port}",
         "loginTypes": ["guest"],
+        "loginLabels": {},
+        "registrationOpen": False,
     }
 
 

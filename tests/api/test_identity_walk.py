@@ -5,9 +5,10 @@ lecture (questions, answers, audience questions, votes, a platform's course
 and place), with a `/` socket and an `/events` connection open meanwhile,
 and everything it receives is collected. Then every string in that harvest
 is tried as each kind of credential: a guest name, a login cookie, a guest
-key, a bearer token, a login link, an `/events` token. None may log in as an
-existing user, and none may lock the owner's session. Nor does any user's
-name reach the log at INFO and above.
+key, a bearer token, a login link, an `/events` token, an account's
+activation or reset link. None may log in as an existing user, and none may
+lock the owner's session. Nor does any user's name reach the log at INFO and
+above.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -32,6 +35,32 @@ from tests.helpers import add_token, bearer
 from tests.realtime.conftest import connect_to
 
 ROLES = ("anonymous", "stranger", "participant", "other_owner", "platform")
+ACCOUNT = "prof@uni.example"
+
+
+@pytest.fixture
+def settings(settings_with):
+    """Accounts on (no e-mail): the owner's account has links under way."""
+    return settings_with(admins=frozenset({ADMIN_NAME}), accounts=True)
+
+
+async def links_under_way(db) -> set[str]:
+    """An account with a pending activation and a reset link, as e-mails would carry them."""
+    account = await db.accounts.insert_one({
+        "email": ACCOUNT, "password_hash": "$argon2id$unused", "activated": False,
+        "created_at": datetime.now(UTC),
+    })  # fmt: skip
+    tokens = {purpose: secrets.token_urlsafe(32) for purpose in ("activate", "reset")}
+    until = datetime.now(UTC) + timedelta(hours=1)
+    await db.account_tokens.insert_many([
+        {"token_hash": hash_token(token), "purpose": purpose,
+         "account_id": account.inserted_id, "expires_at": until,
+         **({"password_hash": "$argon2id$unused"} if purpose == "activate" else {})}
+        for purpose, token in tokens.items()
+    ])  # fmt: skip
+    return set(tokens.values())
+
+
 WORDS = re.compile(r"[^\s\"'<>(){}\[\],;=&?/]{3,200}")
 TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{32,200}")  # 256-bit tokens; not 24-digit ids
 CREDENTIAL_LIKE = re.compile(r"\S{3,200}")  # names, ids, tokens: no spaces
@@ -111,6 +140,12 @@ async def try_everything(
     response = await http.get(url("/auth/link"), params={"token": found}, allow_redirects=False)
     assert response.status in (400, 404), found
     if TOKEN_LIKE.fullmatch(found):
+        for path, body in (  # the e-mailed links of accounts: activation, a new password
+            ("/auth/activate", {"token": found}),
+            ("/auth/reset/confirm", {"token": found, "password": "taken over"}),
+        ):
+            response = await http.post(url(path), json=body)
+            assert response.status in (400, 404), (path, found)
         client = EventsClient()
         try:
             await client.connect(server, token=found)
@@ -153,7 +188,7 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
     secrets_of_others = {
         owner.session.cookie_jar.filter_cookies(server.make_url("/"))[COOKIE_NAME].value,
         guest_key(owner), guest_key(participant), guest_key(admin), platform_token,
-        await socket_token(owner),
+        await socket_token(owner), *await links_under_way(db),
     }  # fmt: skip
     for (method, _route), (_policy, path, body) in TABLE.items():
         if path.startswith(SKIPPED):

@@ -26,8 +26,16 @@ from tests.web.pages import assert_no_axe_violations, assert_no_horizontal_scrol
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "arsnova" / "web" / "static"
-PAGES = ("landing.html", "lecturer.html", "presenter.html", "student.html")
-SCRIPTS = ("common.js", "landing.js", "lecturer.js", "presenter.js", "student.js")
+PAGES = ("landing.html", "lecturer.html", "presenter.html", "student.html", "account.html")
+SCRIPTS = (
+    "common.js",
+    "landing.js",
+    "lecturer.js",
+    "presenter.js",
+    "student.js",
+    "signin.js",
+    "account.js",
+)
 LANGUAGES = ("en", "de")
 # Every success criterion of WCAG 2.0, 2.1 and 2.2 at levels A and AA that axe checks.
 SMALL_PHONE = {"width": 360, "height": 740}

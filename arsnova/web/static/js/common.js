@@ -53,6 +53,16 @@ export class ApiError extends Error {
   }
 }
 
+// Whether this page saw a login (whoAmI): a 401 `login-required` afterwards means it expired.
+let signedIn = false;
+let signInExpired = false;
+let onSignInExpired = null;
+
+/** `handler()` runs once when the login this page had ends (idle expiry, signed out elsewhere). */
+export function whenSignInExpires(handler) {
+  onSignInExpired = handler;
+}
+
 /** One REST call with the login cookie; JSON in, JSON (or text, or null for 204) out. */
 export async function api(method, path, body) {
   const options = { method, credentials: "same-origin", headers: {} };
@@ -68,14 +78,24 @@ export async function api(method, path, body) {
   }
   const type = response.headers.get("Content-Type") || "";
   const data = response.status === 204 ? null : type.includes("json") ? await response.json() : await response.text();
-  if (!response.ok) throw new ApiError(response.status, typeof data === "object" ? data : null);
+  if (!response.ok) {
+    const error = new ApiError(response.status, typeof data === "object" ? data : null);
+    if (error.code === "login-required" && signedIn) {
+      signedIn = false;
+      signInExpired = true;
+      onSignInExpired?.();
+    }
+    throw error;
+  }
   return data;
 }
 
 /** The current login, or null. */
 export async function whoAmI() {
   try {
-    return await api("GET", "/auth/");
+    const user = await api("GET", "/auth/");
+    signedIn = true;
+    return user;
   } catch (error) {
     if (error.status === 401) return null;
     throw error;
@@ -88,6 +108,7 @@ export function guestLogin() {
 
 /** The words for an error code (falls back to the server's message). */
 export function describe(error) {
+  if (error.code === "login-required" && signInExpired) return t("signin.expired");
   const key = `error.${error.code}`;
   const text = t(key);
   return text === key ? error.message : text;

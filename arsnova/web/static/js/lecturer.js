@@ -11,7 +11,6 @@ import {
   describe,
   el,
   feedbackRows,
-  guestLogin,
   joinAddress,
   joinSession,
   loadMessages,
@@ -27,9 +26,11 @@ import {
   t,
   votingClosed,
   ownSession,
+  whenSignInExpires,
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
+import { drawSignIn } from "/static/js/signin.js";
 
 const $ = (id) => document.getElementById(id);
 const TYPES = ["abcd", "sc", "mc", "yesno", "freetext", "vote", "school"];
@@ -55,13 +56,15 @@ const state = {
 async function main() {
   await loadMessages();
   fillTypeSelect();
-  $("guest-login").addEventListener("click", startAsGuest);
   $("logout").addEventListener("click", logout);
+  whenSignInExpires(signInAgain);
   try {
     const user = await whoAmI();
-    if (!user) return show("login-view");
+    if (!user) return await showSignIn();
     $("who").textContent = t("header.user", { user: user.username });
     $("logout").hidden = false;
+    $("account-link").hidden = user.type !== "arsnova";
+    if (user.type === "guest") await offerUpgrade(user);
     if (keyword) await openSession();
     else await listSessions();
   } catch (error) {
@@ -77,13 +80,26 @@ function showError(error) {
   banner($("banner"), "error", describe(error));
 }
 
-async function startAsGuest() {
-  try {
-    await guestLogin();
-    location.reload();
-  } catch (error) {
-    showError(error);
-  }
+async function showSignIn() {
+  show("login-view");
+  await drawSignIn($("signin"), { user: null, onSignedIn: () => location.reload() });
+}
+
+/** The login this page had ended (idle expiry): say so, and offer to sign in again right here. */
+async function signInAgain() {
+  banner($("banner"), "error", t("signin.expired"));
+  $("who").textContent = "";
+  $("logout").hidden = true;
+  $("account-link").hidden = true;
+  await showSignIn();
+}
+
+/** A guest may sign in for good (or register) and keep the sessions made as a guest. */
+async function offerUpgrade(user) {
+  const configuration = await api("GET", "/configuration/");
+  if (!configuration.loginTypes.some((type) => type !== "guest")) return;
+  $("upgrade").hidden = false;
+  await drawSignIn($("upgrade-signin"), { user, onSignedIn: () => location.reload(), level: 3, withGuest: false });
 }
 
 async function logout() {
