@@ -8,7 +8,10 @@ is tried as each kind of credential: a guest name, a login cookie, a guest
 key, a bearer token, a login link, an `/events` token, an account's
 activation or reset link. None may log in as an existing user, and none may
 lock the owner's session. Nor does any user's name reach the log at INFO and
-above.
+above. Every login type is configured (accounts, a real LDAP directory, an
+OpenID provider that is down): their secrets (the directory's service
+password, the client secret) reach no one, and a directory lecturer is
+protected like the others.
 """
 
 from __future__ import annotations
@@ -29,19 +32,31 @@ from aiohttp.test_utils import TestClient, TestServer
 from arsnova.auth import hash_token
 from arsnova.identity import COOKIE_NAME, GUEST_KEY_COOKIE
 from tests.api.test_authorization import TABLE, build_world
-from tests.conftest import ADMIN_NAME, guest_key
+from tests.conftest import ADMIN_NAME, free_port, guest_key
 from tests.events.conftest import EventsClient, socket_token
 from tests.helpers import add_token, bearer
+from tests.ldap_server import PROF, SERVICE_PASSWORD, directory
 from tests.realtime.conftest import connect_to
 
 ROLES = ("anonymous", "stranger", "participant", "other_owner", "platform")
 ACCOUNT = "prof@uni.example"
 
 
+OIDC_SECRET = "walk-client-secret-" + secrets.token_urlsafe(16)
+
+
 @pytest.fixture
-def settings(settings_with):
-    """Accounts on (no e-mail): the owner's account has links under way."""
-    return settings_with(admins=frozenset({ADMIN_NAME}), accounts=True)
+def settings(settings_with, slapd):
+    """Accounts on (no e-mail): the owner's account has links under way; LDAP and single
+    sign-on configured (the OpenID provider's address answers nothing)."""
+    return settings_with(
+        admins=frozenset({ADMIN_NAME}),
+        accounts=True,
+        ldap=directory(slapd.url),
+        oidc_issuer=f"http://127.0.0.1:{free_port()}",
+        oidc_client_id="arsnova",
+        oidc_client_secret=OIDC_SECRET,
+    )
 
 
 async def links_under_way(db) -> set[str]:
@@ -172,6 +187,13 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
     keyword = world.ids["keyword"]
     other_owner = await login()
     assert (await other_owner.post("/session/", json={"name": "Other"})).status == 201
+    directory_lecturer = await aiohttp_client(server)
+    signed_in = await directory_lecturer.post(
+        "/auth/login", json={"type": "ldap", "user": PROF.uid, "password": PROF.password}
+    )
+    assert (await signed_in.json())["username"] == PROF.uid
+    made = await directory_lecturer.post("/session/", json={"name": "Directory"})
+    assert made.status == 201
     callers = {
         "anonymous": anonymous,
         "stranger": await login(),
@@ -188,7 +210,8 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
     secrets_of_others = {
         owner.session.cookie_jar.filter_cookies(server.make_url("/"))[COOKIE_NAME].value,
         guest_key(owner), guest_key(participant), guest_key(admin), platform_token,
-        await socket_token(owner), *await links_under_way(db),
+        await socket_token(owner), *await links_under_way(db), SERVICE_PASSWORD, OIDC_SECRET,
+        PROF.password,
     }  # fmt: skip
     for (method, _route), (_policy, path, body) in TABLE.items():
         if path.startswith(SKIPPED):
@@ -197,6 +220,13 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
             method, path.format(**world.ids), json=body, allow_redirects=False,
             headers=getattr(client, "headers", {}),
         )  # fmt: skip
+        await harvest.add_response(response)
+    # The other login types, as a caller may try them.
+    for method, path, body in (
+        ("POST", "/auth/login", {"type": "ldap", "user": PROF.uid, "password": "guess"}),
+        ("GET", "/auth/login?type=oidc&successurl=/lecturer/", None),
+    ):
+        response = await client.request(method, path, json=body, allow_redirects=False)
         await harvest.add_response(response)
     published = await owner.post(
         f"/session/{keyword}/lecturerquestion/",
@@ -215,7 +245,9 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
         await events.close()
 
     assert not secrets_of_others & harvest.strings
-    protected = {owner.username, participant.username, ADMIN_NAME, other_owner.username}
+    protected = {
+        owner.username, participant.username, ADMIN_NAME, other_owner.username, PROF.uid,
+    }  # fmt: skip
     protected.discard(getattr(client, "username", None))
     assert owner.username not in harvest.strings
     logged_in_as: set[str] = set()
@@ -225,3 +257,4 @@ async def test_nothing_a_role_receives_logs_it_in_as_anyone_else(
     assert not logged_in_as & protected, logged_in_as & protected
     assert len(harvest.strings) > 20  # the walk really received something
     assert not any(name in caplog.text for name in protected | {owner.username})
+    assert not any(secret in caplog.text for secret in (SERVICE_PASSWORD, OIDC_SECRET))
