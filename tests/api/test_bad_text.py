@@ -94,6 +94,11 @@ async def callers(owner, participant, admin, anonymous, db):
     return clients, world
 
 
+# Refused to everyone here (no e-mail configured: NO_MAIL); tests/api/test_accounts.py
+# sends them unstorable text with e-mail on.
+REFUSED_TO_ALL = {("POST", "/auth/register"), ("POST", "/auth/reset")}
+
+
 def caller_of(clients: dict, world, method: str, route: str) -> tuple[Any, dict, str]:
     policy, path, _body = TABLE[method, route]
     role = next(role for role in CALLERS if policy[role] == OK)
@@ -108,6 +113,8 @@ async def test_every_text_field_of_every_body_refuses_unstorable_text(callers, a
     assert len(fields) >= 20, fields  # the walk found the bodies
     wrong = []
     for method, route, field, value in fields:
+        if (method, route) in REFUSED_TO_ALL:
+            continue
         client, headers, path = caller_of(clients, world, method, route)
         raw = json.dumps({field: value})  # ASCII: the surrogate travels as the escape \ud800
         assert "\\ud800" in raw

@@ -222,11 +222,19 @@ async def client_of_plain_app(aiohttp_client, server):
 # ID tokens the provider's real keys (or others) signed: what the code exchange could bring.
 
 
+class FromNow(int):
+    """A time claim as seconds from when the token is made (not from collection time: the
+    suite runs for many minutes)."""
+
+
 def claims_for(oidc_provider, **changes) -> dict:
     moment = int(time.time())
     claims = {"iss": oidc_provider.issuer, "sub": "alice", "aud": CLIENT_ID, "nonce": "n0nce",
               "iat": moment, "exp": moment + 60}  # fmt: skip
-    claims.update(changes)
+    claims.update({
+        name: moment + value if isinstance(value, FromNow) else value
+        for name, value in changes.items()
+    })  # fmt: skip
     return {name: value for name, value in claims.items() if value is not None}
 
 
@@ -238,9 +246,9 @@ def claims_for(oidc_provider, **changes) -> dict:
         ({"iss": "http://127.0.0.1:1"}, "provider", "iss"),
         ({"nonce": "another"}, "provider", "nonce"),
         ({"nonce": None}, "provider", "nonce"),
-        ({"exp": int(time.time()) - 600}, "provider", "expired"),
-        ({"iat": int(time.time()) + 3600}, "provider", "future|not valid yet"),
-        ({"iat": int(time.time()) - 3600, "exp": int(time.time()) + 60}, "provider", "long ago"),
+        ({"exp": FromNow(-600)}, "provider", "expired"),
+        ({"iat": FromNow(3600)}, "provider", "future|not valid yet"),
+        ({"iat": FromNow(-3600), "exp": FromNow(60)}, "provider", "long ago"),
         ({}, "stranger", "signature"),
         ({}, "client secret", "algorithm"),
     ],
