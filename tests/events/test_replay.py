@@ -340,6 +340,9 @@ async def connect_events(url: str, http: aiohttp.ClientSession, **auth: str) -> 
     return client
 
 
+# Kills and restarts a real server: 59 s alone, past the default 120 s late in a full run
+# (as the other crash tests, tests/test_crash.py).
+@pytest.mark.timeout(300)
 async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_name, db, tmp_path):
     serve = Serve(serve_env(mongo_uri, db_name, tmp_path / "data"), tmp_path / "serve.log")
     sessions: list[aiohttp.ClientSession] = []
