@@ -65,6 +65,17 @@ def port_open(port: int) -> bool:
         return False
 
 
+def stop_child(process: subprocess.Popen | None) -> None:
+    """Stops a server the tests started: SIGTERM, SIGKILL if it is not gone within 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("MONGODB_URI"):

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from arsnova.settings import LdapSettings
-from tests.conftest import free_port
+from tests.conftest import free_port, port_open, stop_child
 
 SLAPD = shutil.which("slapd") or shutil.which("slapd", path="/usr/sbin")
 SLAPADD = shutil.which("slapadd") or shutil.which("slapadd", path="/usr/sbin")
@@ -159,14 +158,6 @@ def make_certificates(folder: Path) -> None:
         assert made.returncode == 0, made.stderr
 
 
-def port_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 class Slapd:
     """A running slapd: `url` (ldap://127.0.0.1:port, StartTLS offered), `ldaps_url`
     (TLS from the start), both with a certificate of the test CA `ca_file`."""
@@ -205,20 +196,14 @@ class Slapd:
                 stderr=log,
             )
         deadline = time.monotonic() + START_TIMEOUT
-        while not port_answers(self.port):
+        while not port_open(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(f"slapd did not start:\n{self.log.read_text()}")
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
 
 
 def directory(url: str, **overrides: object) -> LdapSettings:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +27,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from joserfc.jwk import RSAKey
+
+from tests.conftest import free_port, port_open, stop_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "js" / "oidc_provider.mjs"
@@ -43,20 +44,6 @@ ACCOUNTS = {
     "nameless": {"groups": ["lecturers"]},
 }
 START_TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 class OpenIdProvider:
@@ -101,13 +88,7 @@ class OpenIdProvider:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
 
 
 async def sign_in_at_provider(authorize_url: str, account: str) -> str:
