@@ -27,7 +27,10 @@ async def broadcasts_done(app: web.Application) -> None:
     have sent everything requested so far: their send tasks have ended."""
     broadcaster = app[broadcaster_key]
     throttles = (
-        broadcaster.feedback, broadcaster.active_users, broadcaster.answers, broadcaster.qa_votes
+        broadcaster.feedback,
+        broadcaster.active_users,
+        broadcaster.answers,
+        broadcaster.qa_votes,
     )
     while tasks := [task for throttle in throttles for task in throttle.running.values()]:
         await asyncio.gather(*tasks)
