@@ -145,6 +145,7 @@ async def ask(
     initial = "pending" if settings["moderation"] == "pre" and not staff else "approved"
     stored = {**fields, **screened(session, user, fields, initial)}
     question = await app[store_key].interposed.create(session, user.username, stored)
+    await app[store_key].qa.count(session["id"], {question["status"]: 1})
     broadcaster = app[broadcaster_key]
     await broadcaster.audience_question_created(session["keyword"], question["id"])
     await broadcaster.qa_question_created(session["keyword"], question["id"], question["status"])
@@ -185,9 +186,15 @@ async def change(
             changes["highlighted"] = False
     if not changes:
         return await view(app, user, question)
+    if "status" in changes:
+        condition["status"] = question["status"]  # counted from this one
     updated = await repo.update(session["id"], question["id"], changes, **condition)
     if updated is None:
-        raise question_answered()
+        if edit and (await repo.get(session["id"], question["id"]))["answered"]:
+            raise question_answered()
+        raise Conflict("The question changed meanwhile; try again.", code="qa-question-changed")
+    if updated["status"] != question["status"]:
+        await repo.count(session["id"], {question["status"]: -1, updated["status"]: 1})
     unhighlighted = []
     if changes.get("highlighted"):
         unhighlighted = await repo.unhighlight_others(session["id"], updated["id"])
@@ -237,7 +244,7 @@ async def delete(app: web.Application, user: User, session: Session, question_id
     await app[store_key].interposed.delete(session["id"], question["id"])
     broadcaster = app[broadcaster_key]
     await broadcaster.audience_questions_deleted(session["keyword"], [question["id"]])
-    await broadcaster.qa_question_deleted(session["keyword"], question["id"])
+    await broadcaster.qa_question_deleted(session["keyword"], question["id"], visible(question))
     if question["highlighted"]:
         await broadcaster.qa_question_highlighted(session["keyword"], None)
 

@@ -243,8 +243,10 @@ class Broadcaster:
         data = {"questionId": question_id}
         await self._qa_event(keyword, "QaQuestionHighlightedEvent", data, ALL)
 
-    async def qa_question_deleted(self, keyword: str, question_id: str) -> None:
-        await self._qa_event(keyword, "QaQuestionDeletedEvent", {"questionId": question_id}, ALL)
+    async def qa_question_deleted(self, keyword: str, question_id: str, shown: bool) -> None:
+        """To everyone if it was approved, else to Q&A staff."""
+        data = {"questionId": question_id}
+        await self._qa_event(keyword, "QaQuestionDeletedEvent", data, ALL if shown else MODERATORS)
 
     async def qa_questions_cleared(self, keyword: str) -> None:
         """Every question deleted at once (the legacy DELETE …/interposed/): reload the list."""
