@@ -176,8 +176,9 @@ async def change(
         condition["answered"] = False
         changes.update(edit)
         screen = screened(session, user, {**question, **edit}, question["status"])
-        if screen["flagged"] and "status" not in moderation:
-            changes.update(screen)
+        changes["flagged"] = screen["flagged"]  # the edited text's hits replace the old ones
+        if screen["flagged"] and "status" not in moderation and question["status"] == "approved":
+            changes["status"] = "pending"  # back to the queue
     status = changes.get("status", question["status"])
     if status != "approved":
         if changes.get("highlighted"):
@@ -219,8 +220,8 @@ async def announce_change(
     if before["status"] != after["status"]:
         if shown:
             await broadcaster.qa_question_approved(keyword, question_id)
-        elif visible(before):
-            await broadcaster.qa_question_hidden(keyword, question_id)
+        else:  # everyone removes it; a queued one hidden: staff only
+            await broadcaster.qa_question_hidden(keyword, question_id, visible(before))
     if before["answered"] != after["answered"]:
         await broadcaster.qa_question_answered(keyword, question_id, after["answered"], shown)
     if before["highlighted"] != after["highlighted"] or others_unhighlighted:

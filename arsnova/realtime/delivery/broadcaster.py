@@ -224,9 +224,12 @@ class Broadcaster:
     async def qa_question_approved(self, keyword: str, question_id: str) -> None:
         await self._qa_event(keyword, "QaQuestionApprovedEvent", {"questionId": question_id}, ALL)
 
-    async def qa_question_hidden(self, keyword: str, question_id: str) -> None:
-        """Left the approved list (hidden, or back in the queue): participants remove it."""
-        await self._qa_event(keyword, "QaQuestionHiddenEvent", {"questionId": question_id}, ALL)
+    async def qa_question_hidden(self, keyword: str, question_id: str, was_shown: bool) -> None:
+        """Left the approved list (hidden, or back in the queue): participants remove it. A
+        queued question hidden: to staff only."""
+        data = {"questionId": question_id}
+        audience = ALL if was_shown else MODERATORS
+        await self._qa_event(keyword, "QaQuestionHiddenEvent", data, audience)
 
     async def qa_question_changed(self, keyword: str, question_id: str, shown: bool) -> None:
         data = {"questionId": question_id}
