@@ -124,7 +124,10 @@ class QaRepo:
             documents = await self.questions.find(unpinned, sort=order, limit=needed).to_list(None)
         if len(documents) == needed:
             self.thresholds.pop(key, None)
-            self.thresholds[key] = documents[-1][field]
+            last = documents[-1][field]
+            # A score one below: the embedded database's range on the descending index left
+            # out the bound itself (measured with SecantusDB, 2026-11-30); a few more rows.
+            self.thresholds[key] = last - 1 if field == "score" else last
             if len(self.thresholds) > THRESHOLDS:
                 del self.thresholds[next(iter(self.thresholds))]
         return documents
