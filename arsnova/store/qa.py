@@ -246,42 +246,39 @@ class QaRepo:
                     present.append(sets[error["index"]])
             for i in set(sets) - set(present):
                 count(changes[items[i].question], items[i].value or 0, 1)
-        # One statement per vote from here (the embedded database walks an index only for
-        # equalities): each returns the vote as it was, so each change is counted once.
-        for i in present:
+        # One vote at a time from here: read it, then change or delete it only if it is still
+        # as read (its result says whether it did), so each change is counted once. Not
+        # findAndModify: the embedded database answers it ten times slower.
+        for i in present + taken_back:
             item = items[i]
-            value = item.value or 0
-            before = await self.votes.find_one_and_update(
-                {"question_id": item.question, "user": item.user},
-                {"$set": {"value": value}},
-                return_document=ReturnDocument.BEFORE,
-            )
-            if before is not None and before["value"] != value:
-                count(changes[item.question], value, 1)
-                count(changes[item.question], before["value"], -1)
-        for i in taken_back:
-            item = items[i]
-            before = await self.votes.find_one_and_delete(
-                {"question_id": item.question, "user": item.user}
-            )
-            if before is not None:
-                count(changes[item.question], before["value"], -1)
+            for _attempt in range(3):  # changed meanwhile by the same user's other tab: again
+                vote = await self.votes.find_one({"question_id": item.question, "user": item.user})
+                if vote is None or vote["value"] == item.value:
+                    break
+                selector = {"_id": vote["_id"], "value": vote["value"]}
+                if item.value is None:
+                    done = (await self.votes.delete_one(selector)).deleted_count
+                else:
+                    update = {"$set": {"value": item.value}}
+                    done = (await self.votes.update_one(selector, update)).modified_count
+                if done:
+                    count(changes[item.question], vote["value"], -1)
+                    if item.value is not None:
+                        count(changes[item.question], item.value, 1)
+                    break
         questions = {items[i].question for i in first}
         found: dict[ObjectId, AudienceQuestion] = {}
         for question in questions:
             change = {key: n for key, n in changes[question].items() if n}
             if change:
-                document = await self.questions.find_one_and_update(
-                    {"_id": question}, {"$inc": change}, return_document=ReturnDocument.AFTER
-                )
-                if document is None:  # deleted meanwhile (or its session): its votes go too
+                counted = await self.questions.update_one({"_id": question}, {"$inc": change})
+                if not counted.matched_count:  # deleted meanwhile (or its session): votes too
                     await self.votes.delete_many({"question_id": question})
-                else:
-                    found[question] = plain(document, AudienceQuestion)
-        unchanged = [q for q in questions if q not in found and not any(changes[q].values())]
-        if unchanged:
-            async for document in self.questions.find({"_id": {"$in": unchanged}}):
-                found[document["_id"]] = plain(document, AudienceQuestion)
+                    continue
+            # Read after the change (not findAndModify, as above): the counts as they are now.
+            document = await self.questions.find_one({"_id": question})
+            if document is not None:
+                found[question] = plain(document, AudienceQuestion)
         outcomes: list[tuple[AudienceQuestion, bool] | BaseException] = []
         again = set(later)
         for index, item in enumerate(items):
