@@ -216,10 +216,10 @@ class QaRepo:
     async def _write_votes(
         self, items: list[VoteItem]
     ) -> list[tuple[AudienceQuestion, bool] | BaseException]:
-        """A burst of votes as net effects: one insert of the new votes, one update per question
-        and value for changed ones, one delete per question and value for those taken back,
-        then one `$inc` per question by what these statements report they did (each vote
-        document moves in exactly one of them, so the counts stay exact), one read."""
+        """A burst of votes as net effects: one insert of the new votes, then each changed or
+        taken-back vote alone, then one `$inc` per question by what these statements report
+        they did (each vote document moves in exactly one of them, so the counts stay exact),
+        and one read of each question."""
         seen: set[tuple[ObjectId, str]] = set()
         first: list[int] = []
         later: list[int] = []
