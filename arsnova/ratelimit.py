@@ -11,7 +11,10 @@ lecture hall does at once from behind one campus NAT (a thousand guest
 logins and joins in a minute, and again) stays within them.
 
 A refused HTTP request gets 429 `too-many-requests` with `Retry-After`; a
-refused socket event gets the same code in its error acknowledgement.
+refused socket event gets the same code in its error acknowledgement, with
+`retryAfterMs`. Votes (`VOTE`) have one rule for every channel: REST and the
+`/` namespace's `setFeedback` both record them through
+`services/feedback.give_feedback`, which counts them per login.
 `ARSNOVA_RATE_LIMITS=false` turns them off (benchmarks of bursts).
 """
 
@@ -44,9 +47,12 @@ class TooManyRequests(ArsnovaError):
     code = "too-many-requests"
     default_message = "Too many requests; try again later."
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after_ms: int) -> None:
+        """`retry_after_ms`: when the window ends; `Retry-After` (HTTP) rounds it up to
+        seconds, a socket's error ack carries it as `retryAfterMs`."""
         super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
+        self.retry_after_ms = max(1, retry_after_ms)
+        self.headers = {"Retry-After": str(max(1, math.ceil(self.retry_after_ms / 1000)))}
 
 
 CALLER, ADDRESS, SESSION = "caller", "address", "session"
@@ -176,9 +182,10 @@ class RateLimiter:
             reset_at, _remaining = await self.strategy.get_window_stats(rule.limit, rule.name, key)
         except (StorageError, RedisError, OSError):
             return
-        retry_after = max(1, math.ceil(reset_at - time.time()))
+        retry_after_ms = max(1, math.ceil((reset_at - time.time()) * 1000))
         raise TooManyRequests(
-            f"Too many {rule.name} requests; try again in {retry_after} s.", retry_after
+            f"Too many {rule.name} requests; try again in {math.ceil(retry_after_ms / 1000)} s.",
+            retry_after_ms,
         )
 
     async def vote(self, username: str) -> None:

@@ -28,7 +28,7 @@ from arsnova.realtime.adapters.managers import (
     close_redis_manager,
     start_manager,
 )
-from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.adapters.transport import SocketServer, aiohttp_request
 from arsnova.realtime.admission import Admission
 from arsnova.realtime.background import every
 from arsnova.realtime.delivery.broadcaster import Broadcaster
@@ -49,14 +49,19 @@ from arsnova.services.questions import (
     statistics_shown,
 )
 from arsnova.store import translate_errors
+from arsnova.urls import own_origin
 
 
 def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
-    """Same-origin clients plus the configured `ARSNOVA_CORS_ORIGINS` may connect."""
+    """Same-origin clients plus the configured `ARSNOVA_CORS_ORIGINS` may connect.
+
+    Our origin is the aiohttp request's (`urls.own_origin`, as for the CSRF check):
+    its scheme as a trusted proxy states it, its `Host`. Not python-engineio's
+    environ, whose scheme is any client's raw `X-Forwarded-Proto`.
+    """
 
     def is_allowed(origin: str, environ: dict) -> bool:
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin == own or origin in allowed
+        return origin == own_origin(aiohttp_request(environ)) or origin in allowed
 
     return is_allowed
 
