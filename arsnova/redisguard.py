@@ -7,10 +7,14 @@ way to do without it. So a Redis that is slow to answer must not hold a
 request up, and one that is gone must not be waited for:
 
 - **Short, explicit timeouts** (`client_options`): a command or a connect
-  fails after `REDIS_TIMEOUT`, not redis-py's default of never; no retries
-  (redis-py 6 and later retry three times with backoff by default, which
-  turned a stopped Redis into a 5-10 s wait per command); an idle pooled
-  connection is checked with a PING before reuse.
+  fails after `REDIS_TIMEOUT`, not redis-py's default of never; no retry
+  after a timeout (redis-py 6 and later retry three times with backoff by
+  default, which turned a stopped Redis into a 5-10 s wait per command), one
+  immediate retry on a new connection after a connection error (a pooled
+  connection to a Redis that restarted fails once; without it every stale
+  connection made a failure after the restart; not for subscriptions, whose
+  listeners must see every break: what was published meanwhile is lost); an
+  idle pooled connection is checked with a PING before reuse.
 - **Stop asking while it is down** (`RedisGuard`): the first failure marks
   Redis down; until a background probe gets an answer again, callers skip
   Redis at once and take their fallback (rate limits count per node in
@@ -47,14 +51,18 @@ PROBE_INTERVAL = 0.25  # seconds between the probes of a Redis that is down
 GAP_MARGIN = timedelta(seconds=2 * REDIS_TIMEOUT)
 
 
-def client_options() -> dict[str, Any]:
-    """Options for every redis-py client the app creates (`Redis.from_url`, pools)."""
+def client_options(*, subscriber: bool = False) -> dict[str, Any]:
+    """Options for every redis-py client the app creates (`Redis.from_url`, pools).
+
+    `subscriber`: for a client of subscriptions (no retry: a reconnect is the listener's).
+    """
+    retries = 0 if subscriber else 1
     return {
         "socket_timeout": REDIS_TIMEOUT,
         "socket_connect_timeout": REDIS_TIMEOUT,
         "socket_keepalive": True,
         "health_check_interval": HEALTH_CHECK_INTERVAL,
-        "retry": Retry(NoBackoff(), 0),
+        "retry": Retry(NoBackoff(), retries, supported_errors=(redis.ConnectionError,)),
     }
 
 

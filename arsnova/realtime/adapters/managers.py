@@ -107,14 +107,19 @@ class RedisManager(socketio.AsyncRedisManager, DirectEmit):
     def __init__(self, url: str, channel: str, guard: RedisGuard) -> None:
         super().__init__(url, channel=channel)
         self.redis: redis.Redis | None = None
+        self.subscriber: redis.Redis | None = None
         self.guard = guard
         self.on_resubscribed: Callable[[datetime], None] = lambda since: None
 
     # Hook, python-socketio 5.18.1: `_redis_connect` is called by the listener (and by
-    # `_publish`, replaced below) to make `self.redis` and `self.pubsub`. Here the client
-    # is made once (its pool reconnects by itself) and each call makes a new pubsub.
+    # `_publish`, replaced below) to make `self.redis` and `self.pubsub`. Here the clients
+    # are made once (their pools reconnect by themselves) and each call makes a new pubsub,
+    # of a client that never reconnects it behind the listener's back.
     def _redis_connect(self) -> None:
-        self.pubsub = self.client().pubsub(ignore_subscribe_messages=True)
+        if self.subscriber is None:
+            options = client_options(subscriber=True)
+            self.subscriber = redis.Redis.from_url(self.redis_url, **options)
+        self.pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         self.connected = True
 
     def client(self) -> redis.Redis:
@@ -191,7 +196,7 @@ async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
     pub/sub connection outlives the app.
 
     Hook, python-socketio 5.18.1: the listener task is `manager.thread`, the
-    connections `manager.pubsub` and `manager.redis`.
+    connections `manager.pubsub` and `manager.redis` (and `RedisManager.subscriber`).
     """
     listener = getattr(manager, "thread", None)
     if listener is not None:
@@ -203,3 +208,6 @@ async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
             await manager.pubsub.aclose()
         if manager.redis is not None:
             await manager.redis.aclose()
+        subscriber = getattr(manager, "subscriber", None)
+        if subscriber is not None:
+            await subscriber.aclose()

@@ -201,16 +201,22 @@ class TimedPipeline(Pipeline):
 
 
 class RedisCluster(Cluster):
-    """`guard` is the node's, shared with its Socket.IO manager: while it says Redis is
-    down, nothing here asks Redis (each method's fallback is the single node's answer)."""
+    """`guard` is the node's, shared with its Socket.IO manager (else one of its own):
+    while it says Redis is down, nothing here asks Redis (each method's fallback is
+    the single node's answer)."""
 
-    def __init__(self, url: str, prefix: str, metrics: Metrics, guard: RedisGuard) -> None:
+    def __init__(
+        self, url: str, prefix: str, metrics: Metrics, guard: RedisGuard | None = None
+    ) -> None:
         super().__init__()
-        self.guard = guard
+        self.own_guard = guard is None
+        self.guard = RedisGuard(url, "cluster") if guard is None else guard
         pool = redis.BlockingConnectionPool.from_url(
             url, max_connections=POOL_SIZE, timeout=POOL_WAIT, **client_options()
         )
         self.redis = cast(TimedRedis, TimedRedis.from_pool(pool))  # closes the pool with it
+        # The channel's own client: no reconnect behind the listener's back (it resyncs).
+        self.subscriber = redis.Redis.from_url(url, **client_options(subscriber=True))
         self.redis.seconds = metrics.redis_seconds
         self.prefix = prefix
         self.channel = prefix + "streams"
@@ -298,10 +304,11 @@ class RedisCluster(Cluster):
         delay, failed_since = RETRY_FIRST, None
         while True:
             try:
-                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self.subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
                     self.subscribed.set()
                     if failed_since is not None:
+                        log.warning("resubscribed to the cluster channel in Redis")
                         resync(failed_since)
                         failed_since = None
                     delay = RETRY_FIRST
@@ -394,4 +401,8 @@ class RedisCluster(Cluster):
                 await self.listener
         if self.pending:
             await asyncio.gather(*self.pending, return_exceptions=True)
+        with contextlib.suppress(redis.RedisError, OSError):
+            await self.subscriber.aclose()
         await self.redis.aclose()
+        if self.own_guard:
+            await self.guard.close()
