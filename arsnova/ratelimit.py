@@ -151,7 +151,7 @@ class RateLimiter:
             wrap_exceptions=True,
             **client_options(),
         )
-        return cls(storage, RedisGuard(settings.redis_url, "rate limits"))
+        return cls(storage, RedisGuard(settings.redis_url, "rate limits and realtime"))
 
     async def close(self) -> None:
         """Stops the memory storages' expiry tasks, or closes the Redis connections."""

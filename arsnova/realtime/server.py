@@ -18,6 +18,7 @@ from arsnova.keys import (
     load_key,
     metrics_key,
     node_key,
+    rate_limiter_key,
     settings_key,
     sio_key,
     store_key,
@@ -73,7 +74,12 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     manager: LocalManager | RedisManager = LocalManager()
     if settings.redis_url:
         channel = settings.redis_prefix + "socketio"
-        guard = RedisGuard(settings.redis_url, "realtime")
+        # One view of Redis per node: the rate limits' (when on), so that an outage
+        # costs one timeout, not one per client.
+        limiter = app.get(rate_limiter_key)
+        guard = None if limiter is None else limiter.guard
+        if guard is None:
+            guard = RedisGuard(settings.redis_url, "realtime")
         manager = RedisManager(settings.redis_url, channel, guard)
     manager.metrics = app[metrics_key]
     sio = SocketServer(
