@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from limits import parse
 
-from tests.conftest import free_port, port_open
+from arsnova.ratelimit import RateLimiter, Rule, TooManyRequests
+from tests.conftest import free_port, make_settings, port_open
+from tests.helpers import eventually
 from tests.nodes import User
 from tests.realtime.conftest import Socket
 from tests.serve import Serve, serve_env
@@ -175,3 +178,35 @@ async def test_a_redis_restart_then_a_pause_mid_lecture(nodes, redis_server: Red
     await everywhere(sockets, "activeUserCountData", 8)
     await vote(sockets[1], keyword, 0)  # on B, after: across nodes as before
     await everywhere(sockets, "feedbackData", [1, 0, 1, 3])
+
+
+async def test_while_redis_is_stopped_rate_limits_count_in_memory(
+    mongo_uri, db_name, redis_server: RedisServer, tmp_path: Path
+):
+    settings = make_settings(
+        mongo_uri, db_name, tmp_path, rate_limits=True, redis_url=redis_server.url
+    )
+    limiter = RateLimiter.from_settings(settings)
+    rule = Rule("recovery-test", parse("3/minute"))
+    try:
+        await limiter.hit(rule, "k")  # counted in Redis
+        redis_server.signal(signal.SIGSTOP)
+        try:
+            async with asyncio.timeout(PAUSE_WAIT):
+                await limiter.hit(rule, "k")  # times out: let through, Redis marked down
+                for _ in range(3):  # this node's own count, in memory
+                    await limiter.hit(rule, "k")
+                with pytest.raises(TooManyRequests):
+                    await limiter.hit(rule, "k")
+            assert redis_server.running
+        finally:
+            redis_server.signal(signal.SIGCONT)
+        await eventually(lambda: limiter.guard.up, RECOVERY_WAIT, "Redis up again")
+        # Back in Redis, which counted the hit before and maybe the one that timed out
+        # (sent before Redis stopped reading): the memory's full count is left behind.
+        await limiter.hit(rule, "k")
+        with pytest.raises(TooManyRequests):
+            for _ in range(2):
+                await limiter.hit(rule, "k")
+    finally:
+        await limiter.close()
