@@ -328,11 +328,15 @@ class RedisCluster(Cluster):
         self, message: Any, poke: Callable[[str], None], resync: Callable[[datetime], None]
     ) -> None:
         """`[node, stream]`: an announcement; `{"node", "resync"}`: a resync notice."""
-        if isinstance(message, dict):
-            if message["node"] != self.node:
-                resync(datetime.fromisoformat(message["resync"]))
+        try:
+            if isinstance(message, dict):
+                if message["node"] != self.node:
+                    resync(datetime.fromisoformat(message["resync"]))
+                return
+            node, stream = message
+        except (KeyError, TypeError, ValueError):
+            log.warning("cluster channel: unknown message %.200r", message)
             return
-        node, stream = message
         if node != self.node:
             poke(stream)
 
