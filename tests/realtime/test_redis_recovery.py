@@ -78,6 +78,9 @@ async def nodes(mongo_uri, db_name, db, redis_server, tmp_path: Path, start_serv
         "REDIS_URL": redis_server.url,
         "ARSNOVA_BROADCAST_INTERVAL_MS": "200",
         "ARSNOVA_RATE_LIMITS": "true",
+        # `/events` deliveries across nodes come from the announcements (or the resync's
+        # catch-up), not from the heartbeat's.
+        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
     }
     return list(
         await asyncio.gather(*(
@@ -135,6 +138,7 @@ async def test_a_redis_restart_then_a_pause_mid_lecture(nodes, redis_server: Red
     a, b = nodes
     keyword, people = await lecture(nodes, users, 4)
     sockets: list[Socket] = [socket for *_, socket in people]
+    stream = await people[-1][0].events(b, keyword)  # the lecturer's `/events`, on B
     await vote(sockets[0], keyword, 0)  # on A
     await everywhere(sockets, "feedbackData", [1, 0, 0, 0])
 
@@ -151,6 +155,8 @@ async def test_a_redis_restart_then_a_pause_mid_lecture(nodes, redis_server: Red
     # and the active users are counted again (a restarted Redis had no presence).
     await everywhere(sockets, "feedbackData", [1, 1, 1, 0])
     await everywhere(sockets, "activeUserCountData", 6)
+    # The `/events` connection on B catches up with what A appended meanwhile.
+    await stream.wait_for_event("ActiveUsersChangedEvent", lambda e: e["data"] == {"count": 6})
     # The nodes talk again at once: a vote on B reaches A's sockets, a join on B all.
     await vote(sockets[4], keyword, 3)  # the lecturer, on B
     await everywhere(sockets, "feedbackData", [1, 1, 1, 1])
