@@ -150,11 +150,18 @@ async def test_a_redis_restart_then_a_pause_mid_lecture(nodes, redis_server: Red
     late = await User().login(a)
     users.append(late)
     sockets.append(await late.socket(a, keyword))
+    body = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
+    path = f"/session/{keyword}/lecturerquestion/"
+    question = await people[-1][0].call(b, "POST", path, json=body)  # on B
     await redis_server.start()
     # Counts sent while Redis was away reached only their own node: they are resent,
     # and the active users are counted again (a restarted Redis had no presence).
     await everywhere(sockets, "feedbackData", [1, 1, 1, 0])
     await everywhere(sockets, "activeUserCountData", 6)
+    # A's sockets hear of the question published meanwhile (their pages reload the list).
+    await asyncio.gather(*(
+        socket.wait_for("lecQuestionAvail", lambda q: q == question["_id"]) for socket in sockets
+    ))  # fmt: skip
     # The `/events` connection on B catches up with what A appended meanwhile.
     await stream.wait_for_event("ActiveUsersChangedEvent", lambda e: e["data"] == {"count": 6})
     # The nodes talk again at once: a vote on B reaches A's sockets, a join on B all.
