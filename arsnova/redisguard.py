@@ -54,11 +54,13 @@ GAP_MARGIN = timedelta(seconds=2 * REDIS_TIMEOUT)
 def client_options(*, subscriber: bool = False) -> dict[str, Any]:
     """Options for every redis-py client the app creates (`Redis.from_url`, pools).
 
-    `subscriber`: for a client of subscriptions (no retry: a reconnect is the listener's).
+    `subscriber`: for a client of subscriptions: no retry (a reconnect is the
+    listener's), and no read timeout (a subscription waits for messages as long as
+    none come; older redis-py versions apply `socket_timeout` to that wait too).
     """
     retries = 0 if subscriber else 1
     return {
-        "socket_timeout": REDIS_TIMEOUT,
+        "socket_timeout": None if subscriber else REDIS_TIMEOUT,
         "socket_connect_timeout": REDIS_TIMEOUT,
         "socket_keepalive": True,
         "health_check_interval": HEALTH_CHECK_INTERVAL,
