@@ -19,7 +19,10 @@ instead, which is what the screens show (counts, not a history):
   pokes every `/events` connection to catch up from the durable log.
 
 Requests coalesce: several within `DEBOUNCE` make one resync, from the
-earliest time asked.
+earliest time asked. `SETTLE` seconds after the last one, each session's
+active users are counted once more the usual way (in Redis, sent to every
+node if changed): a count made on another node between its own rebuild and
+this node's (a join just then) saw only part of the presence sets.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from arsnova.realtime.delivery.cluster import Cluster
 log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.2  # seconds: the triggers of one outage arrive together
+SETTLE = 2.0  # seconds: by then every node has rebuilt its presence (it resubscribes within 1 s)
 
 
 class Recovery:
@@ -73,6 +77,10 @@ class Recovery:
                 await self.broadcaster.resync(since)
             except Exception:
                 log.exception("resync failed")
+            await asyncio.sleep(SETTLE)
+            if self.since is None:
+                for keyword in list(self.cluster.local_users):
+                    self.broadcaster.active_users_changed(keyword)
 
     async def close(self) -> None:
         for task in [self.task, *self.notices]:
