@@ -393,6 +393,11 @@ class EventsNamespace(socketio.AsyncNamespace):
             if connection is not None and connection.in_flight is None:
                 self.spawn(self.pump(connection))
 
+    def poke_all(self) -> None:
+        """Announcements may have been lost (Redis was away): every connection catches up."""
+        for stream in list(self.by_stream):
+            self.poke(stream)
+
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self.tasks.add(task)
