@@ -161,7 +161,8 @@ async def test_a_hung_database_costs_a_request_its_timeout_not_twice(
                     body = await response.json()
                 took = time.monotonic() - started
                 print(f"{path}: {response.status} after {took:.2f} s")
-                assert response.status == 503 and body["code"] == "database-unavailable", body
+                assert response.status == 503, (path, response.status, body, took)
+                assert body["code"] == "database-unavailable", (path, body, took)
                 assert took < bound, f"{path} failed after {took:.2f} s, not within {bound} s"
         finally:
             os.kill(database.process.pid, signal.SIGCONT)
