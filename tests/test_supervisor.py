@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -21,8 +22,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from arsnova import workers as supervision
 from arsnova.embedded import pid_alive
-from tests.conftest import TEST_SECRET, free_port, port_open
+from tests.conftest import TEST_SECRET, free_port, make_settings, port_open
 from tests.helpers import eventually
 from tests.realtime.conftest import Socket, connect_url
 from tests.serve import Serve
@@ -314,3 +316,19 @@ async def test_a_killed_worker_is_replaced_while_the_other_serves(start_set, red
             await socket.disconnect()
     supervisor.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(supervisor.process.wait(), 60) == 0
+
+
+async def test_a_worker_that_keeps_dying_at_its_start_stops_the_set(tmp_path, monkeypatch, caplog):
+    """A crash loop (a worker dying soon after each start) ends with exit code 1 for the
+    process manager, after `REPLACE_DELAYS`; the workers here are real processes that die."""
+    monkeypatch.setattr(supervision, "REPLACE_DELAYS", (0.0, 0.0, 0.1))
+    settings = make_settings("mongodb://127.0.0.1:1", "loop", tmp_path, port=free_port())
+    supervisor = supervision.Supervisor(settings, 1, "mongodb://127.0.0.1:1", None)
+    supervisor.command = [sys.executable, "-c", "raise SystemExit(3)"]
+    caplog.set_level(logging.INFO, "arsnova.workers")
+    assert await asyncio.wait_for(supervisor.run(), 60) == 1
+    replaced = [r.message for r in caplog.records if "replaces worker" in r.message]
+    assert len(replaced) == 3  # one replacement per delay, then no more
+    assert "3 workers in a row died" not in caplog.text
+    assert "4 workers in a row died within 30 s of their start; stopping the set" in caplog.text
+    assert all(worker.poll() == 3 for worker in supervisor.workers)
