@@ -190,13 +190,6 @@ async def test_the_set_owns_its_folder_and_dies_with_its_supervisor(start_set, r
     )
     print(f"workers and database gone {time.monotonic() - killed_at:.1f} s after the kill -9")
 
-    # A set started again on the same port and folder is the only one there.
-    again = await start_set(set_env(data_dir, redis_url, first.port), name="again")
-    async with fresh_connections() as http:
-        assert await status(http, again.url + "/readyz") == 200
-    again.process.send_signal(signal.SIGTERM)
-    assert await asyncio.wait_for(again.process.wait(), 60) == 0
-
 
 @pytest.mark.timeout(180)
 async def test_a_killed_database_is_restarted_on_its_port_while_the_set_goes_on(
