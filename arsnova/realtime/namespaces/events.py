@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/events"
 BATCH_LIMIT = 500  # events per stream in one EventsMessage
 # A sequence number taken but not yet written holds its stream back while its writer may
-# still be alive: the driver ends a write within timeoutMS (2 x ARSNOVA_DB_TIMEOUT_MS); the
-# margin is for a busy event loop. Only a writer that died (a killed node) costs this wait.
+# still be alive: the driver ends a write within timeoutMS (ARSNOVA_DB_TIMEOUT_MS); twice
+# that, and a margin for a busy event loop. Only a writer that died (a killed node) costs it.
 GAP_MARGIN = 1.0
 CONNECT_WAIT = 5.0
 ACK = "AcknowledgementMessage"
