@@ -23,6 +23,7 @@ from pymongo import AsyncMongoClient
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.settings import default_embedded_command
+from tests.helpers import eventually
 from tests.serve import Serve, lecture_with_questions, serve_env
 
 STUDENTS = 200
@@ -32,6 +33,11 @@ KILL_AFTER = 300  # acknowledged answers before the database dies
 OUTAGE = 2.0  # seconds the database stays down
 DB_TIMEOUT_MS = 1000
 FAIL_FAST = 5.0  # seconds a request may take while the database is down
+
+
+def process_state(pid: int) -> str:
+    """The process's state letter from /proc (`T`: stopped by a signal)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 @pytest.fixture
@@ -153,9 +159,11 @@ async def test_a_hung_database_costs_a_request_its_timeout_not_twice(
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         await logged_in(http, serve.url)
         os.kill(database.process.pid, signal.SIGSTOP)
+        await eventually(lambda: process_state(database.process.pid) == "T", what="stopped")
         try:
-            # A command (ping), then a read, each on a connection the driver had open.
-            for path in ("/readyz", f"/session/{keyword}", f"/session/{keyword}"):
+            # Reads on connections the driver had open (not /readyz: it answers from its
+            # last probe, so as not to flap).
+            for path in (f"/session/{keyword}", f"/session/{keyword}/lecturerquestion/"):
                 started = time.monotonic()
                 async with http.get(serve.url + path) as response:
                     body = await response.json()

@@ -46,6 +46,7 @@ QUESTION_EVENTS = [
     "RestoredFromBinEvent",
 ]
 SESSION_EVENTS = ["SessionLockedEvent", "SessionUnlockedEvent", "FeedbackLockChangedEvent"]
+USERS_EVENT = "ActiveUsersChangedEvent"
 statistics_schema = QuestionStatisticsSchema()
 voting_schema = VotingSchema()
 
@@ -283,10 +284,15 @@ class Broadcaster:
         room = session_room(keyword)
         counts = await self.store.feedback.counts(keyword)
         users = await self.store.sockets.active_users(keyword)
-        await self.cluster.changed(f"users:{keyword}", users)
         latest = await self.store.events.latest_since(
-            session_stream(keyword), since, QUESTION_EVENTS + SESSION_EVENTS
+            session_stream(keyword), since, [*QUESTION_EVENTS, *SESSION_EVENTS, USERS_EVENT]
         )
+        # The log too: a count a node logged meanwhile may have seen only part of the
+        # sessions' sockets, and `/events` clients keep the last count logged.
+        logged = latest.get(USERS_EVENT)
+        changed = await self.cluster.changed(f"users:{keyword}", users)
+        if changed or (logged is not None and logged["data"]["count"] != users):
+            await self._publish_session(keyword, USERS_EVENT, {"count": users}, ALL)
         emits: list[tuple[str, Any]] = [
             ("feedbackData", counts),
             ("updateFeedback", counts),
@@ -355,7 +361,7 @@ class Broadcaster:
             return
         room = session_room(keyword)
         await self._emit("activeUserCountData", count, room)  # then as feedback, above
-        await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
+        await self._publish_session(keyword, USERS_EVENT, {"count": count}, ALL)
         await self._emit("updateActiveUserCount", count, room)
 
     async def _send_answers(self, key: tuple[str, str]) -> None:
