@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -18,7 +17,7 @@ from arsnova.api.metrics import setup_metrics_route
 from arsnova.api.middlewares import error_middleware
 from arsnova.api.proxy import forwarded_middleware
 from arsnova.auth import GuestProvider, caller_of
-from arsnova.embedded import EmbeddedError, EmbeddedServer
+from arsnova.embedded import EmbeddedServer
 from arsnova.identity import LoginProvider, PasswordProvider
 from arsnova.keys import (
     broadcaster_key,
@@ -47,7 +46,6 @@ from arsnova.web import setup_web
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_WATCH_INTERVAL = 0.5
 MAX_REQUEST_LINE = 64 * 1024
 
 
@@ -140,7 +138,7 @@ async def embedded_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     server.start()
     app[embedded_key] = server
-    watcher = asyncio.create_task(watch_embedded(server))
+    watcher = asyncio.create_task(server.watch())
     try:
         yield
     finally:
@@ -148,32 +146,6 @@ async def embedded_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
         await asyncio.get_running_loop().run_in_executor(None, server.stop)
-
-
-async def watch_embedded(server: EmbeddedServer) -> None:
-    """Reports a crash of the embedded database and starts it again on the same port.
-
-    If it cannot be restarted, the server shuts down (SIGTERM to itself) and
-    `arsnova serve` exits 1, so a process manager can take over.
-    """
-    while True:
-        await asyncio.sleep(EMBEDDED_WATCH_INTERVAL)
-        process = server.process
-        if process is None or process.poll() is None:
-            continue
-        log.error(
-            "embedded database exited unexpectedly with code %s; restarting it (log: %s)",
-            process.returncode,
-            server.log_path,
-        )
-        try:
-            await server.restart()
-        except EmbeddedError as exc:
-            log.critical("%s; shutting down", exc)
-            server.failed = True
-            signal.raise_signal(signal.SIGTERM)
-            return
-        log.info("embedded database restarted on port %s", server.port)
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import errno
 import logging
@@ -22,7 +21,7 @@ from aiohttp import web
 from arsnova import logs, migrate
 from arsnova.app import create_app
 from arsnova.auth import GUEST_NAME, hash_token
-from arsnova.embedded import EmbeddedError, embedded_database
+from arsnova.embedded import EmbeddedError, EmbeddedServer, embedded_database
 from arsnova.errors import ArsnovaError, DatabaseUnavailable
 from arsnova.keys import embedded_key
 from arsnova.services.accounts import check_password_rules, hash_password, normalise_email
@@ -116,7 +115,7 @@ def serve(
 
 
 def serve_workers(settings: Settings, count: int) -> None:
-    """`--workers N`: migrates once here, then supervises N worker processes."""
+    """`--workers N`: migrates once here, then supervises N worker processes (`workers.py`)."""
     if settings.redis_url is None:
         fail("--workers above 1 needs REDIS_URL: the workers talk through Redis", 2)
     if settings.port == 0:
@@ -130,19 +129,27 @@ def serve_workers(settings: Settings, count: int) -> None:
     def apply_migrations(store: Store) -> Awaitable[list[str]]:
         return migrate.apply(store, migrations_dir(settings))
 
+    uri = settings.mongodb_uri
+    embedded = None
+    if uri is None:
+        # Like a single `arsnova serve`: this process owns the data folder (its lock)
+        # and runs its database, which the supervisor restarts if it dies.
+        embedded = EmbeddedServer(
+            settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
+        )
+        try:
+            embedded.start()
+        except EmbeddedError as exc:
+            fail(str(exc))
+        uri = embedded.uri
     try:
-        with contextlib.ExitStack() as stack:
-            uri = settings.mongodb_uri or stack.enter_context(
-                embedded_database(
-                    settings.data_dir, settings.embedded_command, settings.embedded_start_timeout
-                )
-            )
-            if settings.migrate_on_start:
-                with_store(dataclasses.replace(settings, mongodb_uri=uri), apply_migrations,
-                           migrate_first=False)  # fmt: skip
-            code = run_workers(settings, count, uri)
-    except EmbeddedError as exc:
-        fail(str(exc))
+        if settings.migrate_on_start:
+            with_store(dataclasses.replace(settings, mongodb_uri=uri), apply_migrations,
+                       migrate_first=False)  # fmt: skip
+        code = run_workers(settings, count, uri, embedded)
+    finally:
+        if embedded is not None:
+            embedded.stop()
     sys.exit(code)
 
 

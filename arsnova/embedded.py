@@ -39,6 +39,7 @@ START_ATTEMPTS = 3
 STOP_TIMEOUT = 20.0
 ORPHAN_GRACE = 10.0
 PR_SET_PDEATHSIG = 1
+WATCH_INTERVAL = 0.5  # seconds between checks that the child still runs
 
 
 class EmbeddedError(Exception):
@@ -56,7 +57,9 @@ class DataDirInUse(EmbeddedError):
         )
 
 
-def _die_with(parent: int) -> Callable[[], None]:
+def die_with(parent: int) -> Callable[[], None]:
+    """A `preexec_fn`: the child gets SIGKILL when the thread that spawns it ends (Linux)."""
+
     def arrange() -> None:  # pragma: no cover - runs in the child before exec
         libc = ctypes.CDLL(None, use_errno=True)
         # SIGKILL: an orphan must go at once (it may sit on a SIGTERM for many
@@ -172,12 +175,43 @@ class EmbeddedServer:
         if self.port is None or self._lock_fd is None:
             raise EmbeddedError("the embedded database was never started")
         started = self._spawn(self.port)
-        if not await asyncio.to_thread(self._wait_started, *started, self.port):
+        try:
+            listening = await asyncio.to_thread(self._wait_started, *started, self.port)
+        except asyncio.CancelledError:  # stopping meanwhile: end the wait's thread too
+            started[0].kill()
+            raise
+        if not listening:
             raise EmbeddedError(
                 f"the embedded database did not restart: {self._last_log_line()} "
                 f"(see {self.log_path})"
             )
         self._write_state()
+
+    async def watch(self, interval: float = WATCH_INTERVAL) -> None:
+        """Reports a crash of the database and starts it again on the same port.
+
+        If it cannot be restarted, `failed` is set and the process sends itself
+        SIGTERM: `arsnova serve` (or the `--workers` supervisor) stops and exits
+        1, so a process manager can take over.
+        """
+        while True:
+            await asyncio.sleep(interval)
+            process = self.process
+            if process is None or process.poll() is None:
+                continue
+            log.error(
+                "embedded database exited unexpectedly with code %s; restarting it (log: %s)",
+                process.returncode,
+                self.log_path,
+            )
+            try:
+                await self.restart()
+            except EmbeddedError as exc:
+                log.critical("%s; shutting down", exc)
+                self.failed = True
+                signal.raise_signal(signal.SIGTERM)
+                return
+            log.info("embedded database restarted on port %s", self.port)
 
     def stop(self) -> None:
         """Stops the child gracefully (SIGTERM, then SIGKILL) and frees the folder."""
@@ -259,7 +293,7 @@ class EmbeddedServer:
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     pass_fds=(self._lock_fd,) if self._lock_fd is not None else (),
-                    preexec_fn=_die_with(os.getpid()),
+                    preexec_fn=die_with(os.getpid()),
                     start_new_session=True,
                 )
             except OSError as exc:

@@ -48,6 +48,8 @@ mailer_key: web.AppKey[Mailer] = web.AppKey("mailer")  # only with ARSNOVA_SMTP_
 openapi_key: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 
 request_id_key: web.RequestKey[str] = web.RequestKey("request_id")
+# Behind a trusted proxy, the client's address (api/proxy.py), for the access log.
+client_address_key: web.RequestKey[str] = web.RequestKey("client_address")
 user_key: web.RequestKey[User | None] = web.RequestKey("user")
 login_key: web.RequestKey[Login | None] = web.RequestKey("login")
 scopes_key: web.RequestKey[frozenset[str]] = web.RequestKey("scopes")

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from pythonjsonlogger.json import JsonFormatter
 
-from arsnova.keys import request_id_key
+from arsnova.keys import client_address_key, request_id_key
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "remote")
@@ -49,7 +49,8 @@ class AccessLogger(AbstractAccessLogger):
                 "path": request.path,
                 "status": response.status,
                 "duration_ms": round(time * 1000, 2),
-                "remote": request.remote,
+                # Behind a trusted proxy, the client (api/proxy.py), not the proxy.
+                "remote": request.get(client_address_key, request.remote),
             },
         )
 

@@ -10,8 +10,16 @@ Limits are generous for people and tight for scripts; anything a whole
 lecture hall does at once from behind one campus NAT (a thousand guest
 logins and joins in a minute, and again) stays within them.
 
+While Redis is unavailable (down, or not answering within
+`redisguard.REDIS_TIMEOUT`), limits are counted in this process's memory, per
+node, instead of waiting for it (`arsnova.redisguard`); back to Redis once it
+answers again.
+
 A refused HTTP request gets 429 `too-many-requests` with `Retry-After`; a
-refused socket event gets the same code in its error acknowledgement.
+refused socket event gets the same code in its error acknowledgement, with
+`retryAfterMs`. Votes (`VOTE`) have one rule for every channel: REST and the
+`/` namespace's `setFeedback` both record them through
+`services/feedback.give_feedback`, which counts them per login.
 `ARSNOVA_RATE_LIMITS=false` turns them off (benchmarks of bursts).
 """
 
@@ -33,6 +41,7 @@ from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from arsnova.errors import ArsnovaError
+from arsnova.redisguard import RedisGuard, client_options
 from arsnova.settings import Settings
 from arsnova.store.sessions import SessionNotFound
 
@@ -44,9 +53,12 @@ class TooManyRequests(ArsnovaError):
     code = "too-many-requests"
     default_message = "Too many requests; try again later."
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after_ms: int) -> None:
+        """`retry_after_ms`: when the window ends; `Retry-After` (HTTP) rounds it up to
+        seconds, a socket's error ack carries it as `retryAfterMs`."""
         super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
+        self.retry_after_ms = max(1, retry_after_ms)
+        self.headers = {"Retry-After": str(max(1, math.ceil(self.retry_after_ms / 1000)))}
 
 
 CALLER, ADDRESS, SESSION = "caller", "address", "session"
@@ -133,10 +145,13 @@ def by_address(address: str | None) -> str:
 
 
 class RateLimiter:
-    def __init__(self, storage: Storage | None) -> None:
-        """`storage` None: limits off."""
+    def __init__(self, storage: Storage | None, guard: RedisGuard | None = None) -> None:
+        """`storage` None: limits off; `guard`: the storage is Redis, counted in memory
+        while the guard says it is down."""
         self.storage = storage
         self.strategy = None if storage is None else FixedWindowRateLimiter(storage)
+        self.guard = guard
+        self.fallback: FixedWindowRateLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -150,25 +165,31 @@ class RateLimiter:
             implementation="redispy",
             key_prefix=prefix,
             wrap_exceptions=True,
+            **client_options(),
         )
-        return cls(storage)
+        return cls(storage, RedisGuard(settings.redis_url, "rate limits and realtime"))
 
     async def close(self) -> None:
-        """Stops the memory storage's expiry task, or closes the Redis connections."""
-        if isinstance(self.storage, MemoryStorage) and self.storage.timer is not None:
-            self.storage.timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.storage.timer
-        elif isinstance(self.storage, RedisStorage) and isinstance(
+        """Stops the memory storages' expiry tasks, or closes the Redis connections."""
+        fallback = None if self.fallback is None else self.fallback.storage
+        for storage in (self.storage, fallback):
+            if isinstance(storage, MemoryStorage) and storage.timer is not None:
+                storage.timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await storage.timer
+        if isinstance(self.storage, RedisStorage) and isinstance(
             self.storage.bridge,
             RedispyBridge,  # the implementation `from_settings` asks for
         ):
-            await self.storage.bridge.storage.aclose()
+            with contextlib.suppress(RedisError, OSError):
+                await self.storage.bridge.storage.aclose()
+        if self.guard is not None:
+            await self.guard.close()
 
     async def hit(self, rule: Rule, key: str) -> None:
         """Counts one hit of `key`; raises TooManyRequests past the limit.
 
-        If the storage fails (Redis down), the request goes through.
+        If Redis fails, it counts in memory until Redis answers again.
         """
         await self._count(rule, key, hit=True)
 
@@ -179,17 +200,29 @@ class RateLimiter:
     async def _count(self, rule: Rule, key: str, *, hit: bool) -> None:
         if self.strategy is None:
             return
+        strategy = self.strategy
+        if self.guard is not None and not self.guard.up:
+            strategy = self.in_memory()
         try:
-            count = self.strategy.hit if hit else self.strategy.test
+            count = strategy.hit if hit else strategy.test
             if await count(rule.limit, rule.name, key):
                 return
-            reset_at, _remaining = await self.strategy.get_window_stats(rule.limit, rule.name, key)
-        except (StorageError, RedisError, OSError):
+            reset_at, _remaining = await strategy.get_window_stats(rule.limit, rule.name, key)
+        except (StorageError, RedisError, OSError) as exc:
+            if self.guard is not None:
+                self.guard.failed(exc)
             return
-        retry_after = max(1, math.ceil(reset_at - time.time()))
+        retry_after_ms = max(1, math.ceil((reset_at - time.time()) * 1000))
         raise TooManyRequests(
-            f"Too many {rule.name} requests; try again in {retry_after} s.", retry_after
+            f"Too many {rule.name} requests; try again in {math.ceil(retry_after_ms / 1000)} s.",
+            retry_after_ms,
         )
+
+    def in_memory(self) -> FixedWindowRateLimiter:
+        """This node's own counts, while Redis is unavailable (made on first need)."""
+        if self.fallback is None:
+            self.fallback = FixedWindowRateLimiter(MemoryStorage())
+        return self.fallback
 
     async def vote(self, username: str) -> None:
         """A vote counts per login, whether it came over REST or a socket."""

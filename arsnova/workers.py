@@ -8,13 +8,21 @@ them like between machines. A connection may land on any worker, so workers
 accept Socket.IO over WebSocket only: long-polling needs every request of a
 session on the same process, which the kernel does not promise.
 
-The parent only supervises: SIGTERM or SIGINT stops the workers cleanly; if a
-worker dies, the others are stopped too and the parent exits 1, so the
-process manager (systemd) restarts the whole set.
+The parent (the supervisor) serves nothing; it heals the set:
+
+- it owns the data folder like a single `arsnova serve` (its lock) and runs
+  the embedded database, which it restarts on the same port if it dies;
+- a worker that dies is replaced while the others go on serving; a worker that
+  keeps dying soon after its start (`REPLACE_DELAYS`) stops the set with exit
+  code 1, for the process manager;
+- workers get SIGKILL when the parent dies (Linux parent-death signal), so a
+  set started again never shares the port with orphans;
+- SIGTERM or SIGINT stops the workers cleanly, then the database (exit code 0).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -24,12 +32,18 @@ import subprocess
 import sys
 import time
 
+from arsnova.embedded import EmbeddedServer, die_with
 from arsnova.settings import Settings
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.2
 STOP_TIMEOUT = 15.0
+# A worker that ran this long before it died crashed; one that died sooner may be
+# crash-looping: its replacements wait these delays (seconds), and after as many quick
+# deaths in a row the set stops (exit 1) so that the process manager takes over.
+STABLE_AFTER = 30.0
+REPLACE_DELAYS = (0.0, 1.0, 2.0, 4.0, 8.0)
 
 
 def raise_open_files_limit() -> int:
@@ -53,40 +67,97 @@ def worker_env(settings: Settings, mongodb_uri: str) -> dict[str, str]:
     }
 
 
-def run_workers(settings: Settings, count: int, mongodb_uri: str) -> int:
-    """Runs `count` workers until a signal (exit code 0) or the death of one (exit code 1)."""
-    command = [sys.executable, "-m", "arsnova", "serve", "--no-migrate", "--reuse-port"]
-    env = worker_env(settings, mongodb_uri)
-    stopping = False
+def run_workers(
+    settings: Settings, count: int, mongodb_uri: str, embedded: EmbeddedServer | None = None
+) -> int:
+    """Runs `count` workers (and watches `embedded`) until a signal (exit code 0) or a
+    failure that healing cannot mend (exit code 1)."""
+    return asyncio.run(Supervisor(settings, count, mongodb_uri, embedded).run())
 
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    workers = [subprocess.Popen(command, env=env) for _ in range(count)]
-    log.info(
-        "%d workers (pids %s) on http://%s:%s",
-        count,
-        ", ".join(str(worker.pid) for worker in workers),
-        settings.host,
-        settings.port,
-    )
-    try:
-        while not stopping:
-            dead = [worker for worker in workers if worker.poll() is not None]
-            if dead:
-                log.error("worker %s exited with %s; stopping", dead[0].pid, dead[0].returncode)
-                break
-            time.sleep(POLL_INTERVAL)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        codes = stop_workers(workers)
-    return 0 if stopping and not any(codes) else 1
+class Supervisor:
+    """Runs on the main thread: the children's parent-death signal follows that thread."""
+
+    def __init__(
+        self, settings: Settings, count: int, mongodb_uri: str, embedded: EmbeddedServer | None
+    ) -> None:
+        self.settings = settings
+        self.count = count
+        self.command = [sys.executable, "-m", "arsnova", "serve", "--no-migrate", "--reuse-port"]
+        self.env = worker_env(settings, mongodb_uri)
+        self.embedded = embedded
+        self.workers: list[subprocess.Popen] = []
+        self.failed = False
+
+    def spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(self.command, env=self.env, preexec_fn=die_with(os.getpid()))
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        self.workers = [self.spawn() for _ in range(self.count)]
+        log.info(
+            "%d workers (pids %s) on http://%s:%s",
+            self.count,
+            ", ".join(str(worker.pid) for worker in self.workers),
+            self.settings.host,
+            self.settings.port,
+        )
+        tasks = [asyncio.create_task(self.keep(index)) for index in range(self.count)]
+        if self.embedded is not None:
+            tasks.append(asyncio.create_task(self.embedded.watch()))
+        signalled = asyncio.create_task(stopping.wait())
+        try:
+            await asyncio.wait([signalled, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (signalled, *tasks):
+                task.cancel()
+            await asyncio.gather(signalled, *tasks, return_exceptions=True)
+            codes = await asyncio.to_thread(stop_workers, self.workers)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        failed = self.failed or (self.embedded is not None and self.embedded.failed)
+        # A worker our SIGTERM reached before its handler (still starting) stopped cleanly too.
+        clean = all(code in (0, -signal.SIGTERM) for code in codes)
+        return 0 if stopping.is_set() and not failed and clean else 1
+
+    async def keep(self, index: int) -> None:
+        """Replaces worker `index` whenever it dies; returns when it keeps dying (`failed`)."""
+        loop = asyncio.get_running_loop()
+        quick_deaths = 0
+        while True:
+            worker = self.workers[index]
+            started = loop.time()
+            while worker.poll() is None:  # noqa: ASYNC110 - a poll; no thread per worker
+                await asyncio.sleep(POLL_INTERVAL)
+            quick_deaths = quick_deaths + 1 if loop.time() - started < STABLE_AFTER else 0
+            if quick_deaths > len(REPLACE_DELAYS):
+                log.critical(
+                    "worker %s exited with %s: %d workers in a row died within %g s of their "
+                    "start; stopping the set",
+                    worker.pid,
+                    worker.returncode,
+                    quick_deaths,
+                    STABLE_AFTER,
+                )
+                self.failed = True
+                return
+            delay = REPLACE_DELAYS[max(0, quick_deaths - 1)]
+            log.error(
+                "worker %s exited with %s; replacing it%s (the other workers go on serving)",
+                worker.pid,
+                worker.returncode,
+                f" in {delay:g} s" if delay else "",
+            )
+            await asyncio.sleep(delay)
+            self.workers[index] = self.spawn()
+            log.info("worker %s replaces worker %s", self.workers[index].pid, worker.pid)
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> list[int]:
+    """SIGTERM to every worker, SIGKILL to those not gone within `STOP_TIMEOUT`: their codes."""
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)

@@ -54,3 +54,8 @@ class Owner:
         path = f"/session/{self.keyword}/lecturerquestion/statistics"
         async with self.http.get(f"{self.url}{path}") as response:
             return {entry["questionId"]: entry for entry in await response.json()}
+
+    async def feedback(self) -> list[int]:
+        """The session's live feedback counts, one per value."""
+        async with self.http.get(f"{self.url}/session/{self.keyword}/feedback") as response:
+            return list((await response.json())["values"])

@@ -56,6 +56,8 @@ class Config:
     multi_reps: int
     joinstorm_sizes: list[int]
     failover_n: int
+    votelimit_n: int  # students who vote once per burst, rate limits on
+    votelimit_reps: int
     joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
     # Q&A (issue 21): one session's questions and votes, seeded; REST calls measured one by one.
     qa_questions: int = 5000
@@ -80,6 +82,8 @@ QUICK = Config(
     multi_reps=3,
     joinstorm_sizes=[100, 300],
     failover_n=60,
+    votelimit_n=150,
+    votelimit_reps=2,
 )
 FULL = Config(
     fanout_sizes=[1000, 5000],
@@ -97,6 +101,8 @@ FULL = Config(
     multi_reps=5,
     joinstorm_sizes=[1000, 5000],
     failover_n=300,
+    votelimit_n=1000,
+    votelimit_reps=2,  # a burst takes seconds on a busy machine: the run stays under 2 min
 )
 
 
@@ -369,6 +375,64 @@ async def burst(ws: Workspace, cfg: Config) -> Section:
         "cpu s = server CPU (utime+stime) per burst",
         "no coalescing = ARSNOVA_BROADCAST_INTERVAL_MS=0: one broadcast per vote, each to "
         "every socket (N² deliveries, so a smaller N); the same N coalesced above it",
+    ]
+    return section
+
+
+async def votelimit(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 2b: the per-login vote limit must cost a normal hall nothing: N students,
+    each with their own login, vote once within 1 s with rate limits on (as deployed; the
+    other scenarios run without them). Compare runs before and after a change.
+
+    The votes go over REST (`bench/clients/answers.py` in "votes" mode): the limit is one
+    rule in `services/feedback.give_feedback` for REST and both socket paths alike, and a
+    thousand logins over REST start in seconds where a thousand sockets take minutes on a
+    busy machine."""
+    section = Section(
+        f"2b. Vote limit: {cfg.votelimit_n} students (own logins) vote once within 1 s, "
+        "rate limits on",
+        [
+            ("target", "target"),
+            ("n", "N"),
+            ("refused", "refused"),
+            ("errors", "errors"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("max_ms", "max ms"),
+            ("burst_s", "burst s"),
+            ("counted", "counted"),
+        ],
+    )
+    async with targets.arsnova(ws, "limits on", rate_limits=True) as target:
+        config = {
+            "url": target.urls[0],
+            "mode": "votes",
+            "keyword": target.keyword,
+            "questions": [f"burst-{rep}" for rep in range(cfg.votelimit_reps)],
+            "students": cfg.votelimit_n,
+            "window": 1.0,
+        }
+        args = [PYTHON, "-m", "bench.clients.answers", json.dumps(config)]
+        result = await run_json(args, ws.log("votes"), 120 + cfg.votelimit_reps * 60)
+        assert target.owner is not None
+        counts = await target.owner.feedback()
+    bursts = result["bursts"]
+    section.rows.append({
+        "target": target.label,
+        "n": cfg.votelimit_n,
+        "refused": sum(n for b in bursts for code, n in b["status"].items() if code != "201"),
+        "errors": sum(sum(b["errors"].values()) for b in bursts),
+        "p50_ms": median([percentile(b["latency_ms"], 50) for b in bursts]),
+        "p99_ms": median([percentile(b["latency_ms"], 99) for b in bursts]),
+        "max_ms": max(max(b["latency_ms"], default=0) for b in bursts),
+        "burst_s": median([b["seconds"] for b in bursts]),
+        "counted": sum(counts),
+    })  # fmt: skip
+    section.notes += [
+        f"{cfg.votelimit_reps} bursts of one vote per student, each spread evenly over 1 s (open "
+        "loop, ≤200 keep-alive connections of one aiohttp process); refused = any answer but "
+        "201 (a student's vote must never be refused); p50/p99/burst s = medians over the "
+        "bursts; counted = the session's feedback counts afterwards (one vote per student)",
     ]
     return section
 
@@ -745,6 +809,7 @@ async def qa_calls(target: Target, cfg: Config, question_ids: list[str]) -> list
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
+    "votelimit": votelimit,
     "answers": answers,
     "storm": storm,
     "multi": multi,

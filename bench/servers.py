@@ -205,8 +205,11 @@ class Workspace:
         interval_ms: int = 100,
         compression: bool = False,
         redis_url: str | None = None,
+        rate_limits: bool = False,
     ) -> Server:
-        """The application server, on the current database (profiled with `profile_dir`)."""
+        """The application server, on the current database (profiled with `profile_dir`).
+
+        Rate limits are off unless asked for: the bench logs in thousands from one address."""
         port = free_port()
         env = {
             "ARSNOVA_HOST": "127.0.0.1",
@@ -216,7 +219,7 @@ class Workspace:
             "ARSNOVA_LOG_LEVEL": "WARNING",
             "ARSNOVA_BROADCAST_INTERVAL_MS": str(interval_ms),
             "ARSNOVA_WS_COMPRESSION": "true" if compression else "false",
-            "ARSNOVA_RATE_LIMITS": "false",  # the bench logs in thousands from one address
+            "ARSNOVA_RATE_LIMITS": "true" if rate_limits else "false",
             "ARSNOVA_DB_NAME": db_name,
             "MONGODB_URI": self.mongodb_uri,
         }

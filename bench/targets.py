@@ -64,6 +64,7 @@ async def arsnova(
     redis: bool = False,
     interval_ms: int = 100,
     compression: bool = False,
+    rate_limits: bool = False,
 ) -> AsyncIterator[Target]:
     """The application on a fresh database, with a lecture session owned by a guest."""
     settings = {
@@ -71,6 +72,7 @@ async def arsnova(
         "redis": redis,
         "broadcast_interval_ms": interval_ms,
         "ws_compression": compression,
+        "rate_limits": rate_limits,
     }
     db_name = ws.db_name(label)
     try:
@@ -81,6 +83,7 @@ async def arsnova(
                 interval_ms=interval_ms,
                 compression=compression,
                 redis_url=REDIS_URL if redis else None,
+                rate_limits=rate_limits,
             )
             for _ in range(processes)
         ]

@@ -13,8 +13,9 @@ import asyncio
 import os
 import re
 import shutil
+import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +28,7 @@ from tests.serve import Serve, until_ready
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 START_TIMEOUT = 10
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+OPENSSL = shutil.which("openssl")
 # Each proxied socket holds two connections; room for a hall and its reconnection.
 WORKER_CONNECTIONS = 4096
 UPSTREAM_SERVER = re.compile(r"^\s*server\s+\S+(?P<parameters>[^;]*);\s*$", re.MULTILINE)
@@ -49,8 +51,44 @@ def top_level_blocks(config: str) -> list[str]:
     return blocks
 
 
-def nginx_config(folder: Path, port: int, upstreams: list[str]) -> str:
-    """deploy/'s configuration for plain HTTP on 127.0.0.1:`port` to `upstreams` (host:port)."""
+def deployed_server(listen: str, certificate: Path, key: Path) -> str:
+    """deploy/nginx.conf's HTTPS `server` block itself, listening on `listen` (address:port)
+    instead of 443, with a test certificate, including deploy/nginx-arsnova.conf."""
+    blocks = top_level_blocks((DEPLOY / "nginx.conf").read_text())
+    (server,) = [block for block in blocks if re.search(r"\blisten\s+443\b", block)]
+    for pattern, replacement in (
+        (r"\blisten\s+443\b", f"listen {listen}"),
+        (r"\bssl_certificate\s+[^;]+;", f"ssl_certificate {certificate};"),
+        (r"\bssl_certificate_key\s+[^;]+;", f"ssl_certificate_key {key};"),
+        (r"\binclude\s+[^;]+;", f"include {DEPLOY / 'nginx-arsnova.conf'};"),
+    ):
+        server, count = re.subn(pattern, replacement.replace("\\", r"\\"), server)
+        assert count == 1, (pattern, server)
+    return server
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate and its key in `folder` (clients do not verify it)."""
+    certificate, key = folder / "server.pem", folder / "server.key"
+    assert OPENSSL is not None, "the HTTPS tests need openssl"
+    made = subprocess.run(
+        [OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(certificate), "-days", "2",
+         "-subj", "/CN=arsnova.example.edu"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return certificate, key
+
+
+def nginx_config(
+    folder: Path, port: int, upstreams: list[str], *, host: str = "127.0.0.1", tls: bool = False
+) -> str:
+    """deploy/'s configuration on `host`:`port` to `upstreams` (host:port).
+
+    Plain HTTP: a server block of its own that includes deploy/nginx-arsnova.conf.
+    `tls`: deploy/nginx.conf's HTTPS server block itself (`deployed_server`).
+    """
     blocks = top_level_blocks((DEPLOY / "nginx.conf").read_text())
     maps = [block for block in blocks if block.startswith("map ")]
     (upstream,) = [block for block in blocks if block.startswith("upstream arsnova ")]
@@ -69,6 +107,13 @@ def nginx_config(folder: Path, port: int, upstreams: list[str]) -> str:
         path.mkdir(exist_ok=True)
     temp_paths = "\n".join(f"    {name}_temp_path {path};" for name, path in temp.items())
     newline = "\n"
+    if tls:
+        server = deployed_server(f"{host}:{port}", *make_certificate(folder))
+    else:
+        server = f"""server {{
+    listen {host}:{port};
+    include {DEPLOY / "nginx-arsnova.conf"};
+}}"""
     # As root, nginx's workers would run as `nobody`, who cannot enter the test's folder.
     user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""\
@@ -83,25 +128,50 @@ http {{
 {temp_paths}
 {newline.join(maps)}
 {upstream}
-server {{
-    listen 127.0.0.1:{port};
-    include {DEPLOY / "nginx-arsnova.conf"};
-}}
+{server}
 }}
 """
+
+
+async def until_ready_over_tls(
+    url: str, process: asyncio.subprocess.Process, log: Callable[[], str], within: float
+) -> None:
+    """`tests.serve.until_ready` for HTTPS with a certificate nobody verifies."""
+    connector = aiohttp.TCPConnector(ssl=False)
+    async with aiohttp.ClientSession(connector=connector) as probe, asyncio.timeout(within):
+        while True:
+            assert process.returncode is None, log()
+            try:
+                async with probe.get(url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
 
 
 class Nginx:
     """nginx in the foreground (`daemon off`) with its prefix, logs and pid in `folder`."""
 
-    def __init__(self, folder: Path, nodes: list[Serve]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        nodes: list[Serve],
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        tls: bool = False,
+    ) -> None:
+        """On `host`:`port` (a free port of 127.0.0.1 by default); `tls`: HTTPS with
+        deploy/nginx.conf's own server block, `url` without the port if it is 443."""
         self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = free_port() if port is None else port
+        scheme = "https" if tls else "http"
+        self.origin = f"{scheme}://{host}" + ("" if tls and self.port == 443 else f":{self.port}")
+        self.url = self.origin
         self.config = folder / "nginx.conf"
-        self.config.write_text(
-            nginx_config(folder, self.port, [f"127.0.0.1:{node.port}" for node in nodes])
-        )
+        upstreams = [f"127.0.0.1:{node.port}" for node in nodes]
+        self.config.write_text(nginx_config(folder, self.port, upstreams, host=host, tls=tls))
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -117,7 +187,10 @@ class Nginx:
             self.process = await asyncio.create_subprocess_exec(
                 *self.command, stdout=log, stderr=log
             )
-        await until_ready(self.url, self.process, self.log, START_TIMEOUT)
+        if self.url.startswith("https:"):  # its certificate is self-signed
+            await until_ready_over_tls(self.url, self.process, self.log, START_TIMEOUT)
+        else:
+            await until_ready(self.url, self.process, self.log, START_TIMEOUT)
 
     def answered(self) -> list[tuple[str, int]]:
         """(node address, status) of every proxied response so far: the node that answered.

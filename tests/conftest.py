@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 from pymongo import AsyncMongoClient
 
 from arsnova.app import create_app
@@ -29,6 +30,7 @@ from arsnova.embedded import EmbeddedServer
 from arsnova.identity import GUEST_KEY_COOKIE
 from arsnova.keys import store_key
 from arsnova.migrate import default_migrations_dir
+from arsnova.services import accounts
 from arsnova.settings import Settings, default_embedded_command
 from arsnova.store.common import Clock
 from arsnova.store.common import clock as app_clock
@@ -355,3 +357,13 @@ async def expect_error(response, status: int, code: str) -> dict:
     assert isinstance(body["message"], str) and body["message"]
     assert response.headers["X-Request-Id"]
     return body
+
+
+@pytest.fixture
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2 with small parameters for account tests: the same code, a few ms a hash
+    instead of ~100."""
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64))
+    accounts.dummy_hash.cache_clear()
+    yield
+    accounts.dummy_hash.cache_clear()

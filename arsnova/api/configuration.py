@@ -24,8 +24,9 @@ async def get_configuration(request: web.Request) -> web.Response:
     `registrationOpen`: the pages may register accounts (e-mail is configured).
     `publicUrl` is `ARSNOVA_PUBLIC_URL`, else the origin the request came to
     (behind a trusted proxy, the one the browser used: `X-Forwarded-Proto`
-    and `-Host`). A page opened as `127.0.0.1` thus learns the address phones
-    can use, when one is configured.
+    and the `Host` the proxy passed on; never `X-Forwarded-Host`). A page
+    opened as `127.0.0.1` thus learns the address phones can use, when one is
+    configured.
     """
     public_url = request.app[settings_key].public_url or own_origin(request)
     providers = request.app[providers_key]

@@ -18,6 +18,7 @@ from arsnova.keys import (
     load_key,
     metrics_key,
     node_key,
+    rate_limiter_key,
     settings_key,
     sio_key,
     store_key,
@@ -28,14 +29,16 @@ from arsnova.realtime.adapters.managers import (
     close_redis_manager,
     start_manager,
 )
-from arsnova.realtime.adapters.transport import SocketServer
+from arsnova.realtime.adapters.transport import SocketServer, aiohttp_request
 from arsnova.realtime.admission import Admission
 from arsnova.realtime.background import every
 from arsnova.realtime.delivery.broadcaster import Broadcaster
 from arsnova.realtime.delivery.cluster import Cluster, RedisCluster
+from arsnova.realtime.delivery.recovery import Recovery
 from arsnova.realtime.maintenance import PRESENCE_REFRESH, check_logins, refresh_presence
 from arsnova.realtime.namespaces.events import EventsNamespace
 from arsnova.realtime.namespaces.legacy import LegacyNamespace
+from arsnova.redisguard import RedisGuard
 from arsnova.services.feedback import expire_feedback
 from arsnova.services.housekeeping import (
     HOUSEKEEPING_INTERVAL,
@@ -49,14 +52,19 @@ from arsnova.services.questions import (
     statistics_shown,
 )
 from arsnova.store import translate_errors
+from arsnova.urls import own_origin
 
 
 def origin_checker(allowed: tuple[str, ...]) -> Callable[[str, dict], bool]:
-    """Same-origin clients plus the configured `ARSNOVA_CORS_ORIGINS` may connect."""
+    """Same-origin clients plus the configured `ARSNOVA_CORS_ORIGINS` may connect.
+
+    Our origin is the aiohttp request's (`urls.own_origin`, as for the CSRF check):
+    its scheme as a trusted proxy states it, its `Host`. Not python-engineio's
+    environ, whose scheme is any client's raw `X-Forwarded-Proto`.
+    """
 
     def is_allowed(origin: str, environ: dict) -> bool:
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin == own or origin in allowed
+        return origin == own_origin(aiohttp_request(environ)) or origin in allowed
 
     return is_allowed
 
@@ -71,7 +79,13 @@ def create_sio(app: web.Application) -> socketio.AsyncServer:
     manager: LocalManager | RedisManager = LocalManager()
     if settings.redis_url:
         channel = settings.redis_prefix + "socketio"
-        manager = RedisManager(settings.redis_url, channel=channel)
+        # One view of Redis per node: the rate limits' (when on), so that an outage
+        # costs one timeout, not one per client.
+        limiter = app.get(rate_limiter_key)
+        guard = None if limiter is None else limiter.guard
+        if guard is None:
+            guard = RedisGuard(settings.redis_url, "realtime")
+        manager = RedisManager(settings.redis_url, channel, guard)
     manager.metrics = app[metrics_key]
     sio = SocketServer(
         async_mode="aiohttp",
@@ -130,9 +144,12 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     """The broadcaster and this node's background tasks, for the app's lifetime."""
     sio = app[sio_key]
     settings = app[settings_key]
+    manager = sio.manager
     cluster = Cluster()
-    if settings.redis_url:
-        cluster = RedisCluster(settings.redis_url, settings.redis_prefix, app[metrics_key])
+    if isinstance(manager, RedisManager):
+        cluster = RedisCluster(
+            manager.redis_url, settings.redis_prefix, app[metrics_key], manager.guard
+        )
     broadcaster = Broadcaster(
         sio, app[store_key], settings, cluster, statistics_shown, app[metrics_key]
     )
@@ -140,7 +157,11 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     app[load_key] = Admission(settings.join_queue, settings.join_timeout, app[store_key].reachable)
     events = sio.namespace_handlers["/events"]
     broadcaster.listeners += [events.poke, cluster.announce]
-    await cluster.start(events.poke)
+    recovery = Recovery(broadcaster, cluster, events.poke_all)
+    if isinstance(manager, RedisManager):
+        manager.guard.listeners.append(recovery.redis_back)
+        manager.on_resubscribed = recovery.request
+    await cluster.start(events.poke, recovery.request)
     await start_manager(sio)
     login_check = min(5.0, settings.inactivity_warning / 4)
     work = [
@@ -159,11 +180,13 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await sio.shutdown()
+    await recovery.close()
     await events.close()
     await broadcaster.close()
     await cluster.close()
     with contextlib.suppress(ArsnovaError), translate_errors():
         await app[store_key].sockets.remove_node(app[node_key])
         await app[store_key].event_connections.disconnect_node(app[node_key])
-    if isinstance(sio.manager, socketio.AsyncRedisManager):
-        await close_redis_manager(sio.manager)
+    if isinstance(manager, RedisManager):
+        await close_redis_manager(manager)
+        await manager.guard.close()

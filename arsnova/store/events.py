@@ -130,6 +130,16 @@ class EventLog:
         documents = await cursor.sort("sequence", 1).limit(limit).to_list(None)
         return [plain(document, Event) for document in documents]
 
+    async def latest_since(self, stream: str, when: datetime, types: list[str]) -> dict[str, Event]:
+        """The newest event for everyone of each of `types` appended to `stream` at or after
+        `when` (what a gap in the live delivery may have hidden; `realtime/delivery/recovery`)."""
+        query = {"stream": stream, "type": {"$in": types}, "time": {"$gte": when}}
+        query["audience"] = "all"
+        latest: dict[str, Event] = {}
+        async for document in self.events.find(query).sort("sequence", DESCENDING).limit(1000):
+            latest.setdefault(document["type"], plain(document, Event))
+        return latest
+
     async def prune(self, max_age: int, max_events: int) -> None:
         """Keeps at most `max_events` per stream, none older than `max_age` seconds."""
         cutoff = now() - timedelta(seconds=max_age)

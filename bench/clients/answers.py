@@ -1,8 +1,9 @@
 """Load generator of the answer burst: many students POST one answer each.
 
 usage: python -m bench.clients.answers '<json config>'
-config: {"url", "mode": "arsnova"|"baseline", "keyword", "questions": [id, ...],
+config: {"url", "mode": "arsnova"|"baseline"|"votes", "keyword", "questions": [id, ...],
          "students", "window" (seconds), "connections"}
+("votes": each student votes live feedback once per entry of "questions" instead.)
 
 Prepares first (arsnova: one guest login per student, then GET /session/{kw}
 to join), then for each question sends every student's answer, the sends
@@ -65,9 +66,13 @@ async def burst(
     async def answer(i: int) -> None:
         await asyncio.sleep(max(0.0, start + i * window / students - time.monotonic()))
         choice = CHOICES[i % len(CHOICES)]
-        if config["mode"] == "arsnova":
+        if config["mode"] == "votes":  # live feedback: `question` only names the burst
+            target = f"{url}/session/{config['keyword']}/feedback"
+            body: Any = i % 4
+            headers = {"Cookie": cookies[i]}
+        elif config["mode"] == "arsnova":
             target = f"{url}/lecturerquestion/{question}/answer/"
-            body: dict[str, Any] = {"answerText": choice}
+            body = {"answerText": choice}
             headers = {"Cookie": cookies[i]}
         else:
             target = f"{url}/answer"
@@ -102,7 +107,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
     ) as http:
         began = time.monotonic()
         cookies: list[str] = []
-        if config["mode"] == "arsnova":
+        if config["mode"] in ("arsnova", "votes"):
             cookies = await prepare(http, config["url"], config["keyword"], config["students"])
         prepared = time.monotonic() - began
         bursts = []

@@ -23,13 +23,7 @@ NEW_PASSWORD = "staple and more staples"
 PUBLIC = "https://arsnova.uni.example"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """argon2 with small parameters: the same code, a few ms a hash instead of ~100."""
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64))
-    accounts.dummy_hash.cache_clear()
-    yield
-    accounts.dummy_hash.cache_clear()
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture

@@ -30,9 +30,10 @@ async def test_behind_a_trusted_proxy_it_is_the_address_the_browser_used(
 ):
     client = await aiohttp_client(create_app(settings_with(trusted_proxies=("127.0.0.0/8",))))
     forwarded = {
+        "Host": "arsnova.uni.example",  # the browser's, as the proxy passes it on
         "X-Forwarded-For": "203.0.113.9",
         "X-Forwarded-Proto": "https",
-        "X-Forwarded-Host": "arsnova.uni.example",
+        "X-Forwarded-Host": "evil.example",  # never read (deploy/'s nginx overwrites it)
     }
     body = await (await client.get("/configuration/", headers=forwarded)).json()
     assert body["publicUrl"] == "https://arsnova.uni.example"

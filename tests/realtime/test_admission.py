@@ -27,7 +27,7 @@ from tests.realtime.conftest import Socket, connect_to, join_session
 
 STUDENTS = 30
 PAUSE = 2.5  # seconds the database process is stopped: longer than the driver's timeout
-DB_TIMEOUT_MS = 500  # the driver gives up on a command after twice this
+DB_TIMEOUT_MS = 500  # the driver gives up on a command after this
 
 
 @contextlib.asynccontextmanager

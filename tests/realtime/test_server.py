@@ -56,6 +56,25 @@ async def test_foreign_origin_refused_unless_configured(aiohttp_server, settings
         await refused.eio.disconnect()  # closes the client's HTTP session
 
 
+async def test_a_client_x_forwarded_proto_does_not_move_the_own_origin(aiohttp_server, app):
+    """Without a trusted proxy our origin is http://host:port, whatever a client claims
+    (python-engineio's own check took the scheme from any client's X-Forwarded-Proto)."""
+    server = await aiohttp_server(app)
+    own = f"http://{server.host}:{server.port}"
+    client = await connected_client(server, headers={"Origin": own})
+    await client.disconnect()
+    refused = socketio.AsyncClient(reconnection=False)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(
+                str(server.make_url("/")),
+                transports=["websocket"],
+                headers={"Origin": own.replace("http:", "https:"), "X-Forwarded-Proto": "https"},
+            )
+    finally:
+        await refused.eio.disconnect()
+
+
 async def test_emits_cross_processes_through_redis(aiohttp_server, settings_with, redis_url):
     """With REDIS_URL, an emit on one node reaches a socket connected to another."""
     settings = settings_with(redis_url=redis_url)

@@ -1,12 +1,13 @@
-"""`arsnova serve --workers N`: several processes on one port, talking through Redis."""
+"""`arsnova serve --workers N`: several processes on one port, talking through Redis.
+
+How the set heals (killed workers, database, supervisor): tests/test_supervisor.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -17,14 +18,6 @@ from tests.serve import Serve, serve_env
 
 WORKERS = 2
 SOCKETS = 24
-
-
-def children_of(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def running(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
 
 
 @pytest.fixture
@@ -79,11 +72,3 @@ async def test_workers_need_redis(env, tmp_path):
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert b"needs REDIS_URL" in stderr
-
-
-async def test_a_dead_worker_stops_the_set_for_the_process_manager(workers):
-    children = children_of(workers.process.pid)
-    assert len(children) == WORKERS
-    os.kill(children[0], signal.SIGKILL)
-    assert await asyncio.wait_for(workers.process.wait(), 30) == 1
-    assert not any(running(child) for child in children)  # stopped and reaped

@@ -7,10 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.async_api import Page, expect
 
-from arsnova.services import accounts
 from tests.mail import link_in
 from tests.web.conftest import LAPTOP
 from tests.web.pages import assert_no_axe_violations, assert_no_horizontal_scrolling
@@ -19,12 +17,7 @@ EMAIL = "prof.ada@uni.example"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64))
-    accounts.dummy_hash.cache_clear()
-    yield
-    accounts.dummy_hash.cache_clear()
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture

@@ -11,6 +11,15 @@ an acknowledgement callback (one packet per recipient) keep the original path.
 python-socketio starts its manager on the first connection and has no close
 for its Redis manager: `start_manager` and `close_redis_manager` do both.
 
+Its Redis manager also waits for Redis without limit (no timeouts, redis-py's
+retries) and, after Redis went away, resubscribes with a backoff that grows to
+60 s, so cross-node messages stayed lost for about 13 s after a restart.
+`RedisManager` gives its clients `arsnova.redisguard`'s short timeouts, drops
+an emit for the other nodes at once while Redis is down (this node's sockets
+get it all the same), resubscribes within `LISTEN_RETRY_MAX`, and says when a
+gap in what it heard ended (`on_resubscribed`), so the realtime layer can
+resend the state that may have been lost (`realtime/delivery/recovery.py`).
+
 Every hook here is written against python-socketio 5.18.1 (and python-engineio
 4.15.1 for the packets it queues); each names the internals it touches.
 """
@@ -21,11 +30,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import redis.asyncio as redis
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+from arsnova.redisguard import GAP_MARGIN, RedisGuard, client_options
+from arsnova.store.common import now
 
 if TYPE_CHECKING:
     from arsnova.metrics import Metrics
@@ -33,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANAGER_SUBSCRIBE_WAIT = 5.0
+# Resubscribing after Redis went away: first after LISTEN_RETRY_FIRST, doubling up to this.
+LISTEN_RETRY_FIRST = 0.1
+LISTEN_RETRY_MAX = 1.0
 
 
 class DirectEmit(socketio.AsyncManager):
@@ -80,7 +98,71 @@ class LocalManager(DirectEmit):
 
 
 class RedisManager(socketio.AsyncRedisManager, DirectEmit):
-    """Several nodes: emits travel through Redis, then each node delivers like `DirectEmit`."""
+    """Several nodes: emits travel through Redis, then each node delivers like `DirectEmit`.
+
+    `guard` is shared with the node's `RedisCluster`; `on_resubscribed(since)` is
+    called when the listener is back after a failure (set by `realtime.server`).
+    """
+
+    def __init__(self, url: str, channel: str, guard: RedisGuard) -> None:
+        super().__init__(url, channel=channel)
+        self.redis: redis.Redis | None = None
+        self.subscriber: redis.Redis | None = None
+        self.guard = guard
+        self.on_resubscribed: Callable[[datetime], None] = lambda since: None
+
+    # Hook, python-socketio 5.18.1: `_redis_connect` is called by the listener (and by
+    # `_publish`, replaced below) to make `self.redis` and `self.pubsub`. Here the clients
+    # are made once (their pools reconnect by themselves) and each call makes a new pubsub,
+    # of a client that never reconnects it behind the listener's back.
+    def _redis_connect(self) -> None:
+        if self.subscriber is None:
+            options = client_options(subscriber=True)
+            self.subscriber = redis.Redis.from_url(self.redis_url, **options)
+        self.pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+    def client(self) -> redis.Redis:
+        if self.redis is None:
+            self.redis = redis.Redis.from_url(self.redis_url, **client_options())
+        return self.redis
+
+    # Hook, python-socketio 5.18.1: `_publish(data)` sends one message to the other nodes;
+    # the original retries, reconnecting, and waits as long as Redis does.
+    async def _publish(self, data: Any) -> None:
+        if not self.guard.up:
+            return  # dropped: resent as state once Redis is back (`recovery`)
+        try:
+            await self.client().publish(self.channel, self.json.dumps(data))
+        except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
+
+    # Hook, python-socketio 5.18.1: `_listen` iterates this generator for the raw messages
+    # of the subscription; the original's backoff grows to 60 s.
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        delay = LISTEN_RETRY_FIRST
+        failed_since: datetime | None = None
+        while True:
+            try:
+                if self.pubsub is not None:
+                    with contextlib.suppress(redis.RedisError, OSError):
+                        await self.pubsub.aclose()
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                if failed_since is not None:
+                    log.warning("resubscribed to the Socket.IO channel in Redis")
+                    self.on_resubscribed(failed_since)
+                    failed_since = None
+                delay = LISTEN_RETRY_FIRST
+                async for message in self.pubsub.listen():
+                    yield message
+            except (redis.RedisError, OSError) as exc:
+                if failed_since is None:
+                    failed_since = now() - GAP_MARGIN
+                    log.warning("Socket.IO channel in Redis lost: %r; resubscribing", exc)
+                self.guard.failed(exc)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, LISTEN_RETRY_MAX)
 
 
 async def start_manager(sio: socketio.AsyncServer) -> None:
@@ -114,14 +196,18 @@ async def close_redis_manager(manager: socketio.AsyncRedisManager) -> None:
     pub/sub connection outlives the app.
 
     Hook, python-socketio 5.18.1: the listener task is `manager.thread`, the
-    connections `manager.pubsub` and `manager.redis`.
+    connections `manager.pubsub` and `manager.redis` (and `RedisManager.subscriber`).
     """
     listener = getattr(manager, "thread", None)
     if listener is not None:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
-    if manager.pubsub is not None:
-        await manager.pubsub.aclose()
-    if manager.redis is not None:
-        await manager.redis.aclose()
+    with contextlib.suppress(redis.RedisError, OSError):
+        if manager.pubsub is not None:
+            await manager.pubsub.aclose()
+        if manager.redis is not None:
+            await manager.redis.aclose()
+        subscriber = getattr(manager, "subscriber", None)
+        if subscriber is not None:
+            await subscriber.aclose()

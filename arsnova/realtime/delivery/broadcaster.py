@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import socketio
@@ -37,6 +38,17 @@ ALL = "all"
 STAFF = "staff"
 # Q&A's staff: STAFF and the session's Q&A co-moderators (only Q&A events have this audience).
 MODERATORS = "moderators"
+# The logged events whose legacy counterpart a resync resends (the newest one since the gap).
+QUESTION_EVENTS = [
+    "LecturerQuestionCreatedEvent",
+    "LecturerQuestionUpdatedEvent",
+    "LecturerQuestionPublishedEvent",
+    "LecturerQuestionUnpublishedEvent",
+    "SentToBinEvent",
+    "RestoredFromBinEvent",
+]
+SESSION_EVENTS = ["SessionLockedEvent", "SessionUnlockedEvent", "FeedbackLockChangedEvent"]
+USERS_EVENT = "ActiveUsersChangedEvent"
 statistics_schema = QuestionStatisticsSchema()
 voting_schema = VotingSchema()
 
@@ -313,13 +325,71 @@ class Broadcaster:
         for throttle in (self.feedback, self.active_users, self.answers, self.qa_votes):
             await throttle.close()
 
+    # After a gap (Redis was away): this node's sockets get their sessions' state again
+
+    async def resync(self, since: datetime) -> None:
+        """Resends, to this node's own sockets, the state of every session they are in:
+        what emits from other nodes since `since` (lost while Redis was away) would have
+        told them. Presence in Redis is rewritten first (a restarted Redis has none).
+
+        Counts come from the database (the feedback, and the socket registry for
+        the active users, which holds every node's sockets); question
+        availability, the session's and the feedback's lock only when the durable
+        log has such an event since `since` (`lecQuestionAvail` makes every page
+        reload its questions).
+        """
+        await self.cluster.refresh()
+        for keyword in list(self.cluster.local_users):
+            try:
+                await self._resync_session(keyword, since)
+            except Exception:
+                log.exception("could not resend the state of %s", keyword)
+
+    async def _resync_session(self, keyword: str, since: datetime) -> None:
+        room = session_room(keyword)
+        counts = await self.store.feedback.counts(keyword)
+        users = await self.store.sockets.active_users(keyword)
+        latest = await self.store.events.latest_since(
+            session_stream(keyword), since, [*QUESTION_EVENTS, *SESSION_EVENTS, USERS_EVENT]
+        )
+        # The log too: a count a node logged meanwhile may have seen only part of the
+        # sessions' sockets, and `/events` clients keep the last count logged.
+        logged = latest.get(USERS_EVENT)
+        changed = await self.cluster.changed(f"users:{keyword}", users)
+        if changed or (logged is not None and logged["data"]["count"] != users):
+            await self._publish_session(keyword, USERS_EVENT, {"count": users}, ALL)
+        emits: list[tuple[str, Any]] = [
+            ("feedbackData", counts),
+            ("updateFeedback", counts),
+            ("feedbackDataRoundedAverage", rounded_average(counts)),
+            ("activeUserCountData", users),
+            ("updateActiveUserCount", users),
+        ]
+        questions = [latest[name] for name in QUESTION_EVENTS if name in latest]
+        if questions:
+            newest = max(questions, key=lambda event: event["sequence"])
+            gone = newest["type"] == "SentToBinEvent" or not newest["data"]["active"]
+            emits.append(("lecQuestionLocked" if gone else "lecQuestionAvail", newest["data"][
+                "questionId"]))  # fmt: skip
+        lock = [latest[name] for name in SESSION_EVENTS[:2] if name in latest]
+        if lock:
+            emits.append(("setSessionActive", max(lock, key=lambda e: e["sequence"])["data"][
+                "active"]))  # fmt: skip
+        if "FeedbackLockChangedEvent" in latest:
+            emits.append(("lockFeedback", latest["FeedbackLockChangedEvent"]["data"]["locked"]))
+        for event, data in emits:
+            await self._emit(event, data, room, local=True)
+
     # Sending
 
-    async def _emit(self, event: str, data: Any, room: str) -> None:
-        """Emits; a failure (Redis down) is logged, never turned into a failed request."""
+    async def _emit(self, event: str, data: Any, room: str, *, local: bool = False) -> None:
+        """Emits; a failure (Redis down) is logged, never turned into a failed request.
+
+        `local`: to this node's sockets only (not through Redis).
+        """
         try:
             with self.emit_seconds.labels(event).time():
-                await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
+                await self.sio.emit(event, data, room=room, namespace=NAMESPACE, ignore_queue=local)
         except Exception:
             log.exception("could not emit %s to %s", event, room)
 
@@ -356,7 +426,7 @@ class Broadcaster:
             return
         room = session_room(keyword)
         await self._emit("activeUserCountData", count, room)  # then as feedback, above
-        await self._publish_session(keyword, "ActiveUsersChangedEvent", {"count": count}, ALL)
+        await self._publish_session(keyword, USERS_EVENT, {"count": count}, ALL)
         await self._emit("updateActiveUserCount", count, room)
 
     async def _send_answers(self, key: tuple[str, str]) -> None:

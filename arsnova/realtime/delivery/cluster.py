@@ -24,7 +24,11 @@ One process needs nothing: `Cluster` is the single-node case. With
 
 Keys and channels are prefixed with `arsnova:<database name>:`, so
 deployments (or test runs) sharing one Redis do not mix. Redis trouble never
-fails a request: the node then behaves as if alone.
+fails a request: the node then behaves as if alone, without waiting for Redis
+(`arsnova.redisguard`: short timeouts, and Redis is skipped until it answers
+again). The same channel carries **resync notices**: a node that lost messages
+to the others (or heard of a gap) asks every node to resend its sessions'
+state once Redis is back (`delivery/recovery.py`).
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
 
 from arsnova.realtime.background import stop_if_cancelled
+from arsnova.redisguard import GAP_MARGIN, RedisGuard, client_options
+from arsnova.store.common import now
 
 if TYPE_CHECKING:
     from prometheus_client import Histogram
@@ -56,7 +63,8 @@ log = logging.getLogger(__name__)
 # shortens it to the rest of the interval (or deletes it) without telling anyone.
 LOCK_POLL_MS = 25
 LOCK_LEASE_MS = 10_000  # a node that dies while sending frees its lock after this
-RETRY_SECONDS = 1.0
+RETRY_FIRST = 0.1  # resubscribing after a failure: first after this, doubling up to RETRY_MAX
+RETRY_MAX = 1.0
 SUBSCRIBE_WAIT = 5.0  # at start: a node that is not listening yet would miss announcements
 PRESENCE_LEASE_MS = 75_000  # a node refreshes its presence sets every 30 s (PRESENCE_REFRESH)
 # Connections to Redis per node, and how long a command waits for one when all are busy.
@@ -126,8 +134,14 @@ class Cluster:
     async def refresh(self) -> None:
         """Called every PRESENCE_REFRESH seconds."""
 
-    async def start(self, poke: Callable[[str], None]) -> None:
-        """`poke(stream)` will be called for events appended on other nodes."""
+    async def start(
+        self, poke: Callable[[str], None], resync: Callable[[datetime], None] = lambda _: None
+    ) -> None:
+        """`poke(stream)` will be called for events appended on other nodes; `resync(since)`
+        when what other nodes sent since then may have been lost."""
+
+    async def ask_resync(self, since: datetime) -> None:
+        """Asks every other node to resend its sessions' state (`resync`)."""
 
     def announce(self, stream: str) -> None:
         """This node appended to `stream`."""
@@ -187,12 +201,22 @@ class TimedPipeline(Pipeline):
 
 
 class RedisCluster(Cluster):
-    def __init__(self, url: str, prefix: str, metrics: Metrics) -> None:
+    """`guard` is the node's, shared with its Socket.IO manager (else one of its own):
+    while it says Redis is down, nothing here asks Redis (each method's fallback is
+    the single node's answer)."""
+
+    def __init__(
+        self, url: str, prefix: str, metrics: Metrics, guard: RedisGuard | None = None
+    ) -> None:
         super().__init__()
+        self.own_guard = guard is None
+        self.guard = RedisGuard(url, "cluster") if guard is None else guard
         pool = redis.BlockingConnectionPool.from_url(
-            url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+            url, max_connections=POOL_SIZE, timeout=POOL_WAIT, **client_options()
         )
         self.redis = cast(TimedRedis, TimedRedis.from_pool(pool))  # closes the pool with it
+        # The channel's own client: no reconnect behind the listener's back (it resyncs).
+        self.subscriber = redis.Redis.from_url(url, **client_options(subscriber=True))
         self.redis.seconds = metrics.redis_seconds
         self.prefix = prefix
         self.channel = prefix + "streams"
@@ -224,6 +248,8 @@ class RedisCluster(Cluster):
         pipe.pexpire(nodes, PRESENCE_LEASE_MS)
 
     async def write_presence(self, keyword: str, change: Callable) -> None:
+        if not self.guard.up:
+            return  # rewritten from `local_users` when Redis is back (`refresh`)
         users = f"{self.presence_key(keyword)}:{self.node}"
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -231,18 +257,26 @@ class RedisCluster(Cluster):
                 self.renew_presence(pipe, keyword)
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
             log.warning("presence in %s not shared (until the next refresh): %s", keyword, exc)
 
     async def active_users(self, keyword: str) -> int | None:
+        if not self.guard.up:
+            return None
         try:
             return int(await self.count_users(keys=[self.presence_key(keyword)]))
         except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
             log.warning("active users of %s not counted in Redis: %s", keyword, exc)
             return None
 
     async def refresh(self) -> None:
-        """Rewrites this node's presence sets from what it knows, and extends their lease."""
-        if not self.local_users:
+        """Rewrites this node's presence sets from what it knows, and extends their lease.
+
+        Also at once after Redis was away (`delivery/recovery.py`): a restarted
+        Redis has lost every node's sets.
+        """
+        if not self.local_users or not self.guard.up:
             return
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
@@ -253,31 +287,71 @@ class RedisCluster(Cluster):
                     self.renew_presence(pipe, keyword)
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
             log.warning("presence not refreshed: %s", exc)
 
-    async def start(self, poke: Callable[[str], None]) -> None:
+    async def start(
+        self, poke: Callable[[str], None], resync: Callable[[datetime], None] = lambda _: None
+    ) -> None:
         """Listens for other nodes' announcements; waits (a little) until subscribed."""
-        self.listener = asyncio.create_task(self.listen(poke))
+        self.listener = asyncio.create_task(self.listen(poke, resync))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_WAIT)
 
-    async def listen(self, poke: Callable[[str], None]) -> None:
-        """Pokes local `/events` connections for other nodes' appends; resubscribes on errors."""
+    async def listen(self, poke: Callable[[str], None], resync: Callable[[datetime], None]) -> None:
+        """Pokes local `/events` connections for other nodes' appends, resyncs on other
+        nodes' notices; resubscribes on errors (and then resyncs: it heard nothing meanwhile)."""
+        delay, failed_since = RETRY_FIRST, None
         while True:
             try:
-                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self.subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
                     self.subscribed.set()
+                    if failed_since is not None:
+                        log.warning("resubscribed to the cluster channel in Redis")
+                        resync(failed_since)
+                        failed_since = None
+                    delay = RETRY_FIRST
                     async for message in pubsub.listen():
-                        node, stream = json.loads(message["data"])
-                        if node != self.node:
-                            poke(stream)
+                        self.receive(json.loads(message["data"]), poke, resync)
             except (redis.RedisError, OSError, ValueError) as exc:
                 stop_if_cancelled()
-                log.warning("cluster channel: %s; resubscribing", exc)
-                await asyncio.sleep(RETRY_SECONDS)
+                if failed_since is None:
+                    failed_since = now() - GAP_MARGIN
+                    log.warning("cluster channel: %s; resubscribing", exc)
+                if not isinstance(exc, ValueError):
+                    self.guard.failed(exc)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, RETRY_MAX)
+
+    def receive(
+        self, message: Any, poke: Callable[[str], None], resync: Callable[[datetime], None]
+    ) -> None:
+        """`[node, stream]`: an announcement; `{"node", "resync"}`: a resync notice."""
+        try:
+            if isinstance(message, dict):
+                if message["node"] != self.node:
+                    resync(datetime.fromisoformat(message["resync"]))
+                return
+            node, stream = message
+        except (KeyError, TypeError, ValueError):
+            log.warning("cluster channel: unknown message %.200r", message)
+            return
+        if node != self.node:
+            poke(stream)
+
+    async def ask_resync(self, since: datetime) -> None:
+        if not self.guard.up:
+            return  # the guard's return calls this again
+        notice = {"node": self.node, "resync": since.isoformat()}
+        try:
+            await self.redis.publish(self.channel, json.dumps(notice))
+        except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
 
     def announce(self, stream: str) -> None:
+        if not self.guard.up:
+            return  # dropped: every connection is poked when Redis is back
         task = asyncio.create_task(self.publish(stream))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
@@ -286,16 +360,20 @@ class RedisCluster(Cluster):
         try:
             await self.redis.publish(self.channel, json.dumps([self.node, stream]))
         except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
             log.warning("could not announce events of %s: %s", stream, exc)
 
     async def acquire(self, key: str) -> None:
         name = self.prefix + "lock:" + key
         while True:
+            if not self.guard.up:
+                return
             try:
                 if await self.redis.set(name, self.node, nx=True, px=LOCK_LEASE_MS):
                     return
                 wait_ms = await self.redis.pttl(name)
             except (redis.RedisError, OSError) as exc:
+                self.guard.failed(exc)
                 log.warning("broadcast lock %s unavailable, sending anyway: %s", key, exc)
                 return
             await asyncio.sleep(min(max(wait_ms, 1), LOCK_POLL_MS) / 1000)
@@ -303,15 +381,20 @@ class RedisCluster(Cluster):
     async def release(self, key: str, hold: float) -> None:
         """Shortens the lock to `hold`, if it is still this node's (a send that outlasted
         the lease must not cut short the lock another node has taken since)."""
+        if not self.guard.up:
+            return
         with contextlib.suppress(redis.RedisError, OSError):
             await self.release_lock(
                 keys=[self.prefix + "lock:" + key], args=[self.node, max(0, int(hold * 1000))]
             )
 
     async def changed(self, key: str, value: int) -> bool:
+        if not self.guard.up:
+            return await super().changed(key, value)
         try:
             previous = await self.redis.set(self.prefix + "last:" + key, value, get=True, ex=86400)
-        except (redis.RedisError, OSError):
+        except (redis.RedisError, OSError) as exc:
+            self.guard.failed(exc)
             return await super().changed(key, value)
         return previous is None or int(previous) != value
 
@@ -322,4 +405,8 @@ class RedisCluster(Cluster):
                 await self.listener
         if self.pending:
             await asyncio.gather(*self.pending, return_exceptions=True)
+        with contextlib.suppress(redis.RedisError, OSError):
+            await self.subscriber.aclose()
         await self.redis.aclose()
+        if self.own_guard:
+            await self.guard.close()

@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/events"
 BATCH_LIMIT = 500  # events per stream in one EventsMessage
 # A sequence number taken but not yet written holds its stream back while its writer may
-# still be alive: the driver ends a write within timeoutMS (2 x ARSNOVA_DB_TIMEOUT_MS); the
-# margin is for a busy event loop. Only a writer that died (a killed node) costs this wait.
+# still be alive: the driver ends a write within timeoutMS (ARSNOVA_DB_TIMEOUT_MS); twice
+# that, and a margin for a busy event loop. Only a writer that died (a killed node) costs it.
 GAP_MARGIN = 1.0
 CONNECT_WAIT = 5.0
 ACK = "AcknowledgementMessage"
@@ -392,6 +392,11 @@ class EventsNamespace(socketio.AsyncNamespace):
             connection = self.connections.get(sid)
             if connection is not None and connection.in_flight is None:
                 self.spawn(self.pump(connection))
+
+    def poke_all(self) -> None:
+        """Announcements may have been lost (Redis was away): every connection catches up."""
+        for stream in list(self.by_stream):
+            self.poke(stream)
 
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
