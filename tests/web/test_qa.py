@@ -89,7 +89,12 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
     await queue.click()
     await expect(queue).to_have_attribute("aria-selected", "true")
     await expect(panel.locator("#qa-list > li[data-qa]")).to_have_count(3)
-    await expect(anna.locator("#qa-list > li[data-qa]")).to_have_count(0)
+    # Each student sees their own question waiting, no one else's.
+    await expect(qa_card(anna, FRICTION).locator(".qa-waiting")).to_have_text(
+        "Waiting for approval"
+    )
+    await expect(anna.locator("#qa-list > li[data-qa]")).to_have_count(1)
+    await expect(chris.locator("#qa-list > li[data-qa]")).to_have_count(1)  # his own
     for text in (FRICTION, HOMEWORK, MOON):
         await qa_card(lecturer, text).get_by_role("button", name="Approve").click()
         await expect(qa_card(lecturer, text)).to_have_count(0)  # gone from the queue
@@ -98,6 +103,7 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
     for student in students:
         await expect(student.locator("#qa-list > li[data-qa]")).to_have_count(3)
     await expect(qa_card(anna, FRICTION).locator(".qa-mine")).to_have_text("Your question")
+    await expect(qa_card(anna, FRICTION).locator(".qa-waiting")).to_have_count(0)
     await expect(qa_card(anna, MOON).locator(".qa-mine")).to_have_count(0)
 
     # Top first: no votes yet, so newest first. Then Ben and Chris vote up Anna's question and

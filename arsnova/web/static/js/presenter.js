@@ -145,24 +145,8 @@ async function follow(id) {
 
 /** The highlighted audience question, if any (it may have changed while this page was offline). */
 async function findHighlighted() {
-  const keyword = state.session.keyword;
-  let found = null;
-  try {
-    found = (await api("GET", qaPath(keyword, "questions?highlighted=true&status=approved&limit=1"))).questions[0] || null;
-  } catch (error) {
-    if (error.status !== 400) throw error;
-  }
-  if (found && !found.highlighted) {
-    // A server that does not filter by `highlighted`: look through the list, a page at a time.
-    found = null;
-    for (let offset = 0; ; offset += 100) {
-      const { questions } = await api("GET", qaPath(keyword, `questions?status=approved&sort=newest&limit=100&offset=${offset}`));
-      found = questions.find((question) => question.highlighted) || null;
-      if (found || questions.length < 100) break;
-    }
-  }
-  state.highlighted = found;
-  draw();
+  const settings = await api("GET", qaPath(state.session.keyword, "settings"));
+  await showHighlighted(settings.highlightedId ?? null);
 }
 
 /** Another audience question highlighted (or none: null), or the highlighted one changed. */

@@ -12,6 +12,9 @@ const ORDERS = {
   unanswered: (a, b) => a.answered - b.answered || b.score - a.score || b.timestamp - a.timestamp,
 };
 
+/** A student's own questions waiting for approval come first (the server lists them so). */
+const waitingFirst = (order) => (a, b) => (b.status === "pending") - (a.status === "pending") || order(a, b);
+
 export function qaPath(keyword, rest = "") {
   return `/session/${encodeURIComponent(keyword)}/qa/${rest}`;
 }
@@ -81,7 +84,7 @@ export class QaList {
     const counted = shown || !arrived; // in `total` already
     const leftToLoad = this.total - this.items.length - (counted ? 1 : 0);
     if (!counted) this.total += 1;
-    const order = ORDERS[this.sort];
+    const order = waitingFirst(ORDERS[this.sort]);
     const at = this.items.findIndex((q) => order(question, q) < 0);
     if (at >= 0) this.items.splice(at, 0, question);
     else if (leftToLoad <= 0) this.items.push(question);

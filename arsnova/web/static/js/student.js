@@ -446,7 +446,7 @@ async function moreQa() {
 async function qaArrived(id) {
   if (!state.qa) return; // the first load, still to come, brings it
   const question = await fetchQuestion(state.session.keyword, id);
-  if (!question || question.status !== "approved") return;
+  if (!question || !shownToMe(question)) return;
   const known = state.qa.find(id);
   state.qa.place(question, { arrived: true });
   if (!known && !question.mine) $("announcer").textContent = t("qa.announce");
@@ -457,9 +457,14 @@ async function qaArrived(id) {
 async function qaRefresh(id) {
   if (!state.qa) return;
   const question = await fetchQuestion(state.session.keyword, id);
-  if (!question || question.status !== "approved") state.qa.remove(id);
+  if (!question || !shownToMe(question)) state.qa.remove(id);
   else state.qa.place(question);
   drawQa();
+}
+
+/** Approved questions, and one's own while they wait for approval. */
+function shownToMe(question) {
+  return question.status === "approved" || (question.mine && question.status === "pending");
 }
 
 function qaRemoved(id) {
@@ -496,6 +501,7 @@ function qaCard(question) {
         "div",
         { class: "qa-meta" },
         question.mine && el("span", { class: "pill qa-mine" }, t("qa.mine")),
+        question.status === "pending" && el("span", { class: "pill qa-waiting" }, t("qa.waitingApproval")),
         markers(question),
         timeOf(question),
       ),
@@ -511,7 +517,7 @@ function qaCard(question) {
 /** Up (and down, where the lecturer allows it); pressing one's vote again takes it back. */
 function voteButtons(question) {
   const { downvotes } = state.qaSettings;
-  const disabled = !state.session.active;
+  const disabled = !state.session.active || question.status !== "approved";
   const vote = (value) => (event) => qaVote(question, value, event.currentTarget);
   const label = question.subject || question.text.slice(0, 60);
   return el(
@@ -628,7 +634,7 @@ async function ask(event) {
     form.reset();
     const approved = question.status === "approved";
     $("ask-status").textContent = t(approved ? "student.asked" : "qa.askedPending");
-    if (approved && state.qa) {
+    if (state.qa && shownToMe(question)) {
       state.qa.place(question, { arrived: true });
       drawQa();
     }
