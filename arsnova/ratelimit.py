@@ -78,6 +78,13 @@ ASK = (
     Rule("ask-session", parse("300/minute"), SESSION),
     Rule("ask-address", parse("600/minute"), ADDRESS),
 )
+# Q&A votes: a login votes on many questions (and takes votes back), a hall behind one NAT
+# more; each vote is one per user and question anyway (the database's unique index).
+QA_VOTE = (
+    Rule("qa-vote", parse("120/minute")),
+    Rule("qa-vote-address", parse("6000/minute"), ADDRESS),
+)
+QA_QUESTION = "/session/{keyword}/qa/questions/{question_id}"
 # Password logins (accounts, and any password type that uses them): failures per account,
 # so guessing one account's password is slow, and per address, so guessing many is too.
 # Failures only: a lecturer who types it right is never held up by others' mistakes.
@@ -97,6 +104,9 @@ HTTP_RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("GET", "/integration/session/{keyword}/request/"): PLACE,
     ("POST", "/integration/session/{keyword}/request/"): PLACE,
     ("POST", "/session/{keyword}/interposed/"): ASK,
+    ("POST", "/session/{keyword}/qa/questions"): ASK,  # the same limits as the legacy route's
+    ("PUT", QA_QUESTION + "/vote"): QA_VOTE,
+    ("DELETE", QA_QUESTION + "/vote"): QA_VOTE,
     **{
         (method, prefix + QUESTION + path): ANSWER
         for prefix in ("", "/session/{keyword}")

@@ -14,12 +14,8 @@ from aiohttp import web
 
 from arsnova.identity import User
 from arsnova.keys import broadcaster_key, store_key
-from arsnova.services.policy import (
-    manages,
-    require_list_user,
-    require_open,
-    require_owner_or_author,
-)
+from arsnova.services import qa
+from arsnova.services.policy import manages, require_list_user, require_owner_or_author
 from arsnova.store.common import Page
 from arsnova.store.interposed import AudienceQuestion
 from arsnova.store.sessions import Session
@@ -28,11 +24,9 @@ from arsnova.store.sessions import Session
 async def ask(
     app: web.Application, user: User, session: Session, fields: dict[str, Any]
 ) -> AudienceQuestion:
-    """Stores a participant's question and tells the lecturer."""
-    require_open(session)
-    question = await app[store_key].interposed.create(session, user.username, fields)
-    await app[broadcaster_key].audience_question_created(session["keyword"], question["id"])
-    return question
+    """Stores a participant's question and tells the lecturer: a Q&A question (its moderation,
+    word filter and `open` setting apply)."""
+    return await qa.ask(app, user, session, fields)
 
 
 async def questions_for(
@@ -61,13 +55,18 @@ async def withdraw(app: web.Application, user: User, session: Session, question_
     """Deletes one question: the owner's or its author's call."""
     question = await owned_or_authored(app, user, session, question_id)
     await app[store_key].interposed.delete(session["id"], question["id"])
-    await app[broadcaster_key].audience_questions_deleted(session["keyword"], [question["id"]])
+    broadcaster = app[broadcaster_key]
+    await broadcaster.audience_questions_deleted(session["keyword"], [question["id"]])
+    await broadcaster.qa_question_deleted(session["keyword"], question["id"])
+    if question.get("highlighted"):
+        await broadcaster.qa_question_highlighted(session["keyword"], None)
 
 
 async def clear(app: web.Application, session: Session) -> None:
     """Deletes every question of the session (the owner's call, checked by the caller)."""
     deleted = await app[store_key].interposed.delete_all(session["id"])
     await app[broadcaster_key].audience_questions_deleted(session["keyword"], deleted)
+    await app[broadcaster_key].qa_questions_cleared(session["keyword"])
 
 
 async def owned_or_authored(

@@ -52,9 +52,27 @@ def require_owner_or_author(user: User, session: Mapping[str, Any], author: str)
         )
 
 
+def qa_moderators(session: Mapping[str, Any]) -> list[str]:
+    """The session's Q&A co-moderators (named by its owner in the Q&A settings)."""
+    return list(session.get("qa", {}).get("moderators", []))
+
+
+def moderates_qa(user: User, session: Mapping[str, Any]) -> bool:
+    """The owner, an admin or a co-moderator: Q&A's staff. Co-moderators have no other right in
+    the session: every other rule asks `manages`."""
+    return manages(user, session) or user.username in qa_moderators(session)
+
+
+def require_qa_moderator(user: User, session: Mapping[str, Any]) -> None:
+    if not moderates_qa(user, session):
+        raise Forbidden(
+            "Only the session's owner and its Q&A moderators may do this.", code="qa-staff-only"
+        )
+
+
 async def require_participant(app: web.Application, user: User, session: Mapping[str, Any]) -> None:
-    """Owner, admin, or a user who joined the session (visited it)."""
-    if manages(user, session):
+    """Owner, admin, a Q&A co-moderator, or a user who joined the session (visited it)."""
+    if moderates_qa(user, session):
         return
     if not await app[store_key].sessions.has_visited(user.username, session["id"]):
         raise Forbidden(

@@ -7,7 +7,7 @@ questions; the API never shows it, so questions stay anonymous to the owner.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -37,6 +37,30 @@ class AudienceQuestion(TypedDict):
     subject: str
     text: str
     read: bool
+    # Q&A (issue 21); stored before it: set by migration 0013 (see QA_DEFAULTS).
+    status: NotRequired[str]  # approved | pending | hidden
+    answered: NotRequired[bool]
+    highlighted: NotRequired[bool]
+    pinned: NotRequired[bool]
+    reply: NotRequired[str | None]
+    upvotes: NotRequired[int]
+    downvotes: NotRequired[int]
+    score: NotRequired[int]  # upvotes - downvotes, stored for the list's sort
+    flagged: NotRequired[list[str]]  # the word filter's hits
+
+
+# What a question has in Q&A before anyone touched it (and what old questions get).
+QA_DEFAULTS: dict[str, Any] = {
+    "status": "approved",
+    "answered": False,
+    "highlighted": False,
+    "pinned": False,
+    "reply": None,
+    "upvotes": 0,
+    "downvotes": 0,
+    "score": 0,
+    "flagged": [],
+}
 
 
 class AudienceQuestionNotFound(NotFound):
@@ -52,6 +76,7 @@ class AudienceQuestionRepo:
         self, session: Session, author: str, fields: dict[str, Any]
     ) -> AudienceQuestion:
         document = {
+            **QA_DEFAULTS,
             **fields,
             "session_id": stored_id(session["id"]),
             "session_keyword": session["keyword"],
@@ -104,13 +129,16 @@ class AudienceQuestionRepo:
         return await paged_list(cursor, page, "timestamp", AudienceQuestion)
 
     async def delete(self, session_id: str, question_id: str) -> None:
-        result = await self.collection.delete_one(self._selector(session_id, question_id))
+        selector = self._selector(session_id, question_id)
+        result = await self.collection.delete_one(selector)
         if result.deleted_count == 0:
             raise AudienceQuestionNotFound()
+        await self.collection.database["qa_votes"].delete_many({"question_id": selector["_id"]})
 
     async def delete_all(self, session_id: str) -> list[str]:
         """Deletes every question of the session; returns their ids."""
         query = {"session_id": object_id(session_id)}
         ids = await self.collection.distinct("_id", query)
         await self.collection.delete_many({**query, "_id": {"$in": ids}})
+        await self.collection.database["qa_votes"].delete_many(query)
         return [str(oid) for oid in ids]

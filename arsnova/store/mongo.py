@@ -23,6 +23,7 @@ from arsnova.store.logins import LoginRepo
 from arsnova.store.migrations import MigrationRepo
 from arsnova.store.oidc import OidcLoginRepo
 from arsnova.store.places import PlaceRepo
+from arsnova.store.qa import QaRepo
 from arsnova.store.questions import QuestionRepo
 from arsnova.store.sessions import SessionRepo
 from arsnova.store.sockets import LocalSockets, SocketRegistry, SocketRepo
@@ -55,6 +56,7 @@ class Store:
     questions: QuestionRepo
     answers: AnswerRepo
     interposed: AudienceQuestionRepo
+    qa: QaRepo
     statistics: StatisticsRepo
     feedback: FeedbackRepo
     sockets: SocketRegistry
@@ -120,6 +122,7 @@ async def connect(
             questions=QuestionRepo(db),
             answers=AnswerRepo(db),
             interposed=AudienceQuestionRepo(db),
+            qa=QaRepo(db),
             statistics=StatisticsRepo(db),
             feedback=FeedbackRepo(db),
             sockets=SocketRepo(db) if shared_sockets else LocalSockets(),

@@ -54,6 +54,8 @@ class Session(TypedDict):
     allocated: NotRequired[int]
     # The question on the projector (the owner's presenter page); absent or None: none chosen.
     presented_question_id: NotRequired[str | None]
+    # Q&A settings (issue 21, `services/qa.py`); absent: the defaults.
+    qa: NotRequired[dict[str, Any]]
 
 
 def new_keyword() -> str:
@@ -152,8 +154,8 @@ class SessionRepo:
         self.lookups.forget(session["keyword"])
         self.lookups_by_id.forget(oid)
         collections = (
-            "answers", "questions", "question_bin", "interposed_questions", "session_visits",
-            "feedback",
+            "answers", "questions", "question_bin", "interposed_questions", "qa_votes",
+            "session_visits", "feedback",
         )  # fmt: skip
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})

@@ -52,6 +52,8 @@ NO_MAIL = dict.fromkeys(ROLES, 403)
 
 Q = "/lecturerquestion/{question}"
 SQ = "/session/{keyword}/lecturerquestion/{question}"
+QA = "/session/{keyword}/qa/questions/{asked}"  # the participant's question is a Q&A one
+QA_ROUTE = "/session/{keyword}/qa/questions/{question_id}"
 ANSWER = {"answerText": "A"}
 QUESTION = {"questionType": "abcd", "subject": "s", "text": "t",
             "possibleAnswers": [{"text": "A"}, {"text": "B"}]}  # fmt: skip
@@ -99,6 +101,11 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("GET", "/session/{keyword}/interposed/{question_id}"): (
         OWNER_OR_AUTHOR, "/session/{keyword}/interposed/{asked}", None),
     ("GET", "/session/{keyword}/feedback"): (PARTICIPANT, "/session/{keyword}/feedback", None),
+    ("GET", "/session/{keyword}/qa/settings"): (
+        PARTICIPANT, "/session/{keyword}/qa/settings", None),
+    ("GET", "/session/{keyword}/qa/questions"): (
+        PARTICIPANT, "/session/{keyword}/qa/questions", None),
+    ("GET", QA_ROUTE): (PARTICIPANT, QA, None),
     ("GET", "/session/{keyword}/myfeedback"): (
         PARTICIPANT, "/session/{keyword}/myfeedback", None),
     ("GET", "/session/{keyword}/bin/"): (OWNER, "/session/{keyword}/bin/", None),
@@ -125,6 +132,14 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
         PARTICIPANT, "/session/{keyword}/feedback", {"value": 1}),
     ("POST", "/session/{keyword}/interposed/"): (
         PARTICIPANT, "/session/{keyword}/interposed/", {"subject": "s", "text": "t"}),
+    ("POST", "/session/{keyword}/qa/questions"): (
+        PARTICIPANT, "/session/{keyword}/qa/questions", {"text": "t"}),
+    ("PUT", QA_ROUTE + "/vote"): (PARTICIPANT, QA + "/vote", {"value": 1}),
+    ("DELETE", QA_ROUTE + "/vote"): (PARTICIPANT, QA + "/vote", None),
+    # Only its author edits the text; co-moderators (not a role here): tests/api/test_qa.py.
+    ("PATCH", QA_ROUTE): (AUTHOR, QA, {"text": "edited"}),
+    ("PUT", "/session/{keyword}/qa/settings"): (
+        OWNER, "/session/{keyword}/qa/settings", {"downvotes": True}),
     ("POST", "/lecturerquestion/{question_id}/answer/"): (PARTICIPANT, Q + "/answer/", ANSWER),
     ("POST", "/session/{keyword}/lecturerquestion/{question_id}/answer/"): (
         PARTICIPANT, SQ + "/answer/", ANSWER),
@@ -166,6 +181,7 @@ TABLE: dict[tuple[str, str], tuple[dict, str, Any]] = {
     ("POST", "/session/{keyword}/bin/{question_id}/restore"): (
         OWNER, "/session/{keyword}/bin/{binned}/restore", None),
     ("DELETE", "/session/{keyword}/feedback"): (OWNER, "/session/{keyword}/feedback", None),
+    ("DELETE", QA_ROUTE): (OWNER_OR_AUTHOR, QA, None),
     ("DELETE", "/session/{keyword}/interposed/{question_id}"): (
         OWNER_OR_AUTHOR, "/session/{keyword}/interposed/{asked}", None),
     ("DELETE", "/session/{keyword}/interposed/"): (OWNER, "/session/{keyword}/interposed/", None),

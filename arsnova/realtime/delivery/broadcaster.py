@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/"
 ALL = "all"
 STAFF = "staff"
+# Q&A's staff: STAFF and the session's Q&A co-moderators (only Q&A events have this audience).
+MODERATORS = "moderators"
 statistics_schema = QuestionStatisticsSchema()
 voting_schema = VotingSchema()
 
@@ -47,6 +49,11 @@ def session_room(keyword: str) -> str:
 def staff_room(keyword: str) -> str:
     """The sockets of the session's owner (and of admins) in that session."""
     return f"staff:{keyword}"
+
+
+def moderator_room(keyword: str) -> str:
+    """The sockets of the session's Q&A staff: its owner, admins and co-moderators in it."""
+    return f"qa-staff:{keyword}"
 
 
 def question_room(keyword: str, question: Question) -> str:
@@ -88,6 +95,7 @@ class Broadcaster:
             "users", users_interval, self._send_active_users, cluster, metrics
         )
         self.answers = Throttle("answers", interval, self._send_answers, cluster, metrics)
+        self.qa_votes = Throttle("qa-votes", interval, self._send_qa_votes, cluster, metrics)
         self.listeners: list[Callable[[str], None]] = []
 
     # Intents, coalesced per session (or question)
@@ -125,6 +133,10 @@ class Broadcaster:
         To the owner, and to everyone while `statistics_shown` (read when the event is sent).
         """
         self.answers.request((keyword, question_id))
+
+    def qa_votes_changed(self, keyword: str, question_id: str) -> None:
+        """QaVotesChangedEvent / `qaVotesChanged` with the counts, to everyone (approved only)."""
+        self.qa_votes.request((keyword, question_id))
 
     # Intents delivered at once
 
@@ -199,8 +211,56 @@ class Broadcaster:
 
     async def audience_question_created(self, keyword: str, question_id: str) -> None:
         data = {"interposedQuestionId": question_id}
-        await self._publish_session(keyword, "InterposedQuestionCreatedEvent", data, STAFF)
-        await self._emit("audQuestionAvail", question_id, staff_room(keyword))
+        await self._publish_session(keyword, "InterposedQuestionCreatedEvent", data, MODERATORS)
+        await self._emit("audQuestionAvail", question_id, moderator_room(keyword))
+
+    # Q&A (issue 21): each event on `/events` and as `qa…` (camelCase, no "Event") on `/`.
+
+    async def qa_question_created(self, keyword: str, question_id: str, status: str) -> None:
+        audience = ALL if status == "approved" else MODERATORS
+        data = {"questionId": question_id, "status": status}
+        await self._qa_event(keyword, "QaQuestionCreatedEvent", data, audience)
+
+    async def qa_question_approved(self, keyword: str, question_id: str) -> None:
+        await self._qa_event(keyword, "QaQuestionApprovedEvent", {"questionId": question_id}, ALL)
+
+    async def qa_question_hidden(self, keyword: str, question_id: str) -> None:
+        """Left the approved list (hidden, or back in the queue): participants remove it."""
+        await self._qa_event(keyword, "QaQuestionHiddenEvent", {"questionId": question_id}, ALL)
+
+    async def qa_question_changed(self, keyword: str, question_id: str, shown: bool) -> None:
+        data = {"questionId": question_id}
+        await self._qa_event(keyword, "QaQuestionChangedEvent", data, ALL if shown else MODERATORS)
+
+    async def qa_question_answered(
+        self, keyword: str, question_id: str, answered: bool, shown: bool
+    ) -> None:
+        data = {"questionId": question_id, "answered": answered}
+        audience = ALL if shown else MODERATORS
+        await self._qa_event(keyword, "QaQuestionAnsweredEvent", data, audience)
+
+    async def qa_question_highlighted(self, keyword: str, question_id: str | None) -> None:
+        data = {"questionId": question_id}
+        await self._qa_event(keyword, "QaQuestionHighlightedEvent", data, ALL)
+
+    async def qa_question_deleted(self, keyword: str, question_id: str) -> None:
+        await self._qa_event(keyword, "QaQuestionDeletedEvent", {"questionId": question_id}, ALL)
+
+    async def qa_questions_cleared(self, keyword: str) -> None:
+        """Every question deleted at once (the legacy DELETE …/interposed/): reload the list."""
+        await self._qa_event(keyword, "QaQuestionsClearedEvent", {}, ALL)
+
+    async def qa_settings_changed(self, keyword: str, settings: dict[str, Any]) -> None:
+        data = {key: settings[key] for key in ("moderation", "downvotes", "open")}
+        await self._qa_event(keyword, "QaSettingsChangedEvent", data, ALL)
+
+    async def _qa_event(
+        self, keyword: str, event_type: str, data: dict[str, Any], audience: str
+    ) -> None:
+        await self._publish_session(keyword, event_type, data, audience)
+        name = event_type[0].lower() + event_type[1:].removesuffix("Event")
+        room = session_room(keyword) if audience == ALL else moderator_room(keyword)
+        await self._emit(name, data, room)
 
     async def audience_question_read(self, keyword: str, question_id: str) -> None:
         data = {"interposedQuestionId": question_id}
@@ -245,7 +305,7 @@ class Broadcaster:
         await self._publish(GLOBAL_STREAM, event_type, "global", data, ALL)
 
     async def close(self) -> None:
-        for throttle in (self.feedback, self.active_users, self.answers):
+        for throttle in (self.feedback, self.active_users, self.answers, self.qa_votes):
             await throttle.close()
 
     # Sending
@@ -306,6 +366,23 @@ class Broadcaster:
         await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
         room = session_room(keyword) if shown else staff_room(keyword)
         await self._emit("answersToLecQuestionAvail", question_id, room)
+
+    async def _send_qa_votes(self, key: tuple[str, str]) -> None:
+        keyword, question_id = key
+        try:
+            session = await self.store.sessions.by_keyword(keyword)
+            question = await self.store.qa.get(session["id"], question_id)
+        except NotFound:
+            return
+        if question["status"] != "approved":
+            return
+        data = {
+            "questionId": question_id,
+            "upvotes": question["upvotes"],
+            "downvotes": question["downvotes"],
+            "score": question["score"],
+        }
+        await self._qa_event(keyword, "QaVotesChangedEvent", data, ALL)
 
 
 def question_data(question: Question) -> dict[str, Any]:

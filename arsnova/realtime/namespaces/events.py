@@ -26,7 +26,7 @@ import socketio
 from aiohttp import web
 
 from arsnova.auth import extend_login, hash_token, identity_of, user_of
-from arsnova.errors import ArsnovaError, BadRequest, InternalError
+from arsnova.errors import ArsnovaError, BadRequest, InternalError, NotFound
 from arsnova.identity import User
 from arsnova.keys import (
     broadcaster_key,
@@ -40,7 +40,7 @@ from arsnova.keys import (
 from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
-from arsnova.realtime.delivery.broadcaster import STAFF
+from arsnova.realtime.delivery.broadcaster import MODERATORS, STAFF
 from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
     AcknowledgementMessageSchema,
@@ -50,7 +50,7 @@ from arsnova.schemas.events import (
     ServerAcknowledgementSchema,
     SessionSubscriptionMessageSchema,
 )
-from arsnova.services.policy import manages
+from arsnova.services.policy import manages, moderates_qa
 from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import now
@@ -478,6 +478,7 @@ class EventsNamespace(socketio.AsyncNamespace):
         positions = dict(read_from)
         for stream, position in read_from.items():
             _scope, keyword = stream_scope(stream)
+            moderator: bool | None = None  # looked up at the stream's first Q&A staff event
             for event in await log_.after(stream, position, BATCH_LIMIT):
                 if event["sequence"] != position + 1:
                     first_seen = connection.gaps.setdefault(stream, clock)
@@ -488,9 +489,25 @@ class EventsNamespace(socketio.AsyncNamespace):
                 position = event["sequence"]
                 if event["audience"] == STAFF and keyword not in connection.staff:
                     continue
+                if event["audience"] == MODERATORS and keyword not in connection.staff:
+                    if moderator is None:
+                        moderator = await self.moderates(connection, keyword)
+                    if not moderator:
+                        continue
                 events.append({**event, "keyword": keyword} if keyword else event)
             positions[stream] = position
         return events, positions
+
+    async def moderates(self, connection: Connection, keyword: str | None) -> bool:
+        """Whether the connection's user is a Q&A co-moderator of the session now (the owner
+        may name or drop one at any time); a deleted session has none."""
+        if keyword is None:
+            return False
+        try:
+            session = await self.app[store_key].sessions.by_keyword(keyword)
+        except NotFound:
+            return False
+        return moderates_qa(connection.user, session)
 
     async def retry_after(self, connection: Connection, delay: float) -> None:
         await asyncio.sleep(delay)

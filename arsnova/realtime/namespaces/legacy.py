@@ -42,11 +42,16 @@ from arsnova.keys import (
 from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
-from arsnova.realtime.delivery.broadcaster import session_room, staff_room, voter_room
+from arsnova.realtime.delivery.broadcaster import (
+    moderator_room,
+    session_room,
+    staff_room,
+    voter_room,
+)
 from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.feedback import JoinedSchema, SetFeedbackSchema, SetSessionSchema
 from arsnova.services.feedback import feedback_summary, give_feedback
-from arsnova.services.policy import manages, released_for
+from arsnova.services.policy import manages, moderates_qa, released_for
 from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.sessions import Session
@@ -225,6 +230,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
             for room in (
                 session_room(previous),
                 staff_room(previous),
+                moderator_room(previous),
                 voter_room(previous, user.username),
             ):
                 await self.leave_room(sid, room)
@@ -233,6 +239,8 @@ class LegacyNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, voter_room(keyword, user.username))
         if manages(user, session):
             await self.enter_room(sid, staff_room(keyword))
+        if moderates_qa(user, session):  # co-moderators named later join on their next setSession
+            await self.enter_room(sid, moderator_room(keyword))
         self.state_of(sid).keyword = keyword
 
     async def set_feedback(self, sid: str, data: Any) -> dict[str, Any]:
