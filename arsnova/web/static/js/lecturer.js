@@ -945,7 +945,7 @@ function moderationCard(question) {
       button("qa.hide", "qa-hide", change({ status: "hidden" })),
     ],
     hidden: [button("qa.approve", "qa-approve", change({ status: "approved" }))],
-  }[question.status];
+  }[question.status].flat();
   const classes = ["card", "qa-question", question.highlighted && "highlighted", question.pinned && "pinned", question.answered && "answered-question"];
   return el(
     "li",

@@ -128,12 +128,16 @@ export function queue(onError) {
   };
 }
 
-/** "▲ 12" (and "▼ 2" where downvotes count), in words for screen readers as well. */
-export function scoreLine(question, downvotes) {
+/**
+ * "▲ 12" (and "▼ 2" where downvotes count), in words for screen readers as well; `bare`: the score
+ * alone (between the students' vote buttons, which show the arrows).
+ */
+export function scoreLine(question, downvotes, { bare = false } = {}) {
+  const shown = bare ? String(question.score) : downvotes ? `▲ ${question.upvotes} ▼ ${question.downvotes}` : `▲ ${question.upvotes}`;
   return el(
     "span",
     { class: "qa-score", dataset: { score: String(question.score), upvotes: String(question.upvotes) } },
-    el("span", { "aria-hidden": "true" }, downvotes ? `▲ ${question.upvotes} ▼ ${question.downvotes}` : `▲ ${question.upvotes}`),
+    el("span", { "aria-hidden": "true" }, shown),
     el("span", { class: "sr-only" }, t(downvotes ? "qa.votesBoth" : "qa.votes", { up: question.upvotes, down: question.downvotes })),
   );
 }

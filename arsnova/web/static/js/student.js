@@ -528,7 +528,7 @@ function voteButtons(question) {
       { type: "button", class: "vote vote-up", disabled, "aria-pressed": String(question.myVote === 1), "aria-label": t("qa.upvote"), onclick: vote(1) },
       el("span", { "aria-hidden": "true" }, "▲"),
     ),
-    scoreLine(question, downvotes),
+    scoreLine(question, downvotes, { bare: true }),
     downvotes &&
       el(
         "button",
