@@ -166,6 +166,12 @@ async def test_lecturer_session_with_questions_answers_and_audience_has_no_axe_v
 ):
     page = await lecturer_page(open_page, base_url, lecture, viewport=LAPTOP, bypass_csp=True)
     await assert_no_axe_violations(page)
+    # The Q&A panel with its settings open and a reply being written.
+    await page.locator("#qa-settings summary").click()
+    friction = page.locator("#qa-list [data-qa]", has_text="Friction")
+    await friction.get_by_role("button", name="Mark answered").click()
+    await expect(friction.get_by_label("Reply (optional)")).to_be_focused()
+    await assert_no_axe_violations(page)
     assert page_errors == []
 
 
@@ -187,6 +193,28 @@ async def test_presenter_page_with_a_chart_has_no_axe_violations(
     if theme == "light":
         await page.keyboard.press("t")
     await expect(page.locator("body")).to_have_attribute("data-theme", theme)
+    await assert_no_axe_violations(page)
+    assert page_errors == []
+
+
+async def test_presenter_page_with_a_highlighted_audience_question_has_no_axe_violations(
+    open_page, base_url, page_errors, lecture
+):
+    path = f"/session/{lecture.keyword}/qa/questions"
+    [friction] = (await (await lecture.owner.get(path)).json())["questions"]
+    response = await lecture.owner.patch(
+        f"{path}/{friction['_id']}", json={"highlighted": True, "answered": True, "reply": "Yes."}
+    )
+    assert response.status == 200, await response.text()
+    page = await open_page(
+        f"{base_url}/presenter/{lecture.keyword}", viewport=PROJECTOR, bypass_csp=True,
+        **signed_in(lecture.owner, base_url),
+    )  # fmt: skip
+    await expect(page.locator("#qa-stage-text")).to_have_text(friction["text"])
+    await expect(page.locator(".qa-stage-reply-text")).to_have_text("Yes.")
+    await assert_no_axe_violations(page)
+    await page.keyboard.press("t")
+    await expect(page.locator("body")).to_have_attribute("data-theme", "light")
     await assert_no_axe_violations(page)
     assert page_errors == []
 
@@ -348,7 +376,7 @@ async def test_no_page_scrolls_sideways_and_targets_are_big_enough(
 
     targets = student.locator(
         "#questions button, #questions label.choice, #feedback-buttons button, #ask-form button,"
-        " #qa button"
+        " #qa-list button"
     )
     assert await targets.count() >= 4 + 5 + 1 + 3 + 2 + 1 + 3  # feedback, vote, abstain, mc, Q&A…
     for target in await targets.all():
