@@ -36,6 +36,7 @@ SCRIPTS = (
     "signin.js",
     "account.js",
     "qa.js",
+    "moderation.js",
 )
 LANGUAGES = ("en", "de")
 # Every success criterion of WCAG 2.0, 2.1 and 2.2 at levels A and AA that axe checks.
@@ -424,8 +425,8 @@ DYNAMIC_FAMILIES = {
     "feedback.": js_array("common.js", "FEEDBACK"),
     "notification.": js_array("landing.js", "NOTIFICATIONS"),
     "option.": DEFAULT_TEXTS["yesno"],
-    "qa.tab.": js_array("lecturer.js", "QA_STATUSES"),
-    "qa.none.": js_array("lecturer.js", "QA_STATUSES"),
+    "qa.tab.": js_array("moderation.js", "QA_STATUSES"),
+    "qa.none.": js_array("moderation.js", "QA_STATUSES"),
 }
 
 

@@ -14,7 +14,11 @@ import re
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LAPTOP, PHONE, PROJECTOR
-from tests.web.pages import assert_no_horizontal_scrolling, signed_in
+from tests.web.pages import (
+    assert_no_axe_violations,
+    assert_no_horizontal_scrolling,
+    signed_in,
+)
 
 ASKED = [  # (subject, text), by Anna, Ben and Chris in that order
     ("", "Does friction count as a net force?"),
@@ -108,7 +112,7 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
 
     # Top first: no votes yet, so newest first. Then Ben and Chris vote up Anna's question and
     # Anna Ben's: Anna's page reorders live.
-    for student, name in ((anna, "Top"), (ben, "Beliebteste"), (chris, "Top")):
+    for student, name in ((anna, "Top"), (ben, "Beliebt"), (chris, "Top")):
         await student.get_by_role("button", name=name, exact=True).click()
     await expect(qa_texts(anna)).to_have_text([MOON, HOMEWORK, FRICTION])
     for student, text, name in ((ben, FRICTION, "Dafür stimmen"), (chris, FRICTION, "Vote up"),
@@ -216,4 +220,34 @@ async def test_closed_q_and_a_keeps_the_list_and_downvotes_follow_the_setting(
     assert response.status == 200, await response.text()
     await expect(card).to_have_count(0)
     await expect(student.locator("#qa-none")).to_be_visible()
+    assert page_errors == []
+
+
+async def test_a_co_moderator_approves_from_the_student_page(
+    open_page, base_url, owner, keyword, participant, login, page_errors
+):
+    """The owner names a co-moderator: they moderate on the student page, without the session."""
+    moderator = await login()
+    assert (await moderator.get(f"/session/{keyword}")).status == 200
+    settings = {"moderation": "pre", "moderators": [moderator.username]}
+    response = await owner.put(f"/session/{keyword}/qa/settings", json=settings)
+    assert response.status == 200, await response.text()
+    page = await open_page(
+        f"{base_url}/join/{keyword}", bypass_csp=True, **signed_in(moderator, base_url)
+    )
+    panel = page.locator("#moderation")
+    queue = panel.get_by_role("tab", name=re.compile(r"^Queue"))
+    await expect(queue).to_have_attribute("aria-selected", "true")
+    await expect(panel.locator("#mod-settings")).to_have_count(0)  # settings are the owner's
+
+    response = await participant.post(f"/session/{keyword}/qa/questions", json={"text": MOON})
+    assert response.status == 201, await response.text()
+    await expect(queue).to_have_text("Queue (1)")
+    await assert_no_axe_violations(page)  # the panel on the student page, with a question waiting
+    pending = panel.locator("#mod-list > li[data-qa]", has_text=MOON)
+    await pending.get_by_role("button", name="Approve").click()
+    await expect(queue).to_have_text("Queue (0)")
+    await expect(page.locator("#qa-list > li[data-qa]", has_text=MOON)).to_be_visible()
+    [question] = (await (await owner.get(f"/session/{keyword}/qa/questions")).json())["questions"]
+    assert question["status"] == "approved"
     assert page_errors == []

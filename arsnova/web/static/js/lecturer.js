@@ -30,14 +30,13 @@ import {
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
-import { QaList, fetchQuestion, markers, qaPath, queue, replyBlock, scoreLine, timeOf } from "/static/js/qa.js";
+import { moderationPanel } from "/static/js/moderation.js";
 import { drawSignIn } from "/static/js/signin.js";
 
 const $ = (id) => document.getElementById(id);
 const TYPES = ["abcd", "sc", "mc", "yesno", "freetext", "vote", "school"];
 const MAX_OPTIONS = { abcd: 4, sc: 26, mc: 26 };
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
-const QA_STATUSES = ["pending", "approved", "hidden"];
 const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d+){3}|\[::1\])$/i; // only this computer reaches it
 
 const state = {
@@ -45,12 +44,7 @@ const state = {
   questions: [],
   statistics: new Map(), // question id → {answerCounts, total, abstentions}
   freetext: new Map(), // question id → answers
-  qa: null, // status → QaList (the moderation panel's three tabs), once joined
-  qaTab: null, // the status shown: the queue while questions wait in it, else the approved ones
-  qaSort: "votes",
-  qaSettings: null,
-  qaReplying: null, // {id, text}: the question whose reply is being written (the draft survives redraws)
-  qaWork: null, // loads and live events, one after the other
+  qa: null, // the Q&A moderation panel (js/moderation.js)
   editing: null, // the question being edited, or null for a new one
   formPlaced: false, // the new-question form was opened (no questions yet) or left closed on the first load
   presented: null, // the id of the question on the presenter page (the projector), or null
@@ -207,15 +201,7 @@ async function openSession() {
       setSessionActive: (active) => drawLock({ active }),
       lockFeedback: (feedbackLock) => drawLock({ feedbackLock }),
       answersToLecQuestionAvail: (id) => refreshResults(id),
-      qaQuestionCreated: ({ questionId }) => state.qaWork(() => qaRefresh(questionId, { arrived: true })),
-      qaQuestionApproved: ({ questionId }) => state.qaWork(() => qaRefresh(questionId, { moved: true })),
-      qaQuestionHidden: ({ questionId }) => state.qaWork(() => qaRefresh(questionId, { moved: true })),
-      qaQuestionChanged: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
-      qaQuestionAnswered: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
-      qaQuestionDeleted: ({ questionId }) => state.qaWork(() => qaDeleted(questionId)),
-      qaQuestionHighlighted: ({ questionId }) => state.qaWork(() => qaHighlighted(questionId)),
-      qaVotesChanged: (counts) => state.qaWork(() => qaLists().some((list) => list.votes(counts)) && drawQa()),
-      qaSettingsChanged: (settings) => state.qaWork(() => drawQaSettings(settings)),
+      ...state.qa.events,
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
       presentedQuestion: (id) => {
@@ -238,7 +224,7 @@ async function joined(socket) {
     drawFeedback({ counts: live.feedbackData, average: live.feedbackDataRoundedAverage });
     $("active-users").textContent = t("feedback.active", { count: live.activeUserCountData });
     drawLock({ active: live.active, feedbackLock: live.feedbackLock });
-    await Promise.all([loadPresented(), loadQuestions(), state.qaWork(loadQa)]);
+    await Promise.all([loadPresented(), loadQuestions(), state.qa.load()]);
   } catch (error) {
     showError(error);
   }
@@ -285,7 +271,13 @@ function wireControls() {
   $("question-type").addEventListener("change", () => drawOptionEditor());
   $("add-option").addEventListener("click", () => addOptionRow({ text: "", correct: false }, true));
   $("cancel-edit").addEventListener("click", resetQuestionForm);
-  wireQa(base);
+  state.qa = moderationPanel($("qa-panel"), {
+    keyword: state.session.keyword,
+    owner: true,
+    onError: showError,
+    onDone: () => banner($("banner"), "error", ""),
+    announce: (text) => ($("announcer").textContent = text),
+  });
 }
 
 async function renameSession() {
@@ -782,266 +774,6 @@ async function updateQuestion(question, body) {
   } catch (error) {
     if (error.code !== "option-has-answers" || !confirm(t("questionForm.removeAnsweredConfirm"))) throw error;
     await api("PUT", `${path}?force=true`, body);
-  }
-}
-
-// ---- audience Q&A: the moderation panel ----
-
-function wireQa(base) {
-  state.qaWork = queue(showError);
-  for (const tab of document.querySelectorAll(".qa-tabs [role=tab]")) {
-    tab.addEventListener("click", () => showQaTab(tab.dataset.status));
-    tab.addEventListener("keydown", (event) => {
-      const step = { ArrowRight: 1, ArrowLeft: -1, Home: -QA_STATUSES.length, End: QA_STATUSES.length }[event.key];
-      if (!step) return;
-      event.preventDefault();
-      const index = Math.min(QA_STATUSES.length - 1, Math.max(0, QA_STATUSES.indexOf(state.qaTab) + step));
-      showQaTab(QA_STATUSES[index]);
-      $(`qa-tab-${QA_STATUSES[index]}`).focus();
-    });
-  }
-  $("qa-sort").value = state.qaSort;
-  $("qa-sort").addEventListener("change", () => {
-    state.qaSort = $("qa-sort").value;
-    state.qaWork(loadQaLists).then(drawQa);
-  });
-  $("qa-more").addEventListener("click", () => state.qaWork(() => state.qa[state.qaTab].more()).then(drawQa));
-  $("qa-settings-form").addEventListener("submit", saveQaSettings);
-  $("delete-all-audience").addEventListener("click", () => {
-    if (confirm(t("qa.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), () => state.qaWork(loadQaLists).then(drawQa));
-  });
-}
-
-function qaLists() {
-  return state.qa ? QA_STATUSES.map((status) => state.qa[status]) : [];
-}
-
-/** Settings and the first page of each tab (on joining, and again after a reconnection). */
-async function loadQa() {
-  const [settings] = await Promise.all([api("GET", qaPath(state.session.keyword, "settings")), loadQaLists()]);
-  state.qaTab ??= state.qa.pending.total > 0 || settings.moderation === "pre" ? "pending" : "approved";
-  drawQaSettings(settings, { form: true });
-}
-
-async function loadQaLists() {
-  const lists = Object.fromEntries(QA_STATUSES.map((status) => [status, new QaList(state.session.keyword, { status, sort: state.qaSort })]));
-  await Promise.all(Object.values(lists).map((list) => list.load()));
-  state.qa = lists;
-}
-
-/** How many each tab holds, read again when a question moved between tabs unseen (beyond a loaded page). */
-async function loadQaCounts() {
-  await Promise.all(
-    qaLists().map(async (list) => {
-      const query = new URLSearchParams({ status: list.status, sort: list.sort, offset: "0", limit: "1" });
-      const { total } = await api("GET", qaPath(state.session.keyword, `questions?${query}`));
-      list.total = Math.max(total, list.items.length);
-    }),
-  );
-}
-
-function showQaTab(status) {
-  state.qaTab = status;
-  state.qaReplying = null;
-  drawQa();
-}
-
-/** The question as it is now (from an answer to a change of ours, or read after an event) goes to its tab. */
-function qaPlace(question, { arrived = false } = {}) {
-  const before = qaLists().find((list) => list.find(question._id));
-  const target = state.qa[question.status];
-  if (before && before !== target) before.remove(question._id);
-  target.place(question, { arrived: arrived || Boolean(before && before !== target) });
-}
-
-/**
- * A live event about one question: read it, and put it in its tab (or take it out). `arrived`: just
- * asked; `moved`: approved or hidden, so a tab it was in beyond its loaded page counts one less.
- */
-async function qaRefresh(id, { arrived = false, moved = false } = {}) {
-  if (!state.qa) return; // the first load, still to come, brings it
-  const question = await fetchQuestion(state.session.keyword, id);
-  if (!question) return qaDeleted(id);
-  const known = qaLists().some((list) => list.find(id));
-  if (arrived && known) arrived = false;
-  qaPlace(question, { arrived: arrived || (moved && !known) });
-  if (moved && !known) await loadQaCounts();
-  const waits = question.status === "pending";
-  if (arrived) $("announcer").textContent = t(waits ? "qa.announceQueue" : "qa.announceNew");
-  drawQa();
-}
-
-async function qaDeleted(id) {
-  if (!state.qa) return;
-  if (!qaLists().some((list) => list.remove(id))) await loadQaCounts();
-  if (state.qaReplying?.id === id) state.qaReplying = null;
-  drawQa();
-}
-
-function qaHighlighted(id) {
-  for (const list of qaLists()) list.highlight(id);
-  drawQa();
-}
-
-function drawQaSettings(settings, { form = false } = {}) {
-  state.qaSettings = { ...state.qaSettings, ...settings };
-  if (form) fillQaSettingsForm(state.qaSettings);
-  drawQa();
-}
-
-function drawQa() {
-  if (!state.qa) return;
-  const list = state.qa[state.qaTab];
-  for (const status of QA_STATUSES) {
-    const tab = $(`qa-tab-${status}`);
-    const selected = status === state.qaTab;
-    tab.textContent = t(`qa.tab.${status}`, { count: state.qa[status].total });
-    tab.setAttribute("aria-selected", String(selected));
-    tab.tabIndex = selected ? 0 : -1;
-  }
-  $("qa-tabpanel").setAttribute("aria-labelledby", `qa-tab-${state.qaTab}`);
-  const waiting = state.qa.pending.total;
-  $("qa-waiting").textContent = waiting ? t("qa.waiting", { count: waiting }) : "";
-  $("qa-closed").hidden = state.qaSettings?.open !== false;
-  $("qa-none").hidden = list.total > 0;
-  $("qa-none").textContent = t(`qa.none.${state.qaTab}`);
-  $("qa-more").hidden = !list.hasMore;
-  redrawCards($("qa-list"), list.items.map(moderationCard), "qa");
-}
-
-/** Runs one change of a question (PATCH, vote, delete) and shows the question as it is afterwards. */
-async function qaChange(question, body) {
-  await act(async () => {
-    const changed = await api("PATCH", qaPath(state.session.keyword, `questions/${question._id}`), body);
-    qaPlace(changed);
-    if (body.highlighted) qaHighlighted(changed._id);
-    drawQa();
-  });
-}
-
-function moderationCard(question) {
-  const replying = state.qaReplying?.id === question._id;
-  const change = (body) => () => qaChange(question, body);
-  const button = (label, className, onclick, pressed) =>
-    el("button", { type: "button", class: `small ${className}`, onclick, "aria-pressed": pressed === undefined ? undefined : String(pressed) }, t(label));
-  const remove = () =>
-    act(async () => {
-      await api("DELETE", qaPath(state.session.keyword, `questions/${question._id}`));
-      await qaDeleted(question._id);
-    });
-  const reply = () => {
-    state.qaReplying = { id: question._id, text: question.reply || "" };
-    drawQa();
-    document.querySelector(`[data-qa="${question._id}"] textarea`)?.focus();
-  };
-  const actions = {
-    pending: [button("qa.approve", "primary qa-approve", change({ status: "approved" })), button("qa.hide", "qa-hide", change({ status: "hidden" }))],
-    approved: [
-      question.answered
-        ? [button("qa.editReply", "qa-reply-button", reply), button("qa.unanswer", "qa-unanswer", change({ answered: false }))]
-        : button("qa.markAnswered", "primary qa-answer", reply),
-      button("qa.highlight", "qa-highlight", change({ highlighted: !question.highlighted }), question.highlighted),
-      button("qa.pin", "qa-pin", change({ pinned: !question.pinned }), question.pinned),
-      button("qa.hide", "qa-hide", change({ status: "hidden" })),
-    ],
-    hidden: [button("qa.approve", "qa-approve", change({ status: "approved" }))],
-  }[question.status].flat();
-  const classes = ["card", "qa-question", question.highlighted && "highlighted", question.pinned && "pinned", question.answered && "answered-question"];
-  return el(
-    "li",
-    { class: classes.filter(Boolean).join(" "), tabindex: "-1", dataset: { qa: question._id, score: String(question.score) } },
-    el(
-      "div",
-      { class: "qa-meta" },
-      scoreLine(question, state.qaSettings?.downvotes || question.downvotes > 0),
-      markers(question),
-      question.flagged?.length > 0 && el("span", { class: "pill locked qa-flagged" }, t("qa.flagged", { words: question.flagged.join(", ") })),
-      timeOf(question),
-    ),
-    question.subject && el("h3", { class: "qa-subject" }, question.subject),
-    el("p", { class: "qa-text" }, question.text),
-    replying ? replyForm(question) : replyBlock(question),
-    !replying && el("div", { class: "actions qa-actions" }, actions, button("qa.delete", "danger qa-delete", remove)),
-  );
-}
-
-/** Marking answered with an (optional) reply, or changing the reply of an answered question. */
-function replyForm(question) {
-  const draft = state.qaReplying;
-  const id = `qa-reply-${question._id}`;
-  const text = el("textarea", { id, rows: "3", maxlength: "5000" });
-  text.value = draft.text;
-  text.addEventListener("input", () => (draft.text = text.value));
-  const submit = async (event) => {
-    event.preventDefault();
-    const reply = draft.text.trim() || null;
-    state.qaReplying = null;
-    await qaChange(question, question.answered ? { reply } : { answered: true, reply });
-  };
-  const cancel = () => {
-    state.qaReplying = null;
-    drawQa();
-  };
-  return el(
-    "form",
-    { class: "qa-reply-form", onsubmit: submit },
-    el("label", { for: id }, t("qa.replyLabel")),
-    text,
-    el(
-      "div",
-      { class: "actions" },
-      el("button", { type: "submit", class: "primary small" }, t(question.answered ? "qa.saveReply" : "qa.markAnswered")),
-      el("button", { type: "button", class: "small", onclick: cancel }, t("qa.cancel")),
-    ),
-  );
-}
-
-/** Words typed one per line or separated by commas. */
-function wordList(text) {
-  return text
-    .split(/[\n,]/)
-    .map((word) => word.trim())
-    .filter(Boolean);
-}
-
-function fillQaSettingsForm(settings) {
-  const form = $("qa-settings-form");
-  form.moderation.value = settings.moderation;
-  form.open.checked = settings.open;
-  form.downvotes.checked = settings.downvotes;
-  const filter = settings.wordFilter || { enabled: false, languages: [], extraWords: [], allowedWords: [] };
-  form.filterEnabled.checked = filter.enabled;
-  for (const box of form.querySelectorAll("[name=filterLanguage]")) box.checked = filter.languages.includes(box.value);
-  form.extraWords.value = filter.extraWords.join(", ");
-  form.allowedWords.value = filter.allowedWords.join(", ");
-  form.moderators.value = (settings.moderators || []).join(", ");
-}
-
-async function saveQaSettings(event) {
-  event.preventDefault();
-  const form = event.target;
-  const body = {
-    moderation: form.moderation.value,
-    open: form.open.checked,
-    downvotes: form.downvotes.checked,
-    wordFilter: {
-      enabled: form.filterEnabled.checked,
-      languages: [...form.querySelectorAll("[name=filterLanguage]:checked")].map((box) => box.value),
-      extraWords: wordList(form.extraWords.value),
-      allowedWords: wordList(form.allowedWords.value),
-    },
-    moderators: wordList(form.moderators.value),
-  };
-  const button = form.querySelector("button[type=submit]");
-  setBusy(button, true);
-  try {
-    const saved = await api("PUT", qaPath(state.session.keyword, "settings"), body);
-    drawQaSettings(saved, { form: true });
-    $("qa-settings-status").textContent = t("qa.settingsSaved");
-  } catch (error) {
-    $("qa-settings-status").textContent = describe(error);
-  } finally {
-    setBusy(button, false);
   }
 }
 

@@ -79,6 +79,7 @@ async function main() {
         qaQuestionAnswered: ({ questionId }) => changed(questionId),
         qaQuestionHidden: ({ questionId }) => changed(questionId),
         qaQuestionDeleted: ({ questionId }) => changed(questionId),
+        qaQuestionsCleared: () => state.highlighted && highlighted(null),
         qaVotesChanged: ({ questionId, upvotes, downvotes, score }) => {
           if (questionId !== state.highlighted?._id) return;
           state.highlighted = { ...state.highlighted, upvotes, downvotes, score };

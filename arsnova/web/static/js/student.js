@@ -26,6 +26,7 @@ import {
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
+import { moderationPanel } from "/static/js/moderation.js";
 import { QaList, fetchQuestion, markers, qaPath, queue, replyBlock, scoreLine, timeOf } from "/static/js/qa.js";
 
 const $ = (id) => document.getElementById(id);
@@ -49,6 +50,7 @@ const state = {
   qaSettings: { moderation: "none", downvotes: false, open: true },
   qaEditing: null, // {id, text, subject}: the own question being edited (its draft survives redraws)
   qaWork: null, // live Q&A events, one after another
+  moderation: null, // the moderation panel, for the session's Q&A co-moderators
 };
 
 async function main() {
@@ -106,6 +108,7 @@ async function enter() {
         }),
       qaVotesChanged: (counts) => state.qaWork(() => state.qa?.votes(counts) && drawQa()),
       qaSettingsChanged: (settings) => state.qaWork(() => drawQaSettings(settings)),
+      qaQuestionsCleared: () => state.qaWork(loadQa), // all deleted at once: the (empty) first page
     },
   });
 }
@@ -418,6 +421,23 @@ async function loadQa() {
   const [settings, list] = await Promise.all([api("GET", qaPath(state.session.keyword, "settings")), newQaList(state.qaSort)]);
   state.qa = list;
   drawQaSettings(settings);
+  // Only Q&A staff read the moderators: this user is one (the owner named them), so they moderate here.
+  if (settings.moderators !== undefined) await moderate();
+}
+
+async function moderate() {
+  if (!state.moderation) {
+    $("moderation").hidden = false;
+    state.moderation = moderationPanel($("moderation"), {
+      keyword: state.session.keyword,
+      prefix: "mod-",
+      onError: (error) => notify("error", describe(error)),
+      onDone: () => notify("error", ""),
+      announce: (text) => ($("announcer").textContent = text),
+    });
+    for (const [name, handler] of Object.entries(state.moderation.events)) state.socket.on(name, handler);
+  }
+  await state.moderation.load();
 }
 
 async function newQaList(sort) {
