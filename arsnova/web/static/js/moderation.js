@@ -53,14 +53,15 @@ export function moderationPanel(root, { keyword, prefix = "qa-", owner = false, 
   const deleteAll = owner ? el("button", { id: "delete-all-audience", type: "button", class: "danger small" }, t("qa.deleteAll")) : null;
   root.classList.add("qa-panel");
   root.setAttribute("aria-labelledby", id("heading"));
-  root.replaceChildren(
+  const parts = [
     el("h2", { id: id("heading") }, el("span", {}, t("qa.moderationTitle")), " ", waiting),
     closedNotice,
     el("div", { class: "qa-tabs", role: "tablist", "aria-label": t("qa.tabs") }, tabs),
     panel,
     settingsForm && el("details", { id: id("settings"), class: "qa-settings" }, el("summary", {}, t("qa.settings")), settingsForm),
     deleteAll,
-  );
+  ];
+  root.replaceChildren(...parts.filter(Boolean));
 
   // ---- loading, and placing what the events say ----
 
