@@ -179,6 +179,7 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
     await expect(lecturer.locator("#qa-list > li[data-qa] .qa-text").last).to_have_text(FRICTION)
 
     await screenshot(anna, "qa-student-phone")
+    await lecturer.locator("#qa-heading").scroll_into_view_if_needed()  # the side column scrolls
     await screenshot(lecturer, "qa-lecturer")
     await screenshot(presenter, "qa-presenter")
     for page in (lecturer, presenter, *students):
