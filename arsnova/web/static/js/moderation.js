@@ -153,7 +153,7 @@ export function moderationPanel(root, { keyword, prefix = "qa-", owner = false, 
     }
     panel.setAttribute("aria-labelledby", id(`tab-${state.tab}`));
     const count = state.lists.pending.total;
-    waiting.textContent = count ? t("qa.waiting", { count }) : "";
+    waiting.textContent = count ? t(count === 1 ? "qa.waitingOne" : "qa.waiting", { count }) : "";
     closedNotice.hidden = state.settings?.open !== false;
     none.hidden = shown.total > 0;
     none.textContent = t(`qa.none.${state.tab}`);

@@ -245,7 +245,7 @@ function drawHighlighted(question) {
   if (!question) return;
   $("qa-view").dataset.qa = question._id;
   const pills = [
-    el("span", { class: "pill qa-stage-votes", dataset: { score: String(question.score) } }, t("presenter.votes", { count: question.upvotes })),
+    el("span", { class: "pill qa-stage-votes", dataset: { score: String(question.score) } }, t(question.upvotes === 1 ? "presenter.votesOne" : "presenter.votes", { count: question.upvotes })),
     question.answered && el("span", { class: "pill qa-stage-answered" }, `✓ ${t("qa.answered")}`),
   ];
   $("qa-stage-pills").replaceChildren(...pills.filter(Boolean));

@@ -138,7 +138,7 @@ export function scoreLine(question, downvotes, { bare = false } = {}) {
     "span",
     { class: "qa-score", dataset: { score: String(question.score), upvotes: String(question.upvotes) } },
     el("span", { "aria-hidden": "true" }, shown),
-    el("span", { class: "sr-only" }, t(downvotes ? "qa.votesBoth" : "qa.votes", { up: question.upvotes, down: question.downvotes })),
+    el("span", { class: "sr-only" }, t(downvotes ? "qa.votesBoth" : question.upvotes === 1 ? "qa.votesOne" : "qa.votes", { up: question.upvotes, down: question.downvotes })),
   );
 }
 

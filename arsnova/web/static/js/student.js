@@ -503,13 +503,13 @@ function drawQa() {
   $("qa-closed").hidden = open;
   $("ask-form").hidden = !open;
   $("qa-none").hidden = state.qa.total > 0;
-  $("qa-count").textContent = state.qa.total ? t("qa.count", { count: state.qa.total }) : "";
+  $("qa-count").textContent = state.qa.total ? t(state.qa.total === 1 ? "qa.countOne" : "qa.count", { count: state.qa.total }) : "";
   $("qa-more").hidden = !state.qa.hasMore;
   redrawCards($("qa-list"), state.qa.items.map(qaCard), "qa");
 }
 
 function qaCard(question) {
-  const editing = state.qaEditing?.id === question._id;
+  const editing = state.qaEditing?.id === question._id && !question.answered; // answered: no more edits
   return el(
     "li",
     { class: question.mine ? "card qa-question mine" : "card qa-question", tabindex: "-1", dataset: { qa: question._id, score: String(question.score) } },
