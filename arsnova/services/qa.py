@@ -248,21 +248,12 @@ async def vote(
     """Votes (1, -1) or takes one's vote back (None) on an approved question."""
     require_open(session)
     repo = app[store_key].qa
-    question = await repo.get(session["id"], question_id)
+    question = await repo.shared_get(session["id"], question_id)
     if not visible(question):
         raise AudienceQuestionNotFound()
     if value == -1 and not settings_of(session)["downvotes"]:
         raise Conflict("Downvotes are off in this session.", code="qa-downvotes-off")
-    if value is None:
-        counted = await repo.unvote(question["id"], user.username)
-    else:
-        counted = await repo.vote(session["id"], question["id"], user.username, value)
-    if counted is None:
-        counted = await repo.get(session["id"], question["id"])
-    else:
+    counted, changed = await repo.vote(session["id"], question["id"], user.username, value)
+    if changed:
         app[broadcaster_key].qa_votes_changed(session["keyword"], question["id"])
-    return {
-        **counted,
-        "my_vote": value or 0,
-        "mine": counted["author"] == user.username,
-    }
+    return {**counted, "my_vote": value or 0, "mine": counted["author"] == user.username}

@@ -12,14 +12,17 @@ stored for the list's sort).
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
-from arsnova.store.common import object_id, plain, stored_id
+from arsnova.store.batching import GroupCommit, SharedLookups
+from arsnova.store.common import DUPLICATE_KEY, object_id, plain, shared_by_id, stored_id
 from arsnova.store.interposed import AudienceQuestion, AudienceQuestionNotFound
 
 # The list's orders (`migrations/0013_qa_votes_qab.py` has an index for each).
@@ -35,6 +38,12 @@ class QaRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.questions = db["interposed_questions"]
         self.votes = db["qa_votes"]
+        self.lookups: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
+            lambda oid: self.questions.find_one({"_id": oid})
+        )
+        self.vote_writes: GroupCommit[VoteItem, tuple[AudienceQuestion, bool]] = GroupCommit(
+            self._write_votes
+        )
 
     def _oid(self, question_id: str) -> ObjectId:
         oid = object_id(question_id)
@@ -49,6 +58,13 @@ class QaRepo:
         if document is None:
             raise AudienceQuestionNotFound()
         return plain(document, AudienceQuestion)
+
+    async def shared_get(self, session_id: str, question_id: str) -> AudienceQuestion:
+        """`get` through reads shared by concurrent callers (a hall voting on one question)."""
+        return await shared_by_id(
+            self.lookups, question_id, AudienceQuestion, AudienceQuestionNotFound,
+            session_id=stored_id(session_id),
+        )  # fmt: skip
 
     async def page(
         self, session_id: str, status: str, sort: str, offset: int, limit: int
@@ -115,41 +131,106 @@ class QaRepo:
         return {str(vote["question_id"]): vote["value"] async for vote in cursor}
 
     async def vote(
-        self, session_id: str, question_id: str, user: str, value: int
-    ) -> AudienceQuestion | None:
-        """Records the user's vote (1 or -1); the question as it is then, None if unchanged."""
-        question = stored_id(question_id)
-        try:
-            await self.votes.insert_one({
-                "question_id": question, "session_id": stored_id(session_id),
-                "user": user, "value": value,
-            })  # fmt: skip
-            change = {COUNTER[value]: 1, "score": value}
-        except DuplicateKeyError:
-            before = await self.votes.find_one_and_update(
-                {"question_id": question, "user": user, "value": {"$ne": value}},
-                {"$set": {"value": value}},
-                return_document=ReturnDocument.BEFORE,
-            )
-            if before is None:
-                return None  # the same vote again, or taken back meanwhile
-            change = {COUNTER[value]: 1, COUNTER[-value]: -1, "score": 2 * value}
-        return await self._count(question, change)
-
-    async def unvote(self, question_id: str, user: str) -> AudienceQuestion | None:
-        """Takes the user's vote back; the question as it is then, None if there was none."""
-        question = stored_id(question_id)
-        before = await self.votes.find_one_and_delete({"question_id": question, "user": user})
-        if before is None:
-            return None
-        value = before["value"]
-        return await self._count(question, {COUNTER[value]: -1, "score": -value})
-
-    async def _count(self, question: ObjectId, change: dict[str, int]) -> AudienceQuestion:
-        document = await self.questions.find_one_and_update(
-            {"_id": question}, {"$inc": change}, return_document=ReturnDocument.AFTER
+        self, session_id: str, question_id: str, user: str, value: int | None
+    ) -> tuple[AudienceQuestion, bool]:
+        """Records the user's vote (1, -1) or takes it back (None): the question as it is then,
+        and whether its counts changed. Concurrent votes go to the database together."""
+        return await self.vote_writes.submit(
+            VoteItem(stored_id(question_id), stored_id(session_id), user, value)
         )
-        if document is None:  # deleted meanwhile (or its session): its votes go too
-            await self.votes.delete_many({"question_id": question})
-            raise AudienceQuestionNotFound()
-        return plain(document, AudienceQuestion)
+
+    async def _write_votes(
+        self, items: list[VoteItem]
+    ) -> list[tuple[AudienceQuestion, bool] | BaseException]:
+        """A burst of votes as net effects: one insert of the new votes, one update per question
+        and value for changed ones, one delete per question and value for those taken back,
+        then one `$inc` per question by what these statements report they did (each vote
+        document moves in exactly one of them, so the counts stay exact), one read."""
+        seen: set[tuple[ObjectId, str]] = set()
+        first: list[int] = []
+        later: list[int] = []
+        for index, item in enumerate(items):  # one user's second vote in a burst: after it
+            key = (item.question, item.user)
+            (later if key in seen else first).append(index)
+            seen.add(key)
+        changes: dict[ObjectId, Counter[str]] = defaultdict(Counter)
+        sets = [i for i in first if items[i].value is not None]
+        taken_back = [i for i in first if items[i].value is None]
+        present: list[int] = []
+        if sets:
+            try:
+                documents = [
+                    {"question_id": items[i].question, "session_id": items[i].session,
+                     "user": items[i].user, "value": items[i].value}
+                    for i in sets
+                ]  # fmt: skip
+                await self.votes.insert_many(documents, ordered=False)
+            except BulkWriteError as exc:
+                for error in exc.details["writeErrors"]:
+                    if error["code"] != DUPLICATE_KEY:
+                        raise
+                    present.append(sets[error["index"]])
+            for i in set(sets) - set(present):
+                count(changes[items[i].question], items[i].value or 0, 1)
+        for (question, value), users in grouped(items, present).items():
+            updated = await self.votes.update_many(
+                {"question_id": question, "user": {"$in": users}, "value": -value},
+                {"$set": {"value": value}},
+            )
+            count(changes[question], value, updated.modified_count)
+            count(changes[question], -value, -updated.modified_count)
+        for question, users in {q: u for (q, _), u in grouped(items, taken_back).items()}.items():
+            for value in (1, -1):
+                deleted = await self.votes.delete_many(
+                    {"question_id": question, "user": {"$in": users}, "value": value}
+                )
+                count(changes[question], value, -deleted.deleted_count)
+        questions = {items[i].question for i in first}
+        found: dict[ObjectId, AudienceQuestion] = {}
+        for question in questions:
+            change = {key: n for key, n in changes[question].items() if n}
+            if change:
+                document = await self.questions.find_one_and_update(
+                    {"_id": question}, {"$inc": change}, return_document=ReturnDocument.AFTER
+                )
+                if document is None:  # deleted meanwhile (or its session): its votes go too
+                    await self.votes.delete_many({"question_id": question})
+                else:
+                    found[question] = plain(document, AudienceQuestion)
+        unchanged = [q for q in questions if q not in found and not any(changes[q].values())]
+        if unchanged:
+            async for document in self.questions.find({"_id": {"$in": unchanged}}):
+                found[document["_id"]] = plain(document, AudienceQuestion)
+        outcomes: list[tuple[AudienceQuestion, bool] | BaseException] = []
+        again = set(later)
+        for index, item in enumerate(items):
+            if index in again:
+                outcomes.append((await self._write_votes([item]))[0])
+            elif item.question in found:
+                outcomes.append((found[item.question], any(changes[item.question].values())))
+            else:
+                outcomes.append(AudienceQuestionNotFound())
+        return outcomes
+
+
+@dataclass(frozen=True)
+class VoteItem:
+    question: ObjectId
+    session: ObjectId
+    user: str
+    value: int | None  # None: taken back
+
+
+def count(change: Counter[str], value: int, n: int) -> None:
+    """`n` more (or fewer) votes of `value` in a question's `$inc`."""
+    if n:
+        change[COUNTER[value]] += n
+        change["score"] += value * n
+
+
+def grouped(items: list[VoteItem], indexes: list[int]) -> dict[tuple[ObjectId, int], list[str]]:
+    """The users of `indexes` by question and value."""
+    groups: dict[tuple[ObjectId, int], list[str]] = defaultdict(list)
+    for i in indexes:
+        groups[(items[i].question, items[i].value or 0)].append(items[i].user)
+    return groups

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from arsnova.errors import Conflict, NotFound
-from arsnova.store.batching import GroupCommit, SharedLookups
+from arsnova.store.batching import GroupCommit, GroupRead, SharedLookups
 from arsnova.store.common import (
     DUPLICATE_KEY,
     Page,
@@ -82,6 +82,7 @@ class SessionRepo:
             lambda oid: self.collection.find_one({"_id": oid})
         )
         self.visit_writes: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_visits)
+        self.visit_reads: GroupRead[tuple[str, ObjectId], bool] = GroupRead(self._read_visits)
         self.recent_visits: dict[tuple[str, ObjectId], float] = {}  # → when it was written
 
     async def create(self, creator: str, fields: dict[str, Any]) -> Session:
@@ -206,10 +207,29 @@ class SessionRepo:
         self.recent_visits = {key: at for key, at in self.recent_visits.items() if key[0] != user}
 
     async def has_visited(self, user: str, session_id: str) -> bool:
-        found = await self.visits.find_one(
-            {"user": user, "session_id": object_id(session_id)}, {"_id": 1}
-        )
-        return found is not None
+        """A visit this node wrote is known; others are read, a burst's together."""
+        oid = object_id(session_id)
+        if oid is None:
+            return False
+        if (user, oid) in self.recent_visits:
+            return True
+        return bool(await self.visit_reads.get((user, oid)))
+
+    async def _read_visits(
+        self, keys: list[tuple[str, ObjectId]]
+    ) -> dict[tuple[str, ObjectId], bool]:
+        users_by_session: dict[ObjectId, list[str]] = {}
+        for user, oid in keys:
+            users_by_session.setdefault(oid, []).append(user)
+        found: dict[tuple[str, ObjectId], bool] = {}
+        for oid, users in users_by_session.items():
+            for chunk in chunked(users):
+                cursor = self.visits.find(
+                    {"session_id": oid, "user": {"$in": chunk}}, {"user": 1, "_id": 0}
+                )
+                async for visit in cursor:
+                    found[(visit["user"], oid)] = True
+        return found
 
     async def owned(self, user: str, page: Page) -> list[Session]:
         cursor = self.collection.find({"creator": user})

@@ -23,10 +23,15 @@ MARKER_EVENT = "testMarker"
 
 
 async def broadcasts_done(app: web.Application) -> None:
-    """Returns once the server's coalescing broadcasts (feedback, user counts, answers)
+    """Returns once the server's coalescing broadcasts (feedback, user counts, answers, Q&A votes)
     have sent everything requested so far: their send tasks have ended."""
     broadcaster = app[broadcaster_key]
-    throttles = (broadcaster.feedback, broadcaster.active_users, broadcaster.answers)
+    throttles = (
+        broadcaster.feedback,
+        broadcaster.active_users,
+        broadcaster.answers,
+        broadcaster.qa_votes,
+    )
     while tasks := [task for throttle in throttles for task in throttle.running.values()]:
         await asyncio.gather(*tasks)
 
