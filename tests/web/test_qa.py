@@ -173,6 +173,13 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
     await expect(qa_card(anna, FRICTION).get_by_role("button", name="Edit")).to_have_count(0)
     await expect(presenter.locator(".qa-stage-reply-text")).to_have_text(REPLY)
     await expect(presenter.locator(".qa-stage-answered")).to_be_visible()
+    await screenshot(presenter, "qa-presenter")
+    # H on the projector ends the highlight: back to the lecture (here: how to join), everywhere.
+    await presenter.keyboard.press("h")
+    await expect(presenter.locator("#qa-view")).to_be_hidden()
+    await expect(presenter.locator("#join-keyword")).to_be_visible()
+    await expect(highlight).to_have_attribute("aria-pressed", "false")
+    await expect(qa_card(anna, FRICTION).locator(".qa-highlighted")).to_have_count(0)
 
     # Sorted "unanswered first", the answered one goes last on the lecturer's page.
     await panel.get_by_label("Sort:").select_option("unanswered")
@@ -181,7 +188,6 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
     await screenshot(anna, "qa-student-phone")
     await lecturer.locator("#qa-heading").scroll_into_view_if_needed()  # the side column scrolls
     await screenshot(lecturer, "qa-lecturer")
-    await screenshot(presenter, "qa-presenter")
     for page in (lecturer, presenter, *students):
         assert await page.evaluate("window.neverReloaded") is True
         await assert_no_horizontal_scrolling(page)
@@ -227,10 +233,15 @@ async def test_closed_q_and_a_keeps_the_list_and_downvotes_follow_the_setting(
 async def test_a_co_moderator_approves_from_the_student_page(
     open_page, base_url, owner, keyword, participant, login, page_errors
 ):
-    """The owner names a co-moderator: they moderate on the student page, without the session."""
+    """The owner names a co-moderator: they moderate on the student page, without the session.
+    A word the owner added to the word filter sends a question to the queue, marked."""
     moderator = await login()
     assert (await moderator.get(f"/session/{keyword}")).status == 200
-    settings = {"moderation": "pre", "moderators": [moderator.username]}
+    settings = {
+        "moderation": "none",
+        "moderators": [moderator.username],
+        "wordFilter": {"enabled": True, "languages": ["en"], "extraWords": ["rhubarb"]},
+    }
     response = await owner.put(f"/session/{keyword}/qa/settings", json=settings)
     assert response.status == 200, await response.text()
     page = await open_page(
@@ -238,17 +249,22 @@ async def test_a_co_moderator_approves_from_the_student_page(
     )
     panel = page.locator("#moderation")
     queue = panel.get_by_role("tab", name=re.compile(r"^Queue"))
-    await expect(queue).to_have_attribute("aria-selected", "true")
     await expect(panel.locator("#mod-settings")).to_have_count(0)  # settings are the owner's
 
-    response = await participant.post(f"/session/{keyword}/qa/questions", json={"text": MOON})
+    await expect(panel.get_by_role("tab", name="Approved (0)")).to_have_attribute(
+        "aria-selected", "true"
+    )  # nothing waits: the approved ones first
+    rhubarb = "Is Rhubarb a fruit or a vegetable?"
+    response = await participant.post(f"/session/{keyword}/qa/questions", json={"text": rhubarb})
     assert response.status == 201, await response.text()
     await expect(queue).to_have_text("Queue (1)")
+    await queue.click()
+    pending = panel.locator("#mod-list > li[data-qa]", has_text=rhubarb)
+    await expect(pending.locator(".qa-flagged")).to_have_text("Word filter: rhubarb")
     await assert_no_axe_violations(page)  # the panel on the student page, with a question waiting
-    pending = panel.locator("#mod-list > li[data-qa]", has_text=MOON)
     await pending.get_by_role("button", name="Approve").click()
     await expect(queue).to_have_text("Queue (0)")
-    await expect(page.locator("#qa-list > li[data-qa]", has_text=MOON)).to_be_visible()
+    await expect(page.locator("#qa-list > li[data-qa]", has_text=rhubarb)).to_be_visible()
     [question] = (await (await owner.get(f"/session/{keyword}/qa/questions")).json())["questions"]
     assert question["status"] == "approved"
     assert page_errors == []
