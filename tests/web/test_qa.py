@@ -171,6 +171,7 @@ async def test_students_ask_and_vote_the_lecturer_moderates_highlights_and_answe
         await expect(card.locator(".qa-answered")).to_be_visible()
         await expect(card.locator(".qa-reply-text")).to_have_text(REPLY)
     await expect(qa_card(anna, FRICTION).get_by_role("button", name="Edit")).to_have_count(0)
+    await expect(anna.locator("#announcer")).to_have_text("Your question was answered.")
     await expect(presenter.locator(".qa-stage-reply-text")).to_have_text(REPLY)
     await expect(presenter.locator(".qa-stage-answered")).to_be_visible()
     await screenshot(presenter, "qa-presenter")

@@ -470,6 +470,7 @@ async function qaArrived(id) {
   const known = state.qa.find(id);
   state.qa.place(question, { arrived: true });
   if (!known && !question.mine) $("announcer").textContent = t("qa.announce");
+  if (question.mine && known?.status === "pending") $("announcer").textContent = t("qa.announceApproved");
   drawQa();
 }
 
@@ -477,8 +478,10 @@ async function qaArrived(id) {
 async function qaRefresh(id) {
   if (!state.qa) return;
   const question = await fetchQuestion(state.session.keyword, id);
+  const before = state.qa.find(id);
   if (!question || !shownToMe(question)) state.qa.remove(id);
   else state.qa.place(question);
+  if (question?.mine && question.answered && before && !before.answered) $("announcer").textContent = t("qa.announceAnswered");
   drawQa();
 }
 
