@@ -1,4 +1,4 @@
-"""The six scenarios. Each returns a `Section`: rows for the table and notes.
+"""The scenarios. Each returns a `Section`: rows for the table and notes.
 
 They share one building block, `Room`: Node.js receivers joined to one room
 of a target plus one extra socket that triggers broadcasts.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
@@ -55,6 +57,10 @@ class Config:
     joinstorm_sizes: list[int]
     failover_n: int
     joinstorm_spread: float = 2.0  # a lecture hall after a Wi-Fi blip or a restart
+    # Q&A (issue 21): one session's questions and votes, seeded; REST calls measured one by one.
+    qa_questions: int = 5000
+    qa_votes: int = 50_000
+    qa_calls: int = 60
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
@@ -612,6 +618,127 @@ async def failover(ws: Workspace, cfg: Config) -> Section:
     return section
 
 
+QA_TARGET_MS = 50.0  # issue 21: list and vote calls under 50 ms median
+
+
+async def qa(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 8: Q&A list and vote calls in a session of many questions and votes."""
+    section = Section(
+        f"8. Q&A: one session with {cfg.qa_questions} questions and {cfg.qa_votes} votes; "
+        f"{cfg.qa_calls} calls each, one at a time, by a student",
+        [
+            ("call", "call"),
+            ("n", "calls"),
+            ("errors", "errors"),
+            ("p50_ms", "p50 ms"),
+            ("p90_ms", "p90 ms"),
+            ("max_ms", "max ms"),
+            ("ok", f"p50 < {QA_TARGET_MS:g} ms"),
+        ],
+    )
+    async with targets.arsnova(ws) as target:
+        seeded = await seed_qa(ws, target, cfg)
+        section.rows += await qa_calls(target, cfg, seeded)
+    section.notes += [
+        "seeded straight into the database before the calls (approved questions, vote documents "
+        "and their counters, a few votes per question up to hundreds on the top ones); the "
+        "migrations' indexes in place",
+        "list = GET /session/{keyword}/qa/questions (first page of 50, with the caller's votes and "
+        "own waiting questions); vote = PUT …/vote then DELETE …/vote on a random question, "
+        "alternating (each a call); a student's guest login on one keep-alive connection",
+    ]
+    return section
+
+
+async def seed_qa(ws: Workspace, target: Target, cfg: Config) -> list[str]:
+    """The questions and votes, written in bulk; returns the question ids."""
+    from arsnova.store.interposed import QA_DEFAULTS
+
+    weights = [1 / (q + 10) for q in range(cfg.qa_questions)]
+    scale = cfg.qa_votes / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    counts[-1] += cfg.qa_votes - sum(counts)
+    async with AsyncMongoClient(ws.mongodb_uri) as mongo:
+        db = mongo[target.settings["db_name"]]
+        session = await db.sessions.find_one({"keyword": target.keyword})
+        started = time.time()
+        questions = [
+            {**QA_DEFAULTS, "_id": ObjectId(), "session_id": session["_id"],
+             "session_keyword": target.keyword, "author": f"asker{q % 500}",
+             "timestamp": datetime.fromtimestamp(started - cfg.qa_questions + q, UTC),
+             "subject": "", "text": f"Question {q}?", "read": False,
+             "upvotes": counts[q], "score": counts[q], "pinned": q == 4000}
+            for q in range(cfg.qa_questions)
+        ]  # fmt: skip
+        for start in range(0, len(questions), 1000):
+            await db.interposed_questions.insert_many(questions[start : start + 1000])
+        await db.qa_counts.insert_one({"session_id": session["_id"], "approved": len(questions)})
+        print(f"[qa] {len(questions)} questions in {time.time() - started:.1f} s",
+              file=sys.stderr, flush=True)  # fmt: skip
+        votes = [
+            {"question_id": question["_id"], "session_id": session["_id"],
+             "user": f"voter{v}", "value": 1}
+            for question, n in zip(questions, counts, strict=True)
+            for v in range(n)
+        ]  # fmt: skip
+        for start in range(0, len(votes), 5000):
+            await db.qa_votes.insert_many(votes[start : start + 5000], ordered=False)
+            print(f"[qa] {start + 5000} votes in {time.time() - started:.1f} s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    return [str(question["_id"]) for question in questions]
+
+
+async def qa_calls(target: Target, cfg: Config, question_ids: list[str]) -> list[dict[str, Any]]:
+    import random
+
+    import aiohttp
+
+    url = target.urls[0]
+    qa_path = f"{url}/session/{target.keyword}/qa/questions"
+    rows = []
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(f"{url}/auth/login", params={"type": "guest"}) as response:
+            response.raise_for_status()
+        async with http.get(f"{url}/session/{target.keyword}") as response:
+            response.raise_for_status()
+
+        async def timed(method: str, path: str, **kwargs: Any) -> tuple[float, bool]:
+            began = time.perf_counter()
+            async with http.request(method, path, **kwargs) as response:
+                await response.read()
+                ok = response.status < 300
+            return (time.perf_counter() - began) * 1000, ok
+
+        chooser = random.Random(21)
+        for label, make in (
+            ("list sort=votes", lambda _i: ("GET", qa_path, {"params": {"sort": "votes"}})),
+            ("list sort=newest", lambda _i: ("GET", qa_path, {"params": {"sort": "newest"}})),
+            ("vote (put/delete)", None),
+        ):
+            latencies, errors = [], 0
+            question = question_ids[0]
+            for i in range(cfg.qa_calls):
+                if make is None:
+                    if i % 2 == 0:
+                        question = chooser.choice(question_ids)
+                    method = "PUT" if i % 2 == 0 else "DELETE"
+                    call = (method, f"{qa_path}/{question}/vote",
+                            {"json": {"value": 1}} if method == "PUT" else {})  # fmt: skip
+                else:
+                    call = make(i)
+                ms, ok = await timed(call[0], call[1], **call[2])
+                latencies.append(ms)
+                errors += not ok
+            p50 = median(latencies)
+            rows.append({
+                "call": label, "n": len(latencies), "errors": errors, "p50_ms": p50,
+                "p90_ms": percentile(latencies, 90), "max_ms": max(latencies),
+                "ok": p50 < QA_TARGET_MS,
+            })  # fmt: skip
+    return rows
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
@@ -620,4 +747,5 @@ SCENARIOS = {
     "multi": multi,
     "joinstorm": joinstorm,
     "failover": failover,
+    "qa": qa,
 }

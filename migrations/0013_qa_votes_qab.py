@@ -45,3 +45,14 @@ async def up(db):
     await questions.create_index(
         [("session_id", 1), ("highlighted", 1)], name="session_highlighted"
     )
+    # How many questions each session has of each status (a list's `total` without a count).
+    if "qa_counts" not in set(await db.list_collection_names()):
+        await db.create_collection("qa_counts")
+    await db.qa_counts.create_index([("session_id", 1)], unique=True, name="session_unique")
+    pipeline = [{"$group": {"_id": {"session_id": "$session_id", "status": "$status"},
+                            "n": {"$sum": 1}}}]  # fmt: skip
+    counts = {}
+    async for group in await questions.aggregate(pipeline):
+        counts.setdefault(group["_id"]["session_id"], {})[group["_id"]["status"]] = group["n"]
+    for session_id, by_status in counts.items():
+        await db.qa_counts.update_one({"session_id": session_id}, {"$set": by_status}, upsert=True)

@@ -57,7 +57,8 @@ async def withdraw(app: web.Application, user: User, session: Session, question_
     await app[store_key].interposed.delete(session["id"], question["id"])
     broadcaster = app[broadcaster_key]
     await broadcaster.audience_questions_deleted(session["keyword"], [question["id"]])
-    await broadcaster.qa_question_deleted(session["keyword"], question["id"])
+    shown = question.get("status", "approved") == "approved"
+    await broadcaster.qa_question_deleted(session["keyword"], question["id"], shown)
     if question.get("highlighted"):
         await broadcaster.qa_question_highlighted(session["keyword"], None)
 

@@ -145,6 +145,7 @@ async def ask(
     initial = "pending" if settings["moderation"] == "pre" and not staff else "approved"
     stored = {**fields, **screened(session, user, fields, initial)}
     question = await app[store_key].interposed.create(session, user.username, stored)
+    await app[store_key].qa.count(session["id"], {question["status"]: 1})
     broadcaster = app[broadcaster_key]
     await broadcaster.audience_question_created(session["keyword"], question["id"])
     await broadcaster.qa_question_created(session["keyword"], question["id"], question["status"])
@@ -175,8 +176,9 @@ async def change(
         condition["answered"] = False
         changes.update(edit)
         screen = screened(session, user, {**question, **edit}, question["status"])
-        if screen["flagged"] and "status" not in moderation:
-            changes.update(screen)
+        changes["flagged"] = screen["flagged"]  # the edited text's hits replace the old ones
+        if screen["flagged"] and "status" not in moderation and question["status"] == "approved":
+            changes["status"] = "pending"  # back to the queue
     status = changes.get("status", question["status"])
     if status != "approved":
         if changes.get("highlighted"):
@@ -185,9 +187,15 @@ async def change(
             changes["highlighted"] = False
     if not changes:
         return await view(app, user, question)
+    if "status" in changes:
+        condition["status"] = question["status"]  # counted from this one
     updated = await repo.update(session["id"], question["id"], changes, **condition)
     if updated is None:
-        raise question_answered()
+        if edit and (await repo.get(session["id"], question["id"]))["answered"]:
+            raise question_answered()
+        raise Conflict("The question changed meanwhile; try again.", code="qa-question-changed")
+    if updated["status"] != question["status"]:
+        await repo.count(session["id"], {question["status"]: -1, updated["status"]: 1})
     unhighlighted = []
     if changes.get("highlighted"):
         unhighlighted = await repo.unhighlight_others(session["id"], updated["id"])
@@ -212,8 +220,8 @@ async def announce_change(
     if before["status"] != after["status"]:
         if shown:
             await broadcaster.qa_question_approved(keyword, question_id)
-        elif visible(before):
-            await broadcaster.qa_question_hidden(keyword, question_id)
+        else:  # everyone removes it; a queued one hidden: staff only
+            await broadcaster.qa_question_hidden(keyword, question_id, visible(before))
     if before["answered"] != after["answered"]:
         await broadcaster.qa_question_answered(keyword, question_id, after["answered"], shown)
     if before["highlighted"] != after["highlighted"] or others_unhighlighted:
@@ -237,7 +245,7 @@ async def delete(app: web.Application, user: User, session: Session, question_id
     await app[store_key].interposed.delete(session["id"], question["id"])
     broadcaster = app[broadcaster_key]
     await broadcaster.audience_questions_deleted(session["keyword"], [question["id"]])
-    await broadcaster.qa_question_deleted(session["keyword"], question["id"])
+    await broadcaster.qa_question_deleted(session["keyword"], question["id"], visible(question))
     if question["highlighted"]:
         await broadcaster.qa_question_highlighted(session["keyword"], None)
 

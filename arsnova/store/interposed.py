@@ -129,11 +129,17 @@ class AudienceQuestionRepo:
         return await paged_list(cursor, page, "timestamp", AudienceQuestion)
 
     async def delete(self, session_id: str, question_id: str) -> None:
+        """Deletes one question, its Q&A votes, and counts it no more (`qa_counts`)."""
         selector = self._selector(session_id, question_id)
-        result = await self.collection.delete_one(selector)
-        if result.deleted_count == 0:
+        deleted = await self.collection.find_one_and_delete(selector)
+        if deleted is None:
             raise AudienceQuestionNotFound()
-        await self.collection.database["qa_votes"].delete_many({"question_id": selector["_id"]})
+        database = self.collection.database
+        await database["qa_votes"].delete_many({"question_id": selector["_id"]})
+        status = deleted.get("status", QA_DEFAULTS["status"])
+        await database["qa_counts"].update_one(
+            {"session_id": selector["session_id"]}, {"$inc": {status: -1}}
+        )
 
     async def delete_all(self, session_id: str) -> list[str]:
         """Deletes every question of the session; returns their ids."""
@@ -141,4 +147,5 @@ class AudienceQuestionRepo:
         ids = await self.collection.distinct("_id", query)
         await self.collection.delete_many({**query, "_id": {"$in": ids}})
         await self.collection.database["qa_votes"].delete_many(query)
+        await self.collection.database["qa_counts"].delete_many(query)
         return [str(oid) for oid in ids]

@@ -19,10 +19,17 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from arsnova.store.batching import GroupCommit, SharedLookups
-from arsnova.store.common import DUPLICATE_KEY, object_id, plain, shared_by_id, stored_id
+from arsnova.store.common import (
+    DUPLICATE_KEY,
+    object_id,
+    plain,
+    shared_by_id,
+    stored_id,
+    undo_if_session_deleted,
+)
 from arsnova.store.interposed import AudienceQuestion, AudienceQuestionNotFound
 
 # The list's orders (`migrations/0013_qa_votes_qab.py` has an index for each).
@@ -32,12 +39,17 @@ SORTS: dict[str, list[tuple[str, int]]] = {
     "unanswered": [("answered", ASCENDING), ("score", DESCENDING), ("timestamp", DESCENDING)],
 }
 COUNTER = {1: "upvotes", -1: "downvotes"}
+RANGE_FIELD = {"votes": "score", "newest": "timestamp"}  # the first field of the sort
+THRESHOLDS = 10_000  # page hints remembered per node, the oldest forgotten first
 
 
 class QaRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.questions = db["interposed_questions"]
         self.votes = db["qa_votes"]
+        self.counts = db["qa_counts"]  # per session: how many questions of each status
+        # (session, status, sort, questions needed) → the sort field's value of the last one.
+        self.thresholds: dict[tuple[ObjectId, str, str, int], Any] = {}
         self.lookups: SharedLookups[ObjectId, dict[str, Any] | None] = SharedLookups(
             lambda oid: self.questions.find_one({"_id": oid})
         )
@@ -69,16 +81,73 @@ class QaRepo:
     async def page(
         self, session_id: str, status: str, sort: str, offset: int, limit: int
     ) -> tuple[list[AudienceQuestion], int]:
-        """One page of the session's questions of one status, and how many there are."""
-        selector = {"session_id": stored_id(session_id), "status": status}
+        """One page of the session's questions of one status, and how many there are.
+
+        The pinned ones first (few: read apart); the others of a `votes` or
+        `newest` page are read by a range on the sort's field from the
+        value the page's last question had before (`thresholds`), so a page
+        reads about its own questions, not the session's thousands, which
+        the embedded database would sort in full. A range that holds too
+        few (votes taken back, questions deleted) is read again in full.
+        """
+        oid = stored_id(session_id)
+        selector = {"session_id": oid, "status": status}
         order = [*SORTS[sort], ("_id", DESCENDING)]
-        cursor = self.questions.find(selector, sort=order, skip=offset, limit=limit)
-        found = [plain(document, AudienceQuestion) for document in await cursor.to_list(None)]
-        if offset == 0 and len(found) < limit:
-            total = len(found)
+        needed = offset + limit
+        if sort not in RANGE_FIELD:  # `unanswered`: pinned ones in their place
+            cursor = self.questions.find(selector, sort=order, skip=offset, limit=limit)
+            found = await cursor.to_list(None)
         else:
-            total = await self.questions.count_documents(selector)
-        return found, total
+            pinned = await self.questions.find({**selector, "pinned": True}, sort=order).to_list(
+                None
+            )
+            rest: list[dict[str, Any]] = []
+            if len(pinned) < needed:
+                rest = await self._ranged(selector, sort, order, needed - len(pinned))
+            found = (pinned + rest)[offset:needed]
+        return [plain(document, AudienceQuestion) for document in found], await self.total(
+            session_id, status
+        )
+
+    async def _ranged(
+        self, selector: dict[str, Any], sort: str, order: list[tuple[str, int]], needed: int
+    ) -> list[dict[str, Any]]:
+        unpinned = {**selector, "pinned": False}
+        field = RANGE_FIELD[sort]
+        key = (selector["session_id"], selector["status"], sort, needed)
+        threshold = self.thresholds.get(key)
+        documents: list[dict[str, Any]] = []
+        if threshold is not None:
+            ranged = {**unpinned, field: {"$gte": threshold}}
+            documents = await self.questions.find(ranged, sort=order, limit=needed).to_list(None)
+        if len(documents) < needed:  # no hint yet, or too few above it now
+            documents = await self.questions.find(unpinned, sort=order, limit=needed).to_list(None)
+        if len(documents) == needed:
+            self.thresholds.pop(key, None)
+            self.thresholds[key] = documents[-1][field]
+            if len(self.thresholds) > THRESHOLDS:
+                del self.thresholds[next(iter(self.thresholds))]
+        return documents
+
+    async def total(self, session_id: str, status: str) -> int:
+        """How many questions of the session have `status` (`qa_counts`)."""
+        counts = await self.counts.find_one({"session_id": stored_id(session_id)})
+        return max(0, int(counts.get(status, 0))) if counts else 0
+
+    async def count(self, session_id: str | ObjectId, change: dict[str, int]) -> None:
+        """Moves the session's counts by `change` (status → n), after the questions changed."""
+        change = {status: n for status, n in change.items() if n}
+        if not change:
+            return
+        oid = session_id if isinstance(session_id, ObjectId) else stored_id(session_id)
+        for attempt in range(2):  # two first upserts at once: one inserts, the other retries
+            try:
+                await self.counts.update_one({"session_id": oid}, {"$inc": change}, upsert=True)
+                break
+            except DuplicateKeyError:
+                if attempt:
+                    raise
+        await undo_if_session_deleted(self.counts, [{"session_id": oid}])
 
     async def of_author(
         self, session_id: str, author: str, status: str, limit: int

@@ -156,7 +156,7 @@ class SessionRepo:
         self.lookups_by_id.forget(oid)
         collections = (
             "answers", "questions", "question_bin", "interposed_questions", "qa_votes",
-            "session_visits", "feedback",
+            "qa_counts", "session_visits", "feedback",
         )  # fmt: skip
         for name in collections:
             await self.db[name].delete_many({"session_id": oid})

@@ -73,6 +73,8 @@ async def test_rate_limited_routes_document_429(client):
         ("/auth/login", "get"),
         ("/session/{keyword}", "get"),
         ("/session/{keyword}/interposed/", "post"),
+        ("/session/{keyword}/qa/questions", "post"),
+        ("/session/{keyword}/qa/questions/{question_id}/vote", "put"),
         ("/session/{keyword}/feedback", "get"),
     ]
     for path, method in limited:

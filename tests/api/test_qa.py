@@ -306,6 +306,7 @@ async def test_legacy_owner_list_and_qa_pages_after_2000_questions(owner, keywor
          "text": f"q{i}", "read": False, "score": i % 7}
         for i in range(2000)
     ])  # fmt: skip
+    await db.qa_counts.insert_one({"session_id": session_id, "approved": 2000})  # as Q&A counts
     legacy = await ok(await owner.get(f"/session/{keyword}/interposed/"))
     assert len(legacy) == 2000
     page = await listing(owner, keyword, sort="votes", limit=50)

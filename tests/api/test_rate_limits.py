@@ -96,6 +96,24 @@ async def test_audience_questions_are_limited_per_session_and_per_address(owner,
     assert await ask(second, 3) == [201, 201, 429]
 
 
+async def test_qa_questions_share_the_audience_limits_and_qa_votes_are_limited(
+    participant, owner, keyword
+):
+    legacy, qa = f"/session/{keyword}/interposed/", f"/session/{keyword}/qa/questions"
+    asked = [(await participant.post(legacy, json={"subject": "s", "text": "a"})).status]
+    asked += [(await participant.post(qa, json={"text": t})).status for t in "bcd"]
+    assert asked == [201, 201, 201, 429]  # 3 a minute (small limits) over both routes
+    question = (await (await owner.post(qa, json={"text": "Vote on me"})).json())["_id"]
+    vote = f"{qa}/{question}/vote"
+    calls = [
+        participant.put(vote, json={"value": 1}),
+        participant.delete(vote),
+        participant.put(vote, json={"value": 1}),
+        participant.put(vote, json={"value": 1}),
+    ]
+    assert [(await call).status for call in calls] == [200, 200, 200, 429]  # fmt: skip
+
+
 async def test_answers_and_votes_are_limited(participant, owner, keyword):
     question = await (await owner.post(f"/session/{keyword}/lecturerquestion/", json={
         "questionType": "yesno", "subject": "s", "text": "t", "active": True})).json()  # fmt: skip

@@ -18,10 +18,12 @@ from arsnova.auth import hash_token
 from arsnova.keys import sio_key, store_key
 from arsnova.services.housekeeping import housekeeping
 from tests.events.conftest import NAMESPACE, EventsClient, subscribe
-from tests.helpers import WAIT, ask_audience_question, create_lecture, eventually
+from tests.helpers import WAIT, create_lecture, create_question, eventually
 from tests.serve import Serve, serve_env
 
-CREATED = "InterposedQuestionCreatedEvent"
+# The event each `one_event` makes: one per call (an audience question makes two, one of them
+# for Q&A).
+CREATED = "LecturerQuestionCreatedEvent"
 MAX_EVENTS = 10  # the smallest log the settings allow per stream
 
 
@@ -31,8 +33,22 @@ def settings(settings_with):
     return settings_with(event_log_max_events=MAX_EVENTS)
 
 
+async def one_event(owner, keyword: str) -> dict:
+    """An unpublished lecturer question: one event (CREATED), for the session's staff."""
+    return await create_question(owner, keyword, active=False)
+
+
 def created_ids(events: list[dict]) -> list[str]:
-    return [event["data"]["interposedQuestionId"] for event in events if event["type"] == CREATED]
+    return [event["data"]["questionId"] for event in events if event["type"] == CREATED]
+
+
+def asked_ids(events: list[dict]) -> list[str]:
+    """The audience questions created in `events` (its other event: Q&A's)."""
+    return [
+        event["data"]["interposedQuestionId"]
+        for event in events
+        if event["type"] == "InterposedQuestionCreatedEvent"
+    ]
 
 
 def carrying(question_id: str) -> Callable[[dict], bool]:
@@ -72,29 +88,29 @@ async def test_reconnect_replays_what_was_not_acknowledged_and_keeps_subscriptio
     assert "errorInfo" not in ack, ack
     ids: list[str] = []
     for _ in range(3):  # each one delivered and acknowledged on its own
-        ids.append((await ask_audience_question(participant, keyword))["_id"])
+        ids.append((await one_event(owner, keyword))["_id"])
         message = await first.wait_for("EventsMessage", carrying(ids[-1]))
         assert created_ids(message["events"]) == [ids[-1]]
         await first.ack(message["id"])
     acknowledged = [event["sequence"] for event in first.events()]
     assert acknowledged == list(range(acknowledged[0], acknowledged[0] + 3))
 
-    ids.append((await ask_audience_question(participant, keyword))["_id"])
+    ids.append((await one_event(owner, keyword))["_id"])
     unacknowledged = await first.wait_for("EventsMessage", carrying(ids[-1]))
     # The server sent this only after it stored the previous acknowledgement.
     assert (await connection_record(db, first))["positions"][stream] == acknowledged[-1]
     # Held back: one message in flight at most.
-    ids.append((await ask_audience_question(participant, keyword))["_id"])
+    ids.append((await one_event(owner, keyword))["_id"])
     await first.client.eio.disconnect(abort=True)
     await eventually(lambda: not first.client.connected, what="the client did not drop")
     # While nobody is connected:
-    ids.append((await ask_audience_question(participant, keyword))["_id"])
-    ids.append((await ask_audience_question(participant, keyword))["_id"])
+    ids.append((await one_event(owner, keyword))["_id"])
+    ids.append((await one_event(owner, keyword))["_id"])
 
     second = await events_client(owner, reconnect=first.token)  # and no new subscription
     await eventually(lambda: len(created_ids(second.events())) >= 4, what=second.messages)
-    ids.append((await ask_audience_question(participant, keyword))["_id"])  # live again
-    await second.wait_for_event(CREATED, lambda event: event["data"]["interposedQuestionId"]
+    ids.append((await one_event(owner, keyword))["_id"])  # live again
+    await second.wait_for_event(CREATED, lambda event: event["data"]["questionId"]
                                 == ids[-1])  # fmt: skip
 
     assert created_ids(unacknowledged["events"]) == [ids[3]]
@@ -113,8 +129,8 @@ async def test_reconnect_replays_what_was_not_acknowledged_and_keeps_subscriptio
     assert incomplete["events"] == []
     assert (await connection_record(db, third))["subscriptions"] == []
     assert stream not in (await connection_record(db, third))["positions"]
-    ids.append((await ask_audience_question(participant, keyword))["_id"])
-    await second.wait_for_event(CREATED, lambda event: event["data"]["interposedQuestionId"]
+    ids.append((await one_event(owner, keyword))["_id"])
+    await second.wait_for_event(CREATED, lambda event: event["data"]["questionId"]
                                 == ids[-1])  # fmt: skip
     assert second.client.connected
     assert created_ids(second.events()) == ids[3:]
@@ -128,7 +144,7 @@ async def test_reconnect_with_another_logins_token_gets_nothing_of_it(
     stream = f"session:{keyword}"
     lecturer = await events_client(owner)
     await lecturer.request("SessionSubscriptionMessage", keyword=keyword)
-    question = (await ask_audience_question(participant, keyword))["_id"]
+    question = (await one_event(owner, keyword))["_id"]
     await lecturer.wait_for_event(CREATED)
     positions = (await connection_record(db, lecturer))["positions"]
 
@@ -153,7 +169,7 @@ async def test_reconnect_with_another_logins_token_gets_nothing_of_it(
 
     # The lecturer's token is still theirs to take over.
     await lecturer.client.eio.disconnect(abort=True)
-    later = (await ask_audience_question(participant, keyword))["_id"]
+    later = (await one_event(owner, keyword))["_id"]
     resumed = await events_client(owner, reconnect=lecturer.token)
     await resumed.wait_for_event(CREATED)
     assert gaps_of(resumed) == []
@@ -175,13 +191,8 @@ async def test_concurrent_first_events_of_a_session_each_get_a_sequence(
         keyword = (await response.json())["keyword"]
         assert (await participant.get(f"/session/{keyword}")).status == 200
         await lecturer.request("SessionSubscriptionMessage", keyword=keyword)
-        body = {"subject": "s", "text": "t"}
-        responses = await asyncio.gather(*(
-            participant.post(f"/session/{keyword}/interposed/", json=body) for _ in range(8)
-        ))  # fmt: skip
-        statuses = [response.status for response in responses]
-        assert statuses == [201] * 8, f"round {n}: {statuses}"
-        ids = [(await response.json())["_id"] for response in responses]
+        created = await asyncio.gather(*(one_event(owner, keyword) for _ in range(8)))
+        ids = [question["_id"] for question in created]
         await eventually(lambda ids=ids: set(ids) <= set(created_ids(lecturer.events())))
         events = [event for event in lecturer.events() if event.get("keyword") == keyword]
         stored = await db.event_streams.find_one({"_id": f"session:{keyword}"})
@@ -228,13 +239,13 @@ async def test_a_subscription_made_while_a_replay_is_read_keeps_both(
     assert (await participant.get(f"/session/{other}")).status == 200
     first = await events_client(owner)
     await subscribe(first, keyword)
-    seen = (await ask_audience_question(participant, keyword))["_id"]
+    seen = (await one_event(owner, keyword))["_id"]
     await first.wait_for_event(CREATED)
     last_seen = first.events()[-1]["sequence"]
     await stored_position(db, first, stream, last_seen)
     await first.client.eio.disconnect(abort=True)
     await eventually(lambda: not first.client.connected)
-    missing = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(missed)]
+    missing = [(await one_event(owner, keyword))["_id"] for _ in range(missed)]
 
     namespace = server.app[sio_key].namespace_handlers[NAMESPACE]
     held = HeldRead(server.app[store_key].events, read)
@@ -250,8 +261,8 @@ async def test_a_subscription_made_while_a_replay_is_read_keeps_both(
     assert [r for r in results if isinstance(r, BaseException)] == []
     await eventually(lambda: len(created_ids(second.events())) >= missed, what=second.messages)
 
-    live = (await ask_audience_question(participant, keyword))["_id"]
-    live_other = (await ask_audience_question(participant, other))["_id"]
+    live = (await one_event(owner, keyword))["_id"]
+    live_other = (await one_event(owner, other))["_id"]
     await eventually(
         lambda: {live, live_other} <= set(created_ids(second.events())), what=second.messages
     )
@@ -280,14 +291,14 @@ async def test_reconnect_behind_the_horizon_reports_the_missed_range(
     first = await events_client(owner)
     await first.request("SessionSubscriptionMessage", keyword=keyword)
     for _ in range(2):
-        question = (await ask_audience_question(participant, keyword))["_id"]
-        await first.wait_for_event(CREATED, lambda e, q=question: e["data"]["interposedQuestionId"]
+        question = (await one_event(owner, keyword))["_id"]
+        await first.wait_for_event(CREATED, lambda e, q=question: e["data"]["questionId"]
                                    == q)  # fmt: skip
     last_seen = first.events()[-1]["sequence"]
     await stored_position(db, first, f"session:{keyword}", last_seen)
     await first.client.eio.disconnect(abort=True)
     await eventually(lambda: not first.client.connected)
-    missed = [(await ask_audience_question(participant, keyword))["_id"] for _ in range(30)]
+    missed = [(await one_event(owner, keyword))["_id"] for _ in range(30)]
     await housekeeping(server.app)  # keeps the newest MAX_EVENTS of the stream
 
     second = await events_client(owner, reconnect=first.token)
@@ -304,8 +315,8 @@ async def test_reconnect_behind_the_horizon_reports_the_missed_range(
     assert created_ids(second.events()) == missed[-MAX_EVENTS:]
     assert len(gaps_of(second)) == 1
 
-    live = (await ask_audience_question(participant, keyword))["_id"]
-    event = await second.wait_for_event(CREATED, lambda e: e["data"]["interposedQuestionId"]
+    live = (await one_event(owner, keyword))["_id"]
+    event = await second.wait_for_event(CREATED, lambda e: e["data"]["questionId"]
                                         == live)  # fmt: skip
     assert event["sequence"] == head + 1
 
@@ -369,7 +380,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
         ) as response:
             assert response.status == 201, await response.text()
             confirmed = [(await response.json())["_id"]]  # ids of 201 responses
-        await eventually(lambda: created_ids(before.events()) == confirmed)
+        await eventually(lambda: asked_ids(before.events()) == confirmed)
         refused: list[int] = []  # any other status: none expected
         numbers = itertools.count(1)
 
@@ -401,7 +412,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
         messages = before.of("EventsMessage")
         in_flight = messages[-1]
         processed = [event for message in messages[:-1] for event in message["events"]]
-        assert len(created_ids(processed)) >= KILL_AFTER / 2
+        assert len(asked_ids(processed)) >= KILL_AFTER / 2
         assert len(confirmed) < QUESTIONS
 
         await serve.start()  # on the same port; the logins are in the database
@@ -415,7 +426,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
             "sequence", 1)]  # fmt: skip
         await eventually(
             lambda: (
-                set(confirmed) <= set(created_ids(processed + after.events()))
+                set(confirmed) <= set(asked_ids(processed + after.events()))
                 and after.events()
                 and after.events()[-1]["sequence"] >= logged[-1]
             ),
@@ -433,7 +444,7 @@ async def test_sigkill_of_the_server_loses_and_duplicates_nothing(mongo_uri, db_
 
     received = processed + after.events()
     sequences = [event["sequence"] for event in received]
-    questions = created_ids(received)
+    questions = asked_ids(received)
     assert refused == []
     assert len(confirmed) == len(set(confirmed)) == QUESTIONS
     assert after.events()[0]["sequence"] == in_flight["events"][0]["sequence"]

@@ -179,6 +179,9 @@ async def test_the_presented_question_reaches_the_owner_and_admins_only(
 async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
     owner, participant, admin, keyword, events_client, db
 ):
+    # Pre-moderated Q&A: the audience question waits for approval, unseen by participants.
+    settings = await owner.put(f"/session/{keyword}/qa/settings", json={"moderation": "pre"})
+    assert settings.status == 200
     lecturer = await events_client(owner)
     overseer = await events_client(admin)
     student = await events_client(participant)
@@ -211,17 +214,22 @@ async def test_staff_only_events_reach_owner_and_admin_but_not_participants(
         await staff.wait_for_event("SessionLockedEvent")
         assert staff.event_types() == [
             "InterposedQuestionCreatedEvent",
+            "QaQuestionCreatedEvent",
             "InterposedQuestionReadEvent",
             "InterposedQuestionDeletedEvent",
+            "QaQuestionDeletedEvent",
             "LecturerQuestionCreatedEvent",
             "SessionLockedEvent",
         ]
         events = staff.events()
-        assert [event["sequence"] for event in events] == list(range(1, head + 2))
+        first = events[0]["sequence"]  # after the settings' event
+        assert [event["sequence"] for event in events] == list(range(first, head + 2))
         assert events[0]["data"] == {"interposedQuestionId": interposed}
-        assert events[1]["data"] == {"interposedQuestionId": interposed}
-        assert events[2]["data"] == {"interposedQuestionIds": [interposed]}
-        assert events[3]["data"] == {"questionId": hidden["_id"], "active": False, **NEW_QUESTION}
+        assert events[1]["data"] == {"questionId": interposed, "status": "pending"}
+        assert events[2]["data"] == {"interposedQuestionId": interposed}
+        assert events[3]["data"] == {"interposedQuestionIds": [interposed]}
+        assert events[4]["data"] == {"questionId": interposed}
+        assert events[5]["data"] == {"questionId": hidden["_id"], "active": False, **NEW_QUESTION}
 
 
 async def test_question_creation_publication_and_unpublication(

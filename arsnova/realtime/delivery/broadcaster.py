@@ -224,9 +224,12 @@ class Broadcaster:
     async def qa_question_approved(self, keyword: str, question_id: str) -> None:
         await self._qa_event(keyword, "QaQuestionApprovedEvent", {"questionId": question_id}, ALL)
 
-    async def qa_question_hidden(self, keyword: str, question_id: str) -> None:
-        """Left the approved list (hidden, or back in the queue): participants remove it."""
-        await self._qa_event(keyword, "QaQuestionHiddenEvent", {"questionId": question_id}, ALL)
+    async def qa_question_hidden(self, keyword: str, question_id: str, was_shown: bool) -> None:
+        """Left the approved list (hidden, or back in the queue): participants remove it. A
+        queued question hidden: to staff only."""
+        data = {"questionId": question_id}
+        audience = ALL if was_shown else MODERATORS
+        await self._qa_event(keyword, "QaQuestionHiddenEvent", data, audience)
 
     async def qa_question_changed(self, keyword: str, question_id: str, shown: bool) -> None:
         data = {"questionId": question_id}
@@ -243,8 +246,10 @@ class Broadcaster:
         data = {"questionId": question_id}
         await self._qa_event(keyword, "QaQuestionHighlightedEvent", data, ALL)
 
-    async def qa_question_deleted(self, keyword: str, question_id: str) -> None:
-        await self._qa_event(keyword, "QaQuestionDeletedEvent", {"questionId": question_id}, ALL)
+    async def qa_question_deleted(self, keyword: str, question_id: str, shown: bool) -> None:
+        """To everyone if it was approved, else to Q&A staff."""
+        data = {"questionId": question_id}
+        await self._qa_event(keyword, "QaQuestionDeletedEvent", data, ALL if shown else MODERATORS)
 
     async def qa_questions_cleared(self, keyword: str) -> None:
         """Every question deleted at once (the legacy DELETE …/interposed/): reload the list."""
