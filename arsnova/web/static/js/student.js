@@ -99,7 +99,8 @@ async function enter() {
       qaQuestionApproved: ({ questionId }) => state.qaWork(() => qaArrived(questionId)),
       qaQuestionChanged: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
       qaQuestionAnswered: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
-      qaQuestionHidden: ({ questionId }) => state.qaWork(() => qaRemoved(questionId)),
+      // Hidden, or back in the queue: one's own (edited, caught by the word filter) stays, as waiting.
+      qaQuestionHidden: ({ questionId }) => state.qaWork(() => (state.qa?.find(questionId)?.mine ? qaRefresh(questionId) : qaRemoved(questionId))),
       qaQuestionDeleted: ({ questionId }) => state.qaWork(() => qaRemoved(questionId)),
       qaQuestionHighlighted: ({ questionId }) =>
         state.qaWork(() => {
