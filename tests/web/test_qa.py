@@ -265,6 +265,13 @@ async def test_a_co_moderator_approves_from_the_student_page(
     await assert_no_axe_violations(page)  # the panel on the student page, with a question waiting
     await pending.get_by_role("button", name="Approve").click()
     await expect(queue).to_have_text("Queue (0)")
+    # The tabs by keyboard: the arrow keys move between them (one tab stop for the three).
+    await queue.focus()
+    await page.keyboard.press("ArrowRight")
+    approved = panel.get_by_role("tab", name="Approved (1)")
+    await expect(approved).to_be_focused()
+    await expect(approved).to_have_attribute("aria-selected", "true")
+    await expect(panel.locator("#mod-list > li[data-qa]", has_text=rhubarb)).to_be_visible()
     await expect(page.locator("#qa-list > li[data-qa]", has_text=rhubarb)).to_be_visible()
     [question] = (await (await owner.get(f"/session/{keyword}/qa/questions")).json())["questions"]
     assert question["status"] == "approved"
