@@ -24,11 +24,14 @@ async def up(db):
     await db.qa_votes.create_index(
         [("question_id", 1), ("user", 1)], unique=True, name="question_user_unique"
     )
-    await db.qa_votes.create_index([("session_id", 1)], name="session")
+    # A user's votes in a session (the list's `myVote`); its prefix serves session deletions.
+    await db.qa_votes.create_index([("session_id", 1), ("user", 1)], name="session_user")
     questions = db.interposed_questions
     for name, value in DEFAULTS.items():
         await questions.update_many({name: {"$exists": False}}, {"$set": {name: value}})
-    # The list's three orders within one status (store/qa.py SORTS), and an author's own.
+    # The list's three orders within one status (store/qa.py SORTS), and an author's own. The
+    # embedded database walks an index for equalities on its leading fields (and a range on the
+    # next one), never for a sort under a filter: store/qa.py asks in those terms.
     await questions.create_index(
         [("session_id", 1), ("status", 1), ("pinned", -1), ("score", -1), ("timestamp", -1)],
         name="qa_votes_order",
@@ -41,7 +44,9 @@ async def up(db):
         [("session_id", 1), ("status", 1), ("answered", 1), ("score", -1), ("timestamp", -1)],
         name="qa_unanswered_order",
     )
-    await questions.create_index([("session_id", 1), ("author", 1)], name="session_author")
+    await questions.create_index(
+        [("session_id", 1), ("author", 1), ("status", 1)], name="session_author_status"
+    )
     await questions.create_index(
         [("session_id", 1), ("highlighted", 1)], name="session_highlighted"
     )

@@ -75,7 +75,12 @@ async def views(
     app: web.Application, user: User, questions: list[AudienceQuestion]
 ) -> list[dict[str, Any]]:
     """The questions with the caller's vote (`my_vote`) and whether the caller asked (`mine`)."""
-    votes = await app[store_key].qa.my_votes(user.username, [q["id"] for q in questions])
+    if not questions:
+        return []
+    session_id = questions[0]["session_id"]
+    votes = await app[store_key].qa.my_votes(
+        session_id, user.username, [q["id"] for q in questions]
+    )
     return [
         {**q, "my_vote": votes.get(q["id"], 0), "mine": q["author"] == user.username}
         for q in questions

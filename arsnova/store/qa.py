@@ -189,15 +189,17 @@ class QaRepo:
             )
         return [str(oid) for oid in ids]
 
-    async def my_votes(self, user: str, question_ids: list[str]) -> dict[str, int]:
-        """The user's vote on each of the questions that has one."""
+    async def my_votes(self, session_id: str, user: str, question_ids: list[str]) -> dict[str, int]:
+        """The user's vote on each of the questions that has one (read: all the user's votes in
+        the session, by an index of equalities, which the embedded database walks)."""
         if not question_ids:
             return {}
+        wanted = set(question_ids)
         cursor = self.votes.find(
-            {"question_id": {"$in": [stored_id(q) for q in question_ids]}, "user": user},
-            {"question_id": 1, "value": 1},
+            {"session_id": stored_id(session_id), "user": user}, {"question_id": 1, "value": 1}
         )
-        return {str(vote["question_id"]): vote["value"] async for vote in cursor}
+        votes = {str(vote["question_id"]): vote["value"] async for vote in cursor}
+        return {question: value for question, value in votes.items() if question in wanted}
 
     async def vote(
         self, session_id: str, question_id: str, user: str, value: int | None
@@ -241,19 +243,26 @@ class QaRepo:
                     present.append(sets[error["index"]])
             for i in set(sets) - set(present):
                 count(changes[items[i].question], items[i].value or 0, 1)
-        for (question, value), users in grouped(items, present).items():
-            updated = await self.votes.update_many(
-                {"question_id": question, "user": {"$in": users}, "value": -value},
+        # One statement per vote from here (the embedded database walks an index only for
+        # equalities): each returns the vote as it was, so each change is counted once.
+        for i in present:
+            item = items[i]
+            value = item.value or 0
+            before = await self.votes.find_one_and_update(
+                {"question_id": item.question, "user": item.user},
                 {"$set": {"value": value}},
+                return_document=ReturnDocument.BEFORE,
             )
-            count(changes[question], value, updated.modified_count)
-            count(changes[question], -value, -updated.modified_count)
-        for question, users in {q: u for (q, _), u in grouped(items, taken_back).items()}.items():
-            for value in (1, -1):
-                deleted = await self.votes.delete_many(
-                    {"question_id": question, "user": {"$in": users}, "value": value}
-                )
-                count(changes[question], value, -deleted.deleted_count)
+            if before is not None and before["value"] != value:
+                count(changes[item.question], value, 1)
+                count(changes[item.question], before["value"], -1)
+        for i in taken_back:
+            item = items[i]
+            before = await self.votes.find_one_and_delete(
+                {"question_id": item.question, "user": item.user}
+            )
+            if before is not None:
+                count(changes[item.question], before["value"], -1)
         questions = {items[i].question for i in first}
         found: dict[ObjectId, AudienceQuestion] = {}
         for question in questions:
@@ -295,11 +304,3 @@ def count(change: Counter[str], value: int, n: int) -> None:
     if n:
         change[COUNTER[value]] += n
         change["score"] += value * n
-
-
-def grouped(items: list[VoteItem], indexes: list[int]) -> dict[tuple[ObjectId, int], list[str]]:
-    """The users of `indexes` by question and value."""
-    groups: dict[tuple[ObjectId, int], list[str]] = defaultdict(list)
-    for i in indexes:
-        groups[(items[i].question, items[i].value or 0)].append(items[i].user)
-    return groups
