@@ -102,6 +102,7 @@ screenshots: $(TESTING) $(ASSETS)
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_lecture.py -k whole_lecture
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_presenter.py
 	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_labels.py -k student_phone
+	ARSNOVA_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_qa.py -k students_ask
 
 lint: $(LINTING)
 	$(BIN)/ruff check .

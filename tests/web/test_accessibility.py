@@ -35,6 +35,8 @@ SCRIPTS = (
     "student.js",
     "signin.js",
     "account.js",
+    "qa.js",
+    "moderation.js",
 )
 LANGUAGES = ("en", "de")
 # Every success criterion of WCAG 2.0, 2.1 and 2.2 at levels A and AA that axe checks.
@@ -106,7 +108,7 @@ async def lecturer_page(open_page, base_url: str, lecture: Lecture, **options) -
     await expect(law.locator(".answered")).to_have_attribute("data-total", "1")
     word = page.locator(f'[data-question="{lecture.word["_id"]}"]')
     await expect(word.locator(".cloud li")).to_have_count(1)
-    await expect(page.locator("#audience-list [data-audience]")).to_have_count(1)
+    await expect(page.locator("#qa-list [data-qa]")).to_have_count(1)
     await expect(page.locator("#active-users")).not_to_be_empty()
     return page
 
@@ -121,6 +123,7 @@ async def student_page(open_page, base_url: str, lecture: Lecture, **options) ->
     law = page.locator(f'[data-question="{lecture.law["_id"]}"]')
     await expect(law.locator(".results .chart")).to_be_visible()
     await expect(page.locator("#feedback-buttons button")).to_have_count(4)
+    await expect(page.locator("#qa-list [data-qa]")).to_have_count(1)
     return page
 
 
@@ -164,6 +167,12 @@ async def test_lecturer_session_with_questions_answers_and_audience_has_no_axe_v
 ):
     page = await lecturer_page(open_page, base_url, lecture, viewport=LAPTOP, bypass_csp=True)
     await assert_no_axe_violations(page)
+    # The Q&A panel with its settings open and a reply being written.
+    await page.locator("#qa-settings summary").click()
+    friction = page.locator("#qa-list [data-qa]", has_text="Friction")
+    await friction.get_by_role("button", name="Mark answered").click()
+    await expect(friction.get_by_label("Reply (optional)")).to_be_focused()
+    await assert_no_axe_violations(page)
     assert page_errors == []
 
 
@@ -185,6 +194,28 @@ async def test_presenter_page_with_a_chart_has_no_axe_violations(
     if theme == "light":
         await page.keyboard.press("t")
     await expect(page.locator("body")).to_have_attribute("data-theme", theme)
+    await assert_no_axe_violations(page)
+    assert page_errors == []
+
+
+async def test_presenter_page_with_a_highlighted_audience_question_has_no_axe_violations(
+    open_page, base_url, page_errors, lecture
+):
+    path = f"/session/{lecture.keyword}/qa/questions"
+    [friction] = (await (await lecture.owner.get(path)).json())["questions"]
+    response = await lecture.owner.patch(
+        f"{path}/{friction['_id']}", json={"highlighted": True, "answered": True, "reply": "Yes."}
+    )
+    assert response.status == 200, await response.text()
+    page = await open_page(
+        f"{base_url}/presenter/{lecture.keyword}", viewport=PROJECTOR, bypass_csp=True,
+        **signed_in(lecture.owner, base_url),
+    )  # fmt: skip
+    await expect(page.locator("#qa-stage-text")).to_have_text(friction["text"])
+    await expect(page.locator(".qa-stage-reply-text")).to_have_text("Yes.")
+    await assert_no_axe_violations(page)
+    await page.keyboard.press("t")
+    await expect(page.locator("body")).to_have_attribute("data-theme", "light")
     await assert_no_axe_violations(page)
     assert page_errors == []
 
@@ -233,14 +264,20 @@ async def test_a_student_gives_feedback_answers_and_asks_by_keyboard_alone(
     await page.keyboard.press("Enter")
     await expect(law.locator(".my-answer")).to_have_text(f"Your answer: {OPTIONS[1]}")
 
-    await tab_to(page, page.get_by_label("Subject"))
-    await page.keyboard.type("Momentum")
-    await page.keyboard.press("Tab")
+    await tab_to(page, page.get_by_label("Your question"))
     await page.keyboard.type("Is momentum conserved here?")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("Momentum")
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("button", name="Send question")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#ask-status")).to_have_text("Sent. Your question is anonymous.")
+    # …and votes for the one asked before, by keyboard too.
+    friction = page.locator("#qa-list [data-qa]", has_text="Friction")
+    up = friction.get_by_role("button", name="Vote up")
+    await tab_to(page, up)
+    await page.keyboard.press("Enter")
+    await expect(up).to_have_attribute("aria-pressed", "true")
 
     asked = await (await lecture.owner.get(f"/session/{lecture.keyword}/interposed/")).json()
     assert "Momentum" in {question["subject"] for question in asked}
@@ -339,9 +376,10 @@ async def test_no_page_scrolls_sideways_and_targets_are_big_enough(
         assert keyword_box["height"] >= PROJECTED_KEYWORD_PX, keyword_box
 
     targets = student.locator(
-        "#questions button, #questions label.choice, #feedback-buttons button, #ask-form button"
+        "#questions button, #questions label.choice, #feedback-buttons button, #ask-form button,"
+        " #qa-list button"
     )
-    assert await targets.count() >= 4 + 5 + 1 + 3 + 2 + 1  # feedback, vote, abstain, mc…
+    assert await targets.count() >= 4 + 5 + 1 + 3 + 2 + 1 + 3  # feedback, vote, abstain, mc, Q&A…
     for target in await targets.all():
         box = await target.bounding_box()
         assert box["height"] >= TOUCH_TARGET_PX, (await target.inner_text(), box)
@@ -387,6 +425,8 @@ DYNAMIC_FAMILIES = {
     "feedback.": js_array("common.js", "FEEDBACK"),
     "notification.": js_array("landing.js", "NOTIFICATIONS"),
     "option.": DEFAULT_TEXTS["yesno"],
+    "qa.tab.": js_array("moderation.js", "QA_STATUSES"),
+    "qa.none.": js_array("moderation.js", "QA_STATUSES"),
 }
 
 

@@ -1,56 +1,68 @@
-"""The lecturer's audience questions: 50 at a time, and new ones added live without a reload."""
+"""Audience questions (Q&A) in pages: a page at a time, and new ones added live without reading the
+list again (one question is read per event)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
-from tests.web.conftest import LAPTOP, start_session
+from tests.web.conftest import LAPTOP
+from tests.web.pages import signed_in
 
-ASKED = 60
-PAGE = 50
+ASKED = 40
+PAGE = 30  # QA_PAGE in js/qa.js
+
+
+def list_requests(page: Page, keyword: str) -> list[str]:
+    """The list requests (`…/qa/questions` itself, not one question) the page makes from now on."""
+    lists: list[str] = []
+    path = f"/session/{keyword}/qa/questions"
+    page.on(
+        "request",
+        lambda request: lists.append(request.url) if urlsplit(request.url).path == path else None,
+    )
+    return lists
 
 
 async def test_audience_questions_load_in_pages_and_arrive_live(
-    open_page, base_url, login, page_errors, screenshot
+    open_page, base_url, owner, keyword, participant, page_errors, screenshot
 ):
-    lecturer = await open_page(f"{base_url}/lecturer/", viewport=LAPTOP)
-    keyword = await start_session(lecturer)
-    student = await login()
-    assert (await student.get(f"/session/{keyword}")).status == 200
-    path = f"/session/{keyword}/interposed/"
+    # Asked through the legacy route (old clients): they are the same questions.
     for number in range(ASKED):
         body = {"subject": f"Question {number}", "text": f"Text {number}"}
-        assert (await student.post(path, json=body)).status == 201
+        response = await participant.post(f"/session/{keyword}/interposed/", json=body)
+        assert response.status == 201, await response.text()
 
-    await lecturer.reload()
-    cards = lecturer.locator("#audience-list > li")
-    await expect(cards).to_have_count(PAGE)
-    await expect(cards.first).to_contain_text(f"Question {ASKED - 1}")  # newest first
-    more = lecturer.get_by_role("button", name="Load older questions")
-    await expect(more).to_be_visible()
-
-    lists: list[dict] = []  # the list requests from here on, as their query parameters
-    lecturer.on(
-        "request",
-        lambda request: (
-            lists.append(parse_qs(urlsplit(request.url).query))
-            if urlsplit(request.url).path == path
-            else None
-        ),
+    lecturer = await open_page(
+        f"{base_url}/lecturer/{keyword}", viewport=LAPTOP, **signed_in(owner, base_url)
     )
-    assert (
-        await student.post(path, json={"subject": "Live one", "text": "Just asked"})
-    ).status == 201
-    await expect(cards.first).to_contain_text("Live one")
-    await expect(cards).to_have_count(PAGE + 1)
-    await expect(lecturer.locator("#audience-count")).to_have_text(f"{PAGE + 1} new")
-    assert lists and all(int(query["limit"][0]) < PAGE for query in lists), lists
+    student = await open_page(f"{base_url}/join/{keyword}")
+    lecturer_cards = lecturer.locator("#qa-list > li[data-qa]")
+    student_cards = student.locator("#qa-list > li[data-qa]")
+    for cards in (lecturer_cards, student_cards):
+        await expect(cards).to_have_count(PAGE)
+        await expect(cards.first).to_contain_text(f"Text {ASKED - 1}")  # newest first
+    await expect(lecturer.get_by_role("tab", name=f"Approved ({ASKED})")).to_be_visible()
+    await expect(student.locator("#qa-count")).to_have_text(f"{ASKED} questions")
 
-    await more.click()
-    await expect(cards).to_have_count(ASKED + 1)
-    await expect(cards.last).to_contain_text("Question 0")
-    await expect(more).to_be_hidden()
+    lists = {
+        name: list_requests(page, keyword)
+        for name, page in (("lecturer", lecturer), ("student", student))
+    }
+    response = await participant.post(f"/session/{keyword}/qa/questions", json={"text": "Live one"})
+    assert response.status == 201, await response.text()
+    for cards in (lecturer_cards, student_cards):
+        await expect(cards.first).to_contain_text("Live one")
+        await expect(cards).to_have_count(PAGE + 1)
+    await expect(lecturer.get_by_role("tab", name=f"Approved ({ASKED + 1})")).to_be_visible()
+    assert lists == {"lecturer": [], "student": []}  # one question read, not the list
+
+    for page, cards in ((lecturer, lecturer_cards), (student, student_cards)):
+        more = page.get_by_role("button", name="Load more questions")
+        await more.click()
+        await expect(cards).to_have_count(ASKED + 1)
+        await expect(cards.last).to_contain_text("Text 0")
+        await expect(more).to_be_hidden()
     await screenshot(lecturer, "lecturer-audience")
     assert page_errors == []

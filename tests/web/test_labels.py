@@ -195,7 +195,7 @@ async def test_long_german_words_fit_a_360_px_phone(
     await expect(card(phone, questions[0]).locator(".results li.bar")).to_have_count(4)
     await expect(card(phone, questions[2]).locator(".revealed-answers li")).to_have_count(1)
     await expect(card(lecturer, questions[2]).locator(".freetext-answers li")).to_have_count(1)
-    await expect(lecturer.locator("#audience-list [data-audience]")).to_have_count(1)
+    await expect(lecturer.locator("#qa-list [data-qa]")).to_have_count(1)
     for page, name in ((phone, "long-words-student"), (lecturer, "long-words-lecturer")):
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= NARROW_PHONE["width"], f"{page.url} is {width} px wide"

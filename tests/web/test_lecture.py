@@ -66,20 +66,17 @@ async def test_a_whole_lecture_updates_every_page_live(
     await expect(cloud.first).to_have_attribute("data-count", "2")
     await expect(cloud.first).to_contain_text("Forces")
 
-    # An audience question arrives live, is unread until opened.
-    await ben.get_by_label("Betreff").fill("Friction")
+    # An audience question arrives live in the lecturer's Q&A panel and on other students' pages.
+    await ben.get_by_label("Betreff (optional)").fill("Friction")
     await ben.get_by_label("Deine Frage").fill("Does friction count as a net force?")
     await ben.get_by_role("button", name="Frage senden").click()
     await expect(ben.locator("#ask-status")).to_have_text("Gesendet. Deine Frage ist anonym.")
-    asked = lecturer.locator("#audience-list [data-audience]", has_text="Friction")
-    await expect(asked).to_have_class("card audience unread")
-    await expect(lecturer.locator("#audience-count")).to_have_text("1 new")
-    # Screen readers hear of it (the lists themselves are not live regions).
-    await expect(lecturer.locator("#announcer")).to_have_text("New audience question: Friction")
-    await asked.get_by_role("button", name="Friction").click()
+    asked = lecturer.locator("#qa-list [data-qa]", has_text="Friction")
     await expect(asked).to_contain_text("Does friction count as a net force?")
-    await expect(asked).to_have_class("card audience")
-    await expect(lecturer.locator("#audience-count")).to_be_hidden()
+    await expect(lecturer.get_by_role("tab", name="Approved (1)")).to_be_visible()
+    # Screen readers hear of it (the lists themselves are not live regions).
+    await expect(lecturer.locator("#announcer")).to_have_text("New question from the audience")
+    await expect(anna.locator("#qa-list [data-qa]", has_text="Friction")).to_be_visible()
 
     # Feedback taps move the meter (the last tap of a student wins).
     await anna.get_by_role("button", name="Faster, please").click()
@@ -215,21 +212,22 @@ async def test_feedback_and_audience_controls_and_joining_from_the_landing_page(
     await expect(slower).to_have_attribute("aria-pressed", "false")
 
     for subject in ("Units", "Homework"):
-        await student.get_by_label("Subject", exact=True).fill(subject)
+        await student.get_by_label("Subject (optional)").fill(subject)
         await student.get_by_label("Your question").fill(f"A question about {subject}")
         await student.get_by_role("button", name="Send question").click()
-        await expect(lecturer.locator("[data-audience]", has_text=subject)).to_be_visible()
-    await expect(lecturer.locator("#audience-count")).to_have_text("2 new")
+        await expect(lecturer.locator("#qa-list [data-qa]", has_text=subject)).to_be_visible()
+    await expect(lecturer.get_by_role("tab", name="Approved (2)")).to_be_visible()
     await (
-        lecturer.locator("[data-audience]", has_text="Units")
+        lecturer.locator("#qa-list [data-qa]", has_text="Units")
         .get_by_role("button", name="Delete")
         .click()
     )
-    await expect(lecturer.locator("[data-audience]")).to_have_count(1)
+    await expect(lecturer.locator("#qa-list [data-qa]")).to_have_count(1)
+    await expect(student.locator("#qa-list [data-qa]")).to_have_count(1)
     lecturer.once("dialog", lambda dialog: dialog.accept())
-    await lecturer.get_by_role("button", name="Delete all").click()
-    await expect(lecturer.locator("[data-audience]")).to_have_count(0)
-    await expect(lecturer.locator("#no-audience")).to_be_visible()
+    await lecturer.get_by_role("button", name="Delete all questions").click()
+    await expect(lecturer.locator("#qa-list [data-qa]")).to_have_count(0)
+    await expect(lecturer.locator("#qa-none")).to_be_visible()
 
     await lecturer.goto(f"{base_url}/lecturer/")
     link = lecturer.get_by_role("link", name="Physics I: Mechanics")

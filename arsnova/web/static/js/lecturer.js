@@ -30,14 +30,13 @@ import {
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
+import { moderationPanel } from "/static/js/moderation.js";
 import { drawSignIn } from "/static/js/signin.js";
 
 const $ = (id) => document.getElementById(id);
 const TYPES = ["abcd", "sc", "mc", "yesno", "freetext", "vote", "school"];
 const MAX_OPTIONS = { abcd: 4, sc: 26, mc: 26 };
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
-const AUDIENCE_PAGE = 50; // audience questions shown at first and per "load more"
-const NEWEST_PAGE = 10; // looked through per request for live arrivals
 const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d+){3}|\[::1\])$/i; // only this computer reaches it
 
 const state = {
@@ -45,9 +44,7 @@ const state = {
   questions: [],
   statistics: new Map(), // question id → {answerCounts, total, abstentions}
   freetext: new Map(), // question id → answers
-  audience: null, // newest first; null until loaded
-  audienceMore: false, // older ones are left to load
-  audienceWork: Promise.resolve(), // loads and live arrivals, one after the other
+  qa: null, // the Q&A moderation panel (js/moderation.js)
   editing: null, // the question being edited, or null for a new one
   formPlaced: false, // the new-question form was opened (no questions yet) or left closed on the first load
   presented: null, // the id of the question on the presenter page (the projector), or null
@@ -204,7 +201,7 @@ async function openSession() {
       setSessionActive: (active) => drawLock({ active }),
       lockFeedback: (feedbackLock) => drawLock({ feedbackLock }),
       answersToLecQuestionAvail: (id) => refreshResults(id),
-      audQuestionAvail: (id) => queueAudience(() => addAudience(id)),
+      ...state.qa.events,
       lecQuestionAvail: () => loadQuestions(),
       lecQuestionLocked: () => loadQuestions(),
       presentedQuestion: (id) => {
@@ -227,7 +224,7 @@ async function joined(socket) {
     drawFeedback({ counts: live.feedbackData, average: live.feedbackDataRoundedAverage });
     $("active-users").textContent = t("feedback.active", { count: live.activeUserCountData });
     drawLock({ active: live.active, feedbackLock: live.feedbackLock });
-    await Promise.all([loadPresented(), loadQuestions(), queueAudience(loadAudience)]);
+    await Promise.all([loadPresented(), loadQuestions(), state.qa.load()]);
   } catch (error) {
     showError(error);
   }
@@ -274,9 +271,12 @@ function wireControls() {
   $("question-type").addEventListener("change", () => drawOptionEditor());
   $("add-option").addEventListener("click", () => addOptionRow({ text: "", correct: false }, true));
   $("cancel-edit").addEventListener("click", resetQuestionForm);
-  $("more-audience").addEventListener("click", () => queueAudience(loadMoreAudience));
-  $("delete-all-audience").addEventListener("click", () => {
-    if (confirm(t("audience.deleteAllConfirm"))) act(() => api("DELETE", `${base}/interposed/`), () => queueAudience(loadAudience));
+  state.qa = moderationPanel($("qa-panel"), {
+    keyword: state.session.keyword,
+    owner: true,
+    onError: showError,
+    onDone: () => banner($("banner"), "error", ""),
+    announce: (text) => ($("announcer").textContent = text),
   });
 }
 
@@ -775,108 +775,6 @@ async function updateQuestion(question, body) {
     if (error.code !== "option-has-answers" || !confirm(t("questionForm.removeAnsweredConfirm"))) throw error;
     await api("PUT", `${path}?force=true`, body);
   }
-}
-
-// ---- audience questions ----
-
-/** Audience work runs in order, so an arrival is added to the list loaded before it, once. */
-function queueAudience(work) {
-  state.audienceWork = state.audienceWork.then(work).catch(showError);
-  return state.audienceWork;
-}
-
-function audiencePage(offset, limit) {
-  return api("GET", `/session/${state.session.keyword}/interposed/?sort=timestamp&order=desc&limit=${limit}&offset=${offset}`);
-}
-
-/** The newest page of audience questions (on joining, and after deletions). */
-async function loadAudience() {
-  state.audience = await audiencePage(0, AUDIENCE_PAGE);
-  state.audienceMore = state.audience.length === AUDIENCE_PAGE;
-  $("audience-list").replaceChildren(...state.audience.map(audienceCard));
-  drawAudience();
-}
-
-async function loadMoreAudience() {
-  const known = new Set(state.audience.map((q) => q._id));
-  const older = (await audiencePage(state.audience.length, AUDIENCE_PAGE)).filter((q) => !known.has(q._id));
-  state.audienceMore = older.length === AUDIENCE_PAGE;
-  state.audience.push(...older);
-  $("audience-list").append(...older.map(audienceCard));
-  drawAudience();
-}
-
-/**
- * A question just asked (`audQuestionAvail` carries its id): the newest ones are read, a few at a
- * time, down to the first already shown, and put on top; the list itself is not reloaded. (Reading
- * the question by its id would mark it read.)
- */
-async function addAudience(id) {
-  if (!state.audience) return; // the first load, still to come, brings it
-  const known = new Set(state.audience.map((q) => q._id));
-  if (known.has(id)) return;
-  const arrived = [];
-  for (let offset = 0; ; offset += NEWEST_PAGE) {
-    const unseen = (await audiencePage(offset, NEWEST_PAGE)).filter((q) => !known.has(q._id));
-    arrived.push(...unseen);
-    if (unseen.length < NEWEST_PAGE) break;
-  }
-  if (!arrived.length) return;
-  state.audience.unshift(...arrived);
-  $("audience-list").prepend(...arrived.map(audienceCard));
-  $("announcer").textContent = t("audience.announce", { subject: arrived[0].subject });
-  drawAudience();
-}
-
-function drawAudience() {
-  $("no-audience").hidden = state.audience.length > 0;
-  $("more-audience").hidden = !state.audienceMore;
-  drawUnread();
-}
-
-function forget(question) {
-  state.audience = state.audience.filter((q) => q !== question);
-  document.querySelector(`[data-audience="${question._id}"]`)?.remove();
-  drawAudience();
-}
-
-function drawUnread() {
-  const unread = state.audience.filter((q) => !q.read).length;
-  $("audience-count").textContent = unread ? t("audience.unread", { count: unread }) : "";
-}
-
-function audienceCard(question) {
-  const body = el("div", { class: "audience-body", hidden: true });
-  const base = `/session/${state.session.keyword}/interposed/${question._id}`;
-  const open = async (event) => {
-    const details = event.currentTarget.closest("li");
-    body.hidden = !body.hidden;
-    event.currentTarget.setAttribute("aria-expanded", String(!body.hidden));
-    if (body.hidden) return;
-    try {
-      const full = await api("GET", base); // marks it read
-      body.replaceChildren(el("p", {}, full.text));
-      details.classList.remove("unread");
-      details.querySelector(".pill.new")?.remove();
-      question.read = true;
-      drawUnread();
-    } catch (error) {
-      showError(error);
-    }
-  };
-  return el(
-    "li",
-    { class: question.read ? "card audience" : "card audience unread", dataset: { audience: question._id } },
-    el(
-      "div",
-      { class: "card-head" },
-      el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: open }, question.subject),
-      !question.read && el("span", { class: "pill new" }, t("audience.new")),
-      el("time", { datetime: new Date(question.timestamp).toISOString(), class: "muted" }, new Date(question.timestamp).toLocaleTimeString()),
-      el("button", { type: "button", class: "danger small", onclick: () => act(() => api("DELETE", base), () => forget(question)) }, t("audience.delete")),
-    ),
-    body,
-  );
 }
 
 function fillTypeSelect() {

@@ -2,7 +2,8 @@
 // the one the owner presents (PUT /session/{keyword}/presented), which the control page follows too.
 // Before the first question (and when none is presented) it shows how to join. Keys (a presenter
 // remote sends the arrows and PageUp/PageDown): next and previous question, R results, A correct
-// answer, Q the QR code larger, T light or dark, F full screen.
+// answer, Q the QR code larger, T light or dark, F full screen. An audience question the lecturer
+// highlights (Q&A) is shown large instead, until it is no longer highlighted (H ends it from here).
 import {
   api,
   banner,
@@ -26,6 +27,7 @@ import {
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
+import { fetchQuestion, qaPath, queue } from "/static/js/qa.js";
 
 const $ = (id) => document.getElementById(id);
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
@@ -39,6 +41,8 @@ const state = {
   presented: null, // the id of the question shown, or null: the join screen
   statistics: new Map(), // question id → {answerCounts, total, abstentions, rounds}
   freetext: [], // the answers of the question shown, when it is a free-text one
+  highlighted: null, // the highlighted audience question (Q&A), shown instead of the rest
+  qaWork: null, // its live events, one after another
 };
 
 async function main() {
@@ -55,6 +59,9 @@ async function main() {
     document.title = `${session.name} · ${t("presenter.title")}`;
     drawJoin(joinUrl, publicUrl);
     wireControls();
+    state.qaWork = queue(showError);
+    const highlighted = (id) => state.qaWork(() => showHighlighted(id));
+    const changed = (id) => id === state.highlighted?._id && highlighted(id);
     await connectSocket({
       onConnect: joined,
       onDisconnect: (refusal) => banner($("banner"), "offline", offlineText(refusal)),
@@ -67,6 +74,17 @@ async function main() {
         lecQuestionLocked: () => loadQuestions().catch(showError),
         startDelayedPiRound: () => loadQuestions().catch(showError), // a new round: its bars join the chart
         resetPiRound: () => loadQuestions().catch(showError),
+        qaQuestionHighlighted: ({ questionId }) => highlighted(questionId),
+        qaQuestionChanged: ({ questionId }) => changed(questionId),
+        qaQuestionAnswered: ({ questionId }) => changed(questionId),
+        qaQuestionHidden: ({ questionId }) => changed(questionId),
+        qaQuestionDeleted: ({ questionId }) => changed(questionId),
+        qaQuestionsCleared: () => state.highlighted && highlighted(null),
+        qaVotesChanged: ({ questionId, upvotes, downvotes, score }) => {
+          if (questionId !== state.highlighted?._id) return;
+          state.highlighted = { ...state.highlighted, upvotes, downvotes, score };
+          draw();
+        },
       },
     });
   } catch (error) {
@@ -87,7 +105,7 @@ async function joined(socket) {
     $("online").textContent = t("feedback.active", { count: live.activeUserCountData });
     const session = await api("GET", `/session/${encodeURIComponent(state.session.keyword)}`);
     state.presented = session.presentedQuestionId ?? null;
-    await loadQuestions();
+    await Promise.all([loadQuestions(), state.qaWork(findHighlighted)]);
   } catch (error) {
     showError(error);
   }
@@ -121,6 +139,31 @@ async function follow(id) {
     if (id !== null && !current()) return await loadQuestions(); // published since the last load
     await loadResults();
     draw();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** The highlighted audience question, if any (it may have changed while this page was offline). */
+async function findHighlighted() {
+  const settings = await api("GET", qaPath(state.session.keyword, "settings"));
+  await showHighlighted(settings.highlightedId ?? null);
+}
+
+/** Another audience question highlighted (or none: null), or the highlighted one changed. */
+async function showHighlighted(id) {
+  const question = id === null ? null : await fetchQuestion(state.session.keyword, id);
+  state.highlighted = question?.highlighted && question.status === "approved" ? question : null;
+  draw();
+}
+
+/** Ends the highlight from here (H): the presenter goes back to the lecture's question. */
+async function endHighlight() {
+  const question = state.highlighted;
+  if (!question) return;
+  try {
+    await api("PATCH", qaPath(state.session.keyword, `questions/${question._id}`), { highlighted: false });
+    await state.qaWork(() => showHighlighted(question._id));
   } catch (error) {
     showError(error);
   }
@@ -170,9 +213,11 @@ function drawJoin(joinUrl, publicUrl) {
 
 function draw() {
   const question = current();
-  $("join-screen").hidden = question !== null;
-  $("question-view").hidden = question === null;
-  $("corner").hidden = question === null; // the join screen shows keyword and code big already
+  const audience = state.highlighted;
+  $("join-screen").hidden = question !== null || audience !== null;
+  $("question-view").hidden = question === null || audience !== null;
+  $("corner").hidden = question === null && audience === null; // the join screen shows keyword and code big already
+  drawHighlighted(audience);
   $("no-questions").hidden = state.questions.length > 0;
   const order = state.questions.indexOf(question);
   $("previous").disabled = question === null;
@@ -192,6 +237,24 @@ function draw() {
   $("subject").textContent = question.subject;
   $("question-text").textContent = question.text;
   $("results").replaceChildren(results(question, statistics, answerShown));
+}
+
+function drawHighlighted(question) {
+  $("qa-view").hidden = question === null;
+  $("end-highlight").hidden = question === null;
+  if (!question) return;
+  $("qa-view").dataset.qa = question._id;
+  const pills = [
+    el("span", { class: "pill qa-stage-votes", dataset: { score: String(question.score) } }, t(question.upvotes === 1 ? "presenter.votesOne" : "presenter.votes", { count: question.upvotes })),
+    question.answered && el("span", { class: "pill qa-stage-answered" }, `✓ ${t("qa.answered")}`),
+  ];
+  $("qa-stage-pills").replaceChildren(...pills.filter(Boolean));
+  $("qa-stage-subject").textContent = question.subject || "";
+  $("qa-stage-subject").hidden = !question.subject;
+  $("qa-stage-text").textContent = question.text;
+  $("qa-stage-reply").replaceChildren(
+    ...(question.reply ? [el("p", { class: "qa-reply-label" }, t("qa.reply")), el("p", { class: "qa-stage-reply-text" }, question.reply)] : []),
+  );
 }
 
 /** The chart once revealed, else the options alone (the correct ones marked once that is shown). */
@@ -277,6 +340,7 @@ const KEYS = {
   q: () => toggleCorner(),
   t: () => setTheme(document.body.dataset.theme === "dark" ? "light" : "dark"),
   f: toggleFullscreen,
+  h: endHighlight,
   escape: () => toggleCorner(false),
 };
 
@@ -287,6 +351,7 @@ function wireControls() {
   $("toggle-answer").addEventListener("click", KEYS.a);
   $("toggle-theme").addEventListener("click", KEYS.t);
   $("fullscreen").addEventListener("click", KEYS.f);
+  $("end-highlight").addEventListener("click", KEYS.h);
   $("corner").addEventListener("click", KEYS.q);
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;

@@ -26,6 +26,8 @@ import {
   whoAmI,
   wordCloud,
 } from "/static/js/common.js";
+import { moderationPanel } from "/static/js/moderation.js";
+import { QaList, fetchQuestion, markers, qaPath, queue, replyBlock, scoreLine, timeOf } from "/static/js/qa.js";
 
 const $ = (id) => document.getElementById(id);
 const keyword = decodeURIComponent(location.pathname.split("/")[2] || "");
@@ -43,6 +45,12 @@ const state = {
   closed: false, // the session was deleted
   questionsShown: false, // later arrivals are announced to screen readers
   arrived: [], // ids of questions published while the page is open, newest first: on top, "New"
+  qa: null, // the audience questions shown (a QaList), once joined
+  qaSort: "newest",
+  qaSettings: { moderation: "none", downvotes: false, open: true },
+  qaEditing: null, // {id, text, subject}: the own question being edited (its draft survives redraws)
+  qaWork: null, // live Q&A events, one after another
+  moderation: null, // the moderation panel, for the session's Q&A co-moderators
 };
 
 async function main() {
@@ -70,6 +78,9 @@ async function enter() {
   $("session-keyword").textContent = t("student.keyword", { keyword: state.session.keyword });
   drawFeedbackButtons();
   $("ask-form").addEventListener("submit", ask);
+  state.qaWork = queue((error) => notify("error", describe(error)));
+  for (const button of document.querySelectorAll(".qa-sort button")) button.addEventListener("click", () => sortQa(button.dataset.sort));
+  $("qa-more").addEventListener("click", () => state.qaWork(moreQa));
   startCountdowns(drawQuestions);
   state.socket = await connectSocket({
     onConnect: joined,
@@ -84,6 +95,21 @@ async function enter() {
       lockFeedback: (feedbackLock) => drawSession({ feedbackLock }),
       feedbackReset: () => feedbackReset(),
       notification: (message) => closed(message),
+      qaQuestionCreated: ({ questionId, status }) => status === "approved" && state.qaWork(() => qaArrived(questionId)),
+      qaQuestionApproved: ({ questionId }) => state.qaWork(() => qaArrived(questionId)),
+      qaQuestionChanged: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
+      qaQuestionAnswered: ({ questionId }) => state.qaWork(() => qaRefresh(questionId)),
+      // Hidden, or back in the queue: one's own (edited, caught by the word filter) stays, as waiting.
+      qaQuestionHidden: ({ questionId }) => state.qaWork(() => (state.qa?.find(questionId)?.mine ? qaRefresh(questionId) : qaRemoved(questionId))),
+      qaQuestionDeleted: ({ questionId }) => state.qaWork(() => qaRemoved(questionId)),
+      qaQuestionHighlighted: ({ questionId }) =>
+        state.qaWork(() => {
+          state.qa?.highlight(questionId);
+          drawQa();
+        }),
+      qaVotesChanged: (counts) => state.qaWork(() => state.qa?.votes(counts) && drawQa()),
+      qaSettingsChanged: (settings) => state.qaWork(() => drawQaSettings(settings)),
+      qaQuestionsCleared: () => state.qaWork(loadQa), // all deleted at once: the (empty) first page
     },
   });
 }
@@ -96,7 +122,7 @@ async function joined(socket) {
     notify("offline", "");
     drawSession({ active: live.active, feedbackLock: live.feedbackLock });
     drawMyFeedback(live.myFeedback);
-    await loadQuestions();
+    await Promise.all([loadQuestions(), state.qaWork(loadQa)]);
   } catch (error) {
     if (state.closed) return; // closing the socket fails the pending join: nothing to say
     if (error.code === "session-not-found") closed({ notification: "session-deleted" });
@@ -121,6 +147,7 @@ function drawSession(changes) {
   for (const button of $("feedback-buttons").querySelectorAll("button")) button.disabled = !active || feedbackLock;
   $("ask-form").querySelector("button").disabled = !active;
   drawQuestions();
+  drawQa();
 }
 
 // ---- pace feedback ----
@@ -388,17 +415,253 @@ async function answer(question, body, button) {
   }
 }
 
-// ---- asking ----
+// ---- audience Q&A ----
+
+/** The settings and the first page of the questions (on joining, and again after a reconnection). */
+async function loadQa() {
+  const [settings, list] = await Promise.all([api("GET", qaPath(state.session.keyword, "settings")), newQaList(state.qaSort)]);
+  state.qa = list;
+  drawQaSettings(settings);
+  // Only Q&A staff read the moderators: this user is one (the owner named them), so they moderate here.
+  if (settings.moderators !== undefined) await moderate();
+}
+
+async function moderate() {
+  if (!state.moderation) {
+    $("moderation").hidden = false;
+    state.moderation = moderationPanel($("moderation"), {
+      keyword: state.session.keyword,
+      prefix: "mod-",
+      onError: (error) => notify("error", describe(error)),
+      onDone: () => notify("error", ""),
+      announce: (text) => ($("announcer").textContent = text),
+    });
+    for (const [name, handler] of Object.entries(state.moderation.events)) state.socket.on(name, handler);
+  }
+  await state.moderation.load();
+}
+
+async function newQaList(sort) {
+  const list = new QaList(state.session.keyword, { status: "approved", sort });
+  await list.load();
+  return list;
+}
+
+/** Newest or top first: the first page in that order. */
+async function sortQa(sort) {
+  if (sort === state.qaSort) return;
+  state.qaSort = sort;
+  for (const button of document.querySelectorAll(".qa-sort button")) button.setAttribute("aria-pressed", String(button.dataset.sort === sort));
+  await state.qaWork(async () => {
+    state.qa = await newQaList(sort);
+    drawQa();
+  });
+}
+
+async function moreQa() {
+  await state.qa.more();
+  drawQa();
+}
+
+/** A question asked (or approved) just now: read it, and show it where the order puts it. */
+async function qaArrived(id) {
+  if (!state.qa) return; // the first load, still to come, brings it
+  const question = await fetchQuestion(state.session.keyword, id);
+  if (!question || !shownToMe(question)) return;
+  const known = state.qa.find(id);
+  state.qa.place(question, { arrived: true });
+  if (!known && !question.mine) $("announcer").textContent = t("qa.announce");
+  if (question.mine && known?.status === "pending") $("announcer").textContent = t("qa.announceApproved");
+  drawQa();
+}
+
+/** A question changed (text, reply, answered, pinned): read it again, wherever it is. */
+async function qaRefresh(id) {
+  if (!state.qa) return;
+  const question = await fetchQuestion(state.session.keyword, id);
+  const before = state.qa.find(id);
+  if (!question || !shownToMe(question)) state.qa.remove(id);
+  else state.qa.place(question);
+  if (question?.mine && question.answered && before && !before.answered) $("announcer").textContent = t("qa.announceAnswered");
+  drawQa();
+}
+
+/** Approved questions, and one's own while they wait for approval. */
+function shownToMe(question) {
+  return question.status === "approved" || (question.mine && question.status === "pending");
+}
+
+function qaRemoved(id) {
+  if (state.qa?.remove(id)) drawQa();
+  if (state.qaEditing?.id === id) state.qaEditing = null;
+}
+
+function drawQaSettings(settings) {
+  state.qaSettings = { ...state.qaSettings, ...settings };
+  drawQa();
+}
+
+function drawQa() {
+  if (!state.qa || !state.session) return;
+  const { open } = state.qaSettings;
+  $("qa-closed").hidden = open;
+  $("ask-form").hidden = !open;
+  $("qa-none").hidden = state.qa.total > 0;
+  $("qa-count").textContent = state.qa.total ? t(state.qa.total === 1 ? "qa.countOne" : "qa.count", { count: state.qa.total }) : "";
+  $("qa-more").hidden = !state.qa.hasMore;
+  redrawCards($("qa-list"), state.qa.items.map(qaCard), "qa");
+}
+
+function qaCard(question) {
+  const editing = state.qaEditing?.id === question._id && !question.answered; // answered: no more edits
+  return el(
+    "li",
+    { class: question.mine ? "card qa-question mine" : "card qa-question", tabindex: "-1", dataset: { qa: question._id, score: String(question.score) } },
+    voteButtons(question),
+    el(
+      "div",
+      { class: "qa-body" },
+      el(
+        "div",
+        { class: "qa-meta" },
+        question.mine && el("span", { class: "pill qa-mine" }, t("qa.mine")),
+        question.status === "pending" && el("span", { class: "pill qa-waiting" }, t("qa.waitingApproval")),
+        markers(question),
+        timeOf(question),
+      ),
+      editing
+        ? editForm(question)
+        : [question.subject && el("h3", { class: "qa-subject" }, question.subject), el("p", { class: "qa-text" }, question.text)],
+      replyBlock(question),
+      question.mine && !question.answered && !editing && ownActions(question),
+    ),
+  );
+}
+
+/** Up (and down, where the lecturer allows it); pressing one's vote again takes it back. */
+function voteButtons(question) {
+  const { downvotes } = state.qaSettings;
+  const disabled = !state.session.active || question.status !== "approved";
+  const vote = (value) => (event) => qaVote(question, value, event.currentTarget);
+  const label = question.subject || question.text.slice(0, 60);
+  return el(
+    "div",
+    { class: "qa-votes", role: "group", "aria-label": t("qa.voteGroup", { question: label }) },
+    el(
+      "button",
+      { type: "button", class: "vote vote-up", disabled, "aria-pressed": String(question.myVote === 1), "aria-label": t("qa.upvote"), onclick: vote(1) },
+      el("span", { "aria-hidden": "true" }, "▲"),
+    ),
+    scoreLine(question, downvotes, { bare: true }),
+    downvotes &&
+      el(
+        "button",
+        { type: "button", class: "vote vote-down", disabled, "aria-pressed": String(question.myVote === -1), "aria-label": t("qa.downvote"), onclick: vote(-1) },
+        el("span", { "aria-hidden": "true" }, "▼"),
+      ),
+  );
+}
+
+async function qaVote(question, value, button) {
+  const path = qaPath(state.session.keyword, `questions/${question._id}/vote`);
+  setBusy(button, true);
+  try {
+    const voted = question.myVote === value ? await api("DELETE", path) : await api("PUT", path, { value });
+    state.qa.place(voted);
+    notify("error", "");
+  } catch (error) {
+    notify("error", describe(error));
+  } finally {
+    setBusy(button, false);
+    drawQa();
+  }
+}
+
+function ownActions(question) {
+  const edit = () => {
+    state.qaEditing = { id: question._id, text: question.text, subject: question.subject || "" };
+    drawQa();
+    document.querySelector(`[data-qa="${question._id}"] textarea`)?.focus();
+  };
+  const remove = async () => {
+    if (!confirm(t("qa.deleteConfirm"))) return;
+    try {
+      await api("DELETE", qaPath(state.session.keyword, `questions/${question._id}`));
+      qaRemoved(question._id);
+    } catch (error) {
+      notify("error", describe(error));
+    }
+  };
+  return el(
+    "div",
+    { class: "actions qa-own" },
+    el("button", { type: "button", class: "qa-edit", onclick: edit }, t("qa.edit")),
+    el("button", { type: "button", class: "danger qa-delete", onclick: remove }, t("qa.delete")),
+  );
+}
+
+/** Editing one's own question in place; what is typed lives in state.qaEditing (cards are redrawn live). */
+function editForm(question) {
+  const draft = state.qaEditing;
+  const textId = `qa-edit-text-${question._id}`;
+  const subjectId = `qa-edit-subject-${question._id}`;
+  const text = el("textarea", { id: textId, rows: "3", maxlength: "5000", required: true });
+  text.value = draft.text;
+  text.addEventListener("input", () => (draft.text = text.value));
+  const subject = el("input", { id: subjectId, maxlength: "200", autocomplete: "off" });
+  subject.value = draft.subject;
+  subject.addEventListener("input", () => (draft.subject = subject.value));
+  const save = async (event) => {
+    event.preventDefault();
+    const body = { text: draft.text.trim(), subject: draft.subject.trim() };
+    if (!body.text) return;
+    try {
+      const saved = await api("PATCH", qaPath(state.session.keyword, `questions/${question._id}`), body);
+      state.qaEditing = null;
+      state.qa.place(saved);
+      notify("error", "");
+    } catch (error) {
+      notify("error", describe(error));
+    }
+    drawQa();
+  };
+  const cancel = () => {
+    state.qaEditing = null;
+    drawQa();
+  };
+  return el(
+    "form",
+    { class: "qa-edit-form", onsubmit: save },
+    el("label", { for: textId }, t("student.askText")),
+    text,
+    el("label", { for: subjectId }, t("qa.subjectOptional")),
+    subject,
+    el(
+      "div",
+      { class: "actions" },
+      el("button", { type: "submit", class: "primary" }, t("qa.save")),
+      el("button", { type: "button", onclick: cancel }, t("qa.cancel")),
+    ),
+  );
+}
 
 async function ask(event) {
   event.preventDefault();
   const form = event.target;
   const button = form.querySelector("button");
+  const body = { text: form.text.value.trim() };
+  if (!body.text) return;
+  if (form.subject.value.trim()) body.subject = form.subject.value.trim();
   setBusy(button, true);
   try {
-    await api("POST", `/session/${state.session.keyword}/interposed/`, { subject: form.subject.value.trim(), text: form.text.value.trim() });
+    const question = await api("POST", qaPath(state.session.keyword, "questions"), body);
     form.reset();
-    $("ask-status").textContent = t("student.asked");
+    const approved = question.status === "approved";
+    $("ask-status").textContent = t(approved ? "student.asked" : "qa.askedPending");
+    if (state.qa && shownToMe(question)) {
+      state.qa.place(question, { arrived: true });
+      drawQa();
+    }
   } catch (error) {
     $("ask-status").textContent = describe(error);
   } finally {
