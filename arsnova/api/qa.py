@@ -52,9 +52,7 @@ def dump_question(user: User, session: Session, question: dict[str, Any]) -> dic
 
 def dump_settings(user: User, session: Session, settings: dict[str, Any]) -> dict[str, Any]:
     staff = moderates_qa(user, session)
-    body = (settings_schema if staff else public_settings_schema).dump(settings)
-    body["highlightedId"] = settings["highlighted_id"]
-    return body
+    return (settings_schema if staff else public_settings_schema).dump(settings)
 
 
 @routes.get("/session/{keyword}/qa/settings")

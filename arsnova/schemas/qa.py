@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from arsnova.schemas.common import BaseSchema, Millis, QuerySchema, StrictBoolean
+from arsnova.schemas.common import (
+    BaseSchema,
+    LegacyInputSchema,
+    Millis,
+    QuerySchema,
+    StrictBoolean,
+)
 
 STATUSES = ("approved", "pending", "hidden")
 MODERATION = ("none", "pre", "post")
@@ -24,8 +30,11 @@ class WordFilterSchema(BaseSchema):
     allowed_words = fields.List(WORD, data_key="allowedWords", validate=validate.Length(0, 500))
 
 
-class QaSettingsSchema(BaseSchema):
-    """The session's Q&A settings; on PUT, properties left out keep their value."""
+class QaSettingsSchema(LegacyInputSchema):
+    """The session's Q&A settings; on PUT, properties left out keep their value (and
+    `highlightedId`, which GET adds, is ignored: a client may send back what it got)."""
+
+    read_only = ("highlightedId",)
 
     moderation = fields.String(
         validate=validate.OneOf(MODERATION),
@@ -35,6 +44,12 @@ class QaSettingsSchema(BaseSchema):
     open = StrictBoolean(metadata={"description": "false: no new questions, the list stays"})
     word_filter = fields.Nested(WordFilterSchema, data_key="wordFilter")
     moderators = fields.List(USERNAME, validate=validate.Length(0, 50))
+    highlighted_id = fields.String(
+        data_key="highlightedId",
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "the question the presenter view shows, or null"},
+    )
 
 
 class QaPublicSettingsSchema(QaSettingsSchema):

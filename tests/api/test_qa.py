@@ -233,6 +233,14 @@ async def test_one_highlighted_question_per_session(owner, keyword, participant)
     )  # fmt: skip
 
 
+async def test_settings_as_read_can_be_put_back(owner, keyword, participant):
+    """A client may PUT what it got: `highlightedId` (set by highlighting) is ignored."""
+    await patch(owner, keyword, (await ask(participant, keyword))["_id"], highlighted=True)
+    read = await ok(await owner.get(qa(keyword, "/settings")))
+    assert read["highlightedId"] is not None
+    assert await settings(owner, keyword, **read) == read
+
+
 async def test_closed_and_locked_refuse_new_questions(owner, keyword, participant):
     await ask(participant, keyword, "before")
     await settings(owner, keyword, open=False)
