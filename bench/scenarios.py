@@ -704,6 +704,7 @@ async def qa(ws: Workspace, cfg: Config) -> Section:
     async with targets.arsnova(ws) as target:
         seeded = await seed_qa(ws, target, cfg)
         section.rows += await qa_calls(target, cfg, seeded)
+        section.rows += await qa_database_alone(ws, target, cfg, seeded)
     section.notes += [
         "seeded straight into the database before the calls (approved questions, vote documents "
         "and their counters, a few votes per question up to hundreds on the top ones); the "
@@ -712,6 +713,8 @@ async def qa(ws: Workspace, cfg: Config) -> Section:
         "own waiting questions); vote = PUT …/vote then DELETE …/vote on a random question, "
         "alternating (each a call); a student's guest login on one keep-alive connection; "
         f"{QA_WARMUP} unmeasured calls first (a node reads a sort's first page in full once)",
+        "baseline (database alone): the same first pages and vote writes through the driver "
+        "from the bench process, in the same run",
     ]
     return section
 
@@ -797,12 +800,60 @@ async def qa_calls(target: Target, cfg: Config, question_ids: list[str]) -> list
                 if i >= 0:
                     latencies.append(ms)
                     errors += not ok
-            p50 = median(latencies)
-            rows.append({
-                "call": label, "n": len(latencies), "errors": errors, "p50_ms": p50,
-                "p90_ms": percentile(latencies, 90), "max_ms": max(latencies),
-                "ok": p50 < QA_TARGET_MS,
-            })  # fmt: skip
+            rows.append(latency_row(label, latencies, errors))
+    return rows
+
+
+def latency_row(label: str, latencies: list[float], errors: int) -> dict[str, Any]:
+    p50 = median(latencies)
+    return {
+        "call": label, "n": len(latencies), "errors": errors, "p50_ms": p50,
+        "p90_ms": percentile(latencies, 90), "max_ms": max(latencies),
+        "ok": p50 < QA_TARGET_MS,
+    }  # fmt: skip
+
+
+async def qa_database_alone(
+    ws: Workspace, target: Target, cfg: Config, question_ids: list[str]
+) -> list[dict[str, Any]]:
+    """The baseline: the same reads and writes straight on the database through the driver,
+    without the server (HTTP, login, participant check, rules, the caller's votes, JSON)."""
+    import random
+
+    chooser = random.Random(21)
+    async with AsyncMongoClient(ws.mongodb_uri) as mongo:
+        db = mongo[target.settings["db_name"]]
+        session = await db.sessions.find_one({"keyword": target.keyword})
+        approved = {"session_id": session["_id"], "status": "approved"}
+        questions, votes = db.interposed_questions, db.qa_votes
+
+        async def first_page(sort: list[tuple[str, int]]) -> None:
+            await questions.find(approved).sort(sort).limit(50).to_list()
+
+        async def vote(question: ObjectId, value: int) -> None:
+            key = {"question_id": question, "user": "baseline"}
+            if value:
+                await votes.insert_one({**key, "session_id": session["_id"], "value": 1})
+            else:
+                await votes.delete_one(key)
+            await questions.update_one({"_id": question}, {"$inc": {"upvotes": value or -1}})
+
+        rows = []
+        for label, call in (
+            ("database alone, plain: list newest", lambda _i: first_page([("timestamp", -1)])),
+            ("database alone, plain: list votes", lambda _i: first_page([("score", -1)])),
+            ("database alone: vote (insert/delete, $inc)", None),
+        ):
+            latencies = []
+            question = ObjectId(question_ids[0])
+            for i in range(-QA_WARMUP, cfg.qa_calls):
+                if call is None and i % 2 == 0:
+                    question = ObjectId(chooser.choice(question_ids))
+                began = time.perf_counter()
+                await (call(i) if call is not None else vote(question, 1 - i % 2))
+                if i >= 0:
+                    latencies.append((time.perf_counter() - began) * 1000)
+            rows.append(latency_row(label, latencies, 0))
     return rows
 
 
