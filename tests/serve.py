@@ -126,11 +126,18 @@ async def two_nodes(mongo_uri, db_name, db, redis_url, tmp_path: Path, start_ser
     A long heartbeat: `/events` deliveries across nodes must come from the Redis
     announcement, not from the heartbeat's catch-up.
     """
-    settings = {
-        "REDIS_URL": redis_url,
-        "ARSNOVA_BROADCAST_INTERVAL_MS": str(TWO_NODES_INTERVAL_MS),
-        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
-    }
+    return await start_two(
+        start_serve, mongo_uri, db_name, tmp_path,
+        REDIS_URL=redis_url,
+        ARSNOVA_BROADCAST_INTERVAL_MS=str(TWO_NODES_INTERVAL_MS),
+        ARSNOVA_HEARTBEAT_INTERVAL="600",
+    )  # fmt: skip
+
+
+async def start_two(
+    start_serve, mongo_uri: str, db_name: str, tmp_path: Path, **settings: str
+) -> list[Serve]:
+    """Nodes `a` and `b` on one database, started together with the same `settings`."""
     return list(
         await asyncio.gather(*(
             start_serve(serve_env(mongo_uri, db_name, tmp_path / name, **settings), name=name)

@@ -20,7 +20,7 @@ from tests.conftest import free_port, make_settings, port_open
 from tests.helpers import eventually
 from tests.nodes import User
 from tests.realtime.conftest import Socket
-from tests.serve import Serve, serve_env
+from tests.serve import Serve, start_two
 
 RECOVERY_WAIT = 20  # seconds the right value may take to arrive (generous: a shared machine)
 PAUSE_WAIT = 8  # seconds requests may take while Redis is stopped (else they waited for it)
@@ -74,19 +74,14 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
 @pytest.fixture
 async def nodes(mongo_uri, db_name, db, redis_server, tmp_path: Path, start_serve) -> list[Serve]:
     """Two nodes on the test's database and its own Redis, rate limits on (in Redis)."""
-    settings = {
-        "REDIS_URL": redis_server.url,
-        "ARSNOVA_BROADCAST_INTERVAL_MS": "200",
-        "ARSNOVA_RATE_LIMITS": "true",
+    return await start_two(
+        start_serve, mongo_uri, db_name, tmp_path,
+        REDIS_URL=redis_server.url,
+        ARSNOVA_BROADCAST_INTERVAL_MS="200",
+        ARSNOVA_RATE_LIMITS="true",
         # `/events` deliveries across nodes come from the announcements (or the resync's
         # catch-up), not from the heartbeat's.
-        "ARSNOVA_HEARTBEAT_INTERVAL": "600",
-    }
-    return list(
-        await asyncio.gather(*(
-            start_serve(serve_env(mongo_uri, db_name, tmp_path / name, **settings), name=name)
-            for name in ("a", "b")
-        ))
+        ARSNOVA_HEARTBEAT_INTERVAL="600",
     )  # fmt: skip
 
 
