@@ -37,7 +37,7 @@ class SettingsError(Exception):
 
 
 def default_embedded_command() -> tuple[str, ...]:
-    return (sys.executable, "-m", "secantus")
+    return (sys.executable, "-m", "arsnova.embedded_db")
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,34 @@ def test_child_dies_with_its_owner_and_folder_is_reclaimed(tmp_path):
         assert server.running
     finally:
         server.stop()
+
+
+def test_retryable_write_records_keep_their_rules_when_pruned_oldest_first():
+    """arsnova.embedded_db's pruning drops what SecantusDB's own did: records past
+    30 minutes, then the oldest beyond 10,000; a retry within both still gets its reply."""
+    from secantus import transactions
+
+    from arsnova import embedded_db
+
+    now = [0.0]
+    registry = transactions.TransactionRegistry(time_func=lambda: now[0])
+    assert registry._prune_retryable_locked.__func__ is embedded_db._prune_oldest_first
+
+    def record(number: int) -> None:
+        registry.record_retryable(b"session", number, b"write", {"ok": 1, "n": number})
+
+    def replayed(number: int) -> dict | None:
+        return registry.retryable_reply(b"session", number, b"write")
+
+    record(1)
+    now[0] = 60.0
+    for number in range(2, 10_002):  # 10,001 records: the cap is 10,000
+        record(number)
+    assert replayed(1) is None  # the oldest went
+    assert replayed(2) == {"ok": 1, "n": 2}
+    assert replayed(10_001) == {"ok": 1, "n": 10_001}
+    now[0] = 60.0 + 30 * 60 + 1
+    record(10_002)
+    assert replayed(10_001) is None  # expired
+    assert replayed(10_002) == {"ok": 1, "n": 10_002}
+    assert len(registry._retryable) == 1

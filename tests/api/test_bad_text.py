@@ -62,6 +62,8 @@ def text_fields(spec: dict) -> list[tuple[str, str, str, Any]]:
             if body is None:
                 continue
             for name, field in resolve(spec, body["schema"]).get("properties", {}).items():
+                if field.get("readOnly"):
+                    continue  # answered, never read from a body: nothing to refuse
                 value = bad_value(spec, field)
                 if value is not None:
                     found.append((method.upper(), route, name, value))
