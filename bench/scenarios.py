@@ -63,6 +63,8 @@ class Config:
     qa_questions: int = 5000
     qa_votes: int = 50_000
     qa_calls: int = 60
+    # The embedded database's write cost as writes accumulate (arsnova/embedded_db.py).
+    embedded_writes: int = 20_000
     receivers: int = 2  # Node processes holding the receiving sockets
 
 
@@ -84,6 +86,7 @@ QUICK = Config(
     failover_n=60,
     votelimit_n=150,
     votelimit_reps=2,
+    embedded_writes=12_000,
 )
 FULL = Config(
     fanout_sizes=[1000, 5000],
@@ -857,6 +860,59 @@ async def qa_database_alone(
     return rows
 
 
+EMBEDDED_WINDOW = 1000  # writes timed at the start and at the end
+
+
+async def embedded(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 9: single-document inserts, one at a time, on a fresh embedded database:
+    the project's entry point against SecantusDB's own (the baseline), in the same run."""
+    section = Section(
+        f"9. Embedded database: {cfg.embedded_writes} single inserts, one at a time, "
+        "through the driver (each a retryable write)",
+        [
+            ("server", "server"),
+            ("first_ms", f"first {EMBEDDED_WINDOW} p50 ms"),
+            ("last_ms", f"last {EMBEDDED_WINDOW} p50 ms"),
+            ("slowdown", "last/first"),
+            ("seconds", "total s"),
+        ],
+    )
+    for label, module in (
+        ("SecantusDB's own (baseline)", "secantus"),
+        ("arsnova.embedded_db", "arsnova.embedded_db"),
+    ):
+        section.rows.append(await embedded_writes(ws, cfg, label, module))
+    section.notes += [
+        "SecantusDB 0.7.0b3 scans its retryable-write records on every write and sorts them "
+        "all past 10,000; arsnova.embedded_db prunes them oldest first (the same rules)",
+        "each server with --sync-on-commit, as the project runs it; a database of its own",
+    ]
+    return section
+
+
+async def embedded_writes(ws: Workspace, cfg: Config, label: str, module: str) -> dict[str, Any]:
+    from arsnova.embedded import EmbeddedServer
+
+    server = EmbeddedServer(ws.path / f"embedded-{module}", (PYTHON, "-m", module))
+    await asyncio.to_thread(server.start)
+    try:
+        async with AsyncMongoClient(server.uri) as mongo:
+            collection = mongo.bench.writes
+            latencies = []
+            began = time.perf_counter()
+            for n in range(cfg.embedded_writes):
+                started = time.perf_counter()
+                await collection.insert_one({"n": n, "text": "x" * 200})
+                latencies.append((time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - began
+    finally:
+        await asyncio.to_thread(server.stop)
+    first = median(latencies[:EMBEDDED_WINDOW])
+    last = median(latencies[-EMBEDDED_WINDOW:])
+    return {"server": label, "first_ms": first, "last_ms": last,
+            "slowdown": ratio(last, first), "seconds": seconds}  # fmt: skip
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
@@ -867,4 +923,5 @@ SCENARIOS = {
     "joinstorm": joinstorm,
     "failover": failover,
     "qa": qa,
+    "embedded": embedded,
 }

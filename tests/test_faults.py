@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from pymongo import AsyncMongoClient
 
 from arsnova.embedded import EmbeddedServer
 from arsnova.settings import default_embedded_command
+from tests.helpers import eventually
 from tests.serve import Serve, lecture_with_questions, serve_env
 
 STUDENTS = 200
@@ -30,6 +33,11 @@ KILL_AFTER = 300  # acknowledged answers before the database dies
 OUTAGE = 2.0  # seconds the database stays down
 DB_TIMEOUT_MS = 1000
 FAIL_FAST = 5.0  # seconds a request may take while the database is down
+
+
+def process_state(pid: int) -> str:
+    """The process's state letter from /proc (`T`: stopped by a signal)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 @pytest.fixture
@@ -131,3 +139,39 @@ async def test_killing_the_database_during_an_answer_burst_loses_nothing_acknowl
         assert all(ObjectId.is_valid(answer_id) for answer_id in created)
     finally:
         await client.close()
+
+
+HUNG_DB_TIMEOUT_MS = 3000  # generous: the bound below leaves 1.5 s for a loaded machine
+
+
+@pytest.mark.timeout(120)
+async def test_a_hung_database_costs_a_request_its_timeout_not_twice(
+    database: EmbeddedServer, tmp_path: Path, start_serve
+):
+    """With the database stopped (SIGSTOP: connections open, no answers), a request fails
+    with 503 after ARSNOVA_DB_TIMEOUT_MS; the driver's own timeout was twice that."""
+    env = serve_env(
+        database.uri, "hung", tmp_path / "hung", ARSNOVA_DB_TIMEOUT_MS=str(HUNG_DB_TIMEOUT_MS)
+    )
+    serve = await start_serve(env, name="hung")
+    keyword, _ = await lecture_with_questions(serve.url, 1, "yesno")
+    bound = 1.5 * HUNG_DB_TIMEOUT_MS / 1000
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await logged_in(http, serve.url)
+        os.kill(database.process.pid, signal.SIGSTOP)
+        await eventually(lambda: process_state(database.process.pid) == "T", what="stopped")
+        try:
+            # Reads on connections the driver had open (not /readyz: it answers from its
+            # last probe, so as not to flap).
+            for path in (f"/session/{keyword}", f"/session/{keyword}/lecturerquestion/"):
+                started = time.monotonic()
+                async with http.get(serve.url + path) as response:
+                    body = await response.json()
+                took = time.monotonic() - started
+                print(f"{path}: {response.status} after {took:.2f} s")
+                assert response.status == 503, (path, response.status, body, took)
+                assert body["code"] == "database-unavailable", (path, body, took)
+                assert took < bound, f"{path} failed after {took:.2f} s, not within {bound} s"
+        finally:
+            os.kill(database.process.pid, signal.SIGCONT)
+    await serve.wait_ready()
