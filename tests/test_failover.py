@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import random
 import time
 from collections.abc import Callable, Coroutine
@@ -521,13 +520,6 @@ async def node_of(db, node: Serve) -> str:
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.skipif(
-    os.environ.get("ARSNOVA_FAILOVER_KILL") != "1",
-    reason="every socket is back now (the 1 s CONNECT wait of python-socketio's reconnection "
-    "was the cause), but on a busy machine the survivor still answers some votes and answers "
-    "after the clients' 10 s, and once a count did not converge (issue 19); run with "
-    "ARSNOVA_FAILOVER_KILL=1",
-)
 async def test_a_killed_node_hands_its_hall_to_the_survivor(two_nodes, balanced, db):
     a, b = two_nodes
     lecture = Lecture(balanced)
@@ -579,11 +571,6 @@ async def test_a_killed_node_hands_its_hall_to_the_survivor(two_nodes, balanced,
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.skipif(
-    os.environ.get("ARSNOVA_FAILOVER_KILL") != "1",
-    reason="failed once in the last two full runs after its students began reconnecting "
-    "themselves (issue 19, open); run with ARSNOVA_FAILOVER_KILL=1",
-)
 async def test_a_rolling_restart_loses_nothing_and_refuses_no_one(two_nodes, balanced, db):
     lecture = Lecture(balanced)
     try:
