@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import NoReturn, TypeVar
 
 import click
 import uvloop
@@ -29,15 +29,20 @@ from arsnova.settings import Settings, SettingsError
 from arsnova.store import Store, connect
 from arsnova.store.accounts import RESET
 from arsnova.store.api_tokens import SCOPES, TOKEN_NAME
-from arsnova.workers import raise_open_files_limit, run_workers
+from arsnova.workers import check_port_free, raise_open_files_limit, run_workers
 
 log = logging.getLogger("arsnova")
 
 SHUTDOWN_TIMEOUT = 10.0
+# Connections the kernel holds for the server before it accepts them (capped by
+# net.core.somaxconn). A hall that reconnects at once outruns aiohttp's 128 while
+# the server is busy: the kernel then drops connection attempts, which the clients
+# repeat after 1, 3, 7, 15... s (bench/run --only joinstorm: p99 of 56 s, refusals).
+LISTEN_BACKLOG = 4096
 T = TypeVar("T")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"arsnova: {message}", err=True)
     sys.exit(code)
 
@@ -96,6 +101,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             reuse_port=reuse_port or None,
+            backlog=LISTEN_BACKLOG,
             loop=uvloop.new_event_loop(),
             access_log_class=logs.AccessLogger,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
@@ -106,12 +112,16 @@ def serve(
     except DatabaseUnavailable:
         fail(f"the database at MONGODB_URI does not answer (within {settings.db_timeout_ms} ms)")
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            fail(f"cannot listen on {settings.host}:{settings.port}: the address is already in use")
-        fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+        cannot_listen(settings, exc)
     embedded = app.get(embedded_key)
     if embedded is not None and embedded.failed:
         sys.exit(1)
+
+
+def cannot_listen(settings: Settings, exc: OSError) -> NoReturn:
+    if exc.errno == errno.EADDRINUSE:
+        fail(f"cannot listen on {settings.host}:{settings.port}: the address is already in use")
+    fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
 
 
 def serve_workers(settings: Settings, count: int) -> None:
@@ -123,6 +133,12 @@ def serve_workers(settings: Settings, count: int) -> None:
     if settings.metrics_port is not None:
         # One port per process: each worker's metrics are its own.
         fail("--workers above 1 cannot share ARSNOVA_METRICS_PORT; leave it unset", 2)
+    try:
+        # The workers share the port (SO_REUSEPORT) and would each fail on a taken one,
+        # replaced until the crash loop stops the set; this says so at once.
+        check_port_free(settings.host, settings.port)
+    except OSError as exc:
+        cannot_listen(settings, exc)
     if "polling" in settings.socket_transports:
         log.info("workers accept Socket.IO over WebSocket only (polling needs sticky sessions)")
 
@@ -295,7 +311,7 @@ def account_email(raw: str) -> str:
     email = normalise_email(raw)
     if email is None:
         fail(f"not an e-mail address: {raw!r}", 2)
-    return cast(str, email)
+    return email
 
 
 def read_password() -> str:

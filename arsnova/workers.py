@@ -28,6 +28,7 @@ import logging
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,6 +55,17 @@ def raise_open_files_limit() -> int:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raises the `OSError` of binding `host:port`, as the workers would, without
+    SO_REUSEPORT, so that a listener of any kind (another set too) is found."""
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
+            probe.bind(address)
 
 
 def worker_env(settings: Settings, mongodb_uri: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ import pytest
 import socketio
 from pymongo import MongoClient
 
+from arsnova.cli import LISTEN_BACKLOG
 from arsnova.embedded import pid_alive
 from tests.conftest import free_port
 from tests.serve import Serve
@@ -117,9 +118,19 @@ def serve(data_dir: Path):
         server.log.close()
 
 
+def listen_backlog(port: int) -> int:
+    """The backlog of the socket listening on `port`, as the kernel holds it (`ss`'s Send-Q)."""
+    listing = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    return int(listing.split()[2])
+
+
 def test_serve_ready_then_sigterm_exits_zero_and_stops_the_database(serve, data_dir):
     server = serve()
     server.wait_ready()
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    assert listen_backlog(server.port) == min(LISTEN_BACKLOG, somaxconn) > 128  # aiohttp's
     database_pid = server.state()["pid"]
     assert pid_alive(database_pid)
     assert status_of(server.url + "/healthz") == 200
@@ -166,7 +177,7 @@ async def test_the_server_answers_while_its_database_restarts(data_dir, tmp_path
     wrapper.write_text(
         f'if [ -e "{tmp_path}/hold" ]; then touch "{tmp_path}/held"; '
         f'while [ ! -e "{tmp_path}/go" ]; do sleep 0.05; done; fi\n'
-        f'exec {sys.executable} -m secantus "$@"\n'
+        f'exec {sys.executable} -m arsnova.embedded_db "$@"\n'
     )
     env = cli_env(data_dir, free_port(), ARSNOVA_EMBEDDED_COMMAND=f"sh {wrapper}")
     server = Serve(env, tmp_path / "serve.log")

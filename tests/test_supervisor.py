@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -200,7 +201,7 @@ async def test_a_killed_database_is_restarted_on_its_port_while_the_set_goes_on(
     wrapper.write_text(
         f'if [ -e "{tmp_path}/hold" ]; then touch "{tmp_path}/held"; '
         f'while [ ! -e "{tmp_path}/go" ]; do sleep 0.05; done; fi\n'
-        f'exec {sys.executable} -m secantus "$@"\n'
+        f'exec {sys.executable} -m arsnova.embedded_db "$@"\n'
     )
     data_dir = tmp_path / "data"
     supervisor = await start_set(
@@ -237,9 +238,15 @@ async def test_a_killed_database_is_restarted_on_its_port_while_the_set_goes_on(
     )
     assert not (tmp_path / "go").exists()  # all that while the database restart was held
     (tmp_path / "go").touch()
+    await eventually(
+        lambda: (
+            supervisor.log.read_text().count(f"embedded database restarted on port {port}") == 2
+        ),
+        DATABASE_RECOVERY,
+        "the second restart",
+    )  # (/readyz answers from its last probe: it may not have noticed the outage at all)
     async with fresh_connections() as http:
         await eventually(lambda: all_ready(http, supervisor.url), DATABASE_RECOVERY, "ready")
-    assert supervisor.log.read_text().count(f"embedded database restarted on port {port}") == 2
     supervisor.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(supervisor.process.wait(), 60) == 0
 
@@ -325,3 +332,27 @@ async def test_a_worker_that_keeps_dying_at_its_start_stops_the_set(tmp_path, mo
     assert "3 workers in a row died" not in caplog.text
     assert "4 workers in a row died within 30 s of their start; stopping the set" in caplog.text
     assert all(worker.poll() == 3 for worker in supervisor.workers)
+
+
+async def test_a_taken_port_is_refused_at_once_with_the_single_servers_error(redis_url, tmp_path):
+    """Another program listening on the port (here a plain socket) is reported before any
+    worker starts, with the error a single server gives, not after a crash loop."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        started = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "arsnova", "serve", "--workers", "2",
+            env=set_env(tmp_path / "data", redis_url, port), stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            _, stderr = await asyncio.wait_for(started.communicate(), 60)
+        finally:
+            if started.returncode is None:
+                started.kill()
+                await started.wait()
+    assert started.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert lines[-1] == (
+        f"arsnova: cannot listen on 127.0.0.1:{port}: the address is already in use"
+    )
+    assert not any("replac" in line for line in lines)  # no worker was started
+    assert not (tmp_path / "data" / "embedded.json").exists()  # nor the database
