@@ -157,24 +157,32 @@ def fresh_connections() -> aiohttp.ClientSession:
     )
 
 
+async def refused_set(env: dict[str, str]) -> tuple[int, list[str]]:
+    """`arsnova serve --workers 2` expected to give up by itself: its exit code and the
+    lines of its standard error."""
+    started = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "arsnova", "serve", "--workers", "2",
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _, stderr = await asyncio.wait_for(started.communicate(), 60)
+    finally:
+        if started.returncode is None:
+            started.kill()
+            await started.wait()
+    assert started.returncode is not None
+    return started.returncode, stderr.decode().strip().splitlines()
+
+
 @pytest.mark.timeout(180)
 async def test_the_set_owns_its_folder_and_dies_with_its_supervisor(start_set, redis_url, tmp_path):
     data_dir = tmp_path / "data"
     first = await start_set(set_env(data_dir, redis_url))
 
     # A second set on the same folder is refused like a second single server.
-    second = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "arsnova", "serve", "--workers", "2",
-        env=set_env(data_dir, redis_url), stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        _, stderr = await asyncio.wait_for(second.communicate(), 60)
-    finally:
-        if second.returncode is None:
-            second.kill()
-            await second.wait()
-    assert second.returncode == 1
-    assert stderr.decode().strip().splitlines()[-1] == (
+    code, lines = await refused_set(set_env(data_dir, redis_url))
+    assert code == 1
+    assert lines[-1] == (
         f"arsnova: data folder {data_dir} is in use by another arsnova process "
         f"(pid {first.process.pid}); stop it or set another ARSNOVA_DATA_DIR"
     )
@@ -339,18 +347,8 @@ async def test_a_taken_port_is_refused_at_once_with_the_single_servers_error(red
     worker starts, with the error a single server gives, not after a crash loop."""
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        started = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "arsnova", "serve", "--workers", "2",
-            env=set_env(tmp_path / "data", redis_url, port), stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            _, stderr = await asyncio.wait_for(started.communicate(), 60)
-        finally:
-            if started.returncode is None:
-                started.kill()
-                await started.wait()
-    assert started.returncode == 1
-    lines = stderr.decode().strip().splitlines()
+        code, lines = await refused_set(set_env(tmp_path / "data", redis_url, port))
+    assert code == 1
     assert lines[-1] == (
         f"arsnova: cannot listen on 127.0.0.1:{port}: the address is already in use"
     )
