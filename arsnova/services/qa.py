@@ -14,11 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
+from arsnova.auth import user_of
 from arsnova.errors import Conflict, Forbidden
 from arsnova.identity import User
-from arsnova.keys import broadcaster_key, store_key
+from arsnova.keys import broadcaster_key, settings_key, store_key
 from arsnova.services import wordfilter
-from arsnova.services.policy import moderates_qa, require_open, require_owner
+from arsnova.services.policy import moderates_qa, qa_moderators, require_open, require_owner
 from arsnova.store.interposed import AudienceQuestion, AudienceQuestionNotFound
 from arsnova.store.sessions import Session
 
@@ -63,7 +64,19 @@ async def change_settings(
     settings["moderators"] = list(dict.fromkeys(settings["moderators"]))
     updated = await app[store_key].sessions.update(session["keyword"], {"qa": settings})
     await app[broadcaster_key].qa_settings_changed(session["keyword"], settings)
+    named_or_dropped = set(qa_moderators(session)) ^ set(settings["moderators"])
+    if named_or_dropped:
+        await regroup_staff(app, updated, named_or_dropped)
     return await settings_for(app, user, updated)
+
+
+async def regroup_staff(app: web.Application, session: Session, users: set[str]) -> None:
+    """The sockets of co-moderators named or dropped move at once, not at their next join: a
+    dropped one gets no further queue event (unless it is an owner or admin all the same)."""
+    keyword = session["keyword"]
+    for sid, identity in await app[store_key].sockets.in_session(keyword, users):
+        moderator = moderates_qa(user_of(app[settings_key], identity), session)
+        await app[broadcaster_key].qa_staff_changed(keyword, sid, moderator)
 
 
 def visible(question: AudienceQuestion) -> bool:

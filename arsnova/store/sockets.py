@@ -57,6 +57,8 @@ class SocketRegistry(Protocol):
 
     async def join(self, sid: str, keyword: str | None) -> None: ...
 
+    async def in_session(self, keyword: str, users: set[str]) -> list[tuple[str, Identity]]: ...
+
     async def remove(self, sid: str) -> None: ...
 
     async def active_users(self, keyword: str) -> int: ...
@@ -109,6 +111,15 @@ class LocalSockets:
         socket = self.sockets.get(sid)
         if socket is not None:
             socket.keyword = keyword
+
+    async def in_session(self, keyword: str, users: set[str]) -> list[tuple[str, Identity]]:
+        return [
+            (sid, socket.identity)
+            for sid, socket in self.sockets.items()
+            if socket.keyword == keyword
+            and socket.identity is not None
+            and socket.identity.username in users
+        ]
 
     async def remove(self, sid: str) -> None:
         self.sockets.pop(sid, None)
@@ -266,6 +277,17 @@ class SocketRepo:
     async def join(self, sid: str, keyword: str | None) -> None:
         """Records the session the socket is in (its node knows which it was in before)."""
         await self.changes.submit(SocketChange(sid, {"keyword": keyword}))
+
+    async def in_session(self, keyword: str, users: set[str]) -> list[tuple[str, Identity]]:
+        """The sockets of these users in the session, on every node, and whom each is bound to."""
+        cursor = self.collection.find(
+            {"keyword": keyword, "user": {"$in": sorted(users)}},
+            {"user": 1, "user_type": 1, "user_role": 1},
+        )
+        return [
+            (found["_id"], Identity(found["user"], found["user_type"], role=found.get("user_role")))
+            async for found in cursor
+        ]
 
     async def remove(self, sid: str) -> None:
         """Forgets a disconnected socket."""

@@ -132,3 +132,50 @@ async def test_socketio_sends_qa_events_to_the_right_rooms(
     # A published lecturer question's legacy event goes to the session; this one was unpublished.
     assert sockets["moderator"].events("lecQuestionAvail") == []
     assert participant.username not in json.dumps(sockets["owner"].received)
+
+
+async def test_naming_and_dropping_a_co_moderator_moves_their_sockets_at_once(
+    owner,
+    keyword,
+    participant,
+    login,
+    joined,  # noqa: F811 (the fixture imported above)
+):
+    """Named while joined: the queue reaches the socket without a new join; dropped: it
+    stops at once (legacy rooms were only set at the join)."""
+    await put_settings(owner, keyword, moderation="pre")
+    helper = await login()
+    assert (await helper.get(f"/session/{keyword}")).status == 200
+    socket = await joined(helper, keyword)
+
+    await put_settings(owner, keyword, moderators=[helper.username])
+    assert await socket.wait_for("qaStaffChanged") == {"moderator": True}
+    first = await ask(participant, keyword, "For the new moderator")
+    created = await socket.wait_for("qaQuestionCreated")
+    assert created == {"questionId": first["_id"], "status": "pending"}
+
+    await put_settings(owner, keyword, moderators=[])
+    await socket.wait_for("qaStaffChanged", lambda data: data["moderator"] is False)
+    await ask(participant, keyword, "Not for a former moderator")
+    await put_settings(owner, keyword, open=True)  # for everyone, after it: the marker
+    await socket.wait_for("qaSettingsChanged", lambda data: data["open"] is True)
+    assert [e["questionId"] for e in socket.events("qaQuestionCreated")] == [first["_id"]]
+    assert len(socket.events("audQuestionAvail")) == 1
+
+
+async def test_an_owner_dropped_from_the_co_moderators_keeps_the_queue(
+    owner,
+    keyword,
+    participant,
+    joined,  # noqa: F811 (the fixture imported above)
+):
+    """Naming the owner among the co-moderators and dropping them again changes nothing:
+    `moderates_qa` decides, and the owner moderates anyway."""
+    socket = await joined(owner, keyword)
+    await put_settings(owner, keyword, moderation="pre", moderators=[owner.username])
+    await put_settings(owner, keyword, moderators=[])
+    await socket.caught_up()
+    assert socket.events("qaStaffChanged") == [{"moderator": True}, {"moderator": True}]
+    waiting = await ask(participant, keyword, "Still for the owner")
+    created = await socket.wait_for("qaQuestionCreated")
+    assert created == {"questionId": waiting["_id"], "status": "pending"}

@@ -123,3 +123,28 @@ async def test_killing_a_node_loses_no_events_for_its_clients(two_nodes, users, 
     sequences = [event["sequence"] for event in received]
     logged = [e["sequence"] async for e in db.events.find({"stream": f"session:{keyword}"})]
     assert sequences == sorted(logged)
+
+
+async def test_a_co_moderator_named_on_one_node_is_moved_on_the_other(two_nodes, users):
+    """The owner on B names the student, whose socket is on A, a Q&A co-moderator: the
+    socket enters the moderators' room through Redis and gets the queue; dropped, it leaves."""
+    a, b = two_nodes
+    lecturer, student, keyword = await lecture_across(a, b, users)
+    asker = await User().login(a)
+    users.append(asker)
+    await asker.call(a, "GET", f"/session/{keyword}")
+    name = (await student.call(a, "GET", "/auth/"))["username"]
+    socket = await student.socket(a, keyword)
+    settings = f"/session/{keyword}/qa/settings"
+
+    await lecturer.call(b, "PUT", settings, json={"moderation": "pre", "moderators": [name]})
+    assert await socket.wait_for("qaStaffChanged") == {"moderator": True}
+    first = await asker.call(b, "POST", f"/session/{keyword}/qa/questions", json={"text": "1?"})
+    assert await socket.wait_for("audQuestionAvail") == first["_id"]
+
+    await lecturer.call(b, "PUT", settings, json={"moderators": []})
+    await socket.wait_for("qaStaffChanged", lambda data: data["moderator"] is False)
+    await asker.call(b, "POST", f"/session/{keyword}/qa/questions", json={"text": "2?"})
+    await lecturer.call(b, "PUT", settings, json={"open": True})  # the marker, for everyone
+    await socket.wait_for("qaSettingsChanged", lambda data: data["open"] is True)
+    assert socket.events("audQuestionAvail") == [first["_id"]]

@@ -234,10 +234,18 @@ async def test_closed_q_and_a_keeps_the_list_and_downvotes_follow_the_setting(
 async def test_a_co_moderator_approves_from_the_student_page(
     open_page, base_url, owner, keyword, participant, login, page_errors
 ):
-    """The owner names a co-moderator: they moderate on the student page, without the session.
-    A word the owner added to the word filter sends a question to the queue, marked."""
+    """The owner names a student a co-moderator while their page is open: the panel appears
+    there at once, and they moderate on the student page, without the session. A word the
+    owner added to the word filter sends a question to the queue, marked. Dropped, the panel
+    goes at once."""
     moderator = await login()
     assert (await moderator.get(f"/session/{keyword}")).status == 200
+    page = await open_page(
+        f"{base_url}/join/{keyword}", bypass_csp=True, **signed_in(moderator, base_url)
+    )
+    panel = page.locator("#moderation")
+    await expect(page.get_by_label("Your question")).to_be_visible()  # joined, Q&A loaded
+    await expect(panel).to_be_hidden()
     settings = {
         "moderation": "none",
         "moderators": [moderator.username],
@@ -245,10 +253,7 @@ async def test_a_co_moderator_approves_from_the_student_page(
     }
     response = await owner.put(f"/session/{keyword}/qa/settings", json=settings)
     assert response.status == 200, await response.text()
-    page = await open_page(
-        f"{base_url}/join/{keyword}", bypass_csp=True, **signed_in(moderator, base_url)
-    )
-    panel = page.locator("#moderation")
+    await expect(panel).to_be_visible()
     queue = panel.get_by_role("tab", name=re.compile(r"^Queue"))
     await expect(panel.locator("#mod-settings")).to_have_count(0)  # settings are the owner's
 
@@ -275,4 +280,10 @@ async def test_a_co_moderator_approves_from_the_student_page(
     await expect(page.locator("#qa-list > li[data-qa]", has_text=rhubarb)).to_be_visible()
     [question] = (await (await owner.get(f"/session/{keyword}/qa/questions")).json())["questions"]
     assert question["status"] == "approved"
+
+    response = await owner.put(f"/session/{keyword}/qa/settings", json={"moderators": []})
+    assert response.status == 200, await response.text()
+    await expect(panel).to_be_hidden()
+    await expect(panel.locator("#mod-list")).to_have_count(0)
+    await expect(page.locator("#qa-list > li[data-qa]", has_text=rhubarb)).to_be_visible()
     assert page_errors == []

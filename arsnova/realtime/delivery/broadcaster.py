@@ -271,6 +271,16 @@ class Broadcaster:
         data = {key: settings[key] for key in ("moderation", "downvotes", "open")}
         await self._qa_event(keyword, "QaSettingsChangedEvent", data, ALL)
 
+    async def qa_staff_changed(self, keyword: str, sid: str, moderator: bool) -> None:
+        """A socket's user was named a Q&A co-moderator or is one no more: it enters or leaves
+        the moderators' room (on whichever node holds it) and is told, `qaStaffChanged`."""
+        room = moderator_room(keyword)
+        if moderator:
+            await self.sio.enter_room(sid, room, namespace=NAMESPACE)
+        else:
+            await self.sio.leave_room(sid, room, namespace=NAMESPACE)
+        await self.sio.emit("qaStaffChanged", {"moderator": moderator}, to=sid, namespace=NAMESPACE)
+
     async def _qa_event(
         self, keyword: str, event_type: str, data: dict[str, Any], audience: str
     ) -> None:

@@ -239,7 +239,7 @@ class LegacyNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, voter_room(keyword, user.username))
         if manages(user, session):
             await self.enter_room(sid, staff_room(keyword))
-        if moderates_qa(user, session):  # co-moderators named later join on their next setSession
+        if moderates_qa(user, session):  # named or dropped later: services.qa.regroup_staff
             await self.enter_room(sid, moderator_room(keyword))
         self.state_of(sid).keyword = keyword
 

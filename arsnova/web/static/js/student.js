@@ -109,6 +109,8 @@ async function enter() {
         }),
       qaVotesChanged: (counts) => state.qaWork(() => state.qa?.votes(counts) && drawQa()),
       qaSettingsChanged: (settings) => state.qaWork(() => drawQaSettings(settings)),
+      // The owner named this user a co-moderator, or no longer: the panel comes or goes at once.
+      qaStaffChanged: ({ moderator }) => state.qaWork(() => (moderator ? moderate() : stopModerating())),
       qaQuestionsCleared: () => state.qaWork(loadQa), // all deleted at once: the (empty) first page
     },
   });
@@ -439,6 +441,14 @@ async function moderate() {
     for (const [name, handler] of Object.entries(state.moderation.events)) state.socket.on(name, handler);
   }
   await state.moderation.load();
+}
+
+function stopModerating() {
+  if (!state.moderation) return;
+  for (const [name, handler] of Object.entries(state.moderation.events)) state.socket.off(name, handler);
+  state.moderation = null;
+  $("moderation").hidden = true;
+  $("moderation").replaceChildren();
 }
 
 async function newQaList(sort) {
