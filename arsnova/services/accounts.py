@@ -299,14 +299,16 @@ async def change_password(request: web.Request, user: User, old: str, new: str) 
 
 async def delete_account(request: web.Request, user: User, password: str) -> None:
     """Deletes the account, its sessions with all in them, its visits to others' sessions, and
-    ends its logins (this one too). Its answers and questions in others' sessions stay there
-    (they are part of those lectures' results)."""
+    ends its logins (this one too). Its answers, votes and questions in others' sessions stay
+    there (they are part of those lectures' results) under a random alias: the e-mail address
+    is kept nowhere."""
     email = require_account_user(user)
     account = await confirm_password(request, email, password)
     store = request.app[store_key]
     for session in await store.sessions.owned(email, Page()):
         await delete_session(request.app, session)
     await store.sessions.forget_visitor(email)
+    await store.pseudonymize(email, f"deleted-{secrets.token_hex(8)}")
     await store.accounts.delete(account["id"])
     await end_logins(request.app, email)
 

@@ -46,6 +46,15 @@ def translate_errors() -> Iterator[None]:
         raise DatabaseUnavailable() from exc
 
 
+# Where a participant's name is kept in what they gave a session: (collection, field).
+CONTRIBUTIONS = (
+    ("answers", "user"),
+    ("feedback", "user"),
+    ("interposed_questions", "author"),
+    ("qa_votes", "user"),
+)
+
+
 @dataclass
 class Store:
     client: AsyncMongoClient
@@ -69,6 +78,16 @@ class Store:
     guests: GuestRepo
     oidc_logins: OidcLoginRepo
     accounts: AccountRepo
+
+    async def pseudonymize(self, username: str, alias: str) -> None:
+        """Puts `alias` in place of `username` in what the user contributed to sessions, so
+        their results keep counting it (one user still one), and drops the user from the
+        sessions' Q&A co-moderators."""
+        for collection, field in CONTRIBUTIONS:
+            await self.db[collection].update_many({field: username}, {"$set": {field: alias}})
+        await self.db.sessions.update_many(
+            {"qa.moderators": username}, {"$pull": {"qa.moderators": username}}
+        )
 
     def reachable(self) -> bool:
         """Whether the database is there, if perhaps slow: a server the driver can write to,

@@ -464,3 +464,47 @@ def test_the_smtp_url_says_where_and_how(url, expected):
     server = SmtpServer.from_url(url)
     assert (server.hostname, server.port, server.username, server.password, server.use_tls,
             server.start_tls) == expected  # fmt: skip
+
+
+async def test_a_deleted_account_leaves_its_answers_but_not_its_email(client, smtp, login, db):
+    """What the account did in others' sessions stays part of their results (the answer, the
+    vote, the audience questions), under an alias: its e-mail address is in no document."""
+    await registered(client, smtp)
+    owner = await login()
+    keyword = (await (await owner.post("/session/", json={"name": "Physics"})).json())["keyword"]
+    question = {"questionType": "yesno", "subject": "s", "text": "t", "active": True}
+    created = await owner.post(f"/session/{keyword}/lecturerquestion/", json=question)
+    question_id = (await created.json())["_id"]
+    assert (await client.get(f"/session/{keyword}")).status == 200
+    answered = await client.post(
+        f"/lecturerquestion/{question_id}/answer/", json={"answerText": "yes"}
+    )
+    assert answered.status == 201, await answered.text()
+    voted = await client.post(f"/session/{keyword}/feedback", json=1)
+    assert voted.status < 300, await voted.text()
+    asked = await client.post(f"/session/{keyword}/interposed/", json={"subject": "s", "text": "t"})
+    assert asked.status == 201, await asked.text()
+    qa = await client.post(f"/session/{keyword}/qa/questions", json={"text": "Why?"})
+    assert qa.status == 201, await qa.text()
+    qa_id = (await qa.json())["_id"]
+    response = await client.put(f"/session/{keyword}/qa/questions/{qa_id}/vote", json={"value": 1})
+    assert response.status == 200, await response.text()
+    named = await owner.put(f"/session/{keyword}/qa/settings", json={"moderators": [EMAIL]})
+    assert named.status == 200, await named.text()
+
+    response = await client.delete("/auth/account", json={"password": PASSWORD})
+    assert response.status == 204
+
+    found = []
+    for name in await db.list_collection_names():
+        async for document in db[name].find():
+            fields = [key for key, value in document.items() if EMAIL in str(value).lower()]
+            if fields:
+                found.append((name, fields))
+    assert found == [], found
+    statistics = await owner.get(f"/lecturerquestion/{question_id}/answer/?piround=1")
+    assert [a["answerCount"] for a in await statistics.json()] == [1]
+    listed = (await (await owner.get(f"/session/{keyword}/qa/questions")).json())["questions"]
+    assert sorted((q["text"], q["upvotes"]) for q in listed) == [("Why?", 1), ("t", 0)]
+    settings = await (await owner.get(f"/session/{keyword}/qa/settings")).json()
+    assert settings["moderators"] == []
