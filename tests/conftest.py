@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,8 @@ from pymongo import AsyncMongoClient
 from arsnova.app import create_app
 from arsnova.auth import hash_token
 from arsnova.embedded import EmbeddedServer
-from arsnova.identity import GUEST_KEY_COOKIE
-from arsnova.keys import store_key
+from arsnova.identity import GUEST_KEY_COOKIE, Identity
+from arsnova.keys import providers_key, store_key
 from arsnova.migrate import default_migrations_dir
 from arsnova.services import accounts
 from arsnova.settings import Settings, default_embedded_command
@@ -367,3 +367,23 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     accounts.dummy_hash.cache_clear()
     yield
     accounts.dummy_hash.cache_clear()
+
+
+class CourseProvider:
+    """Non-guest users, as a course login (CAS, OIDC) would make them."""
+
+    name = "course"
+
+    async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity:
+        return Identity(query["user"], "ldap")
+
+
+@pytest.fixture
+async def course_student(app, aiohttp_client, server, keyword):
+    """A participant logged in through a course provider (not a guest)."""
+    app[providers_key]["course"] = CourseProvider()
+    client = await aiohttp_client(server)
+    response = await client.get("/auth/login", params={"type": "course", "user": "alice"})
+    assert response.status == 200, await response.text()
+    assert (await client.get(f"/session/{keyword}")).status == 200
+    return client

@@ -134,7 +134,7 @@ class EventLog:
         """The newest event for everyone of each of `types` appended to `stream` at or after
         `when` (what a gap in the live delivery may have hidden; `realtime/delivery/recovery`)."""
         query = {"stream": stream, "type": {"$in": types}, "time": {"$gte": when}}
-        query["audience"] = "all"
+        query["audience"] = {"$in": ["all", "courses"]}  # what a session's legacy room hears of
         latest: dict[str, Event] = {}
         async for document in self.events.find(query).sort("sequence", DESCENDING).limit(1000):
             latest.setdefault(document["type"], plain(document, Event))

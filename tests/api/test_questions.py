@@ -1,14 +1,10 @@
 """[/session/{keyword}]/lecturerquestion/…: create, list, get, change, publish, delete."""
 
 import time
-from collections.abc import Mapping
 
 import pytest
-from aiohttp import web
 from bson import ObjectId
 
-from arsnova.identity import Identity
-from arsnova.keys import providers_key
 from tests.conftest import expect_error
 from tests.helpers import OPTIONS, QUESTION, create_question, publish, question_path, questions_path
 
@@ -31,26 +27,6 @@ async def listed(client, keyword: str, **params) -> list[dict]:
     response = await client.get(questions_path(keyword), params=params)
     assert response.status == 200, await response.text()
     return await response.json()
-
-
-class CourseProvider:
-    """Non-guest users, as a course login (CAS, OIDC) would make them."""
-
-    name = "course"
-
-    async def identify(self, request: web.Request, query: Mapping[str, str]) -> Identity:
-        return Identity(query["user"], "ldap")
-
-
-@pytest.fixture
-async def course_student(app, aiohttp_client, server, keyword):
-    """A participant logged in through a course provider (not a guest)."""
-    app[providers_key]["course"] = CourseProvider()
-    client = await aiohttp_client(server)
-    response = await client.get("/auth/login", params={"type": "course", "user": "alice"})
-    assert response.status == 200, await response.text()
-    assert (await client.get(f"/session/{keyword}")).status == 200
-    return client
 
 
 # --- create ---------------------------------------------------------------------------

@@ -294,6 +294,32 @@ async def test_answer_statistics_reach_participants_only_while_shown(
     await lecturer.wait_for_event("AnswersChangedEvent", lambda e: e["data"]["total"] == 2)
 
 
+async def test_a_question_for_course_users_reaches_no_guest(
+    owner, participant, course_student, keyword, events_client
+):
+    """`releasedFor: courses`: its events and statistics go to course logins and the owner,
+    as REST lets them see it; a guest's stream has none of them."""
+    lecturer, guest, course = [
+        await events_client(client) for client in (owner, participant, course_student)
+    ]
+    for client in (lecturer, guest, course):
+        await subscribe(client, keyword)
+    question = await create_question(
+        owner, keyword, showStatistic=True, active=True, releasedFor="courses"
+    )
+    await give_answer(course_student, question, text="Joule")
+    for client in (lecturer, course):
+        await client.wait_for_event("LecturerQuestionCreatedEvent")
+        changed = await client.wait_for_event("AnswersChangedEvent")
+        assert changed["data"]["questionId"] == question["_id"]
+        assert changed["data"]["total"] == 1
+    marker = await create_question(owner, keyword, active=True)  # for everyone, after it
+    await guest.wait_for_event(
+        "LecturerQuestionCreatedEvent", lambda e: e["data"]["questionId"] == marker["_id"]
+    )
+    assert [e["data"].get("questionId") for e in guest.events()] == [marker["_id"]]
+
+
 async def test_feedback_lock_and_deletion_reach_everyone_subscribed(
     owner, participant, admin, keyword, events_client
 ):

@@ -38,6 +38,8 @@ ALL = "all"
 STAFF = "staff"
 # Q&A's staff: STAFF and the session's Q&A co-moderators (only Q&A events have this audience).
 MODERATORS = "moderators"
+# A published question released for course users only: everyone in the session but guests.
+COURSES = "courses"
 # The logged events whose legacy counterpart a resync resends (the newest one since the gap).
 QUESTION_EVENTS = [
     "LecturerQuestionCreatedEvent",
@@ -66,6 +68,12 @@ def staff_room(keyword: str) -> str:
 def moderator_room(keyword: str) -> str:
     """The sockets of the session's Q&A staff: its owner, admins and co-moderators in it."""
     return f"qa-staff:{keyword}"
+
+
+def published_to(question: Question) -> str:
+    """Who a published question's events reach on `/events`: as `policy.released_for` lets
+    them see it (its statistics included)."""
+    return COURSES if question["released_for"] == "courses" else ALL
 
 
 def question_room(keyword: str, question: Question) -> str:
@@ -153,7 +161,7 @@ class Broadcaster:
     # Intents delivered at once
 
     async def question_created(self, keyword: str, question: Question) -> None:
-        audience = ALL if question["active"] else STAFF
+        audience = published_to(question) if question["active"] else STAFF
         await self._publish_session(
             keyword, "LecturerQuestionCreatedEvent", question_data(question), audience
         )
@@ -164,12 +172,12 @@ class Broadcaster:
         """A question was changed, published or unpublished."""
         active = question["active"]
         data = question_data(question)
-        audience = ALL if active or was_active else STAFF
+        audience = published_to(question) if active or was_active else STAFF
         await self._publish_session(keyword, "LecturerQuestionUpdatedEvent", data, audience)
         if active and not was_active:
-            await self._publish_session(keyword, "LecturerQuestionPublishedEvent", data, ALL)
+            await self._publish_session(keyword, "LecturerQuestionPublishedEvent", data, audience)
         elif was_active and not active:
-            await self._publish_session(keyword, "LecturerQuestionUnpublishedEvent", data, ALL)
+            await self._publish_session(keyword, "LecturerQuestionUnpublishedEvent", data, audience)
         if active:
             await self._emit("lecQuestionAvail", question["id"], session_room(keyword))
         elif was_active:
@@ -195,7 +203,8 @@ class Broadcaster:
         """To everyone while the question is published, else to the owner."""
         active = question["active"]
         data = question_data(question)
-        await self._publish_session(keyword, event_type, data, ALL if active else STAFF)
+        audience = published_to(question) if active else STAFF
+        await self._publish_session(keyword, event_type, data, audience)
         payload = {"_id": question["id"], "variant": "lecture", **extra}
         await self._emit(legacy, payload, question_room(keyword, question))
 
@@ -209,13 +218,13 @@ class Broadcaster:
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
-        audience = ALL if question["active"] else STAFF
+        audience = published_to(question) if question["active"] else STAFF
         await self._publish_session(keyword, "SentToBinEvent", question_data(question), audience)
         if question["active"]:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
 
     async def question_restored(self, keyword: str, question: Question) -> None:
-        audience = ALL if question["active"] else STAFF
+        audience = published_to(question) if question["active"] else STAFF
         data = question_data(question)
         await self._publish_session(keyword, "RestoredFromBinEvent", data, audience)
         if question["active"]:
@@ -448,7 +457,8 @@ class Broadcaster:
         (statistics,) = await self.store.answers.statistics([question])
         shown = self.statistics_shown(question)
         data = statistics_schema.dump(statistics)
-        await self._publish_session(keyword, "AnswersChangedEvent", data, ALL if shown else STAFF)
+        audience = published_to(question) if shown else STAFF
+        await self._publish_session(keyword, "AnswersChangedEvent", data, audience)
         room = session_room(keyword) if shown else staff_room(keyword)
         await self._emit("answersToLecQuestionAvail", question_id, room)
 

@@ -40,7 +40,7 @@ from arsnova.keys import (
 from arsnova.metrics import counted
 from arsnova.ratelimit import SOCKET_EVENTS, by_user
 from arsnova.realtime.adapters.transport import aiohttp_request
-from arsnova.realtime.delivery.broadcaster import MODERATORS, STAFF
+from arsnova.realtime.delivery.broadcaster import COURSES, MODERATORS, STAFF
 from arsnova.realtime.namespaces.payloads import connection_refused, error_body, load
 from arsnova.schemas.events import (
     AcknowledgementMessageSchema,
@@ -50,7 +50,7 @@ from arsnova.schemas.events import (
     ServerAcknowledgementSchema,
     SessionSubscriptionMessageSchema,
 )
-from arsnova.services.policy import manages, moderates_qa
+from arsnova.services.policy import manages, moderates_qa, released_for
 from arsnova.services.sessions import find_session, join_session
 from arsnova.store import translate_errors
 from arsnova.store.common import now
@@ -492,6 +492,10 @@ class EventsNamespace(socketio.AsyncNamespace):
                         break
                 connection.gaps.pop(stream, None)
                 position = event["sequence"]
+                if event["audience"] == COURSES and not (
+                    keyword in connection.staff or COURSES in released_for(connection.user)
+                ):
+                    continue
                 if event["audience"] == STAFF and keyword not in connection.staff:
                     continue
                 if event["audience"] == MODERATORS and keyword not in connection.staff:
