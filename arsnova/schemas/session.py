@@ -120,3 +120,15 @@ class LoggedInSchema(BaseSchema):
     visited_sessions = fields.List(
         fields.Nested(ParticipantSessionSchema), data_key="visitedSessions"
     )
+
+
+# The languages of the results downloads' own words, as the pages' catalogues (static/i18n).
+RESULTS_LANGUAGES = ("en", "de")
+
+
+class ResultsQuerySchema(QuerySchema):
+    lang = fields.String(
+        load_default=None,
+        validate=validate.OneOf(RESULTS_LANGUAGES),
+        metadata={"description": "the sheets' titles and headers; default: Accept-Language"},
+    )

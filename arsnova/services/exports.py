@@ -15,6 +15,7 @@ from string import ascii_uppercase
 from typing import Any
 
 from arsnova.schemas.interposed import AudienceQuestionSchema
+from arsnova.schemas.qa import QaQuestionSchema
 from arsnova.schemas.question import QuestionSchema, QuestionStatisticsSchema
 from arsnova.schemas.session import SessionSchema
 from arsnova.services.questions import has_correct
@@ -22,12 +23,27 @@ from arsnova.spreadsheets import Sheet, Value
 from arsnova.store import Store
 from arsnova.store.answers import Answer, AnswerStatistics
 from arsnova.store.common import Page, now
-from arsnova.store.interposed import AudienceQuestion
+from arsnova.store.interposed import QA_DEFAULTS, AudienceQuestion
 from arsnova.store.questions import Question
 from arsnova.store.sessions import Session
 
 Progress = Callable[[int], Awaitable[None]]
 FEEDBACK_VALUES = ("Faster, please", "All good", "Slower, please", "I'm lost")
+# The workbook's own words in German (the pages' wording): titles, headers, feedback, status.
+GERMAN = {
+    "Questions": "Fragen", "Type": "Typ", "Subject": "Betreff", "Question": "Frage",
+    "Round": "Runde", "Letter": "Buchstabe", "Option": "Antwortoption", "Correct": "Richtig",
+    "Count": "Anzahl", "Percent": "Prozent", "Abstentions": "Enthaltungen",
+    "Answers": "Antworten", "Free-text answers": "Freitext-Antworten", "Answer": "Antwort",
+    "Hidden": "Ausgeblendet", "Time (UTC)": "Zeit (UTC)",
+    "Audience questions": "Fragen aus dem Publikum", "Read": "Gelesen",
+    "Up-votes": "Dafür", "Down-votes": "Dagegen", "Answered": "Beantwortet",
+    "Reply": "Antwort der Lehrperson", "Pinned": "Angeheftet", "Users": "Personen",
+    "approved": "freigegeben", "pending": "wartet", "hidden": "ausgeblendet",
+    "Faster, please": "Schneller, bitte", "All good": "Alles gut",
+    "Slower, please": "Langsamer, bitte", "I'm lost": "Abgehängt",
+}  # fmt: skip
+Words = Callable[[str], str]
 # What a file name must not hold on any common system, and runs of white space.
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 SPACES = re.compile(r"\s+")
@@ -36,6 +52,7 @@ session_schema = SessionSchema()
 questions_schema = QuestionSchema(many=True)
 statistics_schema = QuestionStatisticsSchema(many=True)
 audience_schema = AudienceQuestionSchema(many=True)
+qa_schema = QaQuestionSchema(many=True, exclude=("my_vote", "mine"))
 
 
 @dataclass(frozen=True)
@@ -77,17 +94,24 @@ def results_document(results: SessionResults) -> dict[str, Any]:
         "questions": questions_schema.dump(results.questions),
         "statistics": statistics_schema.dump(results.statistics),
         "interposedQuestions": audience_schema.dump(results.audience),
+        "qaQuestions": qa_schema.dump(with_qa(results.audience)),
         "feedback": results.feedback,
     }
 
 
-def results_sheets(results: SessionResults) -> list[Sheet]:
-    """The workbook's sheets; the first, the questions, is also the CSV download."""
-    return [question_sheet(results), written_sheet(results), audience_sheet(results),
-            feedback_sheet(results)]  # fmt: skip
+def results_sheets(results: SessionResults, language: str = "en") -> list[Sheet]:
+    """The workbook's sheets in `language` (English or German; what people wrote stays);
+    the first, the questions, is also the CSV download."""
+    table = GERMAN if language == "de" else {}
+
+    def word(text: str) -> str:
+        return table.get(text, text)
+
+    return [question_sheet(results, word), written_sheet(results, word),
+            audience_sheet(results, word), feedback_sheet(results, word)]  # fmt: skip
 
 
-def question_sheet(results: SessionResults) -> Sheet:
+def question_sheet(results: SessionResults, word: Words) -> Sheet:
     """A row per option and round (one per round for free text): its count and share."""
     rows: list[list[Value]] = []
     for position, (question, statistics) in enumerate(
@@ -111,7 +135,7 @@ def question_sheet(results: SessionResults) -> Sheet:
                              share(count, answers), *end])  # fmt: skip
     header = ["Position", "Type", "Subject", "Question", "Round", "Letter", "Option", "Correct",
               "Count", "Percent", "Abstentions", "Answers"]  # fmt: skip
-    return Sheet("Questions", header, rows)
+    return Sheet(word("Questions"), [word(name) for name in header], rows)
 
 
 def share(count: int, total: int) -> float | None:
@@ -119,7 +143,7 @@ def share(count: int, total: int) -> float | None:
     return round(100 * count / total, 1) if total else None
 
 
-def written_sheet(results: SessionResults) -> Sheet:
+def written_sheet(results: SessionResults, word: Words) -> Sheet:
     by_id = {question["id"]: (position, question)
              for position, question in enumerate(results.questions, start=1)}  # fmt: skip
     rows: list[list[Value]] = []
@@ -132,22 +156,31 @@ def written_sheet(results: SessionResults) -> Sheet:
                      answer.get("answer_subject"), answer.get("answer_text"),
                      answer.get("hidden", False), utc(answer["timestamp"])])  # fmt: skip
     header = ["Position", "Question", "Round", "Subject", "Answer", "Hidden", "Time (UTC)"]
-    return Sheet("Free-text answers", header, rows)
+    return Sheet(word("Free-text answers"), [word(name) for name in header], rows)
 
 
-def audience_sheet(results: SessionResults) -> Sheet:
+def with_qa(audience: list[AudienceQuestion]) -> list[dict[str, Any]]:
+    """The questions with their Q&A state (a question stored before Q&A has its defaults)."""
+    return [{**QA_DEFAULTS, **asked} for asked in audience]
+
+
+def audience_sheet(results: SessionResults, word: Words) -> Sheet:
     rows: list[list[Value]] = [
-        [utc(asked["timestamp"]), asked["subject"], asked["text"], asked["read"]]
-        for asked in results.audience
-    ]
-    return Sheet("Audience questions", ["Time (UTC)", "Subject", "Text", "Read"], rows)
+        [utc(asked["timestamp"]), asked["subject"], asked["text"], asked["read"],
+         word(asked["status"]), asked["upvotes"], asked["downvotes"], asked["answered"],
+         asked["reply"], asked["pinned"]]
+        for asked in with_qa(results.audience)
+    ]  # fmt: skip
+    header = ["Time (UTC)", "Subject", "Text", "Read", "Status", "Up-votes", "Down-votes",
+              "Answered", "Reply", "Pinned"]  # fmt: skip
+    return Sheet(word("Audience questions"), [word(name) for name in header], rows)
 
 
-def feedback_sheet(results: SessionResults) -> Sheet:
+def feedback_sheet(results: SessionResults, word: Words) -> Sheet:
     rows: list[list[Value]] = [
-        list(pair) for pair in zip(FEEDBACK_VALUES, results.feedback, strict=True)
+        [word(label), count] for label, count in zip(FEEDBACK_VALUES, results.feedback, strict=True)
     ]
-    return Sheet("Feedback", ["Feedback", "Users"], rows)
+    return Sheet(word("Feedback"), [word("Feedback"), word("Users")], rows)
 
 
 def utc(moment: datetime) -> datetime:

@@ -42,7 +42,12 @@ async def run_lecture(owner, keyword: str, join) -> None:
     ]
     hide = await owner.post(answers_of(free) + f"{written[0]['_id']}/hide")
     assert hide.status == 200, await hide.text()
-    await ask_audience_question(students[0], keyword, "Entropy", "@SUM(A1:A9)")
+    asked = await ask_audience_question(students[0], keyword, "Entropy", "@SUM(A1:A9)")
+    qa = f"/session/{keyword}/qa/questions/{asked['_id']}"
+    vote = await students[2].put(f"{qa}/vote", json={"value": 1})
+    assert vote.status == 200, await vote.text()
+    answered = await owner.patch(qa, json={"answered": True, "reply": "=2+2 (see sheet 3)"})
+    assert answered.status == 200, await answered.text()
     feedback = await students[1].post(f"/session/{keyword}/feedback", json={"value": 2})
     assert feedback.status == 201
 
@@ -87,16 +92,25 @@ async def test_the_owner_gets_every_round_free_text_audience_and_feedback_in_a_w
     assert all(isinstance(row[6], datetime) for row in written[1:])
 
     audience = list(workbook["Audience questions"].iter_rows(values_only=True))
-    assert [row[1:] for row in audience] == [("Subject", "Text", "Read"),
-                                             ("Entropy", "@SUM(A1:A9)", False)]  # fmt: skip
+    assert [row[1:] for row in audience] == [
+        ("Subject", "Text", "Read", "Status", "Up-votes", "Down-votes", "Answered", "Reply",
+         "Pinned"),
+        ("Entropy", "@SUM(A1:A9)", False, "approved", 1, 0, True, "=2+2 (see sheet 3)", False),
+    ]  # fmt: skip
     feedback = list(workbook["Feedback"].iter_rows(values_only=True))
     assert feedback == [("Feedback", "Users"), ("Faster, please", 0), ("All good", 0),
                         ("Slower, please", 1), ("I'm lost", 0)]  # fmt: skip
 
     # Formulas stay text: string cells, quote-prefixed as if typed after an apostrophe.
+    audience_sheet = workbook["Audience questions"]
     formulas = [workbook["Questions"]["D8"], workbook["Free-text answers"]["E3"],
-                workbook["Audience questions"]["C2"]]  # fmt: skip
-    assert [cell.value for cell in formulas] == [HYPERLINK, "=1+1", "@SUM(A1:A9)"]
+                audience_sheet["C2"], audience_sheet["I2"]]  # fmt: skip
+    assert [cell.value for cell in formulas] == [
+        HYPERLINK,
+        "=1+1",
+        "@SUM(A1:A9)",
+        "=2+2 (see sheet 3)",
+    ]
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in formulas)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
@@ -140,3 +154,33 @@ async def test_an_empty_session_gives_the_headers_only(owner, keyword):
     response = await owner.get(f"/session/{keyword}/results.xlsx")
     workbook = load_workbook(io.BytesIO(await response.read()))
     assert [sheet.max_row for sheet in workbook] == [1, 1, 1, 5]
+
+
+async def test_the_sheets_speak_the_browsers_language(owner, keyword, join):
+    """The workbook's own words follow Accept-Language (German or English, as the pages);
+    `?lang=` overrides it; what people wrote stays as written."""
+    await run_lecture(owner, keyword, join)
+    german = {"Accept-Language": "de-AT,de;q=0.9,en;q=0.8"}
+    response = await owner.get(f"/session/{keyword}/results.xlsx", headers=german)
+    assert response.status == 200, await response.text()
+    workbook = load_workbook(io.BytesIO(await response.read()))
+    assert workbook.sheetnames == ["Fragen", "Freitext-Antworten", "Fragen aus dem Publikum",
+                                   "Feedback"]  # fmt: skip
+    questions = list(workbook["Fragen"].iter_rows(values_only=True))
+    assert questions[0][:5] == ("Position", "Typ", "Betreff", "Frage", "Runde")
+    assert questions[1][6] == "Newton"
+    audience = list(workbook["Fragen aus dem Publikum"].iter_rows(values_only=True))
+    assert audience[1][1:5] == ("Entropy", "@SUM(A1:A9)", False, "freigegeben")
+    feedback = list(workbook["Feedback"].iter_rows(values_only=True))
+    assert feedback == [("Feedback", "Personen"), ("Schneller, bitte", 0), ("Alles gut", 0),
+                        ("Langsamer, bitte", 1), ("Abgehängt", 0)]  # fmt: skip
+
+    response = await owner.get(f"/session/{keyword}/results.csv?lang=en", headers=german)
+    text = (await response.read()).decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == list(QUESTIONS_HEADER)
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    response = await owner.get(f"/session/{keyword}/results.csv", headers=french)
+    text = (await response.read()).decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == list(QUESTIONS_HEADER)
+    response = await owner.get(f"/session/{keyword}/results.xlsx?lang=fr")
+    await expect_error(response, 400, "validation-failed")

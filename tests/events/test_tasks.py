@@ -13,6 +13,8 @@ async def test_export_reports_progress_and_delivers_the_result(
     )  # fmt: skip
     assert response.status == 201
     assert (await participant.post(f"/session/{keyword}/feedback", json={"value": 2})).status == 201
+    asked = await participant.post(f"/session/{keyword}/qa/questions", json={"text": "Why?"})
+    assert asked.status == 201, await asked.text()
     lecturer = await events_client(owner)
     await expect_error(await participant.post(f"/session/{keyword}/export"), 403, "owner-only")
     response = await owner.post(f"/session/{keyword}/export")
@@ -34,6 +36,14 @@ async def test_export_reports_progress_and_delivers_the_result(
     assert finished["result"]["session"]["keyword"] == keyword
     assert len(finished["result"]["questions"]) == 1
     assert finished["result"]["feedback"] == [0, 0, 1, 0]
+    [asked] = finished["result"]["qaQuestions"]
+    assert (asked["text"], asked["status"], asked["upvotes"], asked["answered"]) == (
+        "Why?",
+        "approved",
+        0,
+        False,
+    )
+    assert "author" not in asked and "mine" not in asked
     await expect_error(await stranger.get(f"/task/{task['_id']}"), 404, "task-not-found")
     await expect_error(await owner.get("/task/nonsense"), 404, "task-not-found")
 
