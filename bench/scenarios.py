@@ -913,6 +913,45 @@ async def embedded_writes(ws: Workspace, cfg: Config, label: str, module: str) -
             "slowdown": ratio(last, first), "seconds": seconds}  # fmt: skip
 
 
+async def rooms(ws: Workspace, cfg: Config) -> Section:
+    """Scenario 10: a hall leaving at once (a restart, a Wi-Fi blip), in the client manager
+    alone: python-socketio's own (the baseline) against the project's (`RoomIndex`)."""
+    import socketio
+
+    from arsnova.realtime.adapters.managers import LocalManager
+
+    section = Section(
+        "10. Sockets leaving at once: each in its own, the session's and its voter room",
+        [("n", "sockets"), ("base_ms", "python-socketio ms"), ("ms", "arsnova ms"),
+         ("ratio", "x base")],
+    )  # fmt: skip
+    for n in cfg.fanout_sizes:
+        base = await leave_all(socketio.AsyncManager(), n)
+        ours = await leave_all(LocalManager(), n)
+        section.rows.append({"n": n, "base_ms": base * 1000, "ms": ours * 1000,
+                             "ratio": ratio(ours, base)})  # fmt: skip
+    section.notes.append(
+        "the time of the managers' disconnects of every socket, one after another, on the "
+        "event loop (the sockets connected and joined beforehand, without clients)"
+    )
+    return section
+
+
+async def leave_all(manager: Any, n: int) -> float:
+    import socketio
+
+    socketio.AsyncServer(client_manager=manager)
+    for i in range(n):
+        sid = await manager.pre_connect(f"eio{i}", "/")
+        await manager.connect(sid, "/")
+        manager.basic_enter_room(sid, "/", "session:1")
+        manager.basic_enter_room(sid, "/", f"voter:1:user{i}")
+    began = time.perf_counter()
+    for sid in list(manager.rooms["/"][None]):
+        manager.basic_disconnect(sid, "/")
+    return time.perf_counter() - began
+
+
 SCENARIOS = {
     "fanout": fanout,
     "burst": burst,
@@ -924,4 +963,5 @@ SCENARIOS = {
     "failover": failover,
     "qa": qa,
     "embedded": embedded,
+    "rooms": rooms,
 }

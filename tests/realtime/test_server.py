@@ -7,6 +7,7 @@ import socketio
 
 from arsnova.app import create_app
 from arsnova.keys import sio_key
+from tests.helpers import eventually
 
 WEBSOCKET_HANDSHAKE = "/socket.io/?EIO=4&transport=websocket"
 
@@ -110,3 +111,27 @@ async def test_polling_can_be_switched_off(aiohttp_server, aiohttp_client, setti
     assert response.status == 400
     async with client.ws_connect(WEBSOCKET_HANDSHAKE) as ws:
         assert (await ws.receive_str()).startswith("0{")
+
+
+async def test_a_socket_that_leaves_is_in_no_room_and_the_others_stay(
+    app, keyword, login, participant, joined
+):
+    """The rooms' index (`adapters/managers.RoomIndex`) agrees with python-socketio's rooms
+    after joins, a room left and a disconnect: the leaver in none, the stayer where it was."""
+    manager = app[sio_key].manager
+    leaver = await joined(await login(), keyword)
+    stayer = await joined(participant, keyword)
+
+    def rooms_holding(sid: str) -> set:
+        return {room for room, sids in manager.rooms.get("/", {}).items() if sid in sids}
+
+    for socket in (leaver, stayer):
+        assert set(manager.get_rooms(socket.sid, "/")) | {None} == rooms_holding(socket.sid)
+        assert f"session:{keyword}" in manager.get_rooms(socket.sid, "/")
+    before = rooms_holding(stayer.sid)
+    sid = leaver.sid
+    await leaver.disconnect()
+    await eventually(lambda: ("/", sid) not in manager.rooms_of, what="the leaver's rooms gone")
+    assert rooms_holding(sid) == set()
+    assert rooms_holding(stayer.sid) == before
+    assert set(manager.get_rooms(stayer.sid, "/")) | {None} == before
