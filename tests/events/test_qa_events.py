@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from arsnova.keys import broadcaster_key
 from tests.events.conftest import subscribe
 from tests.realtime.conftest import connect_socket, joined  # noqa: F401 (fixtures)
 
@@ -179,3 +180,9 @@ async def test_an_owner_dropped_from_the_co_moderators_keeps_the_queue(
     waiting = await ask(participant, keyword, "Still for the owner")
     created = await socket.wait_for("qaQuestionCreated")
     assert created == {"questionId": waiting["_id"], "status": "pending"}
+
+
+async def test_a_socket_gone_before_its_move_fails_nothing(app, keyword):
+    """The registry named a socket that left meanwhile: the settings change still succeeds."""
+    for moderator in (True, False):
+        await app[broadcaster_key].qa_staff_changed(keyword, "left-meanwhile", moderator)

@@ -284,11 +284,14 @@ class Broadcaster:
         """A socket's user was named a Q&A co-moderator or is one no more: it enters or leaves
         the moderators' room (on whichever node holds it) and is told, `qaStaffChanged`."""
         room = moderator_room(keyword)
-        if moderator:
-            await self.sio.enter_room(sid, room, namespace=NAMESPACE)
-        else:
-            await self.sio.leave_room(sid, room, namespace=NAMESPACE)
-        await self.sio.emit("qaStaffChanged", {"moderator": moderator}, to=sid, namespace=NAMESPACE)
+        try:
+            if moderator:
+                await self.sio.enter_room(sid, room, namespace=NAMESPACE)
+            else:
+                await self.sio.leave_room(sid, room, namespace=NAMESPACE)
+        except (KeyError, ValueError):  # python-socketio's: this node's socket left meanwhile
+            return
+        await self._emit("qaStaffChanged", {"moderator": moderator}, sid)
 
     async def _qa_event(
         self, keyword: str, event_type: str, data: dict[str, Any], audience: str
