@@ -99,7 +99,7 @@ def results_document(results: SessionResults) -> dict[str, Any]:
     }
 
 
-def results_sheets(results: SessionResults, language: str = "en") -> list[Sheet]:
+def results_sheets(results: SessionResults, language: str) -> list[Sheet]:
     """The workbook's sheets in `language` (English or German; what people wrote stays);
     the first, the questions, is also the CSV download."""
     table = GERMAN if language == "de" else {}

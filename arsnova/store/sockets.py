@@ -153,6 +153,14 @@ class SocketChange:
     upsert: bool = False
 
 
+# A socket record's fields that say whom it is bound to (`bound_identity`).
+IDENTITY_FIELDS = {"user": 1, "user_type": 1, "user_role": 1}
+
+
+def bound_identity(found: dict[str, Any]) -> Identity:
+    return Identity(found["user"], found["user_type"], role=found.get("user_role"))
+
+
 class SocketRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["sockets"]
@@ -266,12 +274,10 @@ class SocketRepo:
 
     async def binding_of(self, sid: str) -> tuple[Identity, str | None] | None:
         """The identity a socket is bound to and the id of its login (None for a token's)."""
-        found = await self.collection.find_one(
-            {"_id": sid}, {"user": 1, "user_type": 1, "user_role": 1, "login_id": 1}
-        )
+        found = await self.collection.find_one({"_id": sid}, {**IDENTITY_FIELDS, "login_id": 1})
         if found is None or found["user"] is None:
             return None
-        identity = Identity(found["user"], found["user_type"], role=found.get("user_role"))
+        identity = bound_identity(found)
         return identity, found.get("login_id")
 
     async def join(self, sid: str, keyword: str | None) -> None:
@@ -282,12 +288,9 @@ class SocketRepo:
         """The sockets of these users in the session, on every node, and whom each is bound to."""
         cursor = self.collection.find(
             {"keyword": keyword, "user": {"$in": sorted(users)}},
-            {"user": 1, "user_type": 1, "user_role": 1},
+            IDENTITY_FIELDS,
         )
-        return [
-            (found["_id"], Identity(found["user"], found["user_type"], role=found.get("user_role")))
-            async for found in cursor
-        ]
+        return [(found["_id"], bound_identity(found)) async for found in cursor]
 
     async def remove(self, sid: str) -> None:
         """Forgets a disconnected socket."""

@@ -70,9 +70,11 @@ def moderator_room(keyword: str) -> str:
     return f"qa-staff:{keyword}"
 
 
-def published_to(question: Question) -> str:
-    """Who a published question's events reach on `/events`: as `policy.released_for` lets
-    them see it (its statistics included)."""
+def audience_of(question: Question, shown: bool) -> str:
+    """Who a question's events reach on `/events`: while `shown` (published, or its
+    statistics shown), everyone `policy.released_for` lets see it; else staff."""
+    if not shown:
+        return STAFF
     return COURSES if question["released_for"] == "courses" else ALL
 
 
@@ -161,7 +163,7 @@ class Broadcaster:
     # Intents delivered at once
 
     async def question_created(self, keyword: str, question: Question) -> None:
-        audience = published_to(question) if question["active"] else STAFF
+        audience = audience_of(question, question["active"])
         await self._publish_session(
             keyword, "LecturerQuestionCreatedEvent", question_data(question), audience
         )
@@ -172,7 +174,7 @@ class Broadcaster:
         """A question was changed, published or unpublished."""
         active = question["active"]
         data = question_data(question)
-        audience = published_to(question) if active or was_active else STAFF
+        audience = audience_of(question, active or was_active)
         await self._publish_session(keyword, "LecturerQuestionUpdatedEvent", data, audience)
         if active and not was_active:
             await self._publish_session(keyword, "LecturerQuestionPublishedEvent", data, audience)
@@ -203,7 +205,7 @@ class Broadcaster:
         """To everyone while the question is published, else to the owner."""
         active = question["active"]
         data = question_data(question)
-        audience = published_to(question) if active else STAFF
+        audience = audience_of(question, active)
         await self._publish_session(keyword, event_type, data, audience)
         payload = {"_id": question["id"], "variant": "lecture", **extra}
         await self._emit(legacy, payload, question_room(keyword, question))
@@ -218,13 +220,13 @@ class Broadcaster:
 
     async def question_binned(self, keyword: str, question: Question) -> None:
         """A question was deleted (moved to the bin)."""
-        audience = published_to(question) if question["active"] else STAFF
+        audience = audience_of(question, question["active"])
         await self._publish_session(keyword, "SentToBinEvent", question_data(question), audience)
         if question["active"]:
             await self._emit("lecQuestionLocked", question["id"], session_room(keyword))
 
     async def question_restored(self, keyword: str, question: Question) -> None:
-        audience = published_to(question) if question["active"] else STAFF
+        audience = audience_of(question, question["active"])
         data = question_data(question)
         await self._publish_session(keyword, "RestoredFromBinEvent", data, audience)
         if question["active"]:
@@ -460,7 +462,7 @@ class Broadcaster:
         (statistics,) = await self.store.answers.statistics([question])
         shown = self.statistics_shown(question)
         data = statistics_schema.dump(statistics)
-        audience = published_to(question) if shown else STAFF
+        audience = audience_of(question, shown)
         await self._publish_session(keyword, "AnswersChangedEvent", data, audience)
         room = session_room(keyword) if shown else staff_room(keyword)
         await self._emit("answersToLecQuestionAvail", question_id, room)
